@@ -1,0 +1,44 @@
+# linkgraph: the README's commands. `make setup` is idempotent and fast once done.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.setup-stamp
+DEMO_DATA ?= demo-out
+
+.PHONY: setup demo test test-fast bench lint servers clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+# Debian's redis-server and clickhouse-server, for the distributed tests (CI runs as root).
+servers:
+	@if ! command -v redis-server >/dev/null || ! test -x /usr/sbin/clickhouse-server ; then \
+		echo "installing Debian packages: redis-server clickhouse-server"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			redis-server clickhouse-server >/dev/null; \
+	fi
+
+demo: setup
+	$(BIN)/python -m crawler.demo --out $(DEMO_DATA)
+
+test: setup servers
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+test-fast: setup
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not server"
+
+bench: setup servers
+	$(BIN)/python -m bench
+
+lint: setup
+	$(BIN)/ruff check crawler pipelines schema tests bench
+	$(BIN)/ruff format --check crawler pipelines schema tests bench
+	$(BIN)/mypy crawler pipelines
+
+clean:
+	rm -rf $(VENV) $(DEMO_DATA) linkgraph-data
