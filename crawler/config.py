@@ -1,0 +1,140 @@
+"""A crawl's options, validated once at start, and what they become: Scrapy settings for a
+worker and the crawl-wide policy shared through the frontier (so `linkgraph worker` joins
+with the same scope and politeness as the `crawl` that started it).
+
+    >>> config = CrawlConfig(seeds=["http://a.com/"], host_delay=0.5)
+    >>> config.validate().settings()["LINKGRAPH_HOST_DELAY"]
+    0.5
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from crawler.errors import ConfigError
+from crawler.scope import SCOPE_MODES
+
+# Crawl-wide policy: decided by `crawl`, read by every worker from the frontier.
+POLICY_FIELDS = (
+    "crawl_id", "seeds", "scope", "include", "exclude", "max_pages", "max_depth",
+    "host_delay", "host_concurrency", "lease_timeout", "obey_robots", "allow_private",
+    "max_page_bytes", "clickhouse",
+)  # fmt: skip
+
+
+@dataclass
+class CrawlConfig:
+    seeds: list[str] = field(default_factory=list)
+    data: Path = Path("linkgraph-data")
+    redis: str = ""
+    clickhouse: str = ""
+    workers: int = 1
+    scope: str = "domain"
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    max_pages: int = 0
+    max_depth: int = 0
+    proxy: str = ""
+    host_delay: float = 0.0
+    host_concurrency: int = 2
+    lease_timeout: float = 60.0
+    obey_robots: bool = True
+    allow_private: bool = False
+    max_page_bytes: int = 10 * 1024 * 1024
+    crawl_id: str = ""
+    worker_id: str = ""
+    concurrency: int = 32
+    log_level: str = "WARNING"
+
+    @property
+    def embedded(self) -> bool:
+        return not self.redis
+
+    @property
+    def store_target(self) -> str:
+        return self.clickhouse or str((self.data / "store").resolve())
+
+    def validate(self) -> CrawlConfig:
+        """Check every option; raise ConfigError naming the first bad one."""
+        _check(self.workers >= 1, "--workers must be at least 1")
+        _check(self.scope in SCOPE_MODES, f"--scope must be one of {', '.join(SCOPE_MODES)}")
+        for option, patterns in (("--include", self.include), ("--exclude", self.exclude)):
+            for pattern in patterns:
+                _check_regex(option, pattern)
+        _check(self.max_pages >= 0, "--max-pages must not be negative")
+        _check(self.max_depth >= 0, "--max-depth must not be negative")
+        _check(self.host_delay >= 0, "--host-delay must not be negative")
+        _check(self.host_concurrency >= 1, "--host-concurrency must be at least 1")
+        _check(self.lease_timeout > 0, "--lease-timeout must be positive")
+        _check(self.max_page_bytes > 0, "--max-page-bytes must be positive")
+        _check(self.concurrency >= 1, "--concurrency must be at least 1")
+        _check_url("--proxy", self.proxy, ("http",))
+        _check_url("--redis", self.redis, ("redis", "rediss", "unix"))
+        _check_url("--clickhouse", self.clickhouse, ("clickhouse",))
+        if not self.crawl_id:
+            self.crawl_id = uuid.uuid4().hex[:12]
+        _check(bool(re.fullmatch(r"[\w.-]{1,64}", self.crawl_id)), "--crawl-id: letters, digits, . _ -")
+        if not self.worker_id:
+            self.worker_id = f"w-{uuid.uuid4().hex[:8]}"
+        return self
+
+    def policy(self) -> dict[str, Any]:
+        """The crawl-wide options, JSON-ready, stored in the frontier's meta."""
+        values = asdict(self)
+        return {name: values[name] for name in POLICY_FIELDS}
+
+    def with_policy(self, policy: dict[str, Any]) -> CrawlConfig:
+        """This worker's connection options joined with a running crawl's policy."""
+        known = {f.name for f in fields(self)}
+        for name, value in policy.items():
+            if name in known and name != "clickhouse":
+                setattr(self, name, value)
+        if not self.clickhouse:
+            self.clickhouse = policy.get("clickhouse", "")
+        return self
+
+    def settings(self) -> dict[str, Any]:
+        """Scrapy settings for a worker of this crawl."""
+        return {
+            "CONCURRENT_REQUESTS": self.concurrency,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": self.concurrency,
+            "DOWNLOAD_MAXSIZE": self.max_page_bytes,
+            "LOG_LEVEL": self.log_level,
+            "LINKGRAPH_ALLOW_PRIVATE": self.allow_private,
+            "LINKGRAPH_CRAWL_ID": self.crawl_id,
+            "LINKGRAPH_HOST_CONCURRENCY": self.host_concurrency,
+            "LINKGRAPH_HOST_DELAY": self.host_delay,
+            "LINKGRAPH_LEASE_TIMEOUT": self.lease_timeout,
+            "LINKGRAPH_MAX_PAGE_BYTES": self.max_page_bytes,
+            "LINKGRAPH_OBEY_ROBOTS": self.obey_robots,
+            "LINKGRAPH_PROXY": self.proxy,
+            "LINKGRAPH_REDIS_URL": self.redis,
+            "LINKGRAPH_STORE": self.store_target,
+            "LINKGRAPH_WORKER_ID": self.worker_id,
+        }
+
+
+def _check(ok: bool, message: str) -> None:
+    if not ok:
+        raise ConfigError(message)
+
+
+def _check_regex(option: str, pattern: str) -> None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ConfigError(f"{option} {pattern!r} is not a valid regular expression: {exc}") from None
+
+
+def _check_url(option: str, url: str, schemes: tuple[str, ...]) -> None:
+    if not url:
+        return
+    parts = urlsplit(url)
+    if parts.scheme not in schemes or not (parts.hostname or parts.scheme == "unix"):
+        wanted = " or ".join(f"{s}://" for s in schemes)
+        raise ConfigError(f"{option} {url!r} is not a {wanted} URL")

