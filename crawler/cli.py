@@ -24,7 +24,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=getattr(args, "log_level", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
     try:
-        return int(args.handler(args) or 0)
+        return int(args.func(args) or 0)
     except LinkgraphError as exc:
         print(f"linkgraph: error: {exc}", file=sys.stderr)
         return 2
@@ -82,7 +82,7 @@ def _add_crawl(sub: argparse._SubParsersAction) -> None:
                    help="follow links at most N clicks from a seed (0: no limit)")  # fmt: skip
     _politeness_options(p)
     p.add_argument("--crawl-id", default="", metavar="ID", help="name the crawl (default: random)")
-    p.set_defaults(handler=_crawl)
+    p.set_defaults(func=_crawl)
 
 
 def _politeness_options(p: argparse.ArgumentParser) -> None:
@@ -133,7 +133,7 @@ def _add_worker(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--proxy", default="", metavar="URL", help="fetch through this HTTP proxy")
     p.add_argument("--concurrency", type=int, default=32, metavar="N",
                    help="requests in flight per worker (default 32)")  # fmt: skip
-    p.set_defaults(handler=_worker)
+    p.set_defaults(func=_worker)
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -165,7 +165,7 @@ def _add_status(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("status", help="a crawl's frontier: queued, leased, done, workers")
     _connection_options(p)
     p.add_argument("--crawl-id", default="", metavar="ID", help="default: the current crawl")
-    p.set_defaults(handler=_status)
+    p.set_defaults(func=_status)
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -184,20 +184,20 @@ def _add_queries(sub: argparse._SubParsersAction) -> None:
 
     p = query_parser("backlinks", "links from other domains to DOMAIN")
     p.add_argument("domain", metavar="DOMAIN")
-    p.set_defaults(handler=_named("backlinks"))
+    p.set_defaults(func=_named("backlinks"))
     p = query_parser("refdomains", "domains linking to DOMAIN, with link counts")
     p.add_argument("domain", metavar="DOMAIN")
-    p.set_defaults(handler=_named("refdomains"))
+    p.set_defaults(func=_named("refdomains"))
     p = query_parser("gap", "domains linking to at least K competitors and never to DOMAIN")
     p.add_argument("domain", metavar="DOMAIN")
     p.add_argument("--vs", action="append", required=True, metavar="COMPETITOR",
                    help="a competitor's domain (repeatable)")  # fmt: skip
     p.add_argument("--min", type=int, default=1, metavar="K",
                    help="link to at least K competitors (default 1)")  # fmt: skip
-    p.set_defaults(handler=_named("gap"))
+    p.set_defaults(func=_named("gap"))
     p = query_parser("sql", "run any SQL against the link graph")
     p.add_argument("query", metavar="SQL")
-    p.set_defaults(handler=_sql)
+    p.set_defaults(func=_sql)
 
 
 def _store(args: argparse.Namespace):  # type: ignore[no-untyped-def]

@@ -51,5 +51,7 @@ def ch_url(clickhouse: ClickHouseServer) -> str:
 @pytest.fixture
 def realweb() -> Path:
     if not REALWEB.is_dir():
-        pytest.skip(f"real web data not found at {REALWEB} (it lives in ../shared, not in the repo)")
+        pytest.skip(
+            f"real web data not found at {REALWEB} (it lives in ../shared, not in the repo)"
+        )
     return REALWEB

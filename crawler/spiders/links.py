@@ -48,14 +48,12 @@ class LinksSpider(scrapy.Spider):
         yield
 
     def make_request(self, lease: Any) -> scrapy.Request:
-        meta: dict[str, Any] = {"lease": lease, "handle_httpstatus_all": True}
-        if self.config.proxy:
-            meta["proxy"] = self.config.proxy
+        # The guard's ProxyMiddleware adds meta["proxy"] when LINKGRAPH_PROXY is set.
         return scrapy.Request(
             lease.url,
             callback=self.parse_page,
             errback=self.on_error,
-            meta=meta,
+            meta={"lease": lease, "handle_httpstatus_all": True},
             dont_filter=True,
         )
 

@@ -1,0 +1,64 @@
+"""Helpers for end-to-end tests: run `linkgraph` as a user would, read back what it stored."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pipelines.store import open_store
+
+LinkKey = tuple[str, str, str, tuple[str, ...], str, str]
+
+
+def linkgraph(args: Sequence[str], *, timeout: float = 300, check: bool = True,
+              cwd: Path | None = None) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    """Run the CLI in a child process (a fresh Twisted reactor and chDB each time)."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", *args],
+        capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd,
+    )  # fmt: skip
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"linkgraph {' '.join(args)} exited {proc.returncode}\n"
+            f"--- stdout\n{proc.stdout[-4000:]}\n--- stderr\n{proc.stderr[-8000:]}"
+        )
+    return proc
+
+
+def truth_links(records: Iterable[dict[str, Any]]) -> Counter[LinkKey]:
+    return Counter(
+        (r["src_url"], r["dst_url"], r["anchor"], tuple(r["rel"]), r["section"], r["kind"])
+        for r in records
+        if r["type"] == "link"
+    )
+
+
+def truth_pages(records: Iterable[dict[str, Any]]) -> dict[str, int]:
+    return {r["url"]: r["status"] for r in records if r["type"] == "page"}
+
+
+def stored(target: str) -> tuple[dict[str, int], Counter[LinkKey]]:
+    """Pages (url -> status) and the multiset of links a store shows analysts."""
+    store = open_store(target)
+    try:
+        pages = store.query("SELECT url, status FROM pages").rows
+        links = store.query("SELECT src_url, dst_url, anchor, rel, section, kind FROM links").rows
+    finally:
+        store.close()
+    page_map: dict[str, int] = {}
+    for url, status in pages:
+        assert url not in page_map, f"page {url} shown twice by `pages`"
+        page_map[url] = int(status)
+    return page_map, Counter((s, d, a, tuple(r), sec, k) for s, d, a, r, sec, k in links)
+
+
+def diff(expected: Counter[Any], got: Counter[Any], limit: int = 12) -> str:
+    missing = list((expected - got).items())[:limit]
+    extra = list((got - expected).items())[:limit]
+    return f"missing {sum((expected - got).values())}: {missing}\nextra {sum((got - expected).values())}: {extra}"
