@@ -8,11 +8,14 @@ dropped, unsafe characters percent-encoded (w3lib), the query kept as written.
     'http://www.example.co.uk/a%20b?x=1'
     >>> registrable_domain("www.example.co.uk")
     'example.co.uk'
+    >>> Resolver("http://a.com/d/p.html").resolve("../x y#f")
+    ('http://a.com/x%20y', 'a.com')
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -24,6 +27,16 @@ _EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _NOT_LINKS = ("javascript:", "mailto:", "tel:", "data:", "about:", "vbscript:")
 MAX_URL_LENGTH = 2083
+
+# The fast path below handles only URLs made of characters that urljoin, safe_url_string and
+# canonicalize all leave alone (w3lib's "safest" sets), so its output equals the slow path's;
+# anything else (non-ASCII, spaces, dot segments, userinfo, IPv6...) takes the slow path.
+_SIMPLE_URL = re.compile(
+    r"(?i:(https?))://([a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})*)(?::([0-9]{1,5}))?"
+    r"(/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*)?(?:\?([A-Za-z0-9\-._~!$&()*+,;=:@/?%]*))?(?:#.*)?",
+    re.DOTALL,
+)
+_RELATIVE_HEAD = re.compile(r"[^/?#]*")
 
 
 def canonicalize(url: str) -> str:
@@ -49,6 +62,89 @@ def resolve(base: str, href: str) -> str | None:
         return canonicalize(urljoin(base, href))
     except ValueError:
         return None
+
+
+def _simple_canonical(url: str) -> tuple[str, str] | None:
+    """(canonical URL, host) for a URL the fast path can vouch for, else None."""
+    m = _SIMPLE_URL.fullmatch(url)
+    if m is None:
+        return None
+    scheme, host, port, path, query = m.groups()
+    scheme = scheme.lower()
+    host = host.lower()
+    netloc = host
+    if port is not None:
+        number = int(port)
+        if number > 65535:
+            return None  # the slow path refuses it the same way
+        if number != _DEFAULT_PORTS[scheme]:
+            netloc = f"{host}:{number}"
+    tail = path or "/"
+    if query:
+        tail = f"{tail}?{query}"
+    return f"{scheme}://{netloc}{tail}", host
+
+
+class Resolver:
+    """Resolves the hrefs of one page against its base: `resolve` semantics, faster.
+
+    Simple hrefs (the vast majority) are joined with plain string operations; the rest go
+    through `resolve`. Results are memoized per instance, since pages repeat their links.
+    """
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self._memo: dict[str, tuple[str, str] | None] = {}
+        simple = _simple_canonical(base)
+        self._scheme = ""
+        if simple is not None and simple[0] == base:
+            path_start = base.index("/", base.index("//") + 2)
+            path = base[path_start:].partition("?")[0]
+            if "//" not in path and "/." not in path and ";" not in path:
+                self._scheme = base[: base.index(":")]
+                self._origin = base[:path_start]
+                self._path = path
+                self._dir = path[: path.rfind("/") + 1]
+
+    def resolve(self, href: str) -> tuple[str, str] | None:
+        """(canonical URL, host) of `href`, or None when it is not a link."""
+        memo = self._memo
+        if href in memo:
+            return memo[href]
+        found = self._fast(href) if self._scheme else None
+        if found is None:
+            url = resolve(self.base, href)
+            found = None if url is None else (url, host_of(url))
+        memo[href] = found
+        return found
+
+    def _fast(self, href: str) -> tuple[str, str] | None:
+        """The joined URL for hrefs whose join is plain concatenation, else None."""
+        href = href.strip()
+        if not href or href[0] == "#":
+            return None
+        if href[0] == "/":
+            if href[:2] == "//":
+                return _simple_canonical(f"{self._scheme}:{href}")
+            if not _plain_path(href):
+                return None
+            return _simple_canonical(self._origin + href)
+        if href[0] == "?":
+            if href[1:2] in ("", "#"):
+                return None  # urljoin keeps the base's query for an empty one
+            return _simple_canonical(self._origin + self._path + href)
+        head = _RELATIVE_HEAD.match(href)
+        if head is not None and ":" in head.group():
+            return _simple_canonical(href) if href[:4].lower() == "http" else None
+        if href[0] == "." or not _plain_path(href) or "//" in href.partition("?")[0]:
+            return None
+        return _simple_canonical(self._origin + self._dir + href)
+
+
+def _plain_path(href: str) -> bool:
+    """The path part has no dot segment or params, so joining it is concatenation."""
+    path = href.partition("?")[0].partition("#")[0]
+    return "/." not in path and ";" not in path
 
 
 def host_of(url: str) -> str:

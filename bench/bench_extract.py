@@ -1,0 +1,122 @@
+"""Extraction speed, side by side in one process: ours, Scrapy's LinkExtractor, bare lexbor.
+
+Run `python -m bench.bench_extract`. Pages: the 94 real pages of ../shared/realweb/readability
+(skipped with a message when absent) and any real HTML found on this machine (docs of installed
+packages, /usr/share/doc). Each figure is the best of a few passes, caches cleared per pass.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from scrapy.http import HtmlResponse
+from scrapy.linkextractors import LinkExtractor
+from selectolax.lexbor import LexborHTMLParser
+
+from crawler.extract import extract_links
+from crawler.urls import registrable_domain
+
+READABILITY = Path(__file__).resolve().parents[2] / "shared" / "realweb" / "readability"
+LOCAL_HTML_ROOTS = (Path(sys.prefix) / "lib", Path("/usr/share/doc"), Path("/usr/lib/python3"))
+BASE = "http://fakehost/test/page.html"
+PASSES = 3
+
+
+def readability_pages() -> list[bytes]:
+    return [p.read_bytes() for p in sorted(READABILITY.glob("pages/*/source.html"))]
+
+
+def local_pages(limit: int = 400) -> list[bytes]:
+    """Real HTML files already on the machine (package docs), largest variety first."""
+    found: list[bytes] = []
+    for root in LOCAL_HTML_ROOTS:
+        for path in sorted(root.rglob("*.htm*")) if root.is_dir() else ():
+            if path.is_file() and path.stat().st_size > 2048:
+                found.append(path.read_bytes())
+                if len(found) >= limit:
+                    return found
+    return found
+
+
+def _best(run: Callable[[], int]) -> tuple[float, int]:
+    """(seconds of the fastest pass, links counted) over PASSES passes."""
+    best = float("inf")
+    count = 0
+    for _ in range(PASSES):
+        registrable_domain.cache_clear()
+        start = time.perf_counter()
+        count = run()
+        best = min(best, time.perf_counter() - start)
+    return best, count
+
+
+def measure(pages: list[bytes]) -> dict[str, float]:
+    scrapy_extractor = LinkExtractor()
+
+    def ours() -> int:
+        return sum(len(extract_links(body, BASE, "text/html")) for body in pages)
+
+    def scrapy() -> int:
+        return sum(
+            len(scrapy_extractor.extract_links(HtmlResponse(BASE, body=body))) for body in pages
+        )
+
+    def lexbor() -> int:
+        for body in pages:
+            LexborHTMLParser(body)
+        return 0
+
+    ours_s, ours_n = _best(ours)
+    scrapy_s, scrapy_n = _best(scrapy)
+    lexbor_s, _ = _best(lexbor)
+    return {
+        "pages": len(pages),
+        "mb": sum(map(len, pages)) / 1e6,
+        "ours_s": ours_s,
+        "ours_links": ours_n,
+        "ours_links_per_s": ours_n / ours_s,
+        "scrapy_s": scrapy_s,
+        "scrapy_links": scrapy_n,
+        "scrapy_links_per_s": scrapy_n / scrapy_s,
+        "lexbor_s": lexbor_s,
+        "links_per_s_ratio_vs_scrapy": (ours_n / ours_s) / (scrapy_n / scrapy_s),
+        "time_ratio_scrapy_over_ours": scrapy_s / ours_s,
+        "time_ratio_ours_over_lexbor": ours_s / lexbor_s,
+    }
+
+
+def _print(name: str, figures: dict[str, float]) -> None:
+    print(
+        f"{name}: {figures['pages']:.0f} pages, {figures['mb']:.1f} MB\n"
+        f"  ours   {figures['ours_s']:.3f} s  {figures['ours_links']:.0f} links "
+        f"{figures['ours_links_per_s']:,.0f} links/s\n"
+        f"  scrapy {figures['scrapy_s']:.3f} s  {figures['scrapy_links']:.0f} links "
+        f"{figures['scrapy_links_per_s']:,.0f} links/s\n"
+        f"  lexbor {figures['lexbor_s']:.3f} s (parse only)\n"
+        f"  links/s vs Scrapy x{figures['links_per_s_ratio_vs_scrapy']:.1f}, "
+        f"time vs Scrapy x{figures['time_ratio_scrapy_over_ours']:.1f} faster, "
+        f"time vs bare lexbor x{figures['time_ratio_ours_over_lexbor']:.2f}"
+    )
+
+
+def main() -> dict[str, dict[str, float]]:
+    results: dict[str, dict[str, float]] = {}
+    if READABILITY.is_dir():
+        results["readability"] = measure(readability_pages())
+        _print("readability", results["readability"])
+    else:
+        print(f"readability pages absent ({READABILITY}): skipped")
+    local = local_pages()
+    if local:
+        results["local"] = measure(local)
+        _print("local html", results["local"])
+    else:
+        print("no local HTML found: skipped")
+    return results
+
+
+if __name__ == "__main__":
+    main()

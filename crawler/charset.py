@@ -1,0 +1,121 @@
+"""The character encoding of an HTML body, in the HTML standard's order, and its decoding.
+
+Order (HTML standard, "determining the character encoding"): a byte order mark, the charset of
+the Content-Type header, a `<meta charset>` or `<meta http-equiv="content-type">` in the first
+1024 bytes, then a sniff: valid UTF-8 is UTF-8, anything else windows-1252.
+
+    >>> encoding_of(b'<meta charset="latin1"><p>caf\\xe9', "text/html")
+    'cp1252'
+    >>> decode_html(b'\\xef\\xbb\\xbfcaf\\xc3\\xa9', "text/html; charset=iso-8859-1")
+    'café'
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# The standard maps these labels to other encodings than Python's codecs of the same name.
+_WHATWG_ALIASES = {
+    "ascii": "cp1252",
+    "us-ascii": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "iso_8859-1": "cp1252",
+    "l1": "cp1252",
+    "windows-1252": "cp1252",
+    "iso-8859-9": "cp1254",
+    "latin5": "cp1254",
+    "tis-620": "cp874",
+    "iso-8859-11": "cp874",
+    "x-sjis": "shift_jis",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "ks_c_5601-1987": "cp949",
+    "euc-kr": "cp949",
+    "x-mac-roman": "mac-roman",
+    "macintosh": "mac-roman",
+}
+_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?([^\s;"']+)""", re.I)
+_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([^\s;"'/>]+)""", re.I)
+PRESCAN_BYTES = 1024
+_NOT_HTML_CODECS = frozenset(
+    ("undefined", "idna", "punycode", "unicode-escape", "raw-unicode-escape", "utf-7", "mbcs")
+)
+
+
+def codec_for(label: str) -> str | None:
+    """The Python codec for an encoding label, or None when the label is unknown."""
+    label = label.strip().lower()
+    if not label:
+        return None
+    label = _WHATWG_ALIASES.get(label, label)
+    try:
+        info = codecs.lookup(label)
+    except (LookupError, ValueError):  # ValueError: a NUL in the label
+        return None
+    name = "cp1252" if info.name == "iso8859-1" else info.name
+    # Python also has codecs that are not character encodings (rot13, base64, idna...).
+    if not getattr(info, "_is_text_encoding", True) or name in _NOT_HTML_CODECS:
+        return None
+    # A meta or header saying UTF-16 on a body without a BOM means UTF-8 (the standard).
+    return "utf-8" if name.startswith("utf-16") or name == "utf-32" else name
+
+
+def _bom(body: bytes) -> tuple[str, int] | None:
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            return name, len(bom)
+    return None
+
+
+def _from_header(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    match = _HEADER_CHARSET.search(content_type)
+    return codec_for(match.group(1)) if match else None
+
+
+def _from_meta(body: bytes) -> str | None:
+    match = _META_CHARSET.search(body, 0, PRESCAN_BYTES)
+    if match is None:
+        return None
+    return codec_for(match.group(1).decode("ascii", "replace"))
+
+
+def _sniff(body: bytes, cut: bool) -> str:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A UTF-8 sequence cut short at the end by a size cap is still UTF-8.
+        if not (cut and exc.reason == "unexpected end of data"):
+            return "cp1252"
+    return "utf-8"
+
+
+def detect(body: bytes, content_type: str | None = None, cut: bool = False) -> tuple[str, int]:
+    """(Python codec name, length of the byte order mark to skip) for `body`;
+    `cut` says the body was cut at a size cap, maybe inside a character."""
+    bom = _bom(body)
+    if bom is not None:
+        return bom
+    return _from_header(content_type) or _from_meta(body) or _sniff(body, cut), 0
+
+
+def encoding_of(body: bytes, content_type: str | None = None) -> str:
+    """The Python codec name to decode `body` with."""
+    return detect(body, content_type)[0]
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> str:
+    """`body` as text: decoded with `encoding_of`, a BOM dropped, bad bytes replaced."""
+    encoding, skip = detect(body, content_type)
+    return body[skip:].decode(encoding, "replace")

@@ -1,0 +1,373 @@
+"""Main content on real pages: Readability-style text scoring on top of the landmark words.
+
+Real pages wrap everything in `class="content"` and leave their article unmarked, so the
+landmark words of docs/LINKS.md alone mislabel much of them. Here, as in Readability, blocks
+are scored by the paragraphs they hold (text length, commas) less their link density; the best
+block and its worthy siblings are the article. Then:
+- an unlabeled link inside the article, or one labeled only by a wrapper around it, is `main`;
+- a link inside the article but in a link-dense or boilerplate-named block is not `main`;
+- a `main` link outside the article, labeled by a class word only, is `unknown`.
+Explicit semantic markup (`<main>`, `<article>`, ARIA roles) is left as the contract says.
+
+    >>> from selectolax.lexbor import LexborHTMLParser
+    >>> tree = LexborHTMLParser("<div><p>" + "Words, words and words. " * 20 + "</p></div>")
+    >>> article_blocks(tree)[0].tag
+    'div'
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from crawler.records import OutLink
+from crawler.sections import Places
+
+_SCORED = "p, pre, td, h2, h3, h4, h5, h6"
+_TAG_SCORE = {
+    "div": 5,
+    "pre": 3,
+    "td": 3,
+    "blockquote": 3,
+    "address": -3,
+    "ol": -3,
+    "ul": -3,
+    "dl": -3,
+    "dd": -3,
+    "dt": -3,
+    "li": -3,
+    "form": -3,
+    "h1": -5,
+    "h2": -5,
+    "h3": -5,
+    "h4": -5,
+    "h5": -5,
+    "h6": -5,
+    "th": -5,
+}
+_NEGATIVE = re.compile(
+    r"-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|foot|footer|"
+    r"footnote|gdpr|masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|"
+    r"skyscraper|sponsor|shopping|tags|tool|widget|nav|menu|social|byline|author",
+    re.I,
+)
+_POSITIVE = re.compile(
+    r"article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story",
+    re.I,
+)
+_STOP = frozenset(("html", "head"))
+_MIN_PARAGRAPH = 25
+MAIN, NAMED, CLEANED, OUTSIDE = "main", "named", "cleaned", "outside"
+_UNLIKELY = re.compile(
+    r"-ad-|ai2html|banner|breadcrumbs|combx|comment|community|cover-wrap|disqus|extra|footer|"
+    r"gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|"
+    r"sponsor|supplemental|ad-break|agegate|pagination|pager|popup|yom-remote",
+    re.I,
+)
+_MAYBE = re.compile(r"and|article|body|column|content|main|mathjax|shadow", re.I)
+_JUNK_ROLES = frozenset(
+    ("menu", "menubar", "complementary", "navigation", "alert", "alertdialog", "dialog")
+)
+_DROPPED_TAGS = frozenset(("aside", "footer", "nav", "form", "fieldset", "button", "h1"))
+_CLEANED_TAGS = frozenset(("div", "section", "ul", "table", "form", "fieldset"))
+
+
+def class_weight(node: LexborNode) -> int:
+    """Readability's +-25 per class / id that sounds like content / boilerplate."""
+    attrs = node.attrs
+    return _weight(attrs.get("class") or "") + _weight(attrs.get("id") or "")
+
+
+@lru_cache(maxsize=8192)
+def _weight(value: str) -> int:
+    """Memoized: sites repeat the same class names on thousands of elements."""
+    if not value:
+        return 0
+    return (25 if _POSITIVE.search(value) else 0) - (25 if _NEGATIVE.search(value) else 0)
+
+
+def link_density(node: LexborNode) -> float:
+    """Share of a block's text that sits inside links."""
+    text = len(node.text())
+    if not text:
+        return 0.0
+    linked = sum(len(a.text()) for a in node.css("a"))
+    return min(linked / text, 1.0)
+
+
+def _candidates(tree: LexborHTMLParser) -> dict[int, list]:
+    """Ancestor blocks of the page's paragraphs with Readability's content score."""
+    scores: dict[int, list] = {}
+    unlikely: dict[int, bool] = {}
+    for para in tree.css(_SCORED):
+        if _under_unlikely(para, unlikely):
+            continue
+        text = para.text()
+        length = len(text.strip())
+        if length < _MIN_PARAGRAPH:
+            continue
+        points = 1 + text.count(",") + min(length // 100, 3)
+        ancestor = para.parent
+        for level in range(5):
+            if ancestor is None or ancestor.tag in _STOP:
+                break
+            entry = scores.get(ancestor.mem_id)
+            if entry is None:
+                initial = _TAG_SCORE.get(ancestor.tag or "", 0) + class_weight(ancestor)
+                entry = scores[ancestor.mem_id] = [ancestor, float(initial)]
+            entry[1] += points / (1 if level == 0 else 2 if level == 1 else level * 3)
+            ancestor = ancestor.parent
+    return scores
+
+
+def _unlikely(node: LexborNode) -> bool:
+    """Readability's first cut: blocks whose names or roles say boilerplate."""
+    attrs = node.attrs
+    role = attrs.get("role")
+    if role and role.strip().lower() in _JUNK_ROLES:
+        return True
+    return _unlikely_names(f"{attrs.get('class') or ''} {attrs.get('id') or ''}")
+
+
+@lru_cache(maxsize=8192)
+def _unlikely_names(names: str) -> bool:
+    return bool(names.strip()) and bool(_UNLIKELY.search(names)) and not _MAYBE.search(names)
+
+
+def _under_unlikely(node: LexborNode, memo: dict[int, bool]) -> bool:
+    """Whether `node` or an ancestor is an unlikely block (memoized per ancestor)."""
+    chain = []
+    current: LexborNode | None = node
+    verdict = False
+    while current is not None and current.tag not in _STOP:
+        known = memo.get(current.mem_id)
+        if known is not None:
+            verdict = known
+            break
+        chain.append(current)
+        current = current.parent
+    for element in reversed(chain):
+        verdict = verdict or (element.tag not in ("a", "table", "code") and _unlikely(element))
+        memo[element.mem_id] = verdict
+    return verdict
+
+
+def article_blocks(tree: LexborHTMLParser) -> list[LexborNode]:
+    """The article: the best-scored block and the siblings worth joining it (maybe none)."""
+    scores = _candidates(tree)
+    if not scores:
+        return []
+    final = _Finals(scores)
+    ranked = final.best(5)
+    top = _climb(scores[ranked[0]][0], ranked, scores, final)
+    top_key = top.mem_id
+    parent = top.parent
+    if parent is None or parent.tag in _STOP or top.tag == "body":
+        return [top]
+    threshold = max(10.0, final.get(top_key, 0.0) * 0.2)
+    blocks = []
+    for sibling in parent.iter():
+        key = sibling.mem_id
+        if key == top_key or final.get(key, -1.0) >= threshold or _lone_paragraph(sibling):
+            blocks.append(sibling)
+    return blocks
+
+
+class _Finals:
+    """Final scores (content score less link density), computed only where looked at:
+    link density costs a walk over the block's links, and most blocks are never contenders."""
+
+    def __init__(self, scores: dict[int, list]) -> None:
+        self._scores = scores
+        self._final: dict[int, float] = {}
+
+    def get(self, key: int, default: float) -> float:
+        found = self.score(key)
+        return default if found is None else found
+
+    def score(self, key: int) -> float | None:
+        """The final score of a scored block, None for a block that scored nothing."""
+        if key not in self._scores:
+            return None
+        found = self._final.get(key)
+        if found is None:
+            node, score = self._scores[key]
+            found = self._final[key] = score * (1 - link_density(node))
+        return found
+
+    def __getitem__(self, key: int) -> float:
+        return self.get(key, 0.0)
+
+    def best(self, count: int) -> list[int]:
+        """The `count` best keys by final score (ties: lower key first), looking at blocks in
+        order of raw score and stopping once no raw score can beat the last kept one."""
+        scores = self._scores
+        kept: list[tuple[float, int]] = []
+        for key in sorted(scores, key=lambda k: (-scores[k][1], k)):
+            if len(kept) >= count and max(scores[key][1], 0.0) < -kept[count - 1][0]:
+                break
+            kept.append((-self[key], key))
+            kept.sort()
+        return [key for _, key in kept[:count]]
+
+
+def _climb(top: LexborNode, best: list[int], scores: dict[int, list], final: _Finals) -> LexborNode:
+    """Readability's moves up from the best block: to the common ancestor of several close
+    runners-up, to a parent that scores higher, past parents with a single child."""
+    top_score = final[top.mem_id]
+    close = {key for key in best[1:] if final[key] >= 0.75 * top_score}
+    if len(close) >= 3:
+        node = top.parent
+        while node is not None and node.tag not in _STOP:
+            held = sum(1 for key in close if _contains(node, scores[key][0]))
+            if held >= 3:
+                top = node
+                break
+            node = node.parent
+    last = final.get(top.mem_id, top_score)
+    node = top.parent
+    while node is not None and node.tag not in _STOP and node.tag != "body":
+        score = final.score(node.mem_id)
+        if score is not None:
+            if score < top_score / 3:
+                break
+            if score > last:
+                top = node
+                break
+            last = score
+        node = node.parent
+    while top.tag != "body" and top.parent is not None and _only_child(top):
+        top = top.parent
+    return top
+
+
+def _contains(ancestor: LexborNode, node: LexborNode) -> bool:
+    current = node.parent
+    key = ancestor.mem_id
+    while current is not None:
+        if current.mem_id == key:
+            return True
+        current = current.parent
+    return False
+
+
+def _only_child(node: LexborNode) -> bool:
+    parent = node.parent
+    if parent is None or parent.tag in _STOP or parent.tag == "body":
+        return False
+    return sum(1 for _ in parent.iter()) == 1
+
+
+def _lone_paragraph(node: LexborNode) -> bool:
+    if node.tag != "p":
+        return False
+    length = len(node.text())
+    density = link_density(node)
+    return (length > 80 and density < 0.25) or (0 < length < 80 and density == 0)
+
+
+class Article:
+    """The article of one page and, memoized per block, whether Readability would drop it."""
+
+    def __init__(self, tree: LexborHTMLParser) -> None:
+        self.blocks = article_blocks(tree)
+        self.inside: set[int] = set()
+        self.around: set[int] = set()  # the blocks and their ancestors: wrappers
+        self._junk: dict[int, str] = {}
+        for block in self.blocks:
+            self.around.add(block.mem_id)
+            self.inside.update(a.mem_id for a in block.css("a[href], area[href]"))
+        if self.blocks:
+            parent = self.blocks[0].parent
+            while parent is not None:
+                self.around.add(parent.mem_id)
+                parent = parent.parent
+
+    def verdict(self, link: LexborNode) -> str:
+        """MAIN, or why not: NAMED (a block named like boilerplate), CLEANED (a block cleaned
+        for its tag or density), OUTSIDE (not in the article and in no named block)."""
+        inside = link.mem_id in self.inside
+        worst = MAIN if inside else OUTSIDE
+        node = link.parent
+        while node is not None and node.mem_id not in self.around:
+            key = node.mem_id
+            junk = self._junk.get(key)
+            if junk is None:
+                junk = self._junk[key] = junk_kind(node, inside)
+            if junk == NAMED:
+                return NAMED
+            if junk == CLEANED:
+                worst = CLEANED
+            node = node.parent
+        return worst
+
+
+def junk_kind(node: LexborNode, in_article: bool) -> str:
+    """Readability's removal rules for a block: NAMED, CLEANED or "" (kept).
+
+    Outside the article only the names are judged: density there says nothing new.
+    """
+    if _unlikely(node):
+        return NAMED
+    names = f"{node.attrs.get('class') or ''} {node.attrs.get('id') or ''}"
+    if "share" in names.lower() and len(node.text()) < 500:
+        return NAMED
+    tag = node.tag or ""
+    if not in_article:
+        return ""
+    if tag in _DROPPED_TAGS:
+        return CLEANED
+    if tag in _CLEANED_TAGS and _cleaned_conditionally(node, tag):
+        return NAMED if class_weight(node) < 0 else CLEANED
+    return ""
+
+
+def _cleaned_conditionally(node: LexborNode, tag: str) -> bool:
+    weight = class_weight(node)
+    if weight < 0:
+        return True
+    text = node.text()
+    if text.count(",") >= 10:
+        return False
+    paragraphs = len(node.css("p"))
+    images = len(node.css("img"))
+    items = len(node.css("li")) - 100
+    inputs = len(node.css("input"))
+    embeds = len(node.css("object, embed, iframe"))
+    length = len(text.strip())
+    density = link_density(node)
+    is_list = tag in ("ul", "ol")
+    return (
+        (images > 1 and paragraphs / images < 0.5)
+        or (not is_list and items > paragraphs)
+        or inputs > paragraphs // 3
+        or (not is_list and length < 25 and (images == 0 or images > 2))
+        or (not is_list and weight < 25 and density > 0.2)
+        or (weight >= 25 and density > 0.5)
+        or (embeds == 1 and length < 75)
+        or embeds > 1
+    )
+
+
+def refine(tree: LexborHTMLParser, pairs: list[tuple[LexborNode, OutLink]], places: Places) -> None:
+    """Relabel `a`/`area` links where the page's text says more than its markup words."""
+    article = Article(tree)
+    if not article.blocks:
+        return
+    for node, link in pairs:
+        if link.kind not in ("a", "area") or (link.section == "unknown" and not link.dom_path):
+            continue
+        parent = node.parent
+        if parent is None:
+            continue
+        _, section, mark = places.of(parent)
+        explicit = mark in places.explicit
+        verdict = article.verdict(node)
+        if verdict == MAIN:
+            if section in ("unknown", "main") or mark in article.around:
+                link.section = "main"
+        elif section == "main" and (verdict == NAMED or not explicit):
+            # Explicit markup is the contract's: only boilerplate names overrule it.
+            link.section = "unknown"
