@@ -22,7 +22,7 @@ DEFAULT_DATA = Path("linkgraph-data")
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=getattr(args, "log_level", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(getattr(args, "log_level", "WARNING"))
     try:
         return int(args.func(args) or 0)
     except LinkgraphError as exc:
@@ -31,6 +31,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("linkgraph: interrupted", file=sys.stderr)
         return 130
+
+
+def configure_logging(level: str) -> None:
+    """One handler on stderr at the chosen level (Scrapy is told not to install its own)."""
+    handler = logging.StreamHandler()
+    handler.setLevel(level)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if level != "DEBUG":
+        handler.addFilter(_quiet_retries)
+    logging.root.handlers[:] = [handler]
+    logging.root.setLevel(level)
+
+
+def _quiet_retries(record: logging.LogRecord) -> bool:
+    # A 5xx page after its retries is data (a pages row with its status, counted in the
+    # stats), not an error line per URL. A filter on the handler, because Scrapy's logging
+    # setup resets the levels of its loggers.
+    return not (record.name == "scrapy.downloadermiddlewares.retry" and record.levelno == logging.ERROR)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,6 +15,7 @@ LINKGRAPH_* settings (all set by the CLI; each documented in README.md):
     LINKGRAPH_OBEY_ROBOTS       bool   obey robots.txt
     LINKGRAPH_PROXY             str    fetch every URL through this HTTP proxy ("" = direct)
     LINKGRAPH_REDIS_URL         str    the frontier's Redis
+    LINKGRAPH_ROBOTS_RETRY      float  seconds a host stays paused after its robots.txt failed (5xx)
     LINKGRAPH_SPOOL_DIR         str    the sink's local spool directory
     LINKGRAPH_STORE             str    clickhouse://host:port/db, or a chDB data directory
     LINKGRAPH_WORKER_ID         str    this worker's name (heartbeats, leases)
@@ -34,6 +35,7 @@ AUTOTHROTTLE_ENABLED = False
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
+LOG_INSTALL_ROOT_HANDLER = False  # the CLI installs one handler at --log-level
 LOGSTATS_INTERVAL = 0
 ROBOTSTXT_OBEY = False  # robots.txt is the frontier's job, shared through Redis
 REDIRECT_ENABLED = False  # a 3xx is a page with a `redirect` link; its target is queued
@@ -61,6 +63,7 @@ LINKGRAPH_MAX_PAGE_BYTES = 10 * 1024 * 1024
 LINKGRAPH_OBEY_ROBOTS = True
 LINKGRAPH_PROXY = ""
 LINKGRAPH_REDIS_URL = ""
+LINKGRAPH_ROBOTS_RETRY = 300.0
 LINKGRAPH_SPOOL_DIR = ""
 LINKGRAPH_STORE = ""
 LINKGRAPH_WORKER_ID = ""

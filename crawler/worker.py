@@ -46,7 +46,11 @@ class WorkerPool:
         self.crawlers: list[Crawler] = []
         for index in range(count):
             worker_id = config.worker_id if count == 1 else f"{config.worker_id}-{index}"
-            self.crawlers.append(Crawler(LinksSpider, worker_settings(config, worker_id)))
+            # The first crawler installs the reactor Scrapy's settings ask for.
+            crawler = Crawler(
+                LinksSpider, worker_settings(config, worker_id), init_reactor=index == 0
+            )
+            self.crawlers.append(crawler)
 
     def run(self, tick: Callable[[], Any] | None = None, tick_seconds: float = 1.0) -> None:
         """Crawl until the frontier is done or `stop()` is called (SIGINT/SIGTERM stop cleanly).

@@ -1,0 +1,520 @@
+"""The crawl's shared queue in Redis: lease/ack with expiry, per-host politeness, a seen set.
+
+Every key of a crawl starts with ``lg:{<crawl_id>}:`` (a Redis Cluster hash tag: one slot per
+crawl, so one Lua script may touch them all). Entries travel as JSON objects, never pickle::
+
+    {"url": "http://a.com/x", "depth": 1, "hops": 0, ...}
+
+Keys (prefix P = ``lg:{crawl}:``):
+
+    P meta          string  the crawl's config (JSON); its absence means the frontier was lost
+    P stats         hash    counters: queued, admitted, done, seen, bad_entries, errors, ...
+    P q:<host>      zset    the host's queued entries (raw JSON), by depth << 32 | sequence
+    P ready, wait   zset    hosts that may start now / at a time (crawler.frontier.politeness)
+    P h:<host>      hash    the host's politeness state (inflight, next, last, delay, pause)
+    P leases        zset    lease token -> deadline (epoch ms)
+    P ldata         hash    lease token -> "host TAB score TAB worker TAB entry"
+    P inflight      set     lease tokens whose download has not ended (hold a host slot)
+    P s:<n>         string  seen-set segments (crawler.frontier.seen)
+    P r:<origin>    string  cached robots.txt (crawler.frontier.robots)
+    P workers, alive        heartbeats
+    lg:current      string  the id of the crawl last created on this Redis
+
+    >>> frontier = Frontier(redis.Redis(), "c1", host_delay=1.0)      # doctest: +SKIP
+    >>> frontier.seed([{"url": "http://a.com/", "depth": 0, "hops": 0}])  # doctest: +SKIP
+    1
+    >>> [lease] = frontier.lease("w1", 8)                              # doctest: +SKIP
+    >>> frontier.ack(lease, [{"url": "http://a.com/b", "depth": 1, "hops": 0}])  # doctest: +SKIP
+    1
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from crawler.errors import FrontierError, FrontierLost, FrontierUnavailable
+from crawler.frontier.politeness import (
+    CRAWL_DELAY_CAP,
+    DELAY_LUA,
+    GATE_LUA,
+    GATE_MARGIN_MS,
+    PAUSE_LUA,
+    PRELUDE_LUA,
+    RETRY_AFTER_CAP,
+)
+from crawler.frontier.seen import SEEN_LUA, fingerprint_bytes
+from crawler.urls import MAX_URL_LENGTH, canonicalize, host_of
+
+log = logging.getLogger(__name__)
+
+CURRENT_KEY = "lg:current"
+WORKER_TTL = 30.0  # seconds without a heartbeat before a worker is no longer listed
+_MAX_DEPTH = 1 << 20  # depth is the high part of a queue score (exact in a double)
+
+# ARGV[6] worker, ARGV[7] n, ARGV[8] lease timeout ms.
+# Returns {token, entry, host, deadline, gated}*: gated is 1 when the host has a delay.
+_LEASE_LUA = r"""
+local worker, n, timeout = ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8])
+for _, h in ipairs(redis.call('ZRANGEBYSCORE', WAIT, '-inf', NOW, 'LIMIT', 0, 256)) do
+  wake(h, false)
+end
+local left = n
+if MAXP > 0 then
+  left = math.min(n, MAXP - (tonumber(redis.call('HGET', STATS, 'admitted')) or 0))
+end
+local out = {}
+local turns = 0
+while left > 0 and turns < n + 64 do
+  turns = turns + 1
+  local top = redis.call('ZRANGE', READY, 0, 0)
+  if #top == 0 then break end
+  local h = top[1]
+  local hk = P .. 'h:' .. h
+  local q = P .. 'q:' .. h
+  local st = redis.call('HMGET', hk, 'inflight', 'next', 'pause', 'admitted', 'delay')
+  local start = math.max(tonumber(st[2]) or 0, tonumber(st[3]) or 0)
+  if (tonumber(st[1]) or 0) >= CONC or start > NOW then
+    wake(h, false)
+  elseif MAXH > 0 and (tonumber(st[4]) or 0) >= MAXH then
+    local dropped = redis.call('ZCARD', q)
+    redis.call('DEL', q)
+    redis.call('HINCRBY', STATS, 'queued', -dropped)
+    redis.call('HINCRBY', STATS, 'over_budget', dropped)
+    redis.call('ZREM', READY, h)
+  else
+    local popped = redis.call('ZPOPMIN', q)
+    if #popped == 0 then
+      redis.call('ZREM', READY, h)
+    else
+      local raw, score = popped[1], popped[2]
+      local ok, e = pcall(cjson.decode, raw)
+      if not ok or type(e) ~= 'table' or type(e.url) ~= 'string'
+          or type(e.depth) ~= 'number' or type(e.hops) ~= 'number' then
+        redis.call('HINCRBY', STATS, 'bad_entries', 1)
+      else
+        redis.call('HINCRBY', STATS, 'queued', -1)
+        local token = tostring(redis.call('INCR', P .. 'tok'))
+        local deadline = NOW + timeout
+        redis.call('ZADD', LEASES, deadline, token)
+        redis.call('HSET', LDATA, token, h .. '\t' .. score .. '\t' .. worker .. '\t' .. raw)
+        redis.call('SADD', INFLIGHT, token)
+        redis.call('HINCRBY', hk, 'inflight', 1)
+        local delay = tonumber(st[5]) or DELAY
+        redis.call('HSET', hk, 'next', NOW + delay)
+        redis.call('HINCRBY', hk, 'admitted', 1)
+        redis.call('HINCRBY', STATS, 'admitted', 1)
+        left = left - 1
+        out[#out + 1] = {token, raw, h, tostring(deadline), delay > 0 and 1 or 0}
+      end
+      wake(h, true)
+    end
+  end
+end
+return out
+"""
+
+# Acknowledge a lease (ARGV[6] token, "" for none; ARGV[7] its host; ARGV[8] the outcome
+# counter) and add children: ARGV[9] count of refused-too-long, then (fp8, host, depth, entry)*.
+_ACK_LUA = r"""
+local token, lh, outcome = ARGV[6], ARGV[7], ARGV[8]
+local wakes = {}
+if token ~= '' then
+  free_slot(token, lh)
+  redis.call('HDEL', LDATA, token)
+  if redis.call('ZREM', LEASES, token) == 1 then
+    redis.call('HINCRBY', STATS, outcome, 1)
+  else
+    redis.call('HINCRBY', STATS, 'stale_acks', 1)
+  end
+  wakes[lh] = math.huge
+end
+local nkids = (#ARGV - 9) / 4
+if nkids == 0 then
+  for h in pairs(wakes) do wake(h, false) end
+  return 0
+end
+local admitted = tonumber(redis.call('HGET', STATS, 'admitted')) or 0
+local seq = redis.call('INCRBY', P .. 'seq', nkids) - nkids
+local added, new, over = 0, 0, 0
+local fps = {}
+for i = 10, #ARGV, 4 do fps[#fps + 1] = ARGV[i] end
+seen_load(fps)
+for i = 10, #ARGV, 4 do
+  if seen_add(ARGV[i]) == 1 then
+    new = new + 1
+    local h = ARGV[i + 1]
+    if (MAXP > 0 and admitted >= MAXP) or (MAXH > 0 and
+        (tonumber(redis.call('HGET', P .. 'h:' .. h, 'admitted')) or 0) >= MAXH) then
+      over = over + 1
+    else
+      seq = seq + 1
+      redis.call('ZADD', P .. 'q:' .. h, tonumber(ARGV[i + 2]) * SHIFT + seq, ARGV[i + 3])
+      added = added + 1
+      local prio = tonumber(ARGV[i + 2])
+      if not wakes[h] or prio < wakes[h] then wakes[h] = prio end
+    end
+  end
+end
+seen_flush()
+redis.call('HINCRBY', STATS, 'offered', nkids)
+if new > 0 then redis.call('HINCRBY', STATS, 'seen', new) end
+if added > 0 then redis.call('HINCRBY', STATS, 'queued', added) end
+if over > 0 then redis.call('HINCRBY', STATS, 'over_budget', over) end
+if tonumber(ARGV[9]) > 0 then redis.call('HINCRBY', STATS, 'too_long', tonumber(ARGV[9])) end
+for h, prio in pairs(wakes) do
+  if h == lh or not queued_behind(h, prio) then wake(h, false) end
+end
+return added
+"""
+
+_FETCHED_LUA = r"""
+if free_slot(ARGV[6], ARGV[7]) then wake(ARGV[7], false) end
+return 1
+"""
+
+_REQUEUE_LUA = r"""
+local function requeue(token, why)
+  local d = redis.call('HGET', LDATA, token)
+  redis.call('ZREM', LEASES, token)
+  if not d then return 0 end
+  redis.call('HDEL', LDATA, token)
+  local h, score, raw = string.match(d, '^([^\t]*)\t([^\t]*)\t[^\t]*\t(.*)$')
+  free_slot(token, h)
+  redis.call('ZADD', P .. 'q:' .. h, score, raw)
+  redis.call('HINCRBY', STATS, 'queued', 1)
+  redis.call('HINCRBY', STATS, 'admitted', -1)
+  redis.call('HINCRBY', P .. 'h:' .. h, 'admitted', -1)
+  redis.call('HINCRBY', STATS, why, 1)
+  wake(h, false)
+  return 1
+end
+"""
+
+# ARGV[6] the counter ("released"), then tokens.
+_RELEASE_LUA = r"""
+local n = 0
+for i = 7, #ARGV do n = n + requeue(ARGV[i], ARGV[6]) end
+return n
+"""
+
+# ARGV[6] at most this many.
+_EXPIRE_LUA = r"""
+local n = 0
+local due = redis.call('ZRANGEBYSCORE', LEASES, '-inf', NOW, 'LIMIT', 0, tonumber(ARGV[6]))
+for _, token in ipairs(due) do
+  n = n + requeue(token, 'expired')
+end
+return n
+"""
+
+
+@dataclass(slots=True)
+class Lease:
+    """One entry handed to one worker until `deadline` (epoch seconds, Redis's clock)."""
+
+    token: str
+    entry: dict[str, Any]
+    url: str
+    host: str
+    depth: int
+    deadline: float
+    gated: bool = True  # the host has a delay: the download gate must see its start
+
+
+def prefix(crawl_id: str) -> str:
+    return f"lg:{{{crawl_id}}}:"
+
+
+def current_crawl(client: redis.Redis) -> str | None:
+    """The id of the crawl last created on this Redis, or None."""
+    value = client.get(CURRENT_KEY)
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _server(client: redis.Redis) -> str:
+    kwargs = client.connection_pool.connection_kwargs
+    if "path" in kwargs:
+        return f"unix://{kwargs['path']}"
+    host, port = kwargs.get("host", "localhost"), kwargs.get("port", 6379)
+    return f"redis://{host}:{port}/{kwargs.get('db', 0)}"
+
+
+def _valid(entry: Any) -> bool:
+    return (
+        isinstance(entry, dict)
+        and isinstance(entry.get("url"), str)
+        and isinstance(entry.get("depth"), int)
+        and isinstance(entry.get("hops"), int)
+        and 0 <= entry["depth"] < _MAX_DEPTH
+    )
+
+
+class Frontier:
+    """One crawl's frontier on one Redis (or Redis Cluster slot); many workers share it."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        crawl_id: str,
+        *,
+        host_delay: float = 0.0,
+        host_concurrency: int = 1,
+        lease_timeout: float = 60.0,
+        max_pages: int = 0,
+        max_pages_per_host: int = 0,
+        seen: str = "exact",
+    ) -> None:
+        if not crawl_id or any(c in crawl_id for c in "{}\t\n "):
+            raise FrontierError(f"invalid crawl id {crawl_id!r}")
+        if seen != "exact":
+            # A Bloom filter at 1e-4 false positives needs 19.2 bits per URL (2.4 bytes), over
+            # the 2-byte budget; the exact set already costs under 16.
+            raise FrontierError(f"seen={seen!r} is not supported (only 'exact')")
+        if host_concurrency < 1:
+            raise FrontierError(f"host_concurrency must be >= 1, got {host_concurrency}")
+        self.client = client
+        self.crawl_id = crawl_id
+        self.prefix = prefix(crawl_id)
+        self.host_delay = max(0.0, host_delay)
+        self.host_concurrency = host_concurrency
+        self.lease_timeout = lease_timeout
+        self.max_pages = max_pages
+        self.max_pages_per_host = max_pages_per_host
+        self.url = _server(client)
+        self._meta_key = self.prefix + "meta"
+        self._scripts = {
+            name: client.register_script(PRELUDE_LUA + body)
+            for name, body in {
+                "lease": _LEASE_LUA,
+                "ack": SEEN_LUA + _ACK_LUA,
+                "fetched": _FETCHED_LUA,
+                "release": _REQUEUE_LUA + _RELEASE_LUA,
+                "expire": _REQUEUE_LUA + _EXPIRE_LUA,
+                "gate": GATE_LUA,
+                "pause": PAUSE_LUA,
+                "delay": DELAY_LUA,
+            }.items()
+        }
+
+    # -- plumbing ---------------------------------------------------------------------------------
+
+    def key(self, name: str) -> str:
+        return self.prefix + name
+
+    def _run(self, name: str, *args: Any) -> Any:
+        base = (
+            self.prefix,
+            round(self.host_delay * 1000),
+            self.host_concurrency,
+            self.max_pages,
+            self.max_pages_per_host,
+        )
+        try:
+            return self._scripts[name](keys=[self._meta_key], args=[*base, *args])
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise FrontierUnavailable(f"frontier Redis at {self.url} unreachable: {exc}") from exc
+        except redis.RedisError as exc:
+            raise FrontierError(f"frontier script {name} failed on {self.url}: {exc}") from exc
+
+    def _redis(self, fn: Any, *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise FrontierUnavailable(f"frontier Redis at {self.url} unreachable: {exc}") from exc
+        except redis.RedisError as exc:
+            raise FrontierError(f"frontier Redis at {self.url} failed: {exc}") from exc
+
+    # -- the crawl --------------------------------------------------------------------------------
+
+    def ping(self) -> None:
+        """Raise FrontierUnavailable (naming the server) when Redis cannot be reached."""
+        self._redis(self.client.ping)
+
+    def create(self, meta: dict[str, Any]) -> None:
+        """Record the crawl's config and make it this Redis's current crawl."""
+        body = json.dumps({**meta, "crawl_id": self.crawl_id}, separators=(",", ":"))
+        pipe = self.client.pipeline()
+        pipe.set(self._meta_key, body)
+        pipe.hsetnx(self.key("stats"), "created", int(time.time()))
+        pipe.set(CURRENT_KEY, self.crawl_id)
+        self._redis(pipe.execute)
+
+    def meta(self) -> dict[str, Any]:
+        """The crawl's config; FrontierLost when its keys are gone (Redis restarted empty)."""
+        raw = self._redis(self.client.get, self._meta_key)
+        if raw is None:
+            raise FrontierLost(
+                f"crawl {self.crawl_id!r} has no frontier on {self.url}: the Redis server lost "
+                "its data (restarted without its append-only file?) or the crawl was never created"
+            )
+        meta: dict[str, Any] = json.loads(raw)
+        return meta
+
+    # -- queue ------------------------------------------------------------------------------------
+
+    def seed(self, entries: Iterable[str | dict[str, Any]]) -> int:
+        """Queue seeds (URLs or entries) ahead of everything deeper; returns how many were new."""
+        batch: list[dict[str, Any]] = []
+        for item in entries:
+            entry: dict[str, Any] = {"url": item} if isinstance(item, str) else dict(item)
+            entry.setdefault("hops", 0)
+            entry["depth"] = 0
+            entry["seed"] = True
+            try:
+                entry["url"] = canonicalize(entry["url"])
+            except (ValueError, KeyError, AttributeError):
+                self.incr("bad_entries")
+                log.debug("refused seed %r", item)
+                continue
+            batch.append(entry)
+        return sum(self._add(None, batch[i : i + 1000]) for i in range(0, len(batch), 1000))
+
+    def enqueue(self, entries: Iterable[dict[str, Any]]) -> int:
+        """Queue entries outside any lease (a spider's own requests); returns how many were new."""
+        batch = list(entries)
+        return sum(self._add(None, batch[i : i + 1000]) for i in range(0, len(batch), 1000))
+
+    def lease(self, worker: str, n: int) -> list[Lease]:
+        """Up to `n` entries whose host may start now, each leased to `worker`."""
+        worker = worker.replace("\t", " ")
+        rows = self._run("lease", worker, n, round(self.lease_timeout * 1000))
+        leases = []
+        for token, raw, host, deadline, gated in rows:
+            lease = self._lease(token.decode(), raw, host.decode(), int(deadline) / 1000)
+            if lease is not None:
+                lease.gated = bool(gated)
+            if lease is not None:
+                leases.append(lease)
+        return leases
+
+    def _lease(self, token: str, raw: bytes, host: str, deadline: float) -> Lease | None:
+        try:
+            entry = json.loads(raw)
+        except ValueError:
+            entry = None
+        if not _valid(entry) or len(entry["url"]) > MAX_URL_LENGTH or host_of(entry["url"]) != host:
+            log.debug("bad frontier entry %r for host %s", raw[:200], host)
+            bad = Lease(token, {}, "", host, 0, deadline)
+            self.ack(bad, [], outcome="bad_entries")
+            return None
+        return Lease(token, entry, entry["url"], host, entry["depth"], deadline)
+
+    def fetched(self, lease: Lease) -> None:
+        """The lease's download ended (response or failure): free its host slot."""
+        self._run("fetched", lease.token, lease.host)
+
+    def ack(
+        self, lease: Lease | None, children: Sequence[dict[str, Any]], outcome: str = "done"
+    ) -> int:
+        """Finish `lease` (counted under `outcome`) and queue its unseen children, in one call.
+
+        Returns how many children were newly queued. Acking an expired or unknown lease still
+        adds the children and is otherwise harmless (counted as ``stale_acks``).
+        """
+        return self._add(lease, children, outcome)
+
+    def _add(
+        self, lease: Lease | None, children: Sequence[dict[str, Any]], outcome: str = "done"
+    ) -> int:
+        args: list[Any] = []
+        too_long = 0
+        for child in children:
+            if not _valid(child):
+                self.incr("bad_entries")
+                continue
+            url = child["url"]
+            if len(url) > MAX_URL_LENGTH:
+                too_long += 1
+                continue
+            host = host_of(url)
+            if not host:
+                self.incr("bad_entries")
+                continue
+            raw = json.dumps(child, separators=(",", ":"))
+            args += (fingerprint_bytes(url), host, child["depth"], raw)
+        if lease is None and not args and not too_long:
+            return 0
+        token, host = (lease.token, lease.host) if lease is not None else ("", "")
+        return int(self._run("ack", token, host, outcome, too_long, *args))
+
+    def release(self, leases: Iterable[Lease]) -> int:
+        """Hand leases back to the queue (a clean stop); returns how many were still held."""
+        tokens = [lease.token for lease in leases]
+        if not tokens:
+            return 0
+        return int(self._run("release", "released", *tokens))
+
+    def requeue_expired(self, limit: int = 1000) -> int:
+        """Return leases past their deadline to the queue; any worker may call this."""
+        return int(self._run("expire", limit))
+
+    # -- politeness -------------------------------------------------------------------------------
+
+    def start_wait(self, host: str) -> float:
+        """Seconds to wait before a request to `host` may start; 0 means go (start recorded)."""
+        return int(self._run("gate", host, GATE_MARGIN_MS)) / 1000
+
+    def pause(self, host: str, seconds: float) -> None:
+        """No request to `host` starts for `seconds` (capped), across all workers."""
+        self._run("pause", host, round(min(seconds, RETRY_AFTER_CAP) * 1000))
+
+    def set_delay(self, host: str, seconds: float) -> None:
+        """Raise `host`'s delay between starts (robots.txt Crawl-delay, capped at 30 s)."""
+        self._run("delay", host, round(min(seconds, CRAWL_DELAY_CAP) * 1000))
+
+    # -- counters and workers ---------------------------------------------------------------------
+
+    def incr(self, name: str, n: int = 1) -> None:
+        self._redis(self.client.hincrby, self.key("stats"), name, n)
+
+    def counts(self) -> dict[str, int]:
+        pipe = self.client.pipeline(transaction=False)
+        pipe.hgetall(self.key("stats"))
+        pipe.zcard(self.key("leases"))
+        pipe.zcard(self.key("ready"))
+        pipe.zcard(self.key("wait"))
+        stats, leased, ready, waiting = self._redis(pipe.execute)
+        counts = {k.decode(): int(v) for k, v in stats.items()}
+        for name in ("queued", "done", "seen", "bad_entries", "errors", "pages", "links"):
+            counts.setdefault(name, 0)
+        counts.update(leased=leased, hosts_ready=ready, hosts_waiting=waiting)
+        return counts
+
+    def done(self) -> bool:
+        """Nothing queued (or the page budget spent) and nothing leased; FrontierLost if gone."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.exists(self._meta_key)
+        pipe.hmget(self.key("stats"), "queued", "admitted")
+        pipe.zcard(self.key("leases"))
+        exists, (queued, admitted), leased = self._redis(pipe.execute)
+        if not exists:
+            self.meta()
+        if leased:
+            return False
+        spent = self.max_pages > 0 and int(admitted or 0) >= self.max_pages
+        return int(queued or 0) <= 0 or spent
+
+    def heartbeat(self, worker: str, info: dict[str, Any]) -> None:
+        now = time.time()
+        pipe = self.client.pipeline(transaction=False)
+        pipe.hset(self.key("workers"), worker, json.dumps({**info, "worker": worker, "ts": now}))
+        pipe.zadd(self.key("alive"), {worker: now})
+        pipe.zremrangebyscore(self.key("alive"), "-inf", now - 24 * 3600)
+        self._redis(pipe.execute)
+
+    def workers(self) -> list[dict[str, Any]]:
+        """Workers that sent a heartbeat in the last WORKER_TTL seconds, with their info."""
+        names = self._redis(
+            self.client.zrangebyscore, self.key("alive"), time.time() - WORKER_TTL, "+inf"
+        )
+        if not names:
+            return []
+        infos = self._redis(self.client.hmget, self.key("workers"), names)
+        return [json.loads(info) for info in infos if info]

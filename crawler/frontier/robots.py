@@ -1,0 +1,129 @@
+"""robots.txt per RFC 9309, fetched once per origin per crawl and shared by workers through Redis.
+
+``lg:{crawl}:r:<scheme://host:port>`` holds one of:
+
+    b"T" + body   2xx: the file (first 500 KiB), parsed with Protego     kept 24 h (RFC 9309 2.4)
+    b"A"          4xx or too many redirects: everything allowed           kept 24 h
+    b"D"          5xx, 429 or unreachable: everything disallowed         kept `retry` seconds,
+                  and the host is paused as long, so its entries wait and robots.txt is retried
+    b"X"          unreachable `GIVE_UP` times in a row: disallowed          kept 24 h
+    b"P"          a worker is fetching it (a lock, `FETCH_LOCK` seconds)
+
+The robots.txt request itself goes through the download gate like any request, under the lease
+of the page that needed it (crawler.frontier.scheduler). A Crawl-delay for our user agent raises
+the host's delay, capped at 30 s (crawler.frontier.politeness.CRAWL_DELAY_CAP).
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+import redis
+from protego import Protego
+
+MAX_BYTES = 500 * 1024  # RFC 9309 2.5: parse at least 500 KiB
+TTL = 24 * 3600
+FETCH_LOCK = 60
+GIVE_UP = 3
+LOCAL_TTL = 30.0  # seconds a worker trusts its parsed copy before asking Redis again
+
+ALLOW, DISALLOW, FETCH, WAIT, UNAVAILABLE = "allow", "disallow", "fetch", "wait", "unavailable"
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def robots_url(url: str) -> str:
+    return origin_of(url) + "/robots.txt"
+
+
+class RobotsCache:
+    """Decides allow/disallow for URLs from the shared robots.txt cache; parses each file once."""
+
+    def __init__(
+        self, client: redis.Redis, key_prefix: str, agent: str, *, retry: float = 300.0
+    ) -> None:
+        self.client = client
+        self.key_prefix = key_prefix
+        self.agent = agent
+        self.retry = retry
+        self._local: dict[str, tuple[float, str, Protego | None]] = {}
+
+    def _key(self, origin: str) -> str:
+        return f"{self.key_prefix}r:{origin}"
+
+    def _state(self, origin: str) -> tuple[str, Protego | None] | None:
+        cached = self._local.get(origin)
+        if cached and cached[0] > time.monotonic():
+            return cached[1], cached[2]
+        raw = self.client.get(self._key(origin))
+        if not isinstance(raw, bytes):
+            return None
+        kind, parser = raw[:1].decode(), None
+        if kind == "T":
+            parser = Protego.parse(raw[1:].decode("utf-8", "replace"))
+        if kind in "TAX":  # "P" and "D" expire soon: always ask Redis
+            if len(self._local) > 10_000:
+                self._local.clear()
+            self._local[origin] = (time.monotonic() + LOCAL_TTL, kind, parser)
+        return kind, parser
+
+    def check(self, url: str) -> str:
+        """ALLOW, DISALLOW, FETCH (this worker must fetch robots.txt now, the lock is ours),
+        WAIT (another worker is fetching it) or UNAVAILABLE (5xx: retry later)."""
+        origin = origin_of(url)
+        state = self._state(origin)
+        if state is None:
+            if self.client.set(self._key(origin), "P", nx=True, ex=FETCH_LOCK):
+                return FETCH
+            return WAIT
+        kind, parser = state
+        if kind == "P":
+            return WAIT
+        if kind == "D":
+            return UNAVAILABLE
+        if kind == "X":
+            return DISALLOW
+        if parser is None or parser.can_fetch(url, self.agent):
+            return ALLOW
+        return DISALLOW
+
+    def retry_in(self, url: str) -> float:
+        """Seconds until an unreachable robots.txt may be fetched again."""
+        ms = int(self.client.pttl(self._key(origin_of(url))))
+        return max(0.05, ms / 1000) if ms > 0 else 0.05
+
+    def crawl_delay(self, url: str) -> float | None:
+        state = self._state(origin_of(url))
+        if state is None or state[1] is None:
+            return None
+        delay = state[1].crawl_delay(self.agent)
+        return float(delay) if delay else None
+
+    def store(self, url: str, status: int, body: bytes) -> str:
+        """Record a robots.txt answer (status 0: unreachable); returns the kind stored."""
+        origin = origin_of(url)
+        key = self._key(origin)
+        self._local.pop(origin, None)
+        if 200 <= status < 300:
+            self.client.set(key, b"T" + body[:MAX_BYTES], ex=TTL)
+            self.client.delete(key + ":fails")
+            return "T"
+        if 400 <= status < 500 and status != 429:
+            self.client.set(key, "A", ex=TTL)
+            self.client.delete(key + ":fails")
+            return "A"
+        fails = int(self.client.incr(key + ":fails"))
+        self.client.expire(key + ":fails", TTL)
+        if fails >= GIVE_UP:
+            self.client.set(key, "X", ex=TTL)
+            return "X"
+        self.client.set(key, "D", ex=max(1, round(self.retry)))
+        return "D"
+
+    def allow_all(self, url: str) -> None:
+        """Too many redirects (RFC 9309 2.3.1.2): treat as unavailable, i.e. allowed."""
+        self.store(url, 404, b"")
