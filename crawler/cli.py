@@ -1,7 +1,7 @@
 """The `linkgraph` command: thin, it parses options, calls the library and prints.
 
-    linkgraph crawl example.com --seeds-file seeds.txt --workers 2
-    linkgraph backlinks example.com --format csv --out backlinks.csv
+linkgraph crawl example.com --seeds-file seeds.txt --workers 2
+linkgraph backlinks example.com --format csv --out backlinks.csv
 """
 
 from __future__ import annotations
@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from crawler.config import CrawlConfig
 from crawler.errors import ConfigError, LinkgraphError
 from crawler.output import FORMATS, write_rows
+from pipelines.store import Store
 
 DEFAULT_DATA = Path("linkgraph-data")
 
@@ -48,7 +49,9 @@ def _quiet_retries(record: logging.LogRecord) -> bool:
     # A 5xx page after its retries is data (a pages row with its status, counted in the
     # stats), not an error line per URL. A filter on the handler, because Scrapy's logging
     # setup resets the levels of its loggers.
-    return not (record.name == "scrapy.downloadermiddlewares.retry" and record.levelno == logging.ERROR)
+    return not (
+        record.name == "scrapy.downloadermiddlewares.retry" and record.levelno == logging.ERROR
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,57 +70,131 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _connection_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, metavar="DIR",
-                        help="embedded mode's directory: Valkey frontier and chDB store "
-                             "(default: ./linkgraph-data)")
-    parser.add_argument("--redis", default="", metavar="URL",
-                        help="an external Redis for the frontier, e.g. redis://host:6379/0")
-    parser.add_argument("--clickhouse", default="", metavar="URL",
-                        help="an external ClickHouse for the store, clickhouse://host:9000/db")
-    parser.add_argument("--log-level", default="WARNING",
-                        choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="default: WARNING")  # fmt: skip
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA,
+        metavar="DIR",
+        help="embedded mode's directory: Valkey frontier and chDB store "
+        "(default: ./linkgraph-data)",
+    )
+    parser.add_argument(
+        "--redis",
+        default="",
+        metavar="URL",
+        help="an external Redis for the frontier, e.g. redis://host:6379/0",
+    )
+    parser.add_argument(
+        "--clickhouse",
+        default="",
+        metavar="URL",
+        help="an external ClickHouse for the store, clickhouse://host:9000/db",
+    )
+    parser.add_argument(
+        "--log-level",
+        default="WARNING",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="default: WARNING",
+    )
 
 
 def _add_crawl(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("crawl", help="crawl seeds into the link graph",
-                       description="Crawl from seeds (URLs or bare domains) until the frontier "
-                                   "is empty. With no seeds, resume the frontier's crawl.")  # fmt: skip
+    p = sub.add_parser(
+        "crawl",
+        help="crawl seeds into the link graph",
+        description="Crawl from seeds (URLs or bare domains) until the frontier "
+        "is empty. With no seeds, resume the frontier's crawl.",
+    )
     p.add_argument("seeds", nargs="*", metavar="SEED", help="a URL or a bare domain")
-    p.add_argument("--seeds-file", type=Path, metavar="F",
-                   help="one seed per line, # comments")  # fmt: skip
+    p.add_argument("--seeds-file", type=Path, metavar="F", help="one seed per line, # comments")
     _connection_options(p)
-    p.add_argument("--workers", type=int, default=1, metavar="N",
-                   help="workers sharing the frontier (default 1)")  # fmt: skip
-    p.add_argument("--scope", default="domain", choices=["host", "domain", "any"],
-                   help="follow links within the seeds' hosts, registrable domains (default), "
-                        "or anywhere")  # fmt: skip
-    p.add_argument("--include", action="append", default=[], metavar="REGEX",
-                   help="follow only URLs matching (repeatable)")  # fmt: skip
-    p.add_argument("--exclude", action="append", default=[], metavar="REGEX",
-                   help="never follow URLs matching (repeatable)")  # fmt: skip
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="workers sharing the frontier (default 1)",
+    )
+    p.add_argument(
+        "--scope",
+        default="domain",
+        choices=["host", "domain", "any"],
+        help="follow links within the seeds' hosts, registrable domains (default), or anywhere",
+    )
+    p.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        metavar="REGEX",
+        help="follow only URLs matching (repeatable)",
+    )
+    p.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="REGEX",
+        help="never follow URLs matching (repeatable)",
+    )
     p.add_argument("--max-pages", type=int, default=0, metavar="N", help="stop after N fetches")
-    p.add_argument("--max-depth", type=int, default=0, metavar="N",
-                   help="follow links at most N clicks from a seed (0: no limit)")  # fmt: skip
+    p.add_argument(
+        "--max-depth",
+        type=int,
+        default=0,
+        metavar="N",
+        help="follow links at most N clicks from a seed (0: no limit)",
+    )
     _politeness_options(p)
     p.add_argument("--crawl-id", default="", metavar="ID", help="name the crawl (default: random)")
     p.set_defaults(func=_crawl)
 
 
 def _politeness_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--proxy", default="", metavar="URL",
-                   help="fetch every URL through this HTTP proxy (trusted)")  # fmt: skip
-    p.add_argument("--host-delay", type=float, default=0.0, metavar="SECONDS",
-                   help="minimum seconds between request starts to one host, across all workers")
-    p.add_argument("--host-concurrency", type=int, default=2, metavar="N",
-                   help="requests in flight per host, across all workers (default 2)")
-    p.add_argument("--lease-timeout", type=float, default=60.0, metavar="SECONDS",
-                   help="a dead worker's requests return to the queue after this (default 60)")
-    p.add_argument("--concurrency", type=int, default=32, metavar="N",
-                   help="requests in flight per worker (default 32)")  # fmt: skip
-    p.add_argument("--max-page-bytes", type=int, default=10 * 1024 * 1024, metavar="N",
-                   help="drop larger responses (default 10 MiB)")  # fmt: skip
-    p.add_argument("--allow-private", action="store_true",
-                   help="allow loopback and private addresses (intranets, tests)")  # fmt: skip
+    p.add_argument(
+        "--proxy",
+        default="",
+        metavar="URL",
+        help="fetch every URL through this HTTP proxy (trusted)",
+    )
+    p.add_argument(
+        "--host-delay",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="minimum seconds between request starts to one host, across all workers",
+    )
+    p.add_argument(
+        "--host-concurrency",
+        type=int,
+        default=2,
+        metavar="N",
+        help="requests in flight per host, across all workers (default 2)",
+    )
+    p.add_argument(
+        "--lease-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="a dead worker's requests return to the queue after this (default 60)",
+    )
+    p.add_argument(
+        "--concurrency",
+        type=int,
+        default=32,
+        metavar="N",
+        help="requests in flight per worker (default 32)",
+    )
+    p.add_argument(
+        "--max-page-bytes",
+        type=int,
+        default=10 * 1024 * 1024,
+        metavar="N",
+        help="drop larger responses (default 10 MiB)",
+    )
+    p.add_argument(
+        "--allow-private",
+        action="store_true",
+        help="allow loopback and private addresses (intranets, tests)",
+    )
     p.add_argument("--ignore-robots", action="store_true", help="do not obey robots.txt")
 
 
@@ -127,30 +204,55 @@ def _crawl(args: argparse.Namespace) -> int:
 
     seeds = load_seeds(args.seeds, args.seeds_file)
     config = CrawlConfig(
-        seeds=seeds, data=args.data, redis=args.redis, clickhouse=args.clickhouse,
-        workers=args.workers, scope=args.scope, include=args.include, exclude=args.exclude,
-        max_pages=args.max_pages, max_depth=args.max_depth, proxy=args.proxy,
-        host_delay=args.host_delay, host_concurrency=args.host_concurrency,
-        lease_timeout=args.lease_timeout, obey_robots=not args.ignore_robots,
-        allow_private=args.allow_private, max_page_bytes=args.max_page_bytes,
-        crawl_id=args.crawl_id, concurrency=args.concurrency, log_level=args.log_level,
-    )  # fmt: skip
+        seeds=seeds,
+        data=args.data,
+        redis=args.redis,
+        clickhouse=args.clickhouse,
+        workers=args.workers,
+        scope=args.scope,
+        include=args.include,
+        exclude=args.exclude,
+        max_pages=args.max_pages,
+        max_depth=args.max_depth,
+        proxy=args.proxy,
+        host_delay=args.host_delay,
+        host_concurrency=args.host_concurrency,
+        lease_timeout=args.lease_timeout,
+        obey_robots=not args.ignore_robots,
+        allow_private=args.allow_private,
+        max_page_bytes=args.max_page_bytes,
+        crawl_id=args.crawl_id,
+        concurrency=args.concurrency,
+        log_level=args.log_level,
+    )
     return Crawl(config.validate()).run()
 
 
 def _add_worker(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("worker", help="join a running crawl (any machine)",
-                       description="Join the crawl running in --redis and work until its "
-                                   "frontier is empty.")  # fmt: skip
+    p = sub.add_parser(
+        "worker",
+        help="join a running crawl (any machine)",
+        description="Join the crawl running in --redis and work until its frontier is empty.",
+    )
     _connection_options(p)
-    p.add_argument("--crawl-id", default="", metavar="ID",
-                   help="the crawl to join (default: the Redis's current crawl)")  # fmt: skip
+    p.add_argument(
+        "--crawl-id",
+        default="",
+        metavar="ID",
+        help="the crawl to join (default: the Redis's current crawl)",
+    )
     p.add_argument("--worker-id", default="", metavar="NAME", help="this worker's name")
-    p.add_argument("--workers", type=int, default=1, metavar="N",
-                   help="workers in this process (default 1)")  # fmt: skip
+    p.add_argument(
+        "--workers", type=int, default=1, metavar="N", help="workers in this process (default 1)"
+    )
     p.add_argument("--proxy", default="", metavar="URL", help="fetch through this HTTP proxy")
-    p.add_argument("--concurrency", type=int, default=32, metavar="N",
-                   help="requests in flight per worker (default 32)")  # fmt: skip
+    p.add_argument(
+        "--concurrency",
+        type=int,
+        default=32,
+        metavar="N",
+        help="requests in flight per worker (default 32)",
+    )
     p.set_defaults(func=_worker)
 
 
@@ -166,15 +268,23 @@ def _worker(args: argparse.Namespace) -> int:
     if not crawl_id:
         raise ConfigError(f"no crawl to join in {args.redis}")
     config = CrawlConfig(
-        data=args.data, redis=args.redis, clickhouse=args.clickhouse, crawl_id=crawl_id,
-        worker_id=args.worker_id, workers=args.workers, proxy=args.proxy,
-        concurrency=args.concurrency, log_level=args.log_level,
-    )  # fmt: skip
+        data=args.data,
+        redis=args.redis,
+        clickhouse=args.clickhouse,
+        crawl_id=crawl_id,
+        worker_id=args.worker_id,
+        workers=args.workers,
+        proxy=args.proxy,
+        concurrency=args.concurrency,
+        log_level=args.log_level,
+    )
     config.with_policy(open_frontier(client, config).meta())
     config.validate()
     if not config.clickhouse:
-        raise ConfigError("this crawl stores into an embedded chDB directory, which only its "
-                          "own process may open; a worker elsewhere needs --clickhouse URL")  # fmt: skip
+        raise ConfigError(
+            "this crawl stores into an embedded chDB directory, which only its "
+            "own process may open; a worker elsewhere needs --clickhouse URL"
+        )
     WorkerPool(config, config.workers).run()
     return 0
 
@@ -208,17 +318,23 @@ def _add_queries(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_named("refdomains"))
     p = query_parser("gap", "domains linking to at least K competitors and never to DOMAIN")
     p.add_argument("domain", metavar="DOMAIN")
-    p.add_argument("--vs", action="append", required=True, metavar="COMPETITOR",
-                   help="a competitor's domain (repeatable)")  # fmt: skip
-    p.add_argument("--min", type=int, default=1, metavar="K",
-                   help="link to at least K competitors (default 1)")  # fmt: skip
+    p.add_argument(
+        "--vs",
+        action="append",
+        required=True,
+        metavar="COMPETITOR",
+        help="a competitor's domain (repeatable)",
+    )
+    p.add_argument(
+        "--min", type=int, default=1, metavar="K", help="link to at least K competitors (default 1)"
+    )
     p.set_defaults(func=_named("gap"))
     p = query_parser("sql", "run any SQL against the link graph")
     p.add_argument("query", metavar="SQL")
     p.set_defaults(func=_sql)
 
 
-def _store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _store(args: argparse.Namespace) -> Store:
     from pipelines.store import open_store
 
     if args.clickhouse:
@@ -229,7 +345,7 @@ def _store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return open_store(str(path.resolve()))
 
 
-def _named(name: str):  # type: ignore[no-untyped-def]
+def _named(name: str) -> Callable[[argparse.Namespace], int]:
     def handler(args: argparse.Namespace) -> int:
         from crawler.urls import registrable_domain
 

@@ -21,10 +21,21 @@ from crawler.scope import SCOPE_MODES
 
 # Crawl-wide policy: decided by `crawl`, read by every worker from the frontier.
 POLICY_FIELDS = (
-    "crawl_id", "seeds", "scope", "include", "exclude", "max_pages", "max_depth",
-    "host_delay", "host_concurrency", "lease_timeout", "obey_robots", "allow_private",
-    "max_page_bytes", "clickhouse",
-)  # fmt: skip
+    "crawl_id",
+    "seeds",
+    "scope",
+    "include",
+    "exclude",
+    "max_pages",
+    "max_depth",
+    "host_delay",
+    "host_concurrency",
+    "lease_timeout",
+    "obey_robots",
+    "allow_private",
+    "max_page_bytes",
+    "clickhouse",
+)
 
 
 @dataclass
@@ -78,7 +89,9 @@ class CrawlConfig:
         _check_url("--clickhouse", self.clickhouse, ("clickhouse",))
         if not self.crawl_id:
             self.crawl_id = uuid.uuid4().hex[:12]
-        _check(bool(re.fullmatch(r"[\w.-]{1,64}", self.crawl_id)), "--crawl-id: letters, digits, . _ -")
+        _check(
+            bool(re.fullmatch(r"[\w.-]{1,64}", self.crawl_id)), "--crawl-id: letters, digits, . _ -"
+        )
         if not self.worker_id:
             self.worker_id = f"w-{uuid.uuid4().hex[:8]}"
         return self
@@ -128,7 +141,9 @@ def _check_regex(option: str, pattern: str) -> None:
     try:
         re.compile(pattern)
     except re.error as exc:
-        raise ConfigError(f"{option} {pattern!r} is not a valid regular expression: {exc}") from None
+        raise ConfigError(
+            f"{option} {pattern!r} is not a valid regular expression: {exc}"
+        ) from None
 
 
 def _check_url(option: str, url: str, schemes: tuple[str, ...]) -> None:

@@ -88,8 +88,10 @@ class Crawl:
             frontier = self._start(client)
             self._check_store()
             progress = Progress(frontier, out=self.out)
-            self._say(f"crawl {self.config.crawl_id}: {len(self.config.seeds)} seeds, "
-                      f"{self.config.workers} worker(s), store {self.config.store_target}")  # fmt: skip
+            self._say(
+                f"crawl {self.config.crawl_id}: {len(self.config.seeds)} seeds, "
+                f"{self.config.workers} worker(s), store {self.config.store_target}"
+            )
             if self.config.clickhouse:
                 self._run_processes(frontier, progress)
             else:
@@ -159,11 +161,25 @@ class Crawl:
     def _worker_command(self, index: int) -> list[str]:
         c = self.config
         command = [
-            sys.executable, "-m", "crawler.cli", "worker",
-            "--redis", c.redis, "--clickhouse", c.clickhouse, "--crawl-id", c.crawl_id,
-            "--worker-id", f"{c.worker_id}-{index}", "--data", str(c.data),
-            "--concurrency", str(c.concurrency), "--log-level", c.log_level,
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "crawler.cli",
+            "worker",
+            "--redis",
+            c.redis,
+            "--clickhouse",
+            c.clickhouse,
+            "--crawl-id",
+            c.crawl_id,
+            "--worker-id",
+            f"{c.worker_id}-{index}",
+            "--data",
+            str(c.data),
+            "--concurrency",
+            str(c.concurrency),
+            "--log-level",
+            c.log_level,
+        ]
         if c.proxy:
             command += ["--proxy", c.proxy]
         return command
@@ -178,8 +194,10 @@ class Crawl:
             return 1
         counts = progress.tick(force=True)
         if not frontier.done():
-            self._say(f"stopped before the end: {counts.get('queued', 0)} queued, "
-                      f"{counts.get('leased', 0)} leased; run the same command to resume")  # fmt: skip
+            self._say(
+                f"stopped before the end: {counts.get('queued', 0)} queued, "
+                f"{counts.get('leased', 0)} leased; run the same command to resume"
+            )
             return 3
         self._say(progress.summary(counts))
         self._say(f"data: {self.config.store_target}")

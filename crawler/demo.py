@@ -37,14 +37,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     data = args.out / "data"
     shutil.rmtree(data, ignore_errors=True)  # each demo starts from an empty link graph
     web = build_web(args.sites, args.pages_per_site, args.seed)
-    print(f"== simulated web: {len(web.sites)} sites, about "
-          f"{len(web.sites) * args.pages_per_site:,} pages, served on 127.0.0.1")  # fmt: skip
+    print(
+        f"== simulated web: {len(web.sites)} sites, about "
+        f"{len(web.sites) * args.pages_per_site:,} pages, served on 127.0.0.1"
+    )
     with WebServer(web) as server:
         print(f"== crawling it through the proxy {server.proxy} into {data}")
         config = CrawlConfig(
-            seeds=[site.home for site in web.sites], data=data, proxy=server.proxy,
-            workers=args.workers, crawl_id="demo",
-        ).validate()  # fmt: skip
+            seeds=[site.home for site in web.sites],
+            data=data,
+            proxy=server.proxy,
+            workers=args.workers,
+            crawl_id="demo",
+        ).validate()
         code = Crawl(config, out=sys.stdout).run()
     if code != 0:
         return code
@@ -63,14 +68,19 @@ def show(data: Path, domains: list[str], out: Path) -> None:
     print(f"\n== referring domains of {target}  (linkgraph refdomains {target})")
     write_rows(result.columns, result.rows[:10], "table", None)
     result = store.named("backlinks", {"domain": target})
-    print(f"\n== backlinks of {target}, first 10 of {len(result.rows)}  (linkgraph backlinks {target})")
+    print(
+        f"\n== backlinks of {target}, first 10 of {len(result.rows)}"
+        f"  (linkgraph backlinks {target})"
+    )
     write_rows(result.columns, result.rows[:10], "table", None)
     mine = top.rows[-1][0]
     gap = store.named("gap", {"domain": mine, "competitors": rivals, "min_k": 1})
     gap_csv = out / "gap.csv"
     write_rows(gap.columns, gap.rows, "csv", gap_csv)
-    print(f"\n== competitor gap: {len(gap.rows)} domains link to {' or '.join(rivals)} but not "
-          f"to {mine}; written to {gap_csv}")  # fmt: skip
+    print(
+        f"\n== competitor gap: {len(gap.rows)} domains link to {' or '.join(rivals)} but not "
+        f"to {mine}; written to {gap_csv}"
+    )
     store_dir = data / "store"
     print(f"""
 == the link graph is in {store_dir} (chDB, embedded ClickHouse); query it with

@@ -63,24 +63,35 @@ class EmbeddedRedis:
     def command(self) -> list[str]:
         return [
             self.binary,
-            "--bind", "127.0.0.1",
-            "--port", str(self.port),
-            "--dir", str(self.data_dir),
-            "--appendonly", "yes" if self.appendonly else "no",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--dir",
+            str(self.data_dir),
+            "--appendonly",
+            "yes" if self.appendonly else "no",
             # Every write reaches the AOF before the reply: an acknowledged lease survives a crash.
-            "--appendfsync", "always" if self.appendonly else "no",
-            "--save", "",
-            "--protected-mode", "no",
-            "--daemonize", "no",
-            "--logfile", str(self.data_dir / "server.log"),
-        ]  # fmt: skip
+            "--appendfsync",
+            "always" if self.appendonly else "no",
+            "--save",
+            "",
+            "--protected-mode",
+            "no",
+            "--daemonize",
+            "no",
+            "--logfile",
+            str(self.data_dir / "server.log"),
+        ]
 
     def start(self, timeout: float = 15.0) -> EmbeddedRedis:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
-            self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            self.command(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             start_new_session=True,
-        )  # fmt: skip
+        )
         self._wait_ready(timeout)
         log.debug("redis-protocol server up at %s (data %s)", self.url, self.data_dir)
         return self

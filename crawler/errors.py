@@ -1,17 +1,17 @@
 """One exception tree for linkgraph; every error names what was wrong.
 
-    LinkgraphError
-     ├── ConfigError          a setting or option is invalid (names the option)
-     ├── SeedError            a seed line is neither URL nor domain (names file and line)
-     ├── FrontierError        the Redis frontier failed
-     │    ├── FrontierUnavailable   Redis cannot be reached (names the URL)
-     │    ├── FrontierLost          the crawl's frontier vanished (Redis restarted empty)
-     │    └── BadEntry              a malformed or tampered frontier entry
-     ├── StoreError           ClickHouse / chDB failed (carries the server's code if any)
-     │    ├── StoreUnavailable      the store cannot be reached (names the URL)
-     │    └── StoreLocked           another process holds the embedded data directory
-     ├── BlockedAddress       the SSRF guard refused a URL (names URL and address)
-     └── QueryError           a named query or its parameters are wrong
+LinkgraphError
+ ├── ConfigError          a setting or option is invalid (names the option)
+ ├── SeedError            a seed line is neither URL nor domain (names file and line)
+ ├── FrontierError        the Redis frontier failed
+ │    ├── FrontierUnavailable   Redis cannot be reached (names the URL)
+ │    ├── FrontierLost          the crawl's frontier vanished (Redis restarted empty)
+ │    └── BadEntry              a malformed or tampered frontier entry
+ ├── StoreError           ClickHouse / chDB failed (carries the server's code if any)
+ │    ├── StoreUnavailable      the store cannot be reached (names the URL)
+ │    └── StoreLocked           another process holds the embedded data directory
+ ├── BlockedAddress       the SSRF guard refused a URL (names URL and address)
+ └── QueryError           a named query or its parameters are wrong
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Write query results as a table, CSV (UTF-8, header) or JSON lines, to stdout or a file.
 
-    >>> write_rows(["ref_domain", "links"], [("a.com", 3)], "csv", None)   # doctest: +SKIP
-    ref_domain,links
-    a.com,3
+>>> write_rows(["ref_domain", "links"], [("a.com", 3)], "csv", None)   # doctest: +SKIP
+ref_domain,links
+a.com,3
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Which discovered URLs a crawl follows: scope mode, include/exclude patterns, depth.
 
-    >>> scope = Scope("domain", ["http://www.example.co.uk/"], exclude=[r"/private/"])
-    >>> scope.allows("http://shop.example.co.uk/a", depth=1)
-    True
-    >>> scope.allows("http://other.com/", depth=1), scope.allows("http://example.co.uk/private/x", 1)
-    (False, False)
+>>> scope = Scope("domain", ["http://www.example.co.uk/"], exclude=[r"/private/"])
+>>> scope.allows("http://shop.example.co.uk/a", depth=1)
+True
+>>> scope.allows("http://other.com/", depth=1), scope.allows("http://example.co.uk/private/x", 1)
+(False, False)
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Seeds: URLs or bare domains, from the command line or a file (one per line, `#` comments).
 
-    >>> parse_seed("Example.CO.UK")
-    'http://example.co.uk/'
-    >>> parse_seed("https://www.example.com/start?x=1")
-    'https://www.example.com/start?x=1'
+>>> parse_seed("Example.CO.UK")
+'http://example.co.uk/'
+>>> parse_seed("https://www.example.com/start?x=1")
+'https://www.example.com/start?x=1'
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from crawler.urls import canonicalize
 # A host name: dot-separated labels of letters, digits and inner hyphens (IDN as punycode or
 # as Unicode letters), ending in a label with a letter, optionally a port.
 _LABEL = r"(?:[\w](?:[\w-]{0,61}[\w])?)"
-_DOMAIN = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*\.(?:[^\W\d_]{{2,63}}|xn--[\w-]+)\.?(?::\d{{1,5}})?$")
+_DOMAIN = re.compile(
+    rf"^{_LABEL}(?:\.{_LABEL})*\.(?:[^\W\d_]{{2,63}}|xn--[\w-]+)\.?(?::\d{{1,5}})?$"
+)
 _IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?$")
 
 

@@ -46,7 +46,11 @@ def show_status(data: Path, redis_url: str, crawl_id: str) -> int:
         print(f"crawl {crawl_id}: {'done' if frontier.done() else 'running or stopped'}")
         print(f"  seeds: {len(meta.get('seeds', []))}, scope: {meta.get('scope')}")
         for name in sorted(counts):
-            print(f"  {name}: {counts[name]:,}" if isinstance(counts[name], int) else f"  {name}: {counts[name]}")
+            print(
+                f"  {name}: {counts[name]:,}"
+                if isinstance(counts[name], int)
+                else f"  {name}: {counts[name]}"
+            )
         for host, queued in _busiest(frontier):
             print(f"  busiest host: {host} ({queued:,} queued)")
         for worker in frontier.workers():

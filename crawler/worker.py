@@ -64,7 +64,7 @@ class WorkerPool:
             from twisted.internet import reactor, task
 
             loop = task.LoopingCall(tick)
-            reactor.callWhenRunning(loop.start, tick_seconds, now=False)  # type: ignore[attr-defined]
+            reactor.callWhenRunning(loop.start, tick_seconds, now=False)
         self.process.start(stop_after_crawl=True, install_signal_handlers=True)
 
     def stop(self) -> None:
@@ -72,7 +72,3 @@ class WorkerPool:
         for crawler in self.crawlers:
             if crawler.crawling:
                 crawler.stop()
-
-    def stat(self, name: str) -> int:
-        """A counter summed over this pool's workers."""
-        return sum(int(c.stats.get_value(name, 0)) for c in self.crawlers if c.stats)

@@ -15,14 +15,19 @@ from pipelines.store import open_store
 LinkKey = tuple[str, str, str, tuple[str, ...], str, str]
 
 
-def linkgraph(args: Sequence[str], *, timeout: float = 300, check: bool = True,
-              cwd: Path | None = None) -> subprocess.CompletedProcess[str]:  # fmt: skip
+def linkgraph(
+    args: Sequence[str], *, timeout: float = 300, check: bool = True, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the CLI in a child process (a fresh Twisted reactor and chDB each time)."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     proc = subprocess.run(
         [sys.executable, "-m", "crawler.cli", *args],
-        capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=cwd,
+    )
     if check and proc.returncode != 0:
         raise AssertionError(
             f"linkgraph {' '.join(args)} exited {proc.returncode}\n"
@@ -61,4 +66,5 @@ def stored(target: str) -> tuple[dict[str, int], Counter[LinkKey]]:
 def diff(expected: Counter[Any], got: Counter[Any], limit: int = 12) -> str:
     missing = list((expected - got).items())[:limit]
     extra = list((got - expected).items())[:limit]
-    return f"missing {sum((expected - got).values())}: {missing}\nextra {sum((got - expected).values())}: {extra}"
+    counts = sum((expected - got).values()), sum((got - expected).values())
+    return f"missing {counts[0]}: {missing}\nextra {counts[1]}: {extra}"

@@ -76,8 +76,10 @@ class ClickHouseServer:
         (self.dir / "config.xml").write_text(config)
         self.process = subprocess.Popen(
             [CLICKHOUSE_BINARY, f"--config-file={self.dir / 'config.xml'}"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         self._wait_ready(timeout)
         return self
 

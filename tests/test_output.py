@@ -27,8 +27,11 @@ def test_jsonl(tmp_path: Path) -> None:
     out = tmp_path / "gap.jsonl"
     write_rows(COLUMNS, ROWS, "jsonl", out)
     record = json.loads(out.read_text(encoding="utf-8"))
-    assert record == {"ref_domain": "ä.com", "competitors": ["b.com", "c.com"],
-                      "first_seen": "2026-01-02 03:04:05"}  # fmt: skip
+    assert record == {
+        "ref_domain": "ä.com",
+        "competitors": ["b.com", "c.com"],
+        "first_seen": "2026-01-02 03:04:05",
+    }
 
 
 def test_table(capsys: pytest.CaptureFixture[str]) -> None:

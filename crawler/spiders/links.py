@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import scrapy
@@ -21,7 +21,8 @@ from crawler.extract import extract
 from crawler.guard import is_html
 from crawler.records import Fetched, OutLink, Page
 from crawler.scope import Scope
-from crawler.urls import MAX_URL_LENGTH, host_of, registrable_domain, resolve
+from crawler.traps import check as check_trap
+from crawler.urls import host_of, registrable_domain, resolve
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ class LinksSpider(scrapy.Spider):
             max_depth=config.max_depth,
         )
 
-    async def start(self):  # type: ignore[no-untyped-def,override]
+    async def start(self) -> AsyncIterator[Any]:
         # Requests come from the shared frontier, not from here.
         return
         yield
@@ -75,7 +76,7 @@ class LinksSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         lease = request.meta["lease"]
         page = self._blank_page(request.url, lease)
-        page.error = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500]
+        page.error = f"{type(failure.value).__name__}: {failure.getErrorMessage()}"[:500]
         self.crawler.stats.inc_value("linkgraph/errors")
         log.debug("fetch failed %s: %s", request.url, page.error)
         yield Fetched(page=page, lease=lease)
@@ -103,7 +104,11 @@ class LinksSpider(scrapy.Spider):
         headers = {"content-type": page.content_type, "x-robots-tag": page.x_robots_tag}
         facts, links = extract(response.body, page.url, page.content_type, headers)
         page.title, page.lang, page.canonical = facts.title, facts.lang, facts.canonical
-        page.meta_robots, page.noindex, page.nofollow = facts.meta_robots, facts.noindex, facts.nofollow
+        page.meta_robots, page.noindex, page.nofollow = (
+            facts.meta_robots,
+            facts.noindex,
+            facts.nofollow,
+        )
         for link in links:
             link.fetched_at, link.crawl_id = page.fetched_at, page.crawl_id
         return links
@@ -117,11 +122,18 @@ class LinksSpider(scrapy.Spider):
         dst_host = host_of(target)
         dst_domain = registrable_domain(dst_host)
         link = OutLink(
-            src_url=page.url, dst_url=target, kind="redirect", dom_path="http>location",
-            src_host=page.host, src_domain=page.domain, dst_host=dst_host, dst_domain=dst_domain,
-            is_external=dst_domain != page.domain, fetched_at=page.fetched_at,
+            src_url=page.url,
+            dst_url=target,
+            kind="redirect",
+            dom_path="http>location",
+            src_host=page.host,
+            src_domain=page.domain,
+            dst_host=dst_host,
+            dst_domain=dst_domain,
+            is_external=dst_domain != page.domain,
+            fetched_at=page.fetched_at,
             crawl_id=page.crawl_id,
-        )  # fmt: skip
+        )
         return [link]
 
     def _follow(self, page: Page, links: list[OutLink], lease: Any) -> list[dict[str, Any]]:
@@ -132,18 +144,28 @@ class LinksSpider(scrapy.Spider):
         depth, hops = entry.get("depth", 0), entry.get("hops", 0)
         follow: dict[str, dict[str, Any]] = {}
         for link in links:
-            if link.nofollow or link.dst_url in follow or len(link.dst_url) > MAX_URL_LENGTH:
+            if link.nofollow:
+                continue
+            url = self._crawl_url(link.dst_url)
+            if url is None or url in follow:
                 continue
             if link.kind == "redirect":
-                child = {"url": link.dst_url, "depth": depth, "hops": hops + 1}
+                child = {"url": url, "depth": depth, "hops": hops + 1}
                 if child["hops"] > MAX_REDIRECT_HOPS:
                     self.crawler.stats.inc_value("linkgraph/redirect_chain_too_long")
                     continue
             else:
-                child = {"url": link.dst_url, "depth": depth + 1, "hops": 0}
-            if self.scope.allows(link.dst_url, child["depth"], link.dst_host, link.dst_domain):
-                follow[link.dst_url] = child
+                child = {"url": url, "depth": depth + 1, "hops": 0}
+            if self.scope.allows(url, child["depth"], link.dst_host, link.dst_domain):
+                follow[url] = child
         return list(follow.values())
+
+    def _crawl_url(self, url: str) -> str | None:
+        """The URL to queue for a link target (session ids stripped), None for a trap."""
+        queued, reason = check_trap(url)
+        if reason:
+            self.crawler.stats.inc_value(f"traps/{reason}")
+        return queued
 
 
 def _entry(lease: Any) -> dict[str, Any]:
