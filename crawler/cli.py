@@ -40,18 +40,19 @@ def configure_logging(level: str) -> None:
     handler.setLevel(level)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     if level != "DEBUG":
-        handler.addFilter(_quiet_retries)
+        handler.addFilter(_quiet)
     logging.root.handlers[:] = [handler]
     logging.root.setLevel(level)
 
 
-def _quiet_retries(record: logging.LogRecord) -> bool:
+def _quiet(record: logging.LogRecord) -> bool:
     # A 5xx page after its retries is data (a pages row with its status, counted in the
-    # stats), not an error line per URL. A filter on the handler, because Scrapy's logging
-    # setup resets the levels of its loggers.
-    return not (
-        record.name == "scrapy.downloadermiddlewares.retry" and record.levelno == logging.ERROR
-    )
+    # stats), not an error line per URL; clickhouse-driver logs a traceback of its own before
+    # our one-line StoreUnavailable. A filter on the handler, because Scrapy's logging setup
+    # resets the levels of loggers.
+    if record.name == "scrapy.downloadermiddlewares.retry":
+        return record.levelno < logging.ERROR
+    return not record.name.startswith("clickhouse_driver")
 
 
 def build_parser() -> argparse.ArgumentParser:
