@@ -22,10 +22,14 @@ from functools import lru_cache
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from crawler.records import OutLink
-from crawler.sections import Places
+from crawler.sections import ROOTS, UNKNOWN, landmark, main_words
 
 _SCORED = "p, pre, td, h2, h3, h4, h5, h6"
+# Elements that may be a main landmark: a cheap CSS net, checked word by word after.
+_MAIN_CANDIDATES = ", ".join(
+    ["main", "article", "[role~=main i]", "[role~=article i]"]
+    + [f"[{name}*={word} i]" for name in ("class", "id") for word in main_words()]
+)
 _TAG_SCORE = {
     "div": 5,
     "pre": 3,
@@ -59,6 +63,7 @@ _POSITIVE = re.compile(
 )
 _STOP = frozenset(("html", "head"))
 _MIN_PARAGRAPH = 25
+ARTICLE_MIN_CHARS = 500  # Readability's charThreshold
 MAIN, NAMED, CLEANED, OUTSIDE = "main", "named", "cleaned", "outside"
 _UNLIKELY = re.compile(
     r"-ad-|ai2html|banner|breadcrumbs|combx|comment|community|cover-wrap|disqus|extra|footer|"
@@ -102,11 +107,9 @@ def _candidates(tree: LexborHTMLParser) -> dict[int, list]:
     scores: dict[int, list] = {}
     unlikely: dict[int, bool] = {}
     for para in tree.css(_SCORED):
-        if _under_unlikely(para, unlikely):
-            continue
-        text = para.text()
+        text = para.text()  # lexbor's C text: cheaper than the ancestor walk, so first
         length = len(text.strip())
-        if length < _MIN_PARAGRAPH:
+        if length < _MIN_PARAGRAPH or _under_unlikely(para, unlikely):
             continue
         points = 1 + text.count(",") + min(length // 100, 3)
         ancestor = para.parent
@@ -165,14 +168,19 @@ def article_blocks(tree: LexborHTMLParser) -> list[LexborNode]:
     top_key = top.mem_id
     parent = top.parent
     if parent is None or parent.tag in _STOP or top.tag == "body":
-        return [top]
+        return [top] if _enough_text([top]) else []
     threshold = max(10.0, final.get(top_key, 0.0) * 0.2)
     blocks = []
     for sibling in parent.iter():
         key = sibling.mem_id
         if key == top_key or final.get(key, -1.0) >= threshold or _lone_paragraph(sibling):
             blocks.append(sibling)
-    return blocks
+    return blocks if _enough_text(blocks) else []
+
+
+def _enough_text(blocks: list[LexborNode]) -> bool:
+    """Readability's char threshold: less text than this is no article (a page of links)."""
+    return sum(len(block.text()) for block in blocks) >= ARTICLE_MIN_CHARS
 
 
 class _Finals:
@@ -269,39 +277,84 @@ def _lone_paragraph(node: LexborNode) -> bool:
 
 
 class Article:
-    """The article of one page and, memoized per block, whether Readability would drop it."""
+    """The article of one page and, memoized per element, Readability's verdict on it."""
 
-    def __init__(self, tree: LexborHTMLParser) -> None:
+    def __init__(self, tree: LexborHTMLParser, main_seen: bool = False) -> None:
+        """`main_seen`: a main landmark is known to be on the page (saves looking for one)."""
+        self.tree = tree
         self.blocks = article_blocks(tree)
-        self.inside: set[int] = set()
-        self.around: set[int] = set()  # the blocks and their ancestors: wrappers
-        self._junk: dict[int, str] = {}
-        for block in self.blocks:
-            self.around.add(block.mem_id)
-            self.inside.update(a.mem_id for a in block.css("a[href], area[href]"))
+        self._promotes: bool | None = False if main_seen else None
+        self.block_ids = {block.mem_id for block in self.blocks}
+        self.around = set(self.block_ids)  # the blocks and their ancestors: wrappers
+        self._verdicts: dict[int, str] = {}
         if self.blocks:
             parent = self.blocks[0].parent
             while parent is not None:
                 self.around.add(parent.mem_id)
                 parent = parent.parent
 
-    def verdict(self, link: LexborNode) -> str:
-        """MAIN, or why not: NAMED (a block named like boilerplate), CLEANED (a block cleaned
-        for its tag or density), OUTSIDE (not in the article and in no named block)."""
-        inside = link.mem_id in self.inside
-        worst = MAIN if inside else OUTSIDE
-        node = link.parent
-        while node is not None and node.mem_id not in self.around:
+    def section(self, parent: LexborNode, section: str, mark: int, explicit: bool) -> str:
+        """The section of an a/area link in `parent`, whose landmarks say `section` (given
+        by the element `mark`, `explicit` when by tag or role rather than class words)."""
+        if not self.blocks:
+            return section
+        if section == "main":
+            verdict = self.verdict(parent)
+            # Explicit markup is the contract's: only boilerplate names overrule it.
+            if verdict == NAMED or (verdict != MAIN and not explicit):
+                return UNKNOWN
+            return section
+        if (section == UNKNOWN or mark in self.around) and self.promotes:
+            if self.verdict(parent) == MAIN:
+                return "main"
+        return section
+
+    @property
+    def promotes(self) -> bool:
+        """Explicit landmarks win: the text may only name the main content of a page that
+        names none itself (docs/LINKS.md). Looked for once, and only when it matters."""
+        if self._promotes is None:
+            self._promotes = not has_main_landmark(self.tree)
+        return self._promotes
+
+    def verdict(self, element: LexborNode) -> str:
+        """For a link in `element`: MAIN, or why not: NAMED (in a block named like
+        boilerplate), CLEANED (in a block cleaned for its tag or density), OUTSIDE (not in
+        the article and in no named block). Memoized per element: linear in the DOM."""
+        memo = self._verdicts
+        chain = []
+        verdict = OUTSIDE
+        node: LexborNode | None = element
+        while node is not None:
             key = node.mem_id
-            junk = self._junk.get(key)
-            if junk is None:
-                junk = self._junk[key] = junk_kind(node, inside)
-            if junk == NAMED:
-                return NAMED
-            if junk == CLEANED:
-                worst = CLEANED
+            known = memo.get(key)
+            if known is not None:
+                verdict = known
+                break
+            if key in self.around:
+                verdict = memo[key] = MAIN if key in self.block_ids else OUTSIDE
+                break
+            chain.append(node)
             node = node.parent
-        return worst
+        for node in reversed(chain):
+            if verdict != NAMED:
+                junk = junk_kind(node, verdict != OUTSIDE)
+                if junk:
+                    verdict = junk
+            memo[node.mem_id] = verdict
+        return verdict
+
+
+def has_main_landmark(tree: LexborHTMLParser) -> bool:
+    """Whether an element of the body is a `main` landmark (tag, role or class/id words)."""
+    body = tree.body
+    if body is None:
+        return False
+    for node in body.css(_MAIN_CANDIDATES):
+        tag = node.tag or ""
+        if tag not in ROOTS and landmark(tag, node.attributes) == "main":
+            return True
+    return False
 
 
 def junk_kind(node: LexborNode, in_article: bool) -> str:
@@ -349,25 +402,3 @@ def _cleaned_conditionally(node: LexborNode, tag: str) -> bool:
         or (embeds == 1 and length < 75)
         or embeds > 1
     )
-
-
-def refine(tree: LexborHTMLParser, pairs: list[tuple[LexborNode, OutLink]], places: Places) -> None:
-    """Relabel `a`/`area` links where the page's text says more than its markup words."""
-    article = Article(tree)
-    if not article.blocks:
-        return
-    for node, link in pairs:
-        if link.kind not in ("a", "area") or (link.section == "unknown" and not link.dom_path):
-            continue
-        parent = node.parent
-        if parent is None:
-            continue
-        _, section, mark = places.of(parent)
-        explicit = mark in places.explicit
-        verdict = article.verdict(node)
-        if verdict == MAIN:
-            if section in ("unknown", "main") or mark in article.around:
-                link.section = "main"
-        elif section == "main" and (verdict == NAMED or not explicit):
-            # Explicit markup is the contract's: only boilerplate names overrule it.
-            link.section = "unknown"

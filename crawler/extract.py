@@ -27,10 +27,21 @@ from crawler.urls import Resolver, canonicalize, host_of, registrable_domain
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
+# Lexbor's tree building is quadratic in nesting depth (each block start tag scans the stack
+# of open elements): 20,000 nested <div> cost ~1 s, 2 M (a 10 MiB body) would never end.
+# A body that may nest deeper than this is cut where it does (counted in STATS).
+DEPTH_BUDGET = 2048
+_DEPTH_CHUNK = 1 << 16
+_TAG = re.compile(rb"<(/?)([A-Za-z][A-Za-z0-9]*)")
+# Tags that never hold a deep nest: void, or closed by their next sibling.
+_NOT_NESTING = frozenset(
+    b"area base br col embed hr img input link meta param source track wbr "
+    b"p li dt dd option optgroup tr td th tbody thead tfoot colgroup caption rp rt".split()
+)
 # Counters a spider may copy into its stats: pages cut at the cap, hrefs that were not links.
 STATS: Counter[str] = Counter()
 
-_SELECTOR = "a[href], area[href], iframe[src], frame[src], link[href], meta[http-equiv], base[href]"
+_SELECTOR = "a[href], area[href], iframe[src], frame[src], link[href], meta"
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _REFRESH = re.compile(r"""\s*[\d.]*\s*[;,]?\s*(?:url\s*=\s*)?(['"]?)(.*)""", re.I | re.S)
 _ROBOTS_DIRECTIVES = frozenset(
@@ -94,11 +105,56 @@ def _parse(body: bytes, url: str, content_type: str | None) -> LexborHTMLParser:
             )
         STATS["truncated"] += 1
         body = body[:MAX_BODY_BYTES]
+    if _may_nest_deeper(body):
+        body = _cut_too_deep(body, url)
     encoding, skip = charset.detect(body, content_type, cut)
     if encoding == "utf-8":
         # Lexbor decodes UTF-8 itself (bad bytes become U+FFFD): no round trip through str.
         return LexborHTMLParser(body[skip:] if skip else body)
     return LexborHTMLParser(body[skip:].decode(encoding, "replace"))
+
+
+def _may_nest_deeper(body: bytes, budget: int = DEPTH_BUDGET) -> bool:
+    """Whether `body` may nest deeper than `budget`: a byte scan (C-speed counts of `<` and
+    `</` per 64 KiB) bounding, for each chunk, the opening tags not yet closed. Void and
+    implicitly closed tags make it an over-estimate; stray close tags can fool it."""
+    if len(body) <= 3 * budget:  # an opening tag takes 3 bytes at least
+        return False
+    count = body.count
+    depth = 0
+    for start in range(0, len(body), _DEPTH_CHUNK):
+        end = start + _DEPTH_CHUNK
+        closes = count(b"</", start, end)
+        opens = count(b"<", start, end) - closes
+        if depth + opens > budget:
+            return True
+        depth = max(depth + opens - closes, 0)
+    return False
+
+
+def _cut_too_deep(body: bytes, url: str, budget: int = DEPTH_BUDGET) -> bytes:
+    """`body` cut at the first tag that would nest deeper than `budget` (an approximation
+    of the HTML tree builder's stack: a close tag pops up to its open element, if any)."""
+    stack: list[bytes] = []
+    open_counts: Counter[bytes] = Counter()
+    for match in _TAG.finditer(body):
+        name = match.group(2).lower()
+        if name in _NOT_NESTING:
+            continue
+        if not match.group(1):
+            if len(stack) >= budget:
+                STATS["too_deep"] += 1
+                logger.debug("page nests deeper than %d, cut: %s", budget, url)
+                return body[: match.start()]
+            stack.append(name)
+            open_counts[name] += 1
+        elif open_counts[name]:
+            while True:
+                popped = stack.pop()
+                open_counts[popped] -= 1
+                if popped == name:
+                    break
+    return body
 
 
 def _apply_robots(facts: PageFacts, value: str, scoped: bool) -> None:
@@ -148,7 +204,7 @@ def _refresh_target(value: str | None) -> str:
 
 
 class _Page:
-    """One parse: walks the link elements once and builds the records."""
+    """One parse: walks the link elements once (one CSS query) and builds the records."""
 
     def __init__(self, tree: LexborHTMLParser, url: str, facts: PageFacts) -> None:
         self.tree = tree
@@ -161,7 +217,6 @@ class _Page:
         self.domain = registrable_domain(self.host)
         self.places = Places()
         self.resolver = Resolver(self._base())
-        self.domains: dict[str, str] = {}
 
     def _base(self) -> str:
         base = self.tree.css_first("base[href]")
@@ -175,33 +230,128 @@ class _Page:
         return resolved[0] if resolved else self.url
 
     def links(self) -> list[OutLink]:
-        self._facts()
-        images = self._image_links()
-        pairs: list[tuple[LexborNode, OutLink]] = []
-        for node in self.tree.css(_SELECTOR):
-            link = self._link(node, images)
-            if link is not None:
-                link.ordinal = len(pairs)
-                pairs.append((node, link))
-        content.refine(self.tree, pairs, self.places)
-        return [link for _, link in pairs]
-
-    def _facts(self) -> None:
-        facts, tree = self.facts, self.tree
+        """Every link in document order. One loop, hot: locals instead of attribute lookups,
+        positional OutLink arguments, sections memoized per parent element."""
+        tree, facts = self.tree, self.facts
         title = tree.css_first("title")
         if title is not None:
             facts.title = " ".join(title.text().split())
         html = tree.css_first("html")
         if html is not None:
             facts.lang = (html.attrs.get("lang") or "").strip()
-        robots = [
-            (m.attrs.get("content") or "").strip().lower()
-            for m in tree.css("meta[name]")
-            if (m.attrs.get("name") or "").strip().lower() == "robots"
-        ]
+        nodes = tree.css(_SELECTOR)
+        images = self._image_links()
+        places_of = self.places.of
+        resolve = self.resolver.resolve
+        src_url, src_host, src_domain = self.url, self.host, self.domain
+        domains: dict[str, str] = {}
+        in_body: list[tuple[OutLink, LexborNode]] = []  # a/area links: main content or not
+        robots: list[str] = []
+        links: list[OutLink] = []
+        for node in nodes:
+            tag = node.tag
+            attrs = node.attributes
+            hreflang = anchor = ""
+            rel: tuple[str, ...] = ()
+            is_image = False
+            if tag == "a":
+                href = attrs.get("href")
+                rel = _rel_tokens(attrs.get("rel"))
+                is_image = node.mem_id in images
+                anchor = _image_anchor(node) if is_image else " ".join(node.text().split())
+            elif tag == "area":
+                href = attrs.get("href")
+                rel = _rel_tokens(attrs.get("rel"))
+                anchor = " ".join((attrs.get("alt") or "").split())
+                is_image = True
+            elif tag == "iframe" or tag == "frame":
+                href = attrs.get("src")
+                tag = "frame"
+            elif tag == "link":
+                rel = _rel_tokens(attrs.get("rel"))
+                href = attrs.get("href")
+                if "canonical" in rel:
+                    tag = "canonical"
+                elif "alternate" in rel and attrs.get("hreflang") is not None:
+                    tag = "alternate"
+                    hreflang = (attrs.get("hreflang") or "").strip()
+                else:
+                    continue
+            elif tag == "meta":
+                if (attrs.get("name") or "").strip().lower() == "robots":
+                    robots.append((attrs.get("content") or "").strip().lower())
+                if (attrs.get("http-equiv") or "").strip().lower() != "refresh":
+                    continue
+                href = _refresh_target(attrs.get("content"))
+                tag = "refresh"
+            else:
+                continue
+            resolved = resolve(href) if href else None
+            if resolved is None:
+                STATS["not_links"] += 1
+                logger.debug("not a link on %s: %r", src_url, href)
+                continue
+            dst, dst_host = resolved
+            dst_domain = domains.get(dst_host)
+            if dst_domain is None:
+                dst_domain = domains[dst_host] = registrable_domain(dst_host)
+            parent = node.parent
+            path, section, _ = places_of(parent) if parent is not None else ("", UNKNOWN, 0)
+            if tag == "refresh":
+                section = UNKNOWN
+                facts.refresh_url = facts.refresh_url or dst
+            elif tag == "canonical":
+                facts.canonical = facts.canonical or dst
+            link = OutLink(
+                src_url,
+                dst,
+                anchor,
+                rel,
+                tag,
+                section,
+                f"{path}>{node.tag}" if path else "",
+                len(links),
+                is_image,
+                hreflang,
+                src_host,
+                src_domain,
+                dst_host,
+                dst_domain,
+                dst_domain != src_domain,
+            )
+            links.append(link)
+            if (tag == "a" or tag == "area") and path and path[:4] != "head":
+                in_body.append((link, parent))
+        self._robots(robots, links)
+        if in_body:
+            self._main_content(in_body)
+        return links
+
+    def _main_content(self, in_body: list[tuple[OutLink, LexborNode]]) -> None:
+        """Relabel a/area links by the page's text (content.Article), once per parent."""
+        places = self.places
+        article = content.Article(self.tree, places.main_seen)
+        if not article.blocks:
+            return
+        sections: dict[int, str] = {}
+        for link, parent in in_body:
+            key = parent.mem_id
+            section = sections.get(key)
+            if section is None:
+                _, landmark_section, mark = places.of(parent)
+                section = sections[key] = article.section(
+                    parent, landmark_section, mark, mark in places.explicit
+                )
+            link.section = section
+
+    def _robots(self, robots: list[str], links: list[OutLink]) -> None:
+        facts = self.facts
         facts.meta_robots = ", ".join(r for r in robots if r)
         if facts.meta_robots:
             _apply_robots(facts, facts.meta_robots, scoped=False)
+        if facts.nofollow:
+            for link in links:
+                link.page_nofollow = True
 
     def _image_links(self) -> set[int]:
         """Ids of the <a> elements holding an <img> (one CSS pass, not one per link)."""
@@ -213,89 +363,3 @@ class _Page:
             if node is not None:
                 found.add(node.mem_id)
         return found
-
-    def _link(self, node: LexborNode, images: set[int]) -> OutLink | None:
-        tag = node.tag
-        attrs = node.attrs
-        hreflang = ""
-        rel: tuple[str, ...] = ()
-        anchor = ""
-        is_image = False
-        if tag == "a":
-            href = attrs.get("href")
-            rel = _rel_tokens(attrs.get("rel"))
-            is_image = node.mem_id in images
-            anchor = _image_anchor(node) if is_image else " ".join(node.text().split())
-            kind = "a"
-        elif tag == "area":
-            href = attrs.get("href")
-            rel = _rel_tokens(attrs.get("rel"))
-            anchor = " ".join((attrs.get("alt") or "").split())
-            is_image = True
-            kind = "area"
-        elif tag in ("iframe", "frame"):
-            href = attrs.get("src")
-            kind = "frame"
-        elif tag == "link":
-            rel = _rel_tokens(attrs.get("rel"))
-            href = attrs.get("href")
-            if "canonical" in rel:
-                kind = "canonical"
-            elif "alternate" in rel and attrs.get("hreflang") is not None:
-                kind = "alternate"
-                hreflang = (attrs.get("hreflang") or "").strip()
-            else:
-                return None
-        elif tag == "meta":
-            if (attrs.get("http-equiv") or "").strip().lower() != "refresh":
-                return None
-            href = _refresh_target(attrs.get("content"))
-            kind = "refresh"
-        else:
-            return None
-        return self._record(node, href, kind, rel, anchor, is_image, hreflang)
-
-    def _record(
-        self,
-        node: LexborNode,
-        href: str | None,
-        kind: str,
-        rel: tuple[str, ...],
-        anchor: str,
-        is_image: bool,
-        hreflang: str,
-    ) -> OutLink | None:
-        resolved = self.resolver.resolve(href) if href else None
-        if resolved is None:
-            STATS["not_links"] += 1
-            logger.debug("not a link on %s: %r", self.url, href)
-            return None
-        dst, dst_host = resolved
-        dst_domain = self.domains.get(dst_host)
-        if dst_domain is None:
-            dst_domain = self.domains[dst_host] = registrable_domain(dst_host)
-        parent = node.parent
-        path, section, _ = self.places.of(parent) if parent is not None else ("", UNKNOWN, 0)
-        path = f"{path}>{node.tag}" if path else ""
-        if kind == "refresh":
-            section = UNKNOWN
-            self.facts.refresh_url = self.facts.refresh_url or dst
-        elif kind == "canonical":
-            self.facts.canonical = self.facts.canonical or dst
-        return OutLink(
-            src_url=self.url,
-            dst_url=dst,
-            anchor=anchor,
-            rel=rel,
-            kind=kind,
-            section=section,
-            dom_path=path,
-            is_image=is_image,
-            hreflang=hreflang,
-            src_host=self.host,
-            src_domain=self.domain,
-            dst_host=dst_host,
-            dst_domain=dst_domain,
-            is_external=dst_domain != self.domain,
-            page_nofollow=self.facts.nofollow,
-        )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 
 from selectolax.lexbor import LexborNode
 
@@ -73,19 +74,31 @@ MAX_PATH_CHARS = 1024
 
 def landmark(tag: str, attrs: Mapping[str, str | None]) -> str | None:
     """The section an element opens, or None when it is not a landmark."""
+    role, names, ident = attrs.get("role"), attrs.get("class"), attrs.get("id")
+    if not (role or names or ident):
+        return _TAGS.get(tag)
+    return _landmark(tag, role, names, ident)
+
+
+@lru_cache(maxsize=16384)
+def _landmark(tag: str, role: str | None, names: str | None, ident: str | None) -> str | None:
+    """Memoized: sites repeat the same few tag, role and class combinations everywhere."""
     found = []
     if tag in _TAGS:
         found.append(_TAGS[tag])
-    role = attrs.get("role")
     if role:
         found.extend(_ROLES[r] for r in role.lower().split() if r in _ROLES)
-    for name in ("class", "id"):
-        value = attrs.get(name)
+    for value in (names, ident):
         if value:
             found.extend(_WORDS[w] for w in _WORD.findall(value.lower()) if w in _WORDS)
     if not found:
         return None
     return min(found, key=_PRIORITY.__getitem__)
+
+
+def main_words() -> list[str]:
+    """The class/id words that make an element a `main` landmark."""
+    return sorted(word for word, section in _WORDS.items() if section == "main")
 
 
 class Places:
@@ -97,6 +110,7 @@ class Places:
     def __init__(self) -> None:
         self._memo: dict[int, tuple[str, str, int]] = {}
         self.explicit: set[int] = set()  # landmarks set by tag or role, not by class words
+        self.main_seen = False  # some element looked at is a `main` landmark
 
     def of(self, node: LexborNode) -> tuple[str, str, int]:
         """(dom_path, section, id of the landmark element or 0) for an element."""
@@ -141,6 +155,8 @@ class Places:
         mark = landmark(tag, attrs)
         if mark is None:
             return path, parent[1], parent[2]
+        if mark == "main":
+            self.main_seen = True
         if tag in _TAGS or attrs.get("role"):
             self.explicit.add(element.mem_id)
         return path, mark, element.mem_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import pytest
@@ -322,11 +323,38 @@ def test_binary_and_huge_and_deep_pages(monkeypatch: pytest.MonkeyPatch) -> None
     ]
     assert extract_module.STATS["truncated"] == before + 1
     monkeypatch.undo()
-    # Lexbor's own parse is quadratic in depth: 5,000 levels keep this test fast.
-    deep = b"<div>" * 5_000 + b'<nav><a href="/d">d</a></nav>' + b"</div>" * 5_000
+    # Deep, but within the depth budget: parsed whole, the path shortened in its middle.
+    deep = b"<div>" * 1_500 + b'<nav><a href="/d">d</a></nav>' + b"</div>" * 1_500
     [found] = extract_links(deep, PAGE_URL, "text/html")
     assert found.section == "nav"
     assert found.dom_path.startswith("body>…>div>") and found.dom_path.endswith(">div>nav>a")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<div>" * (10 * 1024 * 1024 // 5),
+        b"<section><span>" * (10 * 1024 * 1024 // 15),
+        b'<a href="/x">x</a>' + b"<div><p>t</p></div>" * 100_000 + b"<DIV class=x>" * 500_000,
+    ],
+)
+def test_pathological_nesting_costs_bounded_time(body: bytes) -> None:
+    before = extract_module.STATS["too_deep"]
+    start = time.perf_counter()
+    first = extract(body, PAGE_URL, "text/html")
+    assert time.perf_counter() - start < 2.0
+    assert extract_module.STATS["too_deep"] == before + 1
+    assert first == extract(body, PAGE_URL, "text/html")
+    assert [x.dst_url for x in first[1]] == ["http://example.com/x"] * body.startswith(b"<a")
+
+
+def test_nesting_guard_leaves_ordinary_pages_alone() -> None:
+    balanced = b"<div><br><img><p>x<li>y</div>" * 20_000 + b'<a href="/z">z</a>'
+    before = extract_module.STATS["too_deep"]
+    assert [x.dst_url for x in extract_links(balanced, PAGE_URL, "text/html")] == [
+        "http://example.com/z"
+    ]
+    assert extract_module.STATS["too_deep"] == before
 
 
 def test_scrapy_headers_shape() -> None:
