@@ -1,0 +1,176 @@
+"""Store benchmark: ingest a synthetic power-law link graph, then time the named queries.
+
+    python -m bench.bench_store --links 10000000 --json --data /tmp/lg-bench
+    python -m bench.bench_store --links 1000000 --json --clickhouse clickhouse://127.0.0.1:9000/b
+
+Sources: pages of 50 links on sites of 20 pages; 10% of links are internal (self-links), the
+rest go to target domains drawn from a Zipf(1.1) law over links/100 domains, and to a URL inside
+the domain drawn from a Zipf law too. Ingest goes through `Store.insert` in 50,000-link batches
+(the sink's default), timing only the inserts. Query latencies are over domains drawn uniformly
+from the target domains (p50), plus the most linked domain (`*_top_ms`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from typing import Any
+
+import numpy as np
+
+from crawler.records import OutLink, Page
+from pipelines.store import Store, open_store
+
+LINKS_PER_PAGE = 50
+PAGES_PER_SITE = 20
+BATCH_LINKS = 50_000
+QUERY_SAMPLES = 30
+EPOCH = 1_700_000_000.0
+
+
+def zipf_choice(rng: np.random.Generator, n: int, size: int, s: float = 1.1) -> np.ndarray:
+    weights = 1.0 / np.arange(1, n + 1) ** s
+    return rng.choice(n, size=size, p=weights / weights.sum())
+
+
+def batches(links: int, seed: int = 7) -> Any:
+    """Yield (pages, links) batches making up a graph of `links` link rows."""
+    rng = np.random.default_rng(seed)
+    domains = max(links // 100, 10)
+    pages = max(links // LINKS_PER_PAGE, 1)
+    per_batch = BATCH_LINKS // LINKS_PER_PAGE
+    for first in range(0, pages, per_batch):
+        count = min(per_batch, pages - first)
+        targets = zipf_choice(rng, domains, count * LINKS_PER_PAGE)
+        paths = zipf_choice(rng, 1000, count * LINKS_PER_PAGE, s=1.3)
+        internal = rng.random(count * LINKS_PER_PAGE) < 0.1
+        nofollow = rng.random(count * LINKS_PER_PAGE) < 0.15
+        out_pages, out_links = [], []
+        for i in range(count):
+            n = first + i
+            site = f"site{n // PAGES_PER_SITE}.net"
+            src = f"https://{site}/page{n % PAGES_PER_SITE}"
+            when = EPOCH + n
+            out_pages.append(
+                Page(
+                    url=src,
+                    host=site,
+                    domain=site,
+                    status=200,
+                    title=f"Page {n}",
+                    outlink_count=LINKS_PER_PAGE,
+                    fetched_at=when,
+                    crawl_id="bench",
+                )
+            )
+            for k in range(LINKS_PER_PAGE):
+                j = i * LINKS_PER_PAGE + k
+                dom = site if internal[j] else f"target{targets[j]}.com"
+                out_links.append(
+                    OutLink(
+                        src_url=src,
+                        dst_url=f"https://{dom}/p{paths[j]}",
+                        anchor=f"anchor {paths[j]}",
+                        rel=("nofollow",) if nofollow[j] else (),
+                        section="main",
+                        ordinal=k,
+                        dom_path="body>main>p>a",
+                        src_host=site,
+                        src_domain=site,
+                        dst_host=dom,
+                        dst_domain=dom,
+                        is_external=not internal[j],
+                        fetched_at=when,
+                        crawl_id="bench",
+                    )
+                )
+        yield out_pages, out_links
+
+
+def ingest(store: Store, links: int) -> tuple[int, float]:
+    rows, spent = 0, 0.0
+    for pages, out in batches(links):
+        start = time.perf_counter()
+        store.insert(pages, out)
+        spent += time.perf_counter() - start
+        rows += len(out)
+    return rows, spent
+
+
+def timed(store: Store, name: str, params: dict[str, Any]) -> float:
+    start = time.perf_counter()
+    store.named(name, params)
+    return (time.perf_counter() - start) * 1000
+
+
+def run(links: int, target: str | None = None, seed: int = 11) -> dict[str, Any]:
+    """Benchmark a fresh store at `target` (a chDB directory or clickhouse:// URL)."""
+    owned = tempfile.TemporaryDirectory(prefix="lg-bench-") if target is None else None
+    store = open_store(owned.name if owned else str(target))
+    try:
+        store.migrate()
+        rows, spent = ingest(store, links)
+        domains = max(links // 100, 10)
+        rng = np.random.default_rng(seed)
+        sample = [f"target{d}.com" for d in rng.choice(domains, QUERY_SAMPLES, replace=False)]
+        for name in ("backlinks", "refdomains"):  # warm caches once, like a running service
+            store.named(name, {"domain": sample[0]})
+        back = [timed(store, "backlinks", {"domain": d}) for d in sample]
+        refs = [timed(store, "refdomains", {"domain": d}) for d in sample]
+        gaps = [
+            timed(
+                store,
+                "gap",
+                {
+                    "domain": d,
+                    "competitors": [
+                        f"target{c}.com" for c in rng.choice(domains, 5, replace=False)
+                    ],
+                    "min_k": 2,
+                },
+            )
+            for d in sample
+        ]
+        disk = store.query(
+            "SELECT sum(bytes_on_disk) FROM system.parts "
+            "WHERE database = currentDatabase() AND active"
+        ).rows[0][0]
+        return {
+            "target": "chdb" if not str(target or "").startswith("clickhouse://") else "server",
+            "version": store.version,
+            "rows": rows,
+            "ingest_rows_per_s": round(rows / spent),
+            "backlinks_p50_ms": round(statistics.median(back), 2),
+            "refdomains_p50_ms": round(statistics.median(refs), 2),
+            "gap_p50_ms": round(statistics.median(gaps), 2),
+            "backlinks_top_ms": round(timed(store, "backlinks", {"domain": "target0.com"}), 2),
+            "refdomains_top_ms": round(timed(store, "refdomains", {"domain": "target0.com"}), 2),
+            "bytes_on_disk": int(disk or 0),
+        }
+    finally:
+        store.close()
+        if owned:
+            owned.cleanup()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--links", type=int, default=1_000_000)
+    parser.add_argument("--json", action="store_true", help="print one JSON line")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--data", help="chDB data directory (default: a temporary one)")
+    where.add_argument("--clickhouse", help="clickhouse://host:port/db")
+    args = parser.parse_args()
+    result = run(args.links, args.clickhouse or args.data)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:>20}  {value}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""Client-side query parameters: ``{name:Type}`` placeholders rendered as checked SQL literals.
+
+ClickHouse 18.16 has no server-side query parameters, so linkgraph renders them itself, in the
+same placeholder syntax newer servers use. Only a few types are accepted, each value is checked
+against its type, and strings are quoted and escaped, so a parameter can never become SQL.
+
+    >>> render("SELECT {d:String}, {k:UInt32}", {"d": "it's.com", "k": 2})
+    "SELECT 'it\\\\'s.com', 2"
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from crawler.errors import QueryError
+
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*):([A-Za-z0-9_(), ]+)\}")
+_INT_RANGES = {
+    "UInt8": (0, 2**8 - 1),
+    "UInt16": (0, 2**16 - 1),
+    "UInt32": (0, 2**32 - 1),
+    "UInt64": (0, 2**64 - 1),
+    "Int8": (-(2**7), 2**7 - 1),
+    "Int16": (-(2**15), 2**15 - 1),
+    "Int32": (-(2**31), 2**31 - 1),
+    "Int64": (-(2**63), 2**63 - 1),
+}
+
+
+def placeholders(sql: str) -> dict[str, str]:
+    """The parameters `sql` uses, name -> type."""
+    found: dict[str, str] = {}
+    for name, type_ in PLACEHOLDER.findall(sql):
+        if found.setdefault(name, type_) != type_:
+            raise QueryError(f"parameter {name!r} is used with two types: {found[name]}, {type_}")
+    return found
+
+
+def render(sql: str, params: Mapping[str, Any] | None, *, query: str = "query") -> str:
+    """`sql` with every placeholder replaced by its checked literal."""
+    params = params or {}
+    wanted = placeholders(sql)
+    missing = sorted(set(wanted) - set(params))
+    unknown = sorted(set(params) - set(wanted))
+    if missing or unknown:
+        parts = [f"missing parameter(s): {', '.join(missing)}"] if missing else []
+        parts += [f"unknown parameter(s): {', '.join(unknown)}"] if unknown else []
+        raise QueryError(f"{query}: {'; '.join(parts)}")
+    literals = {name: literal(params[name], type_, name=name) for name, type_ in wanted.items()}
+    return PLACEHOLDER.sub(lambda m: literals[m.group(1)], sql)
+
+
+def literal(value: Any, type_: str, *, name: str = "value") -> str:
+    """`value` as a SQL literal of ClickHouse type `type_`; QueryError when it does not fit."""
+    type_ = type_.strip()
+    if type_.startswith("Array(") and type_.endswith(")"):
+        if isinstance(value, str | bytes) or not isinstance(value, list | tuple | set | frozenset):
+            raise QueryError(f"parameter {name!r} must be a list for {type_}, got {value!r}")
+        items = sorted(value) if isinstance(value, set | frozenset) else value
+        return "[" + ", ".join(literal(v, type_[6:-1], name=name) for v in items) + "]"
+    if type_ == "String":
+        if not isinstance(value, str):
+            raise QueryError(f"parameter {name!r} must be a string, got {value!r}")
+        return quote(value)
+    if type_ in _INT_RANGES:
+        low, high = _INT_RANGES[type_]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise QueryError(f"parameter {name!r} must be {type_} ({low}..{high}), got {value!r}")
+        return str(value)
+    if type_ == "Float64":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if not ok or not math.isfinite(value):
+            raise QueryError(f"parameter {name!r} must be a finite number, got {value!r}")
+        return repr(float(value))
+    if type_ == "DateTime":
+        return f"toDateTime({_epoch(value, name)}, 'UTC')"
+    raise QueryError(f"parameter {name!r} has unsupported type {type_}")
+
+
+def quote(text: str) -> str:
+    """A ClickHouse string literal for `text`."""
+    escaped = text.replace("\\", "\\\\").replace("'", "\\'").replace("\0", "\\0")
+    return f"'{escaped}'"
+
+
+def _epoch(value: Any, name: str) -> int:
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return int(aware.timestamp())
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        return int(value)
+    raise QueryError(f"parameter {name!r} must be a datetime or epoch seconds, got {value!r}")
