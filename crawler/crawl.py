@@ -23,7 +23,7 @@ from crawler.embedded import EmbeddedRedis
 from crawler.errors import ConfigError, FrontierLost, FrontierUnavailable, LinkgraphError
 from crawler.frontier.queue import Frontier, current_crawl
 from crawler.progress import Progress
-from pipelines.store import open_store
+from pipelines.store import Store, open_store
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +84,17 @@ class Crawl:
 
     def run(self) -> int:
         self.config.data.mkdir(parents=True, exist_ok=True)
+        store = self._open_store()
+        try:
+            return self._run(store)
+        finally:
+            # Closed here, before the interpreter exits: chDB's own shutdown at exit, with
+            # Twisted's threads still about, can crash the process after a good crawl.
+            store.close()
+
+    def _run(self, store: Store) -> int:
         with FrontierServer(self.config) as client:
             frontier = self._start(client)
-            self._check_store()
             progress = Progress(frontier, out=self.out)
             self._say(
                 f"crawl {self.config.crawl_id}: {len(self.config.seeds)} seeds, "
@@ -114,12 +122,18 @@ class Crawl:
         frontier.seed([{"url": url, "depth": 0, "hops": 0} for url in self.config.seeds])
         return frontier
 
-    def _check_store(self) -> None:
-        """Fail at start, not mid-crawl: reach the store and apply its migrations."""
+    def _open_store(self) -> Store:
+        """Fail at start, not mid-crawl: reach the store and apply its migrations.
+
+        The embedded store stays open for the crawl: in-process workers share this session.
+        """
         store = open_store(self.config.store_target)
-        store.migrate()
-        if self.config.clickhouse:
+        try:
+            store.migrate()
+        except BaseException:
             store.close()
+            raise
+        return store
 
     def _run_in_process(self, frontier: Frontier, progress: Progress) -> None:
         from crawler.worker import WorkerPool

@@ -2,7 +2,8 @@
 
 Follows docs/LINKS.md to the letter: which elements are links, how each field is filled.
 Never raises on a body: malformed HTML, binary served as HTML, a huge page (cut at
-`MAX_BODY_BYTES`, counted in `STATS`) all give a deterministic, possibly empty, answer.
+`MAX_BODY_BYTES`), a pathologically nested one (cut where it nests deeper than
+`DEPTH_BUDGET`), all counted in `STATS`, give a deterministic, possibly empty, answer.
 
     >>> facts, links = extract(b'<title>T</title><nav><a href="/a" rel="NoFollow">A</a></nav>',
     ...                        "http://x.com/p")
@@ -16,6 +17,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Mapping
+from itertools import islice
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -31,7 +33,8 @@ MAX_BODY_BYTES = 10 * 1024 * 1024
 # of open elements): 20,000 nested <div> cost ~1 s, 2 M (a 10 MiB body) would never end.
 # A body that may nest deeper than this is cut where it does (counted in STATS).
 DEPTH_BUDGET = 2048
-_DEPTH_CHUNK = 1 << 16
+_COUNT_CHUNK = 1 << 13  # small: within a chunk every `<` counts as an opening tag
+_TAG_SEGMENT = 1 << 16
 _TAG = re.compile(rb"<(/?)([A-Za-z][A-Za-z0-9]*)")
 # Tags that never hold a deep nest: void, or closed by their next sibling.
 _NOT_NESTING = frozenset(
@@ -116,14 +119,14 @@ def _parse(body: bytes, url: str, content_type: str | None) -> LexborHTMLParser:
 
 def _may_nest_deeper(body: bytes, budget: int = DEPTH_BUDGET) -> bool:
     """Whether `body` may nest deeper than `budget`: a byte scan (C-speed counts of `<` and
-    `</` per 64 KiB) bounding, for each chunk, the opening tags not yet closed. Void and
+    `</` per 8 KiB) bounding, for each chunk, the opening tags not yet closed. Void and
     implicitly closed tags make it an over-estimate; stray close tags can fool it."""
     if len(body) <= 3 * budget:  # an opening tag takes 3 bytes at least
         return False
     count = body.count
     depth = 0
-    for start in range(0, len(body), _DEPTH_CHUNK):
-        end = start + _DEPTH_CHUNK
+    for start in range(0, len(body), _COUNT_CHUNK):
+        end = start + _COUNT_CHUNK
         closes = count(b"</", start, end)
         opens = count(b"<", start, end) - closes
         if depth + opens > budget:
@@ -134,26 +137,34 @@ def _may_nest_deeper(body: bytes, budget: int = DEPTH_BUDGET) -> bool:
 
 def _cut_too_deep(body: bytes, url: str, budget: int = DEPTH_BUDGET) -> bytes:
     """`body` cut at the first tag that would nest deeper than `budget` (an approximation
-    of the HTML tree builder's stack: a close tag pops up to its open element, if any)."""
+    of the HTML tree builder's stack: a close tag pops up to its open element, if any).
+    Tags are listed by the regex engine a segment at a time, so a pathological run costs
+    one segment, not the whole body."""
     stack: list[bytes] = []
     open_counts: Counter[bytes] = Counter()
-    for match in _TAG.finditer(body):
-        name = match.group(2).lower()
-        if name in _NOT_NESTING:
-            continue
-        if not match.group(1):
-            if len(stack) >= budget:
-                STATS["too_deep"] += 1
-                logger.debug("page nests deeper than %d, cut: %s", budget, url)
-                return body[: match.start()]
-            stack.append(name)
-            open_counts[name] += 1
-        elif open_counts[name]:
-            while True:
-                popped = stack.pop()
-                open_counts[popped] -= 1
-                if popped == name:
-                    break
+    start = 0
+    while start < len(body):
+        end = body.find(b"<", start + _TAG_SEGMENT)  # segments end before a tag
+        end = len(body) if end < 0 else end
+        for index, (closing, name) in enumerate(_TAG.findall(body, start, end)):
+            name = name.lower()
+            if name in _NOT_NESTING:
+                continue
+            if not closing:
+                if len(stack) >= budget:
+                    STATS["too_deep"] += 1
+                    logger.debug("page nests deeper than %d, cut: %s", budget, url)
+                    cut = next(islice(_TAG.finditer(body, start, end), index, None))
+                    return body[: cut.start()]
+                stack.append(name)
+                open_counts[name] += 1
+            elif open_counts[name]:
+                while True:
+                    popped = stack.pop()
+                    open_counts[popped] -= 1
+                    if popped == name:
+                        break
+        start = end
     return body
 
 
@@ -320,7 +331,11 @@ class _Page:
                 dst_domain != src_domain,
             )
             links.append(link)
-            if (tag == "a" or tag == "area") and path and path[:4] != "head":
+            if (
+                (tag == "a" or tag == "area")
+                and parent is not None
+                and path[:4] not in ("", "head")
+            ):
                 in_body.append((link, parent))
         self._robots(robots, links)
         if in_body:

@@ -115,44 +115,42 @@ class Places:
     def of(self, node: LexborNode) -> tuple[str, str, int]:
         """(dom_path, section, id of the landmark element or 0) for an element."""
         memo = self._memo
-        key = node.mem_id
-        found = memo.get(key)
+        found = memo.get(node.mem_id)
         if found is not None:
             return found
         # Climb iteratively (deep DOMs must not hit the recursion limit), then fill downwards.
-        chain = []
+        chain = [node]
         parent_place = ("", UNKNOWN, 0)
-        current: LexborNode | None = node
+        current = node.parent
         while current is not None:
             known = memo.get(current.mem_id)
             if known is not None:
                 parent_place = known
                 break
             chain.append(current)
-            if current.tag in ROOTS:
-                break
             current = current.parent
+        step = self._step
         for element in reversed(chain):
-            parent_place = self._step(element, parent_place)
-            memo[element.mem_id] = parent_place
+            parent_place = memo[element.mem_id] = step(element, parent_place)
         return parent_place
 
     def _step(self, element: LexborNode, parent: tuple[str, str, int]) -> tuple[str, str, int]:
         tag = element.tag or ""
         if tag in ROOTS:
             return tag, UNKNOWN, 0
-        if not parent[0]:  # <html> itself, or a node outside the document's root elements
+        parent_path = parent[0]
+        if not parent_path:  # <html> itself, or a node outside the document's root elements
             return "", UNKNOWN, 0
-        path = f"{parent[0]}>{tag}"
+        path = f"{parent_path}>{tag}"
         if len(path) > MAX_PATH_CHARS:
             # Pathologically deep DOM: keep the root and the innermost tags, so that building
             # paths stays linear in depth instead of quadratic.
             root, _, rest = path.partition(">")
             path = f"{root}>…>{rest[len(rest) - MAX_PATH_CHARS // 2 :].partition('>')[2]}"
-        if parent[0] == "head" or parent[0].startswith("head>"):
+        if parent_path[:4] == "head":
             return path, UNKNOWN, 0
         attrs = element.attributes
-        mark = landmark(tag, attrs)
+        mark = landmark(tag, attrs) if attrs else _TAGS.get(tag)
         if mark is None:
             return path, parent[1], parent[2]
         if mark == "main":

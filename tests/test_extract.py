@@ -363,3 +363,30 @@ def test_scrapy_headers_shape() -> None:
     assert facts.nofollow and links == [
         replace(link("http://example.com/x", anchor="x", dom_path="body>a"), page_nofollow=True)
     ]
+
+
+_ARTICLE = "<p>" + "Long sentences, with commas, make a paragraph worth reading. " * 6 + "</p>"
+
+
+@pytest.mark.parametrize(
+    ("landmark", "expected"),
+    [
+        ("<main><a href='/m'>m</a></main>", ["main", "unknown"]),
+        # Class words alone are weaker: outside the text's article they are a wrapper's.
+        ("<div class='entry'><a href='/m'>m</a></div>", ["unknown", "unknown"]),
+        ("<div role='article'><a href='/m'>m</a></div>", ["main", "unknown"]),
+        ("<div class='col'><a href='/m'>m</a></div>", ["unknown", "main"]),
+    ],
+)
+def test_text_names_the_main_content_only_where_no_landmark_does(
+    landmark: str, expected: list[str]
+) -> None:
+    body = f"<body>{landmark}<div class='x'>{_ARTICLE * 3}<a href='/t'>t</a></div></body>"
+    links = extract_links(body.encode(), PAGE_URL, "text/html")
+    assert [x.section for x in links] == expected
+
+
+def test_short_text_is_no_article() -> None:
+    body = "<body><div class='x'>" + "<p>See <a href='/t'>this thing</a> today, or later.</p>" * 3
+    links = extract_links(f"{body}</div></body>".encode(), PAGE_URL, "text/html")
+    assert {x.section for x in links} == {"unknown"}
