@@ -30,9 +30,11 @@ Responses (always on):
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import re
+import time
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
 
@@ -96,6 +98,9 @@ _HTML_SIGNATURE = re.compile(
     re.IGNORECASE,
 )
 _MAX_REPORTED_HOSTS = 10_000
+# Proxy mode: how long a host's local-resolution verdict is kept, and how many hosts.
+NAME_VERDICT_TTL = 600.0
+_MAX_NAME_VERDICTS = 100_000
 
 
 def is_html(content_type: str | None, body_head: bytes) -> bool:
@@ -230,6 +235,8 @@ class AddressGuardMiddleware:
         self.allow_private = allow_private
         self._reported: set[str] = set()
         self._resolver_checked = False
+        self._name_verdicts: dict[str, tuple[float, str | None]] = {}
+        self._name_lookups: dict[str, asyncio.Future[str | None]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -271,22 +278,42 @@ class AddressGuardMiddleware:
             raise self._refuse(request, reason) from exception
 
     async def _check_name_for_proxy(self, request: Request) -> str | None:
-        """The proxy resolves the name; refuse it if it resolves here to a non-public address."""
-        from twisted.internet import reactor
+        """The proxy resolves the name; refuse it if it resolves here to a non-public address.
 
+        One lookup per host, shared by its concurrent requests and remembered for
+        NAME_VERDICT_TTL seconds: a name this machine cannot resolve (the usual case behind a
+        proxy) can cost the resolver's full timeout (5 s with glibc) on every lookup.
+        """
         host = urlparse_cached(request).hostname
         assert host is not None
         if literal_address(host) is not None:
             return None  # a public literal: check_url passed it
+        cached = self._name_verdicts.get(host)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        pending = self._name_lookups.get(host)
+        if pending is None:
+            pending = asyncio.ensure_future(self._name_verdict(host))
+            self._name_lookups[host] = pending
+            pending.add_done_callback(lambda _: self._name_lookups.pop(host, None))
+        return await asyncio.shield(pending)
+
+    async def _name_verdict(self, host: str) -> str | None:
+        from twisted.internet import reactor
+
         try:
             address = await maybe_deferred_to_future(reactor.resolver.getHostByName(host))
         except _ResolvedToPrivate as exc:
-            return str(exc)
+            verdict: str | None = str(exc)
         except DNSLookupError:
-            return None  # the proxy may know names this worker does not
-        if _is_public_text(address):
-            return None
-        return f"{host} resolves to {address}, not a public address"
+            verdict = None  # the proxy may know names this worker does not
+        else:
+            public = _is_public_text(address)
+            verdict = None if public else f"{host} resolves to {address}, not a public address"
+        if len(self._name_verdicts) >= _MAX_NAME_VERDICTS:
+            self._name_verdicts.clear()
+        self._name_verdicts[host] = (time.monotonic() + NAME_VERDICT_TTL, verdict)
+        return verdict
 
     def _require_guarded_resolver(self) -> None:
         if not self._resolver_checked:
