@@ -1,8 +1,12 @@
-"""The frontier across Redis restarts (Debian's redis-server with AOF): resume, or fail loudly."""
+"""The frontier across Redis restarts and crashes (AOF, everysec): resume, or fail loudly."""
 
 from __future__ import annotations
 
+import json
+import random
 import shutil
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +16,7 @@ import redis
 
 from crawler.embedded import EmbeddedRedis
 from crawler.errors import FrontierLost, FrontierUnavailable
-from crawler.frontier import Frontier
+from crawler.frontier import Frontier, Lease
 from tests.servers import have_redis_server, redis_server
 
 pytestmark = pytest.mark.server
@@ -92,3 +96,120 @@ def test_ping_names_the_server() -> None:
     frontier = Frontier(redis.Redis(port=port, socket_connect_timeout=1), "nobody")
     with pytest.raises(FrontierUnavailable, match=f"127.0.0.1:{port}|localhost:{port}"):
         frontier.ping()
+
+
+# -- crashes with appendfsync everysec: the AOF is a prefix of whole scripts -----------------------
+
+PAGES = 1500
+
+
+def _url(i: int) -> str:
+    return f"http://h{i % 12}.test/p{i}"
+
+
+def _children(lease: Lease) -> list[dict[str, Any]]:
+    i = int(lease.url.rsplit("/p", 1)[1])
+    kids = [k for k in (2 * i + 1, 2 * i + 2, i // 3) if k < PAGES]  # i // 3: seen before
+    return [{"url": _url(k), "depth": lease.depth + 1, "hops": 0} for k in kids]
+
+
+def _drive(frontier: Frontier, rounds: int = 10**9) -> None:
+    """A fake worker: lease, free the slot, ack with children; a batch per round, until done."""
+    for _ in range(rounds):
+        leases = frontier.lease("w1", 8)
+        if not leases:
+            if frontier.done():
+                return
+            frontier.requeue_expired()
+            time.sleep(0.05)
+            continue
+        for lease in leases:
+            frontier.fetched(lease)
+        acks = [(lease, _children(lease), "done") for lease in leases]
+        frontier.ack_many(acks, counters={"pages": len(leases)})
+
+
+def _check_consistent(frontier: Frontier) -> None:
+    """Every URL ever seen is exactly once queued, leased or done; host slots add up."""
+    client: Any = frontier.client
+    key = frontier.key
+    counts = frontier.counts()
+    queued: list[str] = []
+    for q in client.scan_iter(key("q:*")):
+        queued += [json.loads(raw)["url"] for raw in client.zrange(q, 0, -1)]
+    ldata = client.hgetall(key("ldata"))
+    leased = [raw.split(b"\t", 3)[3] for raw in ldata.values()]
+    assert counts["queued"] == len(queued) and counts["leased"] == len(ldata)
+    assert {t for t in client.zrange(key("leases"), 0, -1)} == set(ldata)
+    assert counts["seen"] == len(queued) + len(leased) + counts["done"]
+    assert len(set(queued) | {json.loads(raw)["url"] for raw in leased}) == len(queued) + len(
+        leased
+    )
+    inflight = client.smembers(key("inflight"))
+    assert inflight <= set(ldata)
+    for hk in client.scan_iter(key("h:*")):
+        host = hk.decode().rsplit(":", 1)[1].encode()
+        mine = sum(1 for t in inflight if ldata[t].split(b"\t", 1)[0] == host)
+        assert int(client.hget(hk, "inflight") or 0) == mine
+
+
+def _finish(server: EmbeddedRedis) -> dict[str, int]:
+    frontier = Frontier(redis.Redis.from_url(server.url), "crash", lease_timeout=0.5)
+    _check_consistent(frontier)
+    _drive(frontier)
+    counts = frontier.counts()
+    assert counts["done"] == counts["seen"] == PAGES, counts  # each page done once, none lost
+    assert counts["queued"] == counts["leased"] == 0
+    return counts
+
+
+@pytest.fixture(params=["valkey", "redis"])
+def everysec(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EmbeddedRedis]:
+    if request.param == "redis" and not have_redis_server():
+        pytest.skip("Debian's redis-server is not installed (make test installs it)")
+    base = tmp_path / "frontier"
+    made = redis_server(base) if request.param == "redis" else EmbeddedRedis(base)
+    assert "everysec" in made.command()
+    yield made.start()
+    made.stop()
+
+
+def _new_crawl(server: EmbeddedRedis) -> Frontier:
+    frontier = Frontier(redis.Redis.from_url(server.url), "crash", lease_timeout=0.5)
+    frontier.create({})
+    frontier.seed([_url(0)])
+    return frontier
+
+
+def test_sigkill_mid_crawl_loses_nothing(everysec: EmbeddedRedis) -> None:
+    frontier = _new_crawl(everysec)
+    _drive(frontier, rounds=40)
+    killer = threading.Timer(0.05, everysec.kill)
+    killer.start()
+    with pytest.raises(FrontierUnavailable):
+        _drive(frontier)
+    killer.join()
+    everysec.start()
+    _finish(everysec)
+
+
+def test_any_cut_of_the_aof_tail_is_a_consistent_frontier(
+    everysec: EmbeddedRedis, tmp_path: Path
+) -> None:
+    """A machine crash loses the unsynced tail of the AOF: cut it anywhere, restart, finish."""
+    _drive(_new_crawl(everysec), rounds=60)
+    everysec.kill()
+    [tail] = sorted(everysec.data_dir.glob("appendonlydir/*.incr.aof"))
+    size = tail.stat().st_size
+    rng = random.Random(5)
+    cuts = sorted({size, *(rng.randrange(size // 4, size) for _ in range(6))})
+    for cut in cuts:
+        copy = tmp_path / f"cut{cut}"
+        shutil.copytree(everysec.data_dir, copy)
+        with open(copy / "appendonlydir" / tail.name, "r+b") as f:
+            f.truncate(cut)
+        server = EmbeddedRedis(copy, binary=everysec.binary).start()
+        try:
+            _finish(server)
+        finally:
+            server.stop()

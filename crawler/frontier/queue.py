@@ -15,7 +15,8 @@ Keys (prefix P = ``lg:{crawl}:``):
     P leases        zset    lease token -> deadline (epoch ms)
     P ldata         hash    lease token -> "host TAB score TAB worker TAB entry"
     P inflight      set     lease tokens whose download has not ended (hold a host slot)
-    P s:<n>         string  seen-set segments (crawler.frontier.seen)
+    P s:<n>, sc     set     seen-set buckets (int64 fingerprints) and their shape
+                            (crawler.frontier.seen)
     P r:<origin>    string  cached robots.txt (crawler.frontier.robots)
     P workers, alive        heartbeats
     lg:current      string  the id of the crawl last created on this Redis
@@ -49,7 +50,7 @@ from crawler.frontier.politeness import (
     PRELUDE_LUA,
     RETRY_AFTER_CAP,
 )
-from crawler.frontier.seen import SEEN_LUA, fingerprint_bytes
+from crawler.frontier.seen import SEEN_LUA, seen_member
 from crawler.urls import MAX_URL_LENGTH, canonicalize, host_of
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,8 @@ while left > 0 and turns < n + 64 do
         redis.call('HINCRBY', STATS, 'bad_entries', 1)
       else
         redis.call('HINCRBY', STATS, 'queued', -1)
-        local token = tostring(redis.call('INCR', P .. 'tok'))
+        -- The time makes tokens unique even after an AOF cut rolled the counter back.
+        local token = redis.call('INCR', P .. 'tok') .. '-' .. string.format('%d', NOW)
         local deadline = NOW + timeout
         redis.call('ZADD', LEASES, deadline, token)
         redis.call('HSET', LDATA, token, h .. '\t' .. score .. '\t' .. worker .. '\t' .. raw)
@@ -120,12 +122,16 @@ end
 return out
 """
 
-# Acknowledge a lease (ARGV[6] token, "" for none; ARGV[7] its host; ARGV[8] the outcome
-# counter) and add children: ARGV[9] count of refused-too-long, then (fp8, host, depth, entry)*.
+# Acknowledge leases and add children, all in one atomic call (so an AOF cut anywhere leaves a
+# consistent frontier): ARGV[6] L, then L x (token, host, outcome counter); then C, and C x
+# (counter, increment); then the children's count, and per host: host, k, and k children as
+# (seen member, depth, entry).
 _ACK_LUA = r"""
-local token, lh, outcome = ARGV[6], ARGV[7], ARGV[8]
-local wakes = {}
-if token ~= '' then
+local i = 7
+local acked = {}
+for _ = 1, tonumber(ARGV[6]) do
+  local token, lh, outcome = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  i = i + 3
   free_slot(token, lh)
   redis.call('HDEL', LDATA, token)
   if redis.call('ZREM', LEASES, token) == 1 then
@@ -133,43 +139,83 @@ if token ~= '' then
   else
     redis.call('HINCRBY', STATS, 'stale_acks', 1)
   end
-  wakes[lh] = math.huge
+  acked[lh] = true
 end
-local nkids = (#ARGV - 9) / 4
+local ncounters = tonumber(ARGV[i])
+for c = i + 1, i + 2 * ncounters, 2 do
+  redis.call('HINCRBY', STATS, ARGV[c], ARGV[c + 1])
+end
+i = i + 2 * ncounters + 1
+local nkids = tonumber(ARGV[i])
+i = i + 1
 if nkids == 0 then
-  for h in pairs(wakes) do wake(h, false) end
+  for lh in pairs(acked) do wake(lh, false) end
   return 0
 end
-local admitted = tonumber(redis.call('HGET', STATS, 'admitted')) or 0
+local admitted = 0
+if MAXP > 0 then admitted = tonumber(redis.call('HGET', STATS, 'admitted')) or 0 end
 local seq = redis.call('INCRBY', P .. 'seq', nkids) - nkids
-local added, new, over = 0, 0, 0
-local fps = {}
-for i = 10, #ARGV, 4 do fps[#fps + 1] = ARGV[i] end
-seen_load(fps)
-for i = 10, #ARGV, 4 do
-  if seen_add(ARGV[i]) == 1 then
-    new = new + 1
-    local h = ARGV[i + 1]
-    if (MAXP > 0 and admitted >= MAXP) or (MAXH > 0 and
-        (tonumber(redis.call('HGET', P .. 'h:' .. h, 'admitted')) or 0) >= MAXH) then
-      over = over + 1
-    else
-      seq = seq + 1
-      redis.call('ZADD', P .. 'q:' .. h, tonumber(ARGV[i + 2]) * SHIFT + seq, ARGV[i + 3])
-      added = added + 1
-      local prio = tonumber(ARGV[i + 2])
-      if not wakes[h] or prio < wakes[h] then wakes[h] = prio end
+local added, over = 0, 0
+local hosts, prios = {}, {}
+seen_load()
+while i <= #ARGV do
+  local h, k = ARGV[i], tonumber(ARGV[i + 1])
+  local first, last = i + 2, i + 3 * k + 1
+  i = last + 1
+  local full = (MAXP > 0 and admitted >= MAXP) or (MAXH > 0 and
+    (tonumber(redis.call('HGET', P .. 'h:' .. h, 'admitted')) or 0) >= MAXH)
+  local q = P .. 'q:' .. h
+  local zargs, prio = {}, nil
+  for j = first, last, 3 do
+    if seen_add(ARGV[j]) == 1 then
+      if full then
+        over = over + 1
+      else
+        seq = seq + 1
+        local d = tonumber(ARGV[j + 1])
+        zargs[#zargs + 1] = d * SHIFT + seq
+        zargs[#zargs + 1] = ARGV[j + 2]
+        if not prio or d < prio then prio = d end
+        if #zargs >= 2000 then
+          added = added + redis.call('ZADD', q, unpack(zargs))
+          zargs = {}
+        end
+      end
     end
   end
+  if #zargs > 0 then added = added + redis.call('ZADD', q, unpack(zargs)) end
+  if prio and not acked[h] then
+    hosts[#hosts + 1] = h
+    prios[#hosts] = prio
+  end
 end
+local new = seen_new
 seen_flush()
 redis.call('HINCRBY', STATS, 'offered', nkids)
 if new > 0 then redis.call('HINCRBY', STATS, 'seen', new) end
 if added > 0 then redis.call('HINCRBY', STATS, 'queued', added) end
 if over > 0 then redis.call('HINCRBY', STATS, 'over_budget', over) end
-if tonumber(ARGV[9]) > 0 then redis.call('HINCRBY', STATS, 'too_long', tonumber(ARGV[9])) end
-for h, prio in pairs(wakes) do
-  if h == lh or not queued_behind(h, prio) then wake(h, false) end
+for lh in pairs(acked) do wake(lh, false) end
+-- Batched wake-ups: a host already ready at a class <= its new entries', or waiting for its
+-- time, needs nothing (the common case for a page's many links).
+for c = 1, #hosts, 500 do
+  local chunk = {unpack(hosts, c, math.min(c + 499, #hosts))}
+  local ready = redis.call('ZMSCORE', READY, unpack(chunk))
+  local idle = {}
+  for x, h in ipairs(chunk) do
+    local cur = ready[x]
+    if cur then
+      if math.floor(tonumber(cur) / SHIFT) > prios[c + x - 1] then wake(h, false) end
+    else
+      idle[#idle + 1] = h
+    end
+  end
+  if #idle > 0 then
+    local waiting = redis.call('ZMSCORE', WAIT, unpack(idle))
+    for x, h in ipairs(idle) do
+      if not waiting[x] then wake(h, false) end
+    end
+  end
 end
 return added
 """
@@ -244,6 +290,16 @@ def _server(client: redis.Redis) -> str:
         return f"unix://{kwargs['path']}"
     host, port = kwargs.get("host", "localhost"), kwargs.get("port", 6379)
     return f"redis://{host}:{port}/{kwargs.get('db', 0)}"
+
+
+def _refusal(child: Any) -> tuple[str, str]:
+    """("", host) for an entry to queue, else the counter that refuses it."""
+    if not _valid(child):
+        return "bad_entries", ""
+    if len(child["url"]) > MAX_URL_LENGTH:
+        return "too_long", ""
+    host = host_of(child["url"])
+    return ("", host) if host else ("bad_entries", "")
 
 
 def _valid(entry: Any) -> bool:
@@ -374,12 +430,12 @@ class Frontier:
                 log.debug("refused seed %r", item)
                 continue
             batch.append(entry)
-        return sum(self._add(None, batch[i : i + 1000]) for i in range(0, len(batch), 1000))
+        return sum(self.ack_many([], batch[i : i + 1000]) for i in range(0, len(batch), 1000))
 
     def enqueue(self, entries: Iterable[dict[str, Any]]) -> int:
         """Queue entries outside any lease (a spider's own requests); returns how many were new."""
         batch = list(entries)
-        return sum(self._add(None, batch[i : i + 1000]) for i in range(0, len(batch), 1000))
+        return sum(self.ack_many([], batch[i : i + 1000]) for i in range(0, len(batch), 1000))
 
     def lease(self, worker: str, n: int) -> list[Lease]:
         """Up to `n` entries whose host may start now, each leased to `worker`."""
@@ -418,31 +474,49 @@ class Frontier:
         Returns how many children were newly queued. Acking an expired or unknown lease still
         adds the children and is otherwise harmless (counted as ``stale_acks``).
         """
-        return self._add(lease, children, outcome)
+        return self.ack_many([(lease, children, outcome)] if lease else [], children)
 
-    def _add(
-        self, lease: Lease | None, children: Sequence[dict[str, Any]], outcome: str = "done"
+    def ack_many(
+        self,
+        acks: Sequence[tuple[Lease, Sequence[dict[str, Any]], str]],
+        children: Sequence[dict[str, Any]] | None = None,
+        counters: dict[str, int] | None = None,
     ) -> int:
-        args: list[Any] = []
-        too_long = 0
-        for child in children:
-            if not _valid(child):
-                self.incr("bad_entries")
+        """Finish many leases, queue their children and bump `counters`, in one atomic call.
+
+        `acks` holds (lease, its children, outcome); `children` (when given) replaces the union
+        of the leases' children: entries queued outside any lease. Returns how many were queued.
+        """
+        counts = {name: n for name, n in (counters or {}).items() if n}
+        kids: list[dict[str, Any]] = [] if children is None else list(children)
+        if children is None:
+            for _, own, _ in acks:
+                kids += own
+        by_host: dict[str, list[Any]] = {}
+        count = 0
+        for child in kids:
+            why, host = _refusal(child)
+            if why:
+                counts[why] = counts.get(why, 0) + 1
                 continue
             url = child["url"]
-            if len(url) > MAX_URL_LENGTH:
-                too_long += 1
-                continue
-            host = host_of(url)
-            if not host:
-                self.incr("bad_entries")
-                continue
             raw = json.dumps(child, separators=(",", ":"))
-            args += (fingerprint_bytes(url), host, child["depth"], raw)
-        if lease is None and not args and not too_long:
+            by_host.setdefault(host, []).extend((seen_member(url), child["depth"], raw))
+            count += 1
+        if counts.get("bad_entries"):
+            log.debug("refused %d bad frontier entries", counts["bad_entries"])
+        if not acks and not count and not counts:
             return 0
-        token, host = (lease.token, lease.host) if lease is not None else ("", "")
-        return int(self._run("ack", token, host, outcome, too_long, *args))
+        args: list[Any] = [len(acks)]
+        for lease, _, outcome in acks:
+            args += (lease.token, lease.host, outcome)
+        args.append(len(counts))
+        for name, n in counts.items():
+            args += (name, n)
+        args.append(count)
+        for host, fields in by_host.items():
+            args += (host, len(fields) // 3, *fields)
+        return int(self._run("ack", *args))
 
     def release(self, leases: Iterable[Lease]) -> int:
         """Hand leases back to the queue (a clean stop); returns how many were still held."""
@@ -500,6 +574,25 @@ class Frontier:
             return False
         spent = self.max_pages > 0 and int(admitted or 0) >= self.max_pages
         return int(queued or 0) <= 0 or spent
+
+    def busiest_hosts(self, n: int) -> list[tuple[str, int]]:
+        """The `n` hosts with the most queued entries, as (host, queued), most first.
+
+        Scans every host queue (a ZCARD each, pipelined): an operator's command, not the
+        crawl's hot path.
+        """
+        keys = list(self._redis(lambda: list(self.client.scan_iter(self.key("q:*"), count=1000))))
+        if not keys:
+            return []
+        pipe = self.client.pipeline(transaction=False)
+        for key in keys:
+            pipe.zcard(key)
+        sizes = self._redis(pipe.execute)
+        skip = len(self.key("q:"))
+        hosts = [
+            (key.decode()[skip:], int(size)) for key, size in zip(keys, sizes, strict=True) if size
+        ]
+        return sorted(hosts, key=lambda item: (-item[1], item[0]))[:n]
 
     def heartbeat(self, worker: str, info: dict[str, Any]) -> None:
         now = time.time()

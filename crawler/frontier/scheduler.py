@@ -41,6 +41,8 @@ from crawler.urls import canonicalize
 
 log = logging.getLogger(__name__)
 
+Ack = tuple[Lease, list[dict[str, Any]], str]  # a lease, its children, its outcome counter
+
 BATCH = 16  # leases per Redis call, at most
 TICK = 0.05  # seconds between nudges of the engine
 MAINTENANCE = 5.0  # seconds between heartbeats / expired-lease sweeps
@@ -73,9 +75,10 @@ class FrontierScheduler:
         self._buffer: deque[scrapy.Request] = deque()
         self._held: dict[str, Lease] = {}  # leases this worker holds, by token
         self._robots_waiting: list[Lease] = []
-        self._pending_acks: list[tuple[Lease, list[dict[str, Any]], str]] = []
+        self._pending_acks: list[tuple[list[Ack], dict[str, int]]] = []
         self._empty_until = 0.0
         self._next_maintenance = 0.0
+        self._rate_mark = (0, time.monotonic())
         self._loop: task.LoopingCall | None = None
         self._stats = crawler.stats
 
@@ -132,7 +135,9 @@ class FrontierScheduler:
         self._flush_acks()
         try:
             released = self.frontier.release(self._held.values())
-            self.frontier.heartbeat(self.worker, {"state": "stopped", "reason": reason})
+            self.frontier.heartbeat(
+                self.worker, {**self._heartbeat_info(), "state": "stopped", "reason": reason}
+            )
         except FrontierError as exc:
             log.warning("could not hand %d leases back: %s", len(self._held), exc)
             return
@@ -221,18 +226,23 @@ class FrontierScheduler:
             log.warning("release failed (the lease will expire): %s", exc)
 
     def _finish(self, lease: Lease, children: list[dict[str, Any]], outcome: str) -> None:
-        self._held.pop(lease.token, None)
+        self._finish_many([(lease, children, outcome)], {})
+
+    def _finish_many(self, acks: list[Ack], counters: dict[str, int]) -> None:
+        """Acknowledge leases with their children and bump counters: one atomic Redis call."""
+        for lease, _, _ in acks:
+            self._held.pop(lease.token, None)
         self.wake()
         try:
-            self.frontier.ack(lease, children, outcome)
+            self.frontier.ack_many(acks, counters=counters)
         except FrontierError as exc:
-            log.warning("ack failed, will retry: %s", exc)
-            self._pending_acks.append((lease, children, outcome))
+            log.warning("ack of %d leases failed, will retry: %s", len(acks), exc)
+            self._pending_acks.append((acks, counters))
 
     def _flush_acks(self) -> None:
         pending, self._pending_acks = self._pending_acks, []
-        for lease, children, outcome in pending:
-            self._finish(lease, children, outcome)
+        for acks, counters in pending:
+            self._finish_many(acks, counters)
 
     # -- robots.txt -------------------------------------------------------------------------------
 
@@ -292,23 +302,19 @@ class FrontierScheduler:
     # -- signals and the loop ---------------------------------------------------------------------
 
     def _on_durable(self, items: list[Any], **_: Any) -> None:
+        """A sink batch is durable: ack its leases, queue their children, count its pages."""
+        acks: list[Ack] = []
+        pages = links = errors = 0
         for item in items:
             lease = getattr(item, "lease", None)
             if isinstance(lease, Lease):
-                self._finish(lease, list(getattr(item, "follow", None) or []), "done")
-        self._count_durable(items)
-
-    def _count_durable(self, items: list[Any]) -> None:
-        """The crawl-wide progress counters, once per durable batch (not per page)."""
-        pages = [item.page for item in items if getattr(item, "page", None) is not None]
-        try:
-            self.frontier.incr("pages", len(pages))
-            self.frontier.incr("links", sum(len(item.links) for item in items))
-            errors = sum(1 for page in pages if page.error)
-            if errors:
-                self.frontier.incr("errors", errors)
-        except FrontierError as exc:
-            log.warning("progress counters not updated: %s", exc)
+                acks.append((lease, list(getattr(item, "follow", None) or []), "done"))
+            page = getattr(item, "page", None)
+            if page is not None:
+                pages += 1
+                errors += bool(page.error)
+            links += len(getattr(item, "links", None) or [])
+        self._finish_many(acks, {"pages": pages, "links": links, "errors": errors})
 
     def _on_idle(self, spider: Spider) -> None:
         if self._buffer or self._robots_waiting or self._pending_acks:
@@ -349,12 +355,27 @@ class FrontierScheduler:
         if self._buffer or now >= self._empty_until:
             self._nudge()
 
+    def _heartbeat_info(self) -> dict[str, Any]:
+        """What `linkgraph status` shows of this worker: pages so far and the recent rate."""
+        pages = int(self._stats.get_value("linkgraph/pages", 0) or 0)
+        now = time.monotonic()
+        last_pages, last_time = self._rate_mark
+        rate = (pages - last_pages) / (now - last_time) if now > last_time else 0.0
+        self._rate_mark = (pages, now)
+        return {
+            "state": "crawling",
+            "held": len(self._held),
+            "pid": os.getpid(),
+            "pages": pages,
+            "rate": round(rate, 2),
+        }
+
     def _maintain(self) -> None:
         try:
             returned = self.frontier.requeue_expired()
             if returned:
                 log.info("returned %d expired leases to the queue", returned)
-            self.frontier.heartbeat(self.worker, {"held": len(self._held), "pid": os.getpid()})
+            self.frontier.heartbeat(self.worker, self._heartbeat_info())
             self.frontier.meta()
         except FrontierLost as exc:
             self._lose(exc)
