@@ -22,7 +22,7 @@ from pipelines.store import open_store
 TOP_DOMAINS = """
 SELECT dst_domain, uniqExact(src_domain) AS ref_domains, count() AS links
 FROM links WHERE src_domain != dst_domain AND dst_domain IN ({domains})
-GROUP BY dst_domain ORDER BY ref_domains DESC, links DESC, dst_domain LIMIT 5
+GROUP BY dst_domain ORDER BY ref_domains DESC, links DESC, dst_domain
 """
 
 
@@ -62,7 +62,7 @@ def show(data: Path, domains: list[str], out: Path) -> None:
     quoted = ", ".join(f"'{d}'" for d in domains)
     top = store.query(TOP_DOMAINS.format(domains=quoted))
     print("\n== the most linked domains")
-    write_rows(top.columns, top.rows, "table", None)
+    write_rows(top.columns, top.rows[:5], "table", None)
     target, rivals = top.rows[0][0], [row[0] for row in top.rows[1:3]]
     result = store.named("refdomains", {"domain": target})
     print(f"\n== referring domains of {target}  (linkgraph refdomains {target})")
@@ -73,7 +73,7 @@ def show(data: Path, domains: list[str], out: Path) -> None:
         f"  (linkgraph backlinks {target})"
     )
     write_rows(result.columns, result.rows[:10], "table", None)
-    mine = top.rows[-1][0]
+    mine = top.rows[-1][0]  # the least linked site: the one with a gap to close
     gap = store.named("gap", {"domain": mine, "competitors": rivals, "min_k": 1})
     gap_csv = out / "gap.csv"
     write_rows(gap.columns, gap.rows, "csv", gap_csv)
