@@ -64,13 +64,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_worker(sub)
     _add_status(sub)
     _add_queries(sub)
+    from crawler.commands import add_all
     from crawler.testweb.command import add_subcommand
 
     add_subcommand(sub)
+    add_all(sub)
     return parser
 
 
-def _connection_options(parser: argparse.ArgumentParser) -> None:
+def connection_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data",
         type=Path,
@@ -108,7 +110,7 @@ def _add_crawl(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("seeds", nargs="*", metavar="SEED", help="a URL or a bare domain")
     p.add_argument("--seeds-file", type=Path, metavar="F", help="one seed per line, # comments")
-    _connection_options(p)
+    connection_options(p)
     p.add_argument(
         "--workers",
         type=int,
@@ -235,7 +237,7 @@ def _add_worker(sub: argparse._SubParsersAction) -> None:
         help="join a running crawl (any machine)",
         description="Join the crawl running in --redis and work until its frontier is empty.",
     )
-    _connection_options(p)
+    connection_options(p)
     p.add_argument(
         "--crawl-id",
         default="",
@@ -292,7 +294,7 @@ def _worker(args: argparse.Namespace) -> int:
 
 def _add_status(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("status", help="a crawl's frontier: queued, leased, done, workers")
-    _connection_options(p)
+    connection_options(p)
     p.add_argument("--crawl-id", default="", metavar="ID", help="default: the current crawl")
     p.set_defaults(func=_status)
 
@@ -303,12 +305,16 @@ def _status(args: argparse.Namespace) -> int:
     return show_status(args.data, args.redis, args.crawl_id)
 
 
+def output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", default="table", choices=FORMATS, help="default: table")
+    parser.add_argument("--out", type=Path, metavar="FILE", help="write here, not to stdout")
+
+
 def _add_queries(sub: argparse._SubParsersAction) -> None:
     def query_parser(name: str, help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
-        _connection_options(p)
-        p.add_argument("--format", default="table", choices=FORMATS, help="default: table")
-        p.add_argument("--out", type=Path, metavar="FILE", help="write here, not to stdout")
+        connection_options(p)
+        output_options(p)
         return p
 
     p = query_parser("backlinks", "links from other domains to DOMAIN")
@@ -335,7 +341,8 @@ def _add_queries(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_sql)
 
 
-def _store(args: argparse.Namespace) -> Store:
+def open_query_store(args: argparse.Namespace) -> Store:
+    """The store a query command reads: --clickhouse, or the embedded one under --data."""
     from pipelines.store import open_store
 
     if args.clickhouse:
@@ -356,7 +363,7 @@ def _named(name: str) -> Callable[[argparse.Namespace], int]:
                 raise ConfigError("--min must be at least 1")
             params["competitors"] = [registrable_domain(c.strip().lower()) for c in args.vs]
             params["min_k"] = args.min
-        result = _store(args).named(name, params)
+        result = open_query_store(args).named(name, params)
         write_rows(result.columns, result.rows, args.format, args.out)
         return 0
 
@@ -364,7 +371,7 @@ def _named(name: str) -> Callable[[argparse.Namespace], int]:
 
 
 def _sql(args: argparse.Namespace) -> int:
-    result = _store(args).query(args.query)
+    result = open_query_store(args).query(args.query)
     write_rows(result.columns, result.rows, args.format, args.out)
     return 0
 
