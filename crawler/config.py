@@ -128,7 +128,6 @@ class CrawlConfig:
             "LINKGRAPH_PROXY": self.proxy,
             "LINKGRAPH_REDIS_URL": self.redis,
             "LINKGRAPH_STORE": self.store_target,
-            "LINKGRAPH_WORKER_ID": self.worker_id,
         }
 
 

@@ -21,16 +21,27 @@ from crawler.spiders.links import LinksSpider
 
 log = logging.getLogger(__name__)
 
-FRONTIER_MIDDLEWARES = {"crawler.frontier.middleware.HostSlotMiddleware": 50}
+# The same as crawler.frontier.middleware.FRONTIER_MIDDLEWARES (not imported: it imports the
+# reactor, which Scrapy must install first).
+FRONTIER_MIDDLEWARES = {
+    "crawler.frontier.middleware.HostSlotMiddleware": 50,
+    "crawler.frontier.middleware.DownloadGateMiddleware": 950,
+}
 
 
-def worker_settings(config: CrawlConfig, worker_id: str) -> Settings:
-    """Scrapy settings for one worker: our defaults, the guard's, then the crawl's options."""
+def crawl_settings(config: CrawlConfig) -> Settings:
+    """Scrapy settings shared by every worker of a crawl: our defaults, the guard's, the options."""
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.update(GUARD_SETTINGS, priority="project")
     settings.set("DOWNLOADER_MIDDLEWARES", {**GUARD_MIDDLEWARES, **FRONTIER_MIDDLEWARES}, "project")
     settings.update(config.settings(), priority="cmdline")
+    return settings
+
+
+def worker_settings(config: CrawlConfig, worker_id: str) -> Settings:
+    """One worker's settings: the crawl's, plus its own name and spool directory."""
+    settings = crawl_settings(config)
     settings.set("LINKGRAPH_WORKER_ID", worker_id, priority="cmdline")
     spool = config.data.resolve() / "spool" / worker_id
     settings.set("LINKGRAPH_SPOOL_DIR", str(spool), priority="cmdline")
@@ -42,7 +53,9 @@ class WorkerPool:
 
     def __init__(self, config: CrawlConfig, count: int) -> None:
         self.config = config
-        self.process = CrawlerProcess(worker_settings(config, config.worker_id))
+        # Scrapy merges the process's settings into each crawler's at equal priority: the
+        # process must not carry per-worker ones (name, spool), or every worker gets the same.
+        self.process = CrawlerProcess(crawl_settings(config))
         self.crawlers: list[Crawler] = []
         for index in range(count):
             worker_id = config.worker_id if count == 1 else f"{config.worker_id}-{index}"
