@@ -1,0 +1,101 @@
+"""`linkgraph import`: CSV, Search Console and Ahrefs exports land in the link graph, marked
+with their source; bad rows are reported by file and line, never as a traceback."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+from tests.e2e import linkgraph
+from tests.test_authority_cmd import sql_rows
+
+CSV = """src_url,dst_url,anchor,rel
+http://blog.example.net/post,http://www.shop.com/,Shop,
+http://blog.example.net/post,https://www.shop.com/sale?x=1#top,Big  sale,NoFollow sponsored
+HTTP://News.Example.ORG:80/a b,http://shop.com/,,
+"""
+GSC_LATEST = """Linking page,Last crawled
+http://forum.example.de/thread/1,2024-05-01
+http://directory.example.com/,2024-04-02
+"""
+GSC_SITES = "Site,Linking pages,Target pages\nexample.fr,12,3\nblog.example.it,4,1\n"
+AHREFS = (
+    "Referring page title\tReferring page URL\tLanguage\tTarget URL\tAnchor\tType\tNofollow\t"
+    "UGC\tSponsored\tFirst seen\n"
+    "Post\thttps://a.example.net/p\ten\thttps://shop.com/x\tBuy  shoes\ttext\tfalse\tfalse\t"
+    "true\t2024-01-01\n"
+    "Img\thttps://b.example.org/\ten\thttps://shop.com/\tShop logo\timage\ttrue\tfalse\tfalse\t"
+    "2024-01-02\n"
+)
+
+
+def _links(data: Path) -> list[tuple]:
+    rows = sql_rows(data, "SELECT src_url, dst_url, src_domain, dst_domain, anchor, rel, "
+                          "nofollow, sponsored, is_image, crawl_id FROM links "
+                          "ORDER BY src_url, ordinal")  # fmt: skip
+    return [tuple(r.values()) for r in rows]
+
+
+def test_csv_gsc_and_ahrefs_exports(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (tmp_path / "links.csv").write_text(CSV)
+    (tmp_path / "gsc.csv").write_text(GSC_LATEST)
+    (tmp_path / "sites.csv").write_text(GSC_SITES)
+    (tmp_path / "ahrefs.tsv").write_bytes(codecs.BOM_UTF16_LE + AHREFS.encode("utf-16-le"))
+    out = linkgraph(["import", str(tmp_path / "links.csv"), "--format", "csv", "--data", str(data)])
+    assert "imported 3 links from 2 source pages" in out.stdout
+    linkgraph(["import", str(tmp_path / "gsc.csv"), "--format", "gsc",
+               "--target", "https://shop.com/", "--data", str(data)])  # fmt: skip
+    linkgraph(["import", str(tmp_path / "sites.csv"), "--format", "gsc",
+               "--target", "shop.com", "--data", str(data)])  # fmt: skip
+    linkgraph(["import", str(tmp_path / "ahrefs.tsv"), "--format", "ahrefs", "--data", str(data)])
+    assert _links(data) == [
+        ("http://blog.example.it/", "http://shop.com/", "example.it", "shop.com", "", [], 0, 0, 0,
+         "import:gsc"),
+        ("http://blog.example.net/post", "http://www.shop.com/", "example.net", "shop.com", "Shop",
+         [], 0, 0, 0, "import:csv"),
+        ("http://blog.example.net/post", "https://www.shop.com/sale?x=1", "example.net",
+         "shop.com", "Big sale", ["nofollow", "sponsored"], 1, 1, 0, "import:csv"),
+        ("http://directory.example.com/", "https://shop.com/", "example.com", "shop.com", "", [],
+         0, 0, 0, "import:gsc"),
+        ("http://example.fr/", "http://shop.com/", "example.fr", "shop.com", "", [], 0, 0, 0,
+         "import:gsc"),
+        ("http://forum.example.de/thread/1", "https://shop.com/", "example.de", "shop.com", "",
+         [], 0, 0, 0, "import:gsc"),
+        ("http://news.example.org/a%20b", "http://shop.com/", "example.org", "shop.com", "", [],
+         0, 0, 0, "import:csv"),
+        ("https://a.example.net/p", "https://shop.com/x", "example.net", "shop.com", "Buy shoes",
+         ["sponsored"], 0, 1, 0, "import:ahrefs"),
+        ("https://b.example.org/", "https://shop.com/", "example.org", "shop.com", "Shop logo",
+         ["nofollow"], 1, 0, 1, "import:ahrefs"),
+    ]  # fmt: skip
+    # The named queries see imported links like crawled ones.
+    rows = linkgraph(["refdomains", "shop.com", "--data", str(data), "--format", "csv"]).stdout
+    assert len(rows.splitlines()) == 1 + 6
+    # Importing the same file again replaces those pages' link sets: nothing shows twice.
+    linkgraph(["import", str(tmp_path / "links.csv"), "--format", "csv", "--data", str(data)])
+    assert len(_links(data)) == 9
+
+
+def test_bad_rows_name_file_and_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    path = tmp_path / "bad.csv"
+    path.write_text("http://a.net/,http://shop.com/\nnot a url,http://shop.com/\n"
+                    "http://b.net/\nhttp://c.net/,ftp://x/\n")  # fmt: skip
+    proc = linkgraph(["import", str(path), "--format", "csv", "--data", str(data)])
+    assert "imported 1 links" in proc.stdout
+    assert f"3 bad rows skipped, first: {path}:2: source is not an http(s) URL: 'not a url'; " \
+        f"{path}:3: expected more columns, got 1; {path}:4: target is not an http(s) URL: " \
+        "'ftp://x/'" in proc.stdout  # fmt: skip
+    proc = linkgraph(["import", str(path), "--format", "csv", "--strict", "--data", str(data)],
+                     check=False)  # fmt: skip
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == (
+        f"linkgraph: error: {path}:2: source is not an http(s) URL: 'not a url'"
+    )
+    ahrefs = tmp_path / "wrong.csv"
+    ahrefs.write_text("URL,Anchor\nhttp://a.net/,x\n")
+    proc = linkgraph(["import", str(ahrefs), "--format", "ahrefs", "--data", str(data)],
+                     check=False)  # fmt: skip
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"{ahrefs}:1: a ahrefs export needs a column 'referring page url'" in proc.stderr
