@@ -9,18 +9,21 @@ DEMO_DATA ?= demo-out
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml setup.py crawler/_fastlinks.pyx
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
 	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -c "import crawler._fastlinks"  # built: crawler.extract's C-speed walk
 	touch $(STAMP)
 
-# Debian's redis-server and clickhouse-server, for the distributed tests (CI runs as root).
+# Debian's redis-server and clickhouse-server, for the distributed tests, and chromium, which
+# renders the HTML report in tests/test_report.py (CI runs as root).
 servers:
-	@if ! command -v redis-server >/dev/null || ! test -x /usr/sbin/clickhouse-server ; then \
-		echo "installing Debian packages: redis-server clickhouse-server"; \
+	@if ! command -v redis-server >/dev/null || ! test -x /usr/sbin/clickhouse-server \
+			|| ! command -v chromium >/dev/null ; then \
+		echo "installing Debian packages: redis-server clickhouse-server chromium"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			redis-server clickhouse-server >/dev/null; \
+			redis-server clickhouse-server chromium >/dev/null; \
 	fi
 
 demo: setup

@@ -1,5 +1,8 @@
 """Extraction speed, side by side in one process: ours, Scrapy's LinkExtractor, bare lexbor.
 
+"ours" is the extractor as installed (with crawler._fastlinks when built); "pure" the same with
+the extension switched off, as without a compiler or with LINKGRAPH_PURE_PYTHON=1.
+
 Run `python -m bench.bench_extract`. Pages: the 94 real pages of ../shared/realweb/readability
 (skipped with a message when absent) and any real HTML found on this machine (docs of installed
 packages, /usr/share/doc). Each figure is the best of a few passes, caches cleared per pass,
@@ -18,6 +21,7 @@ from scrapy.linkextractors import LinkExtractor
 from selectolax.lexbor import LexborHTMLParser
 
 from crawler import content, sections
+from crawler import extract as extract_module
 from crawler.extract import extract_links
 from crawler.urls import registrable_domain
 
@@ -64,6 +68,13 @@ def measure(pages: list[bytes]) -> dict[str, float]:
     def ours() -> int:
         return sum(len(extract_links(body, BASE, "text/html")) for body in pages)
 
+    def pure() -> int:
+        fast, extract_module._FAST = extract_module._FAST, None
+        try:
+            return ours()
+        finally:
+            extract_module._FAST = fast
+
     def scrapy() -> int:
         return sum(
             len(scrapy_extractor.extract_links(HtmlResponse(BASE, body=body))) for body in pages
@@ -75,6 +86,7 @@ def measure(pages: list[bytes]) -> dict[str, float]:
         return 0
 
     ours_s, ours_n = _best(ours)
+    pure_s, _ = _best(pure)
     scrapy_s, scrapy_n = _best(scrapy)
     lexbor_s, _ = _best(lexbor)
     return {
@@ -83,6 +95,9 @@ def measure(pages: list[bytes]) -> dict[str, float]:
         "ours_s": ours_s,
         "ours_links": ours_n,
         "ours_links_per_s": ours_n / ours_s,
+        "fast_walk": float(extract_module._FAST is not None),
+        "pure_s": pure_s,
+        "pure_links_per_s": ours_n / pure_s,
         "scrapy_s": scrapy_s,
         "scrapy_links": scrapy_n,
         "scrapy_links_per_s": scrapy_n / scrapy_s,
@@ -90,6 +105,8 @@ def measure(pages: list[bytes]) -> dict[str, float]:
         "links_per_s_ratio_vs_scrapy": (ours_n / ours_s) / (scrapy_n / scrapy_s),
         "time_ratio_scrapy_over_ours": scrapy_s / ours_s,
         "time_ratio_ours_over_lexbor": ours_s / lexbor_s,
+        "pure_links_per_s_ratio_vs_scrapy": (ours_n / pure_s) / (scrapy_n / scrapy_s),
+        "time_ratio_pure_over_lexbor": pure_s / lexbor_s,
     }
 
 
@@ -98,6 +115,9 @@ def _print(name: str, figures: dict[str, float]) -> None:
         f"{name}: {figures['pages']:.0f} pages, {figures['mb']:.1f} MB\n"
         f"  ours   {figures['ours_s']:.3f} s  {figures['ours_links']:.0f} links "
         f"{figures['ours_links_per_s']:,.0f} links/s\n"
+        f"  pure   {figures['pure_s']:.3f} s  {figures['pure_links_per_s']:,.0f} links/s "
+        f"(C-speed walk off; x{figures['pure_links_per_s_ratio_vs_scrapy']:.1f} Scrapy, "
+        f"x{figures['time_ratio_pure_over_lexbor']:.2f} lexbor)\n"
         f"  scrapy {figures['scrapy_s']:.3f} s  {figures['scrapy_links']:.0f} links "
         f"{figures['scrapy_links_per_s']:,.0f} links/s\n"
         f"  lexbor {figures['lexbor_s']:.3f} s (parse only)\n"

@@ -14,10 +14,12 @@ Never raises on a body: malformed HTML, binary served as HTML, a huge page (cut 
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections import Counter
 from collections.abc import Mapping
 from itertools import islice
+from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -123,6 +125,8 @@ def _may_nest_deeper(body: bytes, budget: int = DEPTH_BUDGET) -> bool:
     implicitly closed tags make it an over-estimate; stray close tags can fool it."""
     if len(body) <= 3 * budget:  # an opening tag takes 3 bytes at least
         return False
+    if _FAST is not None:
+        return bool(_FAST.may_nest_deeper(body, budget, _COUNT_CHUNK))
     count = body.count
     depth = 0
     for start in range(0, len(body), _COUNT_CHUNK):
@@ -251,6 +255,10 @@ class _Page:
         if html is not None:
             facts.lang = (html.attrs.get("lang") or "").strip()
         nodes = tree.css(_SELECTOR)
+        if _FAST is not None:
+            found, robots_found = _FAST.links(self, nodes)
+            self._robots(robots_found, found)
+            return found
         images = self._image_links()
         places_of = self.places.of
         resolve = self.resolver.resolve
@@ -378,3 +386,23 @@ class _Page:
             if node is not None:
                 found.add(node.mem_id)
         return found
+
+
+def _fast_walk() -> Any:
+    """crawler._fastlinks when built and agreeing with selectolax's lexbor, else None (the pure
+    Python loop above: same output, slower: bench/RESULTS.md). LINKGRAPH_PURE_PYTHON=1 forces
+    the latter."""
+    if os.environ.get("LINKGRAPH_PURE_PYTHON", "") not in ("", "0"):
+        return None
+    try:
+        from crawler import _fastlinks  # type: ignore[attr-defined]
+
+        _fastlinks.bind()
+    except Exception as exc:  # not built, or disagreeing: never worse than slower
+        logger.debug("C-speed link walk unavailable, pure Python: %s", exc)
+        return None
+    return _fastlinks
+
+
+# Last: _fastlinks binds to this module's helpers (rel tokens, refresh targets, STATS).
+_FAST = _fast_walk()

@@ -1,0 +1,1031 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""The extractor's per-element work at C speed: lexbor's DOM walked through raw node pointers.
+
+`crawler.extract` hands over the parsed tree and its link elements (`LexborNode.mem_id` is the
+address of lexbor's `lxb_dom_node_t`); this module climbs their ancestors for the dom_path and
+landmark section (`crawler.sections.Places`), reads anchors, and scores the page's blocks for
+main content (`crawler.content.Article`), with the same rules, in the same order, as the pure
+Python code, which it must match exactly (tests/test_extract_fast.py). The per-string rules
+(landmark words, Readability's class regexes) are the Python modules' own memoized functions.
+
+Lexbor is not linked in: its functions are looked up in selectolax's already loaded extension
+(`dlopen(RTLD_NOLOAD)` + `dlsym`), and `lxb_dom_node_t` is read through a copy of its layout
+(lexbor/dom/interfaces/node.h, as selectolax's lexbor.pxd declares it). `bind()` checks both
+against selectolax's own answers on a probe page before anything is used; on any doubt the
+import fails and `crawler.extract` keeps the pure Python path.
+
+    >>> bind()  # done by crawler.extract on import
+"""
+
+from libc.stdint cimport uintptr_t
+from libc.stdlib cimport free, realloc
+from libc.string cimport memchr, memcpy
+from cpython.unicode cimport PyUnicode_DecodeUTF8
+
+cdef extern from *:
+    """
+    #include <dlfcn.h>
+    #include <stdint.h>
+    #include <stddef.h>
+    typedef struct lg_node_s lg_node_t;
+    struct lg_node_s {                     /* lexbor/dom/interfaces/node.h */
+        void *events;
+        uintptr_t local_name;
+        uintptr_t prefix;
+        uintptr_t ns;
+        void *owner_document;
+        lg_node_t *next;
+        lg_node_t *prev;
+        lg_node_t *parent;
+        lg_node_t *first_child;
+        lg_node_t *last_child;
+        void *user;
+        int type;
+    };
+    typedef struct { unsigned char *data; size_t length; } lg_str_t;
+    typedef struct { lg_node_t node; lg_str_t data; } lg_chardata_t;
+    typedef const unsigned char *(*lg_name_f)(void *, size_t *);
+    typedef void *(*lg_step_f)(void *);
+    static lg_name_f lg_element_qualified_name, lg_attr_qualified_name, lg_attr_value;
+    static lg_step_f lg_first_attr, lg_next_attr;
+
+    static int lg_bind(const char *path) {
+        void *lib = dlopen(path, RTLD_LAZY | RTLD_NOLOAD);
+        if (lib == NULL) return -1;
+        lg_element_qualified_name = (lg_name_f) dlsym(lib, "lxb_dom_element_qualified_name");
+        lg_attr_qualified_name = (lg_name_f) dlsym(lib, "lxb_dom_attr_qualified_name");
+        lg_attr_value = (lg_name_f) dlsym(lib, "lxb_dom_attr_value_noi");
+        lg_first_attr = (lg_step_f) dlsym(lib, "lxb_dom_element_first_attribute_noi");
+        lg_next_attr = (lg_step_f) dlsym(lib, "lxb_dom_element_next_attribute_noi");
+        if (!lg_element_qualified_name || !lg_attr_qualified_name || !lg_attr_value
+                || !lg_first_attr || !lg_next_attr) return -2;
+        return 0;
+    }
+    """
+    ctypedef struct lg_node_t:
+        uintptr_t local_name
+        uintptr_t prefix
+        uintptr_t ns
+        lg_node_t *next
+        lg_node_t *parent
+        lg_node_t *first_child
+        int type
+    ctypedef struct lg_str_t:
+        unsigned char *data
+        size_t length
+    ctypedef struct lg_chardata_t:
+        lg_str_t data
+    ctypedef const unsigned char *(*lg_name_f)(void *, size_t *)
+    ctypedef void *(*lg_step_f)(void *)
+    lg_name_f lg_element_qualified_name, lg_attr_qualified_name, lg_attr_value
+    lg_step_f lg_first_attr, lg_next_attr
+    int lg_bind(const char *path)
+
+DEF ELEMENT = 1
+DEF TEXT_NODE = 3
+
+cdef uintptr_t TAG_TEXT = 0  # lexbor's tag ids, read from a probe page by bind()
+cdef uintptr_t TAG_A = 0, TAG_IMG = 0, TAG_P = 0, TAG_LI = 0, TAG_INPUT = 0
+cdef uintptr_t TAG_OBJECT = 0, TAG_EMBED = 0, TAG_IFRAME = 0, TAG_MAIN = 0, TAG_ARTICLE = 0
+cdef set SCORED_TAGS = set()
+cdef dict SPECIAL_NAMES = {}  # selectolax's names of non-element nodes by tag id
+cdef bint BOUND = False
+
+# Python helpers, bound once the crawler modules are loaded (see bind()).
+cdef object landmark, class_weight_of, unlikely_names, rel_tokens
+cdef object refresh_target, registrable_domain, OutLink, STATS, logger
+cdef dict TAG_SCORE, TAGS_SECTION
+cdef frozenset ROOTS, JUNK_ROLES, DROPPED_TAGS, CLEANED_TAGS, KEPT_TAGS, STOP
+cdef object UNKNOWN
+cdef Py_ssize_t MAX_PATH_CHARS, MIN_PARAGRAPH, ARTICLE_MIN_CHARS
+cdef tuple DIVISORS, MAIN_WORDS
+cdef str MAIN = "main", NAMED = "named", CLEANED = "cleaned", OUTSIDE = "outside"
+cdef object ABSENT = object()
+
+
+def bind():
+    """Find lexbor in selectolax and check this module's view of its DOM; raise ImportError
+    when anything disagrees (the caller then keeps the pure Python extractor)."""
+    global BOUND, TAG_TEXT, TAG_A, TAG_IMG, TAG_P, TAG_LI, TAG_INPUT, TAG_OBJECT, TAG_EMBED
+    global TAG_IFRAME, SCORED_TAGS, SPECIAL_NAMES, TAG_MAIN, TAG_ARTICLE
+    if BOUND:
+        return
+    import selectolax.lexbor as lexbor_module
+    from selectolax.lexbor import LexborHTMLParser
+
+    if lg_bind(lexbor_module.__file__.encode()) != 0:
+        raise ImportError("lexbor's functions not found in selectolax's extension")
+    SPECIAL_NAMES = dict(getattr(lexbor_module, "_TAG_TO_NAME", {}))
+    probe = LexborHTMLParser(
+        "<p id=i class='c d' data-x>caf\u00e9</p><img><li><input><object></object><embed>"
+        "<iframe></iframe><a href=h>a</a><pre></pre><table><tr><td></td></tr></table><h2></h2><h3></h3><h4></h4>"
+        "<h5></h5><h6></h6><main></main><article></article>"
+    )
+    cdef lg_node_t *p = <lg_node_t *> <uintptr_t> probe.css_first("p").mem_id
+    cdef lg_node_t *text = p.first_child
+    node = probe.css_first("p")
+    if (
+        p.type != ELEMENT
+        or text == NULL
+        or text.type != TEXT_NODE
+        or text.parent != p
+        or <uintptr_t> text != node.first_child.mem_id
+        or <uintptr_t> p.parent != node.parent.mem_id
+        or <uintptr_t> p.next != node.next.mem_id
+    ):
+        raise ImportError("lexbor's node layout differs from this module's")
+    TAG_TEXT = text.local_name
+    ids = {}
+    for found in probe.css(
+        "p, img, li, input, object, embed, iframe, a, pre, td, h2, h3, h4, h5, h6, main, article"
+    ):
+        ids[found.tag] = (<lg_node_t *> <uintptr_t> found.mem_id).local_name
+    TAG_A, TAG_IMG, TAG_P, TAG_LI = ids["a"], ids["img"], ids["p"], ids["li"]
+    TAG_INPUT, TAG_OBJECT, TAG_EMBED, TAG_IFRAME = (
+        ids["input"], ids["object"], ids["embed"], ids["iframe"]
+    )
+    TAG_MAIN, TAG_ARTICLE = ids["main"], ids["article"]
+    SCORED_TAGS = {ids[name] for name in ("p", "pre", "td", "h2", "h3", "h4", "h5", "h6")}
+    dom = Dom()
+    if (
+        dom.text(p) != node.text()
+        or dom.attr(p, b"class") != "c d"
+        or dom.attr(p, b"data-x") is not None
+        or dom.attr(p, b"nope") is not ABSENT
+        or dom.tag(p) != "p"
+        or dom.tag(text) != node.first_child.tag
+        or dom.text_len(p) != 4
+    ):
+        raise ImportError("lexbor's answers differ from selectolax's")
+    _bind_python()
+    BOUND = True
+
+
+cdef void _bind_python() except *:
+    global landmark, class_weight_of, unlikely_names, rel_tokens, MAIN_WORDS
+    global refresh_target, registrable_domain, OutLink, STATS, logger, TAG_SCORE, TAGS_SECTION
+    global ROOTS, JUNK_ROLES, DROPPED_TAGS, CLEANED_TAGS, KEPT_TAGS, STOP, UNKNOWN
+    global MAX_PATH_CHARS, MIN_PARAGRAPH, ARTICLE_MIN_CHARS, DIVISORS
+    from crawler import content, extract, records, sections, urls
+
+    landmark = sections._landmark
+    TAGS_SECTION = sections._TAGS
+    ROOTS = sections.ROOTS
+    UNKNOWN = sections.UNKNOWN
+    MAX_PATH_CHARS = sections.MAX_PATH_CHARS
+    class_weight_of = content._weight
+    unlikely_names = content._unlikely_names
+    MAIN_WORDS = tuple(sections.main_words())
+    TAG_SCORE = content._TAG_SCORE
+    JUNK_ROLES = content._JUNK_ROLES
+    DROPPED_TAGS = content._DROPPED_TAGS
+    CLEANED_TAGS = content._CLEANED_TAGS
+    KEPT_TAGS = content._KEPT_TAGS
+    STOP = content._STOP
+    MIN_PARAGRAPH = content._MIN_PARAGRAPH
+    ARTICLE_MIN_CHARS = content.ARTICLE_MIN_CHARS
+    DIVISORS = content._LEVEL_DIVISORS
+    rel_tokens = extract._rel_tokens
+    refresh_target = extract._refresh_target
+    STATS = extract.STATS
+    logger = extract.logger
+    registrable_domain = urls.registrable_domain
+    OutLink = records.OutLink
+
+
+cdef inline lg_node_t *_ptr(object mem_id):
+    return <lg_node_t *> <uintptr_t> mem_id
+
+
+cdef inline object _key(lg_node_t *node):
+    return <uintptr_t> node
+
+
+cdef class Dom:
+    """Reads of one parsed page: tag names (memoized), attributes, text."""
+
+    cdef dict names
+    cdef unsigned char *buf
+    cdef size_t size, cap
+
+    def __cinit__(self):
+        self.names = {}
+        self.buf = NULL
+        self.size = self.cap = 0
+
+    def __dealloc__(self):
+        free(self.buf)
+
+    cdef object tag(self, lg_node_t *node):
+        """`LexborNode.tag`: the qualified name, "-text" and the like, or None."""
+        cdef size_t length = 0
+        cdef const unsigned char *name
+        if node.type != ELEMENT:
+            return SPECIAL_NAMES.get(node.local_name)
+        if node.prefix != 0 or node.ns >= 64:
+            name = lg_element_qualified_name(node, &length)
+            return None if name == NULL else PyUnicode_DecodeUTF8(<char *> name, length, "replace")
+        key = (node.local_name << 6) | node.ns
+        found = self.names.get(key)
+        if found is None:
+            name = lg_element_qualified_name(node, &length)
+            found = None if name == NULL else PyUnicode_DecodeUTF8(<char *> name, length, "replace")
+            if found is None:
+                return None
+            self.names[key] = found
+        return found
+
+    cdef bint has_attrs(self, lg_node_t *node):
+        return node.type == ELEMENT and lg_first_attr(node) != NULL
+
+    cdef object attr(self, lg_node_t *node, bytes name):
+        """`node.attributes.get(name)`, but ABSENT when there is no such attribute."""
+        cdef void *attr
+        cdef void *found = NULL
+        cdef size_t length = 0, value_length = 0
+        cdef const unsigned char *key
+        cdef const unsigned char *value
+        cdef const char *wanted = name
+        cdef size_t wanted_length = len(name)
+        if node.type != ELEMENT:
+            return ABSENT
+        attr = lg_first_attr(node)
+        while attr != NULL:
+            key = lg_attr_qualified_name(attr, &length)
+            if key != NULL and length == wanted_length and memcmp_(key, wanted, length):
+                found = attr  # the last one wins, as in the attributes dict
+            attr = lg_next_attr(attr)
+        if found == NULL:
+            return ABSENT
+        value = lg_attr_value(found, &value_length)
+        if value == NULL:
+            return None
+        return PyUnicode_DecodeUTF8(<char *> value, value_length, "replace")
+
+    cdef object get(self, lg_node_t *node, bytes name):
+        """`node.attributes.get(name)`."""
+        value = self.attr(node, name)
+        return None if value is ABSENT else value
+
+    cdef void _append(self, const unsigned char *data, size_t length) except *:
+        cdef size_t need = self.size + length
+        cdef unsigned char *grown
+        if need > self.cap:
+            self.cap = max(need, 2 * self.cap, 4096)
+            grown = <unsigned char *> realloc(self.buf, self.cap)
+            if grown == NULL:
+                raise MemoryError()
+            self.buf = grown
+        if length:
+            memcpy(self.buf + self.size, data, length)
+        self.size = need
+
+    cdef void _collect(self, lg_node_t *root) except *:
+        """The bytes of `LexborNode.text()`: the node's own data when it is text, then every
+        descendant text node in document order."""
+        cdef lg_node_t *node
+        cdef lg_chardata_t *chars
+        self.size = 0
+        if root.local_name == TAG_TEXT and root.type == TEXT_NODE:
+            chars = <lg_chardata_t *> root
+            if chars.data.data != NULL:
+                self._append(chars.data.data, chars.data.length)
+        node = root.first_child
+        while node != NULL:
+            if node.local_name == TAG_TEXT:
+                chars = <lg_chardata_t *> node
+                if chars.data.data != NULL:
+                    self._append(chars.data.data, chars.data.length)
+            if node.first_child != NULL:
+                node = node.first_child
+                continue
+            while node != root and node.next == NULL:
+                node = node.parent
+            if node == root:
+                break
+            node = node.next
+
+    cdef str text(self, lg_node_t *node):
+        self._collect(node)
+        if self.size == 0:
+            return ""
+        return PyUnicode_DecodeUTF8(<char *> self.buf, self.size, "replace")
+
+    cdef Py_ssize_t text_len(self, lg_node_t *node) except -1:
+        """`len(node.text())`, without the string when the text is ASCII."""
+        cdef size_t i
+        self._collect(node)
+        for i in range(self.size):
+            if self.buf[i] >= 0x80:
+                return len(PyUnicode_DecodeUTF8(<char *> self.buf, self.size, "replace"))
+        return self.size
+
+    cdef double link_density(self, lg_node_t *root) except -1.0:
+        """content.link_density: the text of the `a` elements in the block (itself included,
+        as `node.css("a")` does) over the block's text."""
+        cdef Py_ssize_t total = self.text_len(root)
+        cdef Py_ssize_t linked = 0
+        cdef lg_node_t *node = root
+        if total == 0:
+            return 0.0
+        while node != NULL:
+            if node.type == ELEMENT and node.local_name == TAG_A:
+                linked += self.text_len(node)
+            if node.first_child != NULL:
+                node = node.first_child
+                continue
+            while node != root and node.next == NULL:
+                node = node.parent
+            if node == root:
+                break
+            node = node.next
+        return min(<double> linked / <double> total, 1.0)
+
+    cdef str anchor_with_images(self, lg_node_t *root):
+        """extract._image_anchor: text nodes and each <img>'s alt, in document order."""
+        parts = []
+        cdef lg_node_t *node = root
+        cdef lg_chardata_t *chars
+        while node != NULL:
+            if node.type == TEXT_NODE:
+                chars = <lg_chardata_t *> node
+                if chars.data.data != NULL:
+                    parts.append(
+                        PyUnicode_DecodeUTF8(<char *> chars.data.data, chars.data.length, "replace")
+                    )
+            elif node.type == ELEMENT and node.local_name == TAG_IMG and self.tag(node) == "img":
+                parts.append(self.get(node, b"alt") or "")
+            if node.first_child != NULL:
+                node = node.first_child
+                continue
+            while node != root and node.next == NULL:
+                node = node.parent
+            if node == root:
+                break
+            node = node.next
+        return " ".join("".join(parts).split())
+
+
+cdef inline bint memcmp_(const unsigned char *a, const char *b, size_t length):
+    cdef size_t i
+    for i in range(length):
+        if a[i] != <unsigned char> b[i]:
+            return False
+    return True
+
+
+cdef bint _holds_image(lg_node_t *root):
+    """extract._image_links for one `a`: an <img> below it whose nearest `a` is this one."""
+    cdef lg_node_t *node = root.first_child
+    if node == NULL:
+        return False
+    while True:
+        if node.type == ELEMENT and node.local_name == TAG_IMG:
+            return True
+        if node.first_child != NULL and not (node.type == ELEMENT and node.local_name == TAG_A):
+            node = node.first_child
+            continue
+        while node != root and node.next == NULL:
+            node = node.parent
+        if node == root:
+            return False
+        node = node.next
+
+
+cdef class Places:
+    """crawler.sections.Places on node addresses: (dom_path, section, landmark address)."""
+
+    cdef Dom dom
+    cdef dict memo
+    cdef public set explicit
+    cdef public bint main_seen
+
+    def __cinit__(self, Dom dom):
+        self.dom = dom
+        self.memo = {}
+        self.explicit = set()
+        self.main_seen = False
+
+    cdef tuple of(self, lg_node_t *node):
+        memo = self.memo
+        found = memo.get(_key(node))
+        if found is not None:
+            return <tuple> found
+        chain = [_key(node)]
+        parent_place = ("", UNKNOWN, 0)
+        cdef lg_node_t *current = node.parent
+        while current != NULL:
+            known = memo.get(_key(current))
+            if known is not None:
+                parent_place = known
+                break
+            chain.append(_key(current))
+            current = current.parent
+        for key in reversed(chain):
+            parent_place = memo[key] = self._step(_ptr(key), parent_place)
+        return parent_place
+
+    cdef tuple _step(self, lg_node_t *element, tuple parent):
+        dom = self.dom
+        tag = dom.tag(element) or ""
+        if tag in ROOTS:
+            return (tag, UNKNOWN, 0)
+        parent_path = <str> parent[0]
+        if not parent_path:
+            return ("", UNKNOWN, 0)
+        path = f"{parent_path}>{tag}"
+        if len(path) > MAX_PATH_CHARS:
+            root, _, rest = path.partition(">")
+            path = f"{root}>…>{rest[len(rest) - MAX_PATH_CHARS // 2 :].partition('>')[2]}"
+        if parent_path[:4] == "head":
+            return (path, UNKNOWN, 0)
+        if dom.has_attrs(element):
+            role = dom.get(element, b"role")
+            names = dom.get(element, b"class")
+            ident = dom.get(element, b"id")
+            if not (role or names or ident):
+                mark = TAGS_SECTION.get(tag)
+            else:
+                mark = landmark(tag, role, names, ident)
+        else:
+            role = None
+            mark = TAGS_SECTION.get(tag)
+        if mark is None:
+            return (path, parent[1], parent[2])
+        if mark == "main":
+            self.main_seen = True
+        if tag in TAGS_SECTION or role:
+            self.explicit.add(_key(element))
+        return (path, mark, _key(element))
+
+
+cdef class Article:
+    """crawler.content.Article on node addresses."""
+
+    cdef Dom dom
+    cdef object tree
+    cdef public list blocks
+    cdef set block_ids, around
+    cdef dict verdicts, scores, final
+    cdef object promotes_
+
+    def __cinit__(self, Dom dom, tree, bint main_seen, list paragraphs):
+        self.dom = dom
+        self.tree = tree
+        self.verdicts = {}
+        self.final = {}
+        self.promotes_ = False if main_seen else None
+        self.scores = self._candidates(paragraphs)
+        self.blocks = self._article_blocks() if self.scores else []
+        self.block_ids = set(self.blocks)
+        self.around = set(self.block_ids)
+        cdef lg_node_t *parent
+        if self.blocks:
+            parent = _ptr(self.blocks[0]).parent
+            while parent != NULL:
+                self.around.add(_key(parent))
+                parent = parent.parent
+
+    # -- Readability's scoring (content._candidates and friends) --
+
+    cdef bint _unlikely(self, lg_node_t *node) except -1:
+        dom = self.dom
+        if not dom.has_attrs(node):
+            return False
+        role = dom.get(node, b"role")
+        if role and role.strip().lower() in JUNK_ROLES:
+            return True
+        return unlikely_names(f"{dom.get(node, b'class') or ''} {dom.get(node, b'id') or ''}")
+
+    cdef int class_weight(self, lg_node_t *node) except? -999:
+        dom = self.dom
+        return class_weight_of(dom.get(node, b"class") or "") + class_weight_of(
+            dom.get(node, b"id") or ""
+        )
+
+    cdef dict _candidates(self, list paragraphs):
+        cdef dict scores = {}
+        cdef dict unlikely = {}
+        cdef dict chains = {}
+        cdef lg_node_t *para
+        cdef lg_node_t *parent
+        cdef Py_ssize_t length
+        cdef double points
+        dom = self.dom
+        for key in paragraphs:
+            para = _ptr(key)
+            text = dom.text(para)
+            length = len(text.strip())
+            if length < MIN_PARAGRAPH:
+                continue
+            parent = para.parent
+            if parent == NULL or (dom.tag(para) not in KEPT_TAGS and self._unlikely(para)):
+                continue
+            chain = chains.get(_key(parent))
+            if chain is None:
+                chain = chains[_key(parent)] = self._scored_ancestors(parent, scores, unlikely)
+            points = 1 + text.count(",") + min(length // 100, 3)
+            for entry, divisor in zip(chain, DIVISORS):
+                entry[1] += points / divisor
+        return scores
+
+    cdef list _scored_ancestors(self, lg_node_t *parent, dict scores, dict unlikely):
+        if self._under_unlikely(parent, unlikely):
+            return []
+        chain = []
+        cdef lg_node_t *ancestor = parent
+        dom = self.dom
+        for _ in DIVISORS:
+            if ancestor == NULL:
+                break
+            tag = dom.tag(ancestor)
+            if tag in STOP:
+                break
+            entry = scores.get(_key(ancestor))
+            if entry is None:
+                initial = TAG_SCORE.get(tag or "", 0) + self.class_weight(ancestor)
+                entry = scores[_key(ancestor)] = [_key(ancestor), float(initial)]
+            chain.append(entry)
+            ancestor = ancestor.parent
+        return chain
+
+    cdef bint _under_unlikely(self, lg_node_t *node, dict memo) except -1:
+        chain = []
+        cdef lg_node_t *current = node
+        verdict = False
+        dom = self.dom
+        while current != NULL and dom.tag(current) not in STOP:
+            known = memo.get(_key(current))
+            if known is not None:
+                verdict = known
+                break
+            chain.append(_key(current))
+            current = current.parent
+        for key in reversed(chain):
+            verdict = verdict or (dom.tag(_ptr(key)) not in KEPT_TAGS and self._unlikely(_ptr(key)))
+            memo[key] = verdict
+        return verdict
+
+    cdef object score(self, key):
+        if key not in self.scores:
+            return None
+        found = self.final.get(key)
+        if found is None:
+            entry = self.scores[key]
+            found = self.final[key] = entry[1] * (1 - self.dom.link_density(_ptr(key)))
+        return found
+
+    cdef double final_get(self, key, double default) except? -1.0:
+        found = self.score(key)
+        return default if found is None else found
+
+    cdef bint reaches(self, key, double limit) except -1:
+        entry = self.scores.get(key)
+        if entry is None or (limit > 0 and entry[1] < limit):
+            return False
+        return self.final_get(key, 0.0) >= limit
+
+    cdef list best(self, Py_ssize_t count):
+        scores = self.scores
+        kept = []
+        for key in sorted(scores, key=lambda k: (-scores[k][1], k)):
+            if len(kept) >= count and max(scores[key][1], 0.0) < -kept[count - 1][0]:
+                break
+            kept.append((-self.final_get(key, 0.0), key))
+            kept.sort()
+        return [key for _, key in kept[:count]]
+
+    cdef list _article_blocks(self):
+        dom = self.dom
+        ranked = self.best(5)
+        top = self._climb(ranked[0], ranked)
+        cdef lg_node_t *top_node = _ptr(top)
+        cdef lg_node_t *parent = top_node.parent
+        if parent == NULL or dom.tag(parent) in STOP or dom.tag(top_node) == "body":
+            return [top] if self._enough_text([top]) else []
+        threshold = max(10.0, self.final_get(top, 0.0) * 0.2)
+        blocks = []
+        cdef lg_node_t *sibling = parent.first_child
+        while sibling != NULL:
+            if sibling.type != TEXT_NODE:
+                key = _key(sibling)
+                if key == top or self.reaches(key, threshold) or self._lone_paragraph(sibling):
+                    blocks.append(key)
+            sibling = sibling.next
+        return blocks if self._enough_text(blocks) else []
+
+    cdef bint _enough_text(self, list blocks) except -1:
+        cdef Py_ssize_t total = 0
+        for key in blocks:
+            total += self.dom.text_len(_ptr(key))
+        return total >= ARTICLE_MIN_CHARS
+
+    cdef object _climb(self, top, list best):
+        dom = self.dom
+        top_score = self.final_get(top, 0.0)
+        close = {key for key in best[1:] if self.final_get(key, 0.0) >= 0.75 * top_score}
+        cdef lg_node_t *node
+        if len(close) >= 3:
+            node = _ptr(top).parent
+            while node != NULL and dom.tag(node) not in STOP:
+                held = sum(1 for key in close if _contains(node, _ptr(key)))
+                if held >= 3:
+                    top = _key(node)
+                    break
+                node = node.parent
+        last = self.final_get(top, top_score)
+        node = _ptr(top).parent
+        while node != NULL and dom.tag(node) not in STOP and dom.tag(node) != "body":
+            key = _key(node)
+            if key in self.scores:
+                if not self.reaches(key, top_score / 3):
+                    break
+                score = self.final_get(key, 0.0)
+                if score > last:
+                    top = key
+                    break
+                last = score
+            node = node.parent
+        while dom.tag(_ptr(top)) != "body" and _ptr(top).parent != NULL and self._only_child(_ptr(top)):
+            top = _key(_ptr(top).parent)
+        return top
+
+    cdef bint _only_child(self, lg_node_t *node) except -1:
+        cdef lg_node_t *parent = node.parent
+        cdef lg_node_t *child
+        cdef int count = 0
+        if parent == NULL:
+            return False
+        tag = self.dom.tag(parent)
+        if tag in STOP or tag == "body":
+            return False
+        child = parent.first_child
+        while child != NULL:
+            if child.type != TEXT_NODE:
+                count += 1
+            child = child.next
+        return count == 1
+
+    cdef bint _lone_paragraph(self, lg_node_t *node) except -1:
+        if self.dom.tag(node) != "p":
+            return False
+        cdef Py_ssize_t length = self.dom.text_len(node)
+        cdef double density = self.dom.link_density(node)
+        return (length > 80 and density < 0.25) or (0 < length < 80 and density == 0)
+
+    # -- verdicts (content.Article.section and below) --
+
+    cdef str section(self, lg_node_t *parent, str section, mark, bint explicit):
+        if not self.blocks:
+            return section
+        if section == "main":
+            verdict = self.verdict(parent)
+            if verdict == NAMED or (verdict != MAIN and not explicit):
+                return UNKNOWN
+            return section
+        wrapped = section == UNKNOWN or mark in self.around
+        if wrapped and self.promotes() and self.verdict(parent) == MAIN:
+            return "main"
+        return section
+
+    cdef bint promotes(self) except -1:
+        if self.promotes_ is None:
+            body = self.tree.body
+            self.promotes_ = body is None or not _has_main_landmark(self.dom, _ptr(body.mem_id))
+        return self.promotes_
+
+    cdef str verdict(self, lg_node_t *element):
+        memo = self.verdicts
+        chain = []
+        verdict = OUTSIDE
+        cdef lg_node_t *node = element
+        while node != NULL:
+            key = _key(node)
+            known = memo.get(key)
+            if known is not None:
+                verdict = known
+                break
+            if key in self.around:
+                verdict = memo[key] = MAIN if key in self.block_ids else OUTSIDE
+                break
+            chain.append(key)
+            node = node.parent
+        for key in reversed(chain):
+            if verdict != NAMED:
+                junk = self.junk_kind(_ptr(key), verdict != OUTSIDE)
+                if junk:
+                    verdict = junk
+            memo[key] = verdict
+        return verdict
+
+    cdef str junk_kind(self, lg_node_t *node, bint in_article):
+        dom = self.dom
+        if dom.has_attrs(node):
+            if self._unlikely(node):
+                return NAMED
+            names = f"{dom.get(node, b'class') or ''} {dom.get(node, b'id') or ''}"
+            if "share" in names.lower() and dom.text_len(node) < 500:
+                return NAMED
+        tag = dom.tag(node) or ""
+        if not in_article:
+            return ""
+        if tag in DROPPED_TAGS:
+            return CLEANED
+        if tag in CLEANED_TAGS and self._cleaned_conditionally(node, tag):
+            return NAMED if self.class_weight(node) < 0 else CLEANED
+        return ""
+
+    cdef bint _cleaned_conditionally(self, lg_node_t *root, str tag) except -1:
+        cdef int weight = self.class_weight(root)
+        if weight < 0:
+            return True
+        dom = self.dom
+        text = dom.text(root)
+        if text.count(",") >= 10:
+            return False
+        cdef Py_ssize_t paragraphs = 0, images = 0, inputs = 0, items = 0, embeds = 0
+        cdef lg_node_t *node = root
+        cdef uintptr_t name
+        while node != NULL:
+            if node.type == ELEMENT:
+                name = node.local_name
+                if name == TAG_P:
+                    paragraphs += 1
+                elif name == TAG_IMG:
+                    images += 1
+                elif name == TAG_INPUT:
+                    inputs += 1
+                elif name == TAG_LI:
+                    items += 1
+                elif name == TAG_OBJECT or name == TAG_EMBED or name == TAG_IFRAME:
+                    embeds += 1
+            if node.first_child != NULL:
+                node = node.first_child
+                continue
+            while node != root and node.next == NULL:
+                node = node.parent
+            if node == root:
+                break
+            node = node.next
+        items -= 100
+        cdef Py_ssize_t length = len(text.strip())
+        cdef double density = dom.link_density(root)
+        is_list = tag in ("ul", "ol")
+        return (
+            (images > 1 and <double> paragraphs / images < 0.5)
+            or (not is_list and items > paragraphs)
+            or inputs > paragraphs // 3
+            or (not is_list and length < 25 and (images == 0 or images > 2))
+            or (not is_list and weight < 25 and density > 0.2)
+            or (weight >= 25 and density > 0.5)
+            or (embeds == 1 and length < 75)
+            or embeds > 1
+        )
+
+
+cdef bint _contains(lg_node_t *ancestor, lg_node_t *node):
+    cdef lg_node_t *current = node.parent
+    while current != NULL:
+        if current == ancestor:
+            return True
+        current = current.parent
+    return False
+
+
+cdef list _paragraphs(lg_node_t *root):
+    """The elements `tree.css(content._SCORED)` finds, in document order."""
+    found = []
+    cdef lg_node_t *node = root
+    while node != NULL:
+        if node.type == ELEMENT and node.local_name in SCORED_TAGS:
+            found.append(_key(node))
+        if node.first_child != NULL:
+            node = node.first_child
+            continue
+        while node != root and node.next == NULL:
+            node = node.parent
+        if node == root:
+            break
+        node = node.next
+    return found
+
+
+def links(page, list nodes):
+    """extract._Page.links's loop and main-content pass for the link elements `nodes`:
+    (links, robots contents). Same records, same order, as the pure Python loop."""
+    dom = Dom()
+    places = Places(dom)
+    facts = page.facts
+    resolve = page.resolver.resolve
+    src_url, src_host, src_domain = page.url, page.host, page.domain
+    cdef dict domains = {}
+    cdef list in_body = []
+    cdef list robots = []
+    cdef list out = []
+    cdef lg_node_t *node
+    cdef lg_node_t *parent
+    cdef bint is_image
+    for item in nodes:
+        node = _ptr(item.mem_id)
+        tag = node_tag = dom.tag(node)
+        hreflang = anchor = ""
+        rel = ()
+        is_image = False
+        if tag == "a":
+            href = dom.get(node, b"href")
+            rel = rel_tokens(dom.get(node, b"rel"))
+            is_image = _holds_image(node)
+            anchor = dom.anchor_with_images(node) if is_image else " ".join(dom.text(node).split())
+        elif tag == "area":
+            href = dom.get(node, b"href")
+            rel = rel_tokens(dom.get(node, b"rel"))
+            anchor = " ".join((dom.get(node, b"alt") or "").split())
+            is_image = True
+        elif tag == "iframe" or tag == "frame":
+            href = dom.get(node, b"src")
+            tag = "frame"
+        elif tag == "link":
+            rel = rel_tokens(dom.get(node, b"rel"))
+            href = dom.get(node, b"href")
+            if "canonical" in rel:
+                tag = "canonical"
+            else:
+                value = dom.get(node, b"hreflang")
+                if "alternate" in rel and value is not None:
+                    tag = "alternate"
+                    hreflang = value.strip()
+                else:
+                    continue
+        elif tag == "meta":
+            if (dom.get(node, b"name") or "").strip().lower() == "robots":
+                robots.append((dom.get(node, b"content") or "").strip().lower())
+            if (dom.get(node, b"http-equiv") or "").strip().lower() != "refresh":
+                continue
+            href = refresh_target(dom.get(node, b"content"))
+            tag = "refresh"
+        else:
+            continue
+        resolved = resolve(href) if href else None
+        if resolved is None:
+            STATS["not_links"] += 1
+            logger.debug("not a link on %s: %r", src_url, href)
+            continue
+        dst, dst_host = resolved
+        dst_domain = domains.get(dst_host)
+        if dst_domain is None:
+            dst_domain = domains[dst_host] = registrable_domain(dst_host)
+        parent = node.parent
+        if parent != NULL:
+            path, section, _ = places.of(parent)
+        else:
+            path, section = "", UNKNOWN
+        if tag == "refresh":
+            section = UNKNOWN
+            facts.refresh_url = facts.refresh_url or dst
+        elif tag == "canonical":
+            facts.canonical = facts.canonical or dst
+        link = OutLink(
+            src_url,
+            dst,
+            anchor,
+            rel,
+            tag,
+            section,
+            f"{path}>{node_tag}" if path else "",
+            len(out),
+            is_image,
+            hreflang,
+            src_host,
+            src_domain,
+            dst_host,
+            dst_domain,
+            dst_domain != src_domain,
+        )
+        out.append(link)
+        if (tag == "a" or tag == "area") and parent != NULL and path[:4] not in ("", "head"):
+            in_body.append((link, _key(parent)))
+    if in_body:
+        _main_content(dom, places, page.tree, in_body)
+    return out, robots
+
+
+cdef void _main_content(Dom dom, Places places, tree, list in_body) except *:
+    root = tree.root
+    if root is None:
+        return
+    cdef lg_node_t *top = _ptr(root.mem_id)
+    while top.parent != NULL:
+        top = top.parent
+    cdef Article article = Article(dom, tree, places.main_seen, _paragraphs(top))
+    if not article.blocks:
+        return
+    cdef dict sections = {}
+    for link, key in in_body:
+        section = sections.get(key)
+        if section is None:
+            _, landmark_section, mark = places.of(_ptr(key))
+            section = sections[key] = article.section(
+                _ptr(key), landmark_section, mark, mark in places.explicit
+            )
+        link.section = section
+
+
+cdef bint _css_main_candidate(Dom dom, lg_node_t *node) except -1:
+    """Whether `content._MAIN_CANDIDATES` (a CSS net: tags, `[role~=main i]`, class or id
+    holding a main word, ASCII case-insensitively) lets this element through."""
+    if node.local_name == TAG_MAIN or node.local_name == TAG_ARTICLE:
+        return True
+    if not dom.has_attrs(node):
+        return False
+    role = dom.get(node, b"role")
+    if role:
+        tokens = _ascii_tokens(role)
+        if "main" in tokens or "article" in tokens:
+            return True
+    for name in (b"class", b"id"):
+        value = dom.get(node, name)
+        if value:
+            folded = _ascii_lower(value)
+            for word in MAIN_WORDS:
+                if word in folded:
+                    return True
+    return False
+
+
+cdef str _ascii_lower(str value):
+    return value.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
+
+
+cdef set _ascii_tokens(str value):
+    """`~=` tokens: split on ASCII whitespace only, ASCII case folded."""
+    folded = _ascii_lower(value)
+    for space in "\t\n\x0c\r":
+        folded = folded.replace(space, " ")
+    return set(folded.split(" "))
+
+
+cdef bint _has_main_landmark(Dom dom, lg_node_t *body) except -1:
+    """content.has_main_landmark: an element of the body that is a `main` landmark."""
+    cdef lg_node_t *node = body
+    while node != NULL:
+        if node.type == ELEMENT and _css_main_candidate(dom, node):
+            tag = dom.tag(node) or ""
+            if tag not in ROOTS and _landmark_of(dom, node, tag) == "main":
+                return True
+        if node.first_child != NULL:
+            node = node.first_child
+            continue
+        while node != body and node.next == NULL:
+            node = node.parent
+        if node == body:
+            break
+        node = node.next
+    return False
+
+
+cdef object _landmark_of(Dom dom, lg_node_t *node, str tag):
+    """sections.landmark(tag, node.attributes)."""
+    if not dom.has_attrs(node):
+        return TAGS_SECTION.get(tag)
+    role = dom.get(node, b"role")
+    names = dom.get(node, b"class")
+    ident = dom.get(node, b"id")
+    if not (role or names or ident):
+        return TAGS_SECTION.get(tag)
+    return landmark(tag, role, names, ident)
+
+
+def may_nest_deeper(const unsigned char[:] body, Py_ssize_t budget, Py_ssize_t chunk):
+    """extract._may_nest_deeper in one memchr pass: per chunk, `<` less `</` bounds the
+    opening tags (a `</` cut by the chunk's end counts as an opening tag, as there)."""
+    cdef Py_ssize_t size = body.shape[0]
+    cdef Py_ssize_t depth = 0, start, end, opens, closes
+    cdef const unsigned char *data
+    cdef const unsigned char *cursor
+    cdef const unsigned char *stop
+    if size <= 3 * budget:
+        return False
+    data = &body[0]
+    start = 0
+    while start < size:
+        end = min(start + chunk, size)
+        opens = closes = 0
+        cursor = data + start
+        stop = data + end
+        while cursor < stop:
+            cursor = <const unsigned char *> memchr(cursor, 60, stop - cursor)  # "<"
+            if cursor == NULL:
+                break
+            if cursor + 1 < stop and cursor[1] == 47:  # "/"
+                closes += 1
+            else:
+                opens += 1
+            cursor += 1
+        if depth + opens > budget:
+            return True
+        depth = max(depth + opens - closes, 0)
+        start = end
+    return False

@@ -1,0 +1,147 @@
+"""The C-speed walk (crawler/_fastlinks.pyx) against the pure Python extractor: same answers.
+
+Every page is extracted twice in one process, once through `crawler._fastlinks` and once with it
+switched off (`crawler.extract._FAST = None`, what an unbuilt extension or
+LINKGRAPH_PURE_PYTHON=1 gives), and the two (PageFacts, [OutLink]) must be equal: stored pages,
+the simulated web, the real pages when present, tag soup, and generated article-like pages whose
+blocks exercise every rule of the main-content scoring.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crawler import extract as extract_module
+from crawler.extract import extract
+from crawler.testweb import build_web, truth
+from crawler.testweb.render import respond
+from tests.test_extract import KITCHEN_SINK
+from tests.test_extract_fuzz import _document
+
+READABILITY = Path(__file__).resolve().parents[2] / "shared" / "realweb" / "readability"
+FAST = extract_module._FAST
+needs_fast = pytest.mark.skipif(FAST is None, reason="crawler._fastlinks not built")
+
+_WORDS = [
+    "content", "sidebar", "share", "comment", "nav", "post", "related", "footer", "widget",
+    "main", "entry", "menu", "article", "body", "hidden", "social", "text", "page", "x",
+]  # fmt: skip
+_BLOCKS = ["div", "section", "article", "ul", "li", "p", "table", "td", "form", "aside", "main"]
+
+
+def _both(
+    body: bytes, url: str, content_type: str | None = "text/html", headers: dict | None = None
+) -> None:
+    fast = extract(body, url, content_type, headers)
+    extract_module._FAST = None
+    try:
+        pure = extract(body, url, content_type, headers)
+    finally:
+        extract_module._FAST = FAST
+    assert fast == pure
+
+
+def _article_page(rng: random.Random) -> bytes:
+    """Nested blocks with Readability's class words, long comma-rich paragraphs, links,
+    images, inputs and embeds: pages where the content scoring has choices to make."""
+
+    def block(depth: int) -> str:
+        tag = rng.choice(_BLOCKS)
+        attrs = ""
+        if rng.random() < 0.5:
+            attrs += f' class="{rng.choice(_WORDS)}-{rng.choice(_WORDS)} {rng.choice(_WORDS)}"'
+        if rng.random() < 0.2:
+            attrs += f' id="{rng.choice(_WORDS)}"'
+        if rng.random() < 0.1:
+            attrs += f' role="{rng.choice(["main", "navigation", "menu", "article", "x"])}"'
+        inner = []
+        for _ in range(rng.randrange(1, 5)):
+            roll = rng.random()
+            if roll < 0.35 and depth < 6:
+                inner.append(block(depth + 1))
+            elif roll < 0.65:
+                words = " ".join(rng.choice(["word", "caf\u00e9", "a,", "b"]) for _ in range(80))
+                inner.append(f"<p>{words[: rng.randrange(10, 400)]}</p>")
+            elif roll < 0.85:
+                image = '<img alt="pic">' if rng.random() < 0.3 else ""
+                inner.append(f'<a href="/l{rng.randrange(50)}">{image}link text, more</a>')
+            else:
+                inner.append(rng.choice(["<img src=i.png>", "<input>", "<iframe></iframe>"]))
+        return f"<{tag}{attrs}>{''.join(inner)}</{tag}>"
+
+    body = "".join(block(0) for _ in range(rng.randrange(1, 6)))
+    return f"<html><head><title>t</title></head><body>{body}</body></html>".encode()
+
+
+@needs_fast
+def test_stored_page() -> None:
+    _both(KITCHEN_SINK, "http://example.com/p/q")
+
+
+@needs_fast
+@pytest.mark.parametrize("seed", range(300))
+def test_generated_article_pages(seed: int) -> None:
+    _both(_article_page(random.Random(seed)), "http://example.com/a/b")
+
+
+@needs_fast
+@pytest.mark.parametrize("seed", range(100))
+def test_tag_soup(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(10):
+        _both(_document(rng), "http://example.com/a/b", rng.choice([None, "text/html"]))
+
+
+@needs_fast
+def test_simulated_web() -> None:
+    web = build_web(8, 40, 3)
+    for record in truth(web):
+        if record["type"] == "page" and record["status"] == 200:
+            answer = respond(web, record["url"])
+            _both(answer.body, record["url"], None, dict(answer.headers))
+
+
+@needs_fast
+@pytest.mark.realweb
+@pytest.mark.skipif(not READABILITY.is_dir(), reason=f"real pages absent: {READABILITY}")
+def test_real_pages() -> None:
+    for source in sorted(READABILITY.glob("pages/*/source.html")):
+        _both(source.read_bytes(), "http://fakehost/test/page.html")
+
+
+@needs_fast
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<div>" * 5000,
+        b"</x>" * 3000 + b"<div>" * 2100,
+        b"<p>" + b" " * 8190 + b"</div>" + b"<b>" * 3000,  # a `</` cut by a chunk's end
+        b"<" * 9000,
+        b"x" * 7000,
+    ],
+)
+def test_depth_bound(body: bytes) -> None:
+    fast = extract_module._may_nest_deeper(body)
+    extract_module._FAST = None
+    try:
+        assert extract_module._may_nest_deeper(body) == fast
+    finally:
+        extract_module._FAST = FAST
+
+
+def test_pure_python_forced_by_environment() -> None:
+    env = {**os.environ, "LINKGRAPH_PURE_PYTHON": "1"}
+    code = (
+        "import crawler.extract as e; assert e._FAST is None; "
+        "print(e.extract(b'<nav><a href=/a>A</a></nav>', 'http://x.com/p')[1][0].section)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "nav"
