@@ -4,17 +4,59 @@
 columns (tests/test_store.py checks they agree); every insert names them and their types, so no
 DESCRIBE round trip is needed.
 
+A getter is a `Field` (one attribute, copied as is) or a `Derived` (one attribute through a
+function, with a whole-column version for speed). `columnar` reads every field of every record
+with one C-level getter per record and transposes, so a 50,000-link block costs about 40 ms of
+Python instead of one Python call per cell.
+
     >>> [name for name, _, _ in LINK_COLUMNS][:3]
     ['dst_domain', 'dst_url', 'src_url']
+    >>> from crawler.records import Page
+    >>> columnar([Page(url="http://a.com/", fetched_at=1.5)], PAGE_COLUMNS)[1]
+    [1500000]
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from operator import attrgetter
 from typing import Any
 
-Column = tuple[str, str, Callable[[Any], Any]]
+__all__ = ["LINK_COLUMNS", "PAGE_COLUMNS", "Column", "Derived", "Field", "columnar", "fetch_us"]
+
+
+class Field:
+    """Getter of one record attribute, copied as is."""
+
+    __slots__ = ("attr",)
+
+    def __init__(self, attr: str) -> None:
+        self.attr = attr
+
+    def __call__(self, record: Any) -> Any:
+        return getattr(record, self.attr)
+
+    def many(self, values: list[Any]) -> list[Any]:
+        return values
+
+
+class Derived(Field):
+    """Getter of one record attribute through `one` (per value) or `many` (per column)."""
+
+    __slots__ = ("_many", "_one")
+
+    def __init__(self, attr: str, one: Callable[[Any], Any], many: Callable[[list[Any]], Any]):
+        super().__init__(attr)
+        self._one, self._many = one, many
+
+    def __call__(self, record: Any) -> Any:
+        return self._one(getattr(record, self.attr))
+
+    def many(self, values: list[Any]) -> list[Any]:
+        return list(self._many(values))
+
+
+Column = tuple[str, str, Field]
 
 
 def fetch_us(fetched_at: float) -> int:
@@ -22,59 +64,80 @@ def fetch_us(fetched_at: float) -> int:
     return round(fetched_at * 1_000_000)
 
 
-def _seconds(fetched_at: float) -> int:
-    return int(fetched_at)
+def _fetch_us_many(values: list[float]) -> list[int]:
+    # round() per value, as `fetch_us` does, so both paths give the same key (an exact-half
+    # product rounds to even in both; numpy's rint would too but costs a round trip).
+    return [round(v * 1_000_000) for v in values]
+
+
+def _seconds_many(values: list[float]) -> list[int]:
+    return [int(v) for v in values]
+
+
+FETCH_US = Derived("fetched_at", fetch_us, _fetch_us_many)
+SECONDS = Derived("fetched_at", int, _seconds_many)
+
+
+def _has(token: str) -> Derived:
+    return Derived("rel", lambda rel: token in rel, lambda rels: [token in r for r in rels])
 
 
 PAGE_COLUMNS: list[Column] = [
-    ("url", "String", attrgetter("url")),
-    ("fetch_us", "UInt64", lambda p: fetch_us(p.fetched_at)),
-    ("host", "String", attrgetter("host")),
-    ("domain", "String", attrgetter("domain")),
-    ("status", "UInt16", attrgetter("status")),
-    ("content_type", "String", attrgetter("content_type")),
-    ("title", "String", attrgetter("title")),
-    ("lang", "String", attrgetter("lang")),
-    ("canonical", "String", attrgetter("canonical")),
-    ("redirect_to", "String", attrgetter("redirect_to")),
-    ("meta_robots", "String", attrgetter("meta_robots")),
-    ("x_robots_tag", "String", attrgetter("x_robots_tag")),
-    ("noindex", "UInt8", attrgetter("noindex")),
-    ("nofollow", "UInt8", attrgetter("nofollow")),
-    ("outlink_count", "UInt32", attrgetter("outlink_count")),
-    ("depth", "UInt32", attrgetter("depth")),
-    ("size", "UInt64", attrgetter("size")),
-    ("fetched_at", "DateTime('UTC')", lambda p: _seconds(p.fetched_at)),
-    ("crawl_id", "String", attrgetter("crawl_id")),
-    ("error", "String", attrgetter("error")),
+    ("url", "String", Field("url")),
+    ("fetch_us", "UInt64", FETCH_US),
+    ("host", "String", Field("host")),
+    ("domain", "String", Field("domain")),
+    ("status", "UInt16", Field("status")),
+    ("content_type", "String", Field("content_type")),
+    ("title", "String", Field("title")),
+    ("lang", "String", Field("lang")),
+    ("canonical", "String", Field("canonical")),
+    ("redirect_to", "String", Field("redirect_to")),
+    ("meta_robots", "String", Field("meta_robots")),
+    ("x_robots_tag", "String", Field("x_robots_tag")),
+    ("noindex", "UInt8", Field("noindex")),
+    ("nofollow", "UInt8", Field("nofollow")),
+    ("outlink_count", "UInt32", Field("outlink_count")),
+    ("depth", "UInt32", Field("depth")),
+    ("size", "UInt64", Field("size")),
+    ("fetched_at", "DateTime('UTC')", SECONDS),
+    ("crawl_id", "String", Field("crawl_id")),
+    ("error", "String", Field("error")),
 ]
 
 LINK_COLUMNS: list[Column] = [
-    ("dst_domain", "String", attrgetter("dst_domain")),
-    ("dst_url", "String", attrgetter("dst_url")),
-    ("src_url", "String", attrgetter("src_url")),
-    ("fetch_us", "UInt64", lambda link: fetch_us(link.fetched_at)),
-    ("ordinal", "UInt32", attrgetter("ordinal")),
-    ("dst_host", "String", attrgetter("dst_host")),
-    ("src_host", "String", attrgetter("src_host")),
-    ("src_domain", "String", attrgetter("src_domain")),
-    ("anchor", "String", attrgetter("anchor")),
-    ("rel", "Array(String)", attrgetter("rel")),
-    ("nofollow", "UInt8", attrgetter("nofollow")),
-    ("ugc", "UInt8", attrgetter("ugc")),
-    ("sponsored", "UInt8", attrgetter("sponsored")),
-    ("kind", "String", attrgetter("kind")),
-    ("section", "String", attrgetter("section")),
-    ("dom_path", "String", attrgetter("dom_path")),
-    ("is_image", "UInt8", attrgetter("is_image")),
-    ("hreflang", "String", attrgetter("hreflang")),
-    ("is_external", "UInt8", attrgetter("is_external")),
-    ("page_nofollow", "UInt8", attrgetter("page_nofollow")),
-    ("fetched_at", "DateTime('UTC')", lambda link: _seconds(link.fetched_at)),
-    ("crawl_id", "String", attrgetter("crawl_id")),
+    ("dst_domain", "String", Field("dst_domain")),
+    ("dst_url", "String", Field("dst_url")),
+    ("src_url", "String", Field("src_url")),
+    ("fetch_us", "UInt64", FETCH_US),
+    ("ordinal", "UInt32", Field("ordinal")),
+    ("dst_host", "String", Field("dst_host")),
+    ("src_host", "String", Field("src_host")),
+    ("src_domain", "String", Field("src_domain")),
+    ("anchor", "String", Field("anchor")),
+    ("rel", "Array(String)", Field("rel")),
+    ("nofollow", "UInt8", _has("nofollow")),
+    ("ugc", "UInt8", _has("ugc")),
+    ("sponsored", "UInt8", _has("sponsored")),
+    ("kind", "String", Field("kind")),
+    ("section", "String", Field("section")),
+    ("dom_path", "String", Field("dom_path")),
+    ("is_image", "UInt8", Field("is_image")),
+    ("hreflang", "String", Field("hreflang")),
+    ("is_external", "UInt8", Field("is_external")),
+    ("page_nofollow", "UInt8", Field("page_nofollow")),
+    ("fetched_at", "DateTime('UTC')", SECONDS),
+    ("crawl_id", "String", Field("crawl_id")),
 ]
 
 
-def columnar(records: Any, columns: list[Column]) -> list[list[Any]]:
+def columnar(records: Sequence[Any], columns: list[Column]) -> list[list[Any]]:
     """One list of values per column, in `columns` order."""
-    return [[get(r) for r in records] for _, _, get in columns]
+    if not records:
+        return [[] for _ in columns]
+    attrs = list(dict.fromkeys(get.attr for _, _, get in columns))
+    if len(attrs) == 1:
+        return [get.many([getattr(r, attrs[0]) for r in records]) for _, _, get in columns]
+    rows = map(attrgetter(*attrs), records)
+    by_attr = dict(zip(attrs, map(list, zip(*rows, strict=True)), strict=True))
+    return [get.many(by_attr[get.attr]) for _, _, get in columns]

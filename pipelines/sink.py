@@ -9,11 +9,17 @@ sink sends ``records_durable`` with ``items=[Fetched, ...]`` and the frontier ac
     ITEM_PIPELINES = {"pipelines.sink.LinkSink": 500}
     LINKGRAPH_STORE = "clickhouse://127.0.0.1:9000/linkgraph"   # or a chDB data directory
     LINKGRAPH_SPOOL_DIR = "linkgraph-data/spool"
+
+The environment variables LINKGRAPH_BATCH_ROWS and LINKGRAPH_BATCH_SECONDS, when set, override
+the batch limits of every sink in the process (and of `linkgraph worker` children, which inherit
+the environment): e.g. ``LINKGRAPH_BATCH_SECONDS=30`` for fewer, larger inserts on a busy server,
+or to hold records in the buffer in fault tests.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -83,8 +89,8 @@ class LinkSink:
         sink = cls(
             store,
             Spool(Path(spool_dir)),
-            max_rows=settings.getint("LINKGRAPH_BATCH_ROWS"),
-            max_age=settings.getfloat("LINKGRAPH_BATCH_SECONDS"),
+            max_rows=int(_override("LINKGRAPH_BATCH_ROWS", settings.getint, int)),
+            max_age=_override("LINKGRAPH_BATCH_SECONDS", settings.getfloat, float),
             on_durable=durable,
             stats=crawler.stats,
         )
@@ -201,6 +207,17 @@ class LinkSink:
         self._flushing = None
         if self._rows >= self.max_rows:
             self.flush()
+
+
+def _override(name: str, setting: Callable[[str], Any], parse: Callable[[str], Any]) -> Any:
+    """The environment's `name` when set (checked), else the Scrapy setting."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return setting(name)
+    try:
+        return parse(text)
+    except ValueError:
+        raise ConfigError(f"environment variable {name} must be a number, got {text!r}") from None
 
 
 async def _wait(d: defer.Deferred[Any]) -> Any:

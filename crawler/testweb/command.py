@@ -27,6 +27,13 @@ def add_subcommand(subparsers: Any) -> argparse.ArgumentParser:
         "--pages-per-site", type=int, default=50, help="pages per site (default 50)"
     )
     shared.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
+    shared.add_argument(
+        "--revision",
+        type=int,
+        default=0,
+        help="a later edit of the same web: some links removed, anchors and rels changed "
+        "(default 0, the original)",
+    )
     parser = subparsers.add_parser("testweb", help="a deterministic simulated web on loopback")
     actions = parser.add_subparsers(dest="testweb_action", required=True)
     serve = actions.add_parser("serve", parents=[shared], help="serve the web as HTTP proxy")
@@ -81,7 +88,7 @@ def _web(args: argparse.Namespace) -> Web:
         raise ConfigError(f"--sites must be at least 1, not {args.sites}")
     if args.pages_per_site < 1:
         raise ConfigError(f"--pages-per-site must be at least 1, not {args.pages_per_site}")
-    return build_web(args.sites, args.pages_per_site, args.seed)
+    return build_web(args.sites, args.pages_per_site, args.seed, args.revision)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -141,8 +141,9 @@ class Page:
 class Web:
     """The whole simulated web: its sites, and their pages made on demand."""
 
-    def __init__(self, sites: int, pages_per_site: int, seed: int) -> None:
+    def __init__(self, sites: int, pages_per_site: int, seed: int, revision: int = 0) -> None:
         self.seed = seed
+        self.revision = revision
         self.pages_per_site = pages_per_site
         self.sites = make_sites(sites, seed)
         self.by_host = {site.host: site for site in self.sites}
@@ -151,9 +152,10 @@ class Web:
         self.site_pages = lru_cache(maxsize=256)(self._build_site)
 
     def _build_site(self, index: int) -> dict[str, Page]:
-        from crawler.testweb.generator import build_site  # the generator needs Web: import late
+        from crawler.testweb.generator import build_site, revise  # they need Web: import late
 
-        return build_site(self, self.sites[index])
+        pages = build_site(self, self.sites[index])
+        return revise(pages, self.seed, self.revision) if self.revision else pages
 
     def site_of(self, url: str) -> Site | None:
         return self.by_host.get(host_of(url))
@@ -211,6 +213,10 @@ def _zipf_weights(count: int, seed: int) -> list[float]:
     return cumulative
 
 
-def build_web(sites: int, pages_per_site: int, seed: int) -> Web:
-    """The web for these arguments; the same arguments always give the same web."""
-    return Web(sites, pages_per_site, seed)
+def build_web(sites: int, pages_per_site: int, seed: int, revision: int = 0) -> Web:
+    """The web for these arguments; the same arguments always give the same web.
+
+    `revision` > 0 is the same web edited later (see `generator.revise`: some links removed,
+    some anchors and rel attributes changed), for recrawl and history tests; 0 is the original.
+    """
+    return Web(sites, pages_per_site, seed, revision)
