@@ -38,6 +38,37 @@ log = logging.getLogger(__name__)
 OnDurable = Callable[[list[Fetched]], Any]
 
 
+class StoreOnDemand:
+    """The store, opened and migrated at its first successful use.
+
+    A worker that starts while ClickHouse is down spools its records instead of failing; its
+    inserts raise StoreUnavailable (and the sink spools) until the server answers.
+    """
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self._store: Store | None = None
+
+    def open(self) -> Store:
+        if self._store is None:
+            store = open_store(self.target)
+            try:
+                store.migrate()
+            except BaseException:
+                store.close()
+                raise
+            self._store = store
+        return self._store
+
+    def insert(self, pages: Any, links: Any) -> None:
+        self.open().insert(pages, links)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
 class LinkSink:
     """Batches `Fetched` items into a `Store`; see the module docstring."""
 
@@ -46,7 +77,7 @@ class LinkSink:
 
     def __init__(
         self,
-        store: Store,
+        store: Store | StoreOnDemand,
         spool: Spool,
         max_rows: int = 50_000,
         max_age: float = 1.0,
@@ -80,8 +111,11 @@ class LinkSink:
             raise ConfigError("LINKGRAPH_STORE is not set (clickhouse://host:port/db or a dir)")
         if not spool_dir:
             raise ConfigError("LINKGRAPH_SPOOL_DIR is not set (the sink's local spool directory)")
-        store = open_store(target)
-        store.migrate()
+        store = StoreOnDemand(target)
+        try:
+            store.open()
+        except StoreUnavailable as exc:
+            log.warning("%s; spooling records until it answers", exc)
 
         def durable(items: list[Fetched]) -> Any:
             return crawler.signals.send_catch_log_deferred(signal=records_durable, items=items)

@@ -89,7 +89,16 @@ def _count(server: ClickHouseServer, database: str, table: str) -> int:
 
 
 def _children(pid: int) -> list[int]:
-    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    """The `linkgraph worker` children of `pid` (not its embedded Valkey)."""
+    kids = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    return [k for k in kids if b"worker" in _cmdline(k)]
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:  # gone meanwhile
+        return b""
 
 
 def _assert_truth(target: str, records: list[dict[str, Any]]) -> None:
