@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from crawler.config import CrawlConfig
@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_crawl(sub)
     _add_worker(sub)
     _add_status(sub)
-    _add_queries(sub)
+    _add_sql(sub)
     from crawler.commands import add_all
     from crawler.testweb.command import add_subcommand
 
@@ -140,11 +140,29 @@ def _add_crawl(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--max-pages", type=int, default=0, metavar="N", help="stop after N fetches")
     p.add_argument(
+        "--max-pages-per-host",
+        type=int,
+        default=0,
+        metavar="N",
+        help="fetch at most N pages of any one host (0: no limit)",
+    )
+    p.add_argument(
         "--max-depth",
         type=int,
         default=0,
         metavar="N",
         help="follow links at most N clicks from a seed (0: no limit)",
+    )
+    p.add_argument(
+        "--sitemaps",
+        action="store_true",
+        help="also seed from the sitemaps each host's robots.txt lists",
+    )
+    p.add_argument(
+        "--recrawl-after",
+        default="",
+        metavar="DURATION",
+        help="re-queue pages the store last fetched longer ago than this (7d, 12h, 30m)",
     )
     _politeness_options(p)
     p.add_argument("--crawl-id", default="", metavar="ID", help="name the crawl (default: random)")
@@ -216,7 +234,10 @@ def _crawl(args: argparse.Namespace) -> int:
         include=args.include,
         exclude=args.exclude,
         max_pages=args.max_pages,
+        max_pages_per_host=args.max_pages_per_host,
         max_depth=args.max_depth,
+        sitemaps=args.sitemaps,
+        recrawl_after=args.recrawl_after,
         proxy=args.proxy,
         host_delay=args.host_delay,
         host_concurrency=args.host_concurrency,
@@ -288,7 +309,14 @@ def _worker(args: argparse.Namespace) -> int:
             "this crawl stores into an embedded chDB directory, which only its "
             "own process may open; a worker elsewhere needs --clickhouse URL"
         )
-    WorkerPool(config, config.workers).run()
+    pool = WorkerPool(config, config.workers)
+    pool.run()
+    for crawler in pool.crawlers:
+        scheduler = getattr(crawler, "frontier_scheduler", None)
+        lost = scheduler.lost if scheduler is not None else None
+        if lost:
+            print(f"linkgraph: error: {lost}", file=sys.stderr)
+            return 1
     return 0
 
 
@@ -310,34 +338,15 @@ def output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, metavar="FILE", help="write here, not to stdout")
 
 
-def _add_queries(sub: argparse._SubParsersAction) -> None:
-    def query_parser(name: str, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        connection_options(p)
-        output_options(p)
-        return p
-
-    p = query_parser("backlinks", "links from other domains to DOMAIN")
-    p.add_argument("domain", metavar="DOMAIN")
-    p.set_defaults(func=_named("backlinks"))
-    p = query_parser("refdomains", "domains linking to DOMAIN, with link counts")
-    p.add_argument("domain", metavar="DOMAIN")
-    p.set_defaults(func=_named("refdomains"))
-    p = query_parser("gap", "domains linking to at least K competitors and never to DOMAIN")
-    p.add_argument("domain", metavar="DOMAIN")
-    p.add_argument(
-        "--vs",
-        action="append",
-        required=True,
-        metavar="COMPETITOR",
-        help="a competitor's domain (repeatable)",
+def _add_sql(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "sql",
+        help="run any SQL against the link graph",
+        description="Run any SQL against the link graph (tables: schema/README.md).",
     )
-    p.add_argument(
-        "--min", type=int, default=1, metavar="K", help="link to at least K competitors (default 1)"
-    )
-    p.set_defaults(func=_named("gap"))
-    p = query_parser("sql", "run any SQL against the link graph")
     p.add_argument("query", metavar="SQL")
+    connection_options(p)
+    output_options(p)
     p.set_defaults(func=_sql)
 
 
@@ -351,23 +360,6 @@ def open_query_store(args: argparse.Namespace) -> Store:
     if not path.is_dir():
         raise ConfigError(f"no link graph at {args.data}: run `linkgraph crawl --data {args.data}`")
     return open_store(str(path.resolve()))
-
-
-def _named(name: str) -> Callable[[argparse.Namespace], int]:
-    def handler(args: argparse.Namespace) -> int:
-        from crawler.urls import registrable_domain
-
-        params: dict[str, object] = {"domain": registrable_domain(args.domain.strip().lower())}
-        if name == "gap":
-            if args.min < 1:
-                raise ConfigError("--min must be at least 1")
-            params["competitors"] = [registrable_domain(c.strip().lower()) for c in args.vs]
-            params["min_k"] = args.min
-        result = open_query_store(args).named(name, params)
-        write_rows(result.columns, result.rows, args.format, args.out)
-        return 0
-
-    return handler
 
 
 def _sql(args: argparse.Namespace) -> int:

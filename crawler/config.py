@@ -27,6 +27,7 @@ POLICY_FIELDS = (
     "include",
     "exclude",
     "max_pages",
+    "max_pages_per_host",
     "max_depth",
     "host_delay",
     "host_concurrency",
@@ -34,8 +35,11 @@ POLICY_FIELDS = (
     "obey_robots",
     "allow_private",
     "max_page_bytes",
+    "sitemaps",
     "clickhouse",
 )
+
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
 @dataclass
@@ -49,6 +53,7 @@ class CrawlConfig:
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     max_pages: int = 0
+    max_pages_per_host: int = 0
     max_depth: int = 0
     proxy: str = ""
     host_delay: float = 0.0
@@ -57,6 +62,8 @@ class CrawlConfig:
     obey_robots: bool = True
     allow_private: bool = False
     max_page_bytes: int = 10 * 1024 * 1024
+    sitemaps: bool = False
+    recrawl_after: str = ""  # a duration (7d, 12h): re-queue pages last fetched before that
     crawl_id: str = ""
     worker_id: str = ""
     concurrency: int = 32
@@ -78,6 +85,9 @@ class CrawlConfig:
             for pattern in patterns:
                 _check_regex(option, pattern)
         _check(self.max_pages >= 0, "--max-pages must not be negative")
+        _check(self.max_pages_per_host >= 0, "--max-pages-per-host must not be negative")
+        if self.recrawl_after:
+            parse_duration("--recrawl-after", self.recrawl_after)
         _check(self.max_depth >= 0, "--max-depth must not be negative")
         _check(self.host_delay >= 0, "--host-delay must not be negative")
         _check(self.host_concurrency >= 1, "--host-concurrency must be at least 1")
@@ -116,6 +126,9 @@ class CrawlConfig:
         return {
             "CONCURRENT_REQUESTS": self.concurrency,
             "CONCURRENT_REQUESTS_PER_DOMAIN": self.concurrency,
+            # One item per response: Scrapy starts this many asyncio tasks per response to
+            # process its output (100 by default: ~10% of a worker's CPU, for one item).
+            "CONCURRENT_ITEMS": 1,
             "DOWNLOAD_MAXSIZE": self.max_page_bytes,
             "LOG_LEVEL": self.log_level,
             "LINKGRAPH_ALLOW_PRIVATE": self.allow_private,
@@ -126,9 +139,24 @@ class CrawlConfig:
             "LINKGRAPH_MAX_PAGE_BYTES": self.max_page_bytes,
             "LINKGRAPH_OBEY_ROBOTS": self.obey_robots,
             "LINKGRAPH_PROXY": self.proxy,
+            "LINKGRAPH_SITEMAPS": self.sitemaps,
             "LINKGRAPH_REDIS_URL": self.redis,
             "LINKGRAPH_STORE": self.store_target,
         }
+
+
+def parse_duration(option: str, text: str) -> float:
+    """Seconds in a duration like 7d, 12h, 30m, 45s, 2w (or plain seconds); ConfigError if bad.
+
+    >>> parse_duration("--recrawl-after", "12h")
+    43200.0
+    """
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", text.lower())
+    if match is None or float(match[1]) <= 0:
+        raise ConfigError(
+            f"{option} {text!r}: give a positive number with s, m, h, d or w (7d, 12h)"
+        )
+    return float(match[1]) * DURATION_UNITS[match[2] or "s"]
 
 
 def _check(ok: bool, message: str) -> None:

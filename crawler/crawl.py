@@ -18,11 +18,13 @@ from typing import Any
 
 import redis
 
-from crawler.config import CrawlConfig
+from crawler.config import CrawlConfig, parse_duration
 from crawler.embedded import EmbeddedRedis
 from crawler.errors import ConfigError, FrontierLost, FrontierUnavailable, LinkgraphError
 from crawler.frontier.queue import Frontier, current_crawl
 from crawler.progress import Progress
+from crawler.scope import Scope
+from crawler.urls import host_of, registrable_domain
 from pipelines.store import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,7 @@ def open_frontier(client: redis.Redis, config: CrawlConfig) -> Frontier:
         host_concurrency=config.host_concurrency,
         lease_timeout=config.lease_timeout,
         max_pages=config.max_pages,
+        max_pages_per_host=config.max_pages_per_host,
     )
 
 
@@ -94,7 +97,7 @@ class Crawl:
 
     def _run(self, store: Store) -> int:
         with FrontierServer(self.config) as client:
-            frontier = self._start(client)
+            frontier = self._start(client, store)
             progress = Progress(frontier, out=self.out)
             self._say(
                 f"crawl {self.config.crawl_id}: {len(self.config.seeds)} seeds, "
@@ -106,7 +109,7 @@ class Crawl:
                 self._run_in_process(frontier, progress)
             return self._finish(frontier, progress)
 
-    def _start(self, client: redis.Redis) -> Frontier:
+    def _start(self, client: redis.Redis, store: Store) -> Frontier:
         """A new crawl from the seeds, or the running one resumed when no seeds are given."""
         if not self.config.seeds:
             crawl_id = current_crawl(client)
@@ -116,11 +119,40 @@ class Crawl:
             frontier = open_frontier(client, self.config)
             self.config.with_policy(frontier.meta())
             self._say(f"resuming crawl {crawl_id}")
-            return open_frontier(client, self.config)
+            frontier = open_frontier(client, self.config)
+            if self.config.recrawl_after:
+                self._recrawl(frontier, store)
+            return frontier
         frontier = open_frontier(client, self.config)
         frontier.create(self.config.policy())
+        if self.config.recrawl_after:  # before the seeds: a seed fetched lately is not due
+            self._recrawl(frontier, store)
         frontier.seed([{"url": url, "depth": 0, "hops": 0} for url in self.config.seeds])
         return frontier
+
+    def _recrawl(self, frontier: Frontier, store: Store) -> None:
+        """Queue again the pages in scope the store last fetched before --recrawl-after; the
+        ones fetched since count as seen. Their history stays in the store (page_fetches)."""
+        c = self.config
+        cutoff = int(time.time() - parse_duration("--recrawl-after", c.recrawl_after))
+        scope = Scope(c.scope, c.seeds, include=c.include, exclude=c.exclude, max_depth=c.max_depth)
+        rows = store.query(f"SELECT url, depth, toUInt32(fetched_at) < {cutoff} FROM pages").rows
+        due: list[dict[str, Any]] = []
+        fresh: list[str] = []
+        for url, depth, stale in rows:
+            host = host_of(url)
+            if not scope.allows(url, 0, host, registrable_domain(host)):
+                continue
+            if stale:
+                due.append({"url": url, "depth": int(depth), "hops": 0})
+            else:
+                fresh.append(url)
+        queued = frontier.recrawl(due, fresh)
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(cutoff))
+        self._say(
+            f"recrawl: {queued} pages last fetched before {when} UTC queued again, "
+            f"{len(fresh)} fetched since kept"
+        )
 
     def _open_store(self) -> Store:
         """Fail at start, not mid-crawl: reach the store and apply its migrations.
@@ -148,7 +180,7 @@ class Crawl:
                 self.failure = exc
                 pool.stop()
             except FrontierUnavailable as exc:
-                log.warning("%s; retrying", exc)
+                log.debug("%s; retrying", exc)  # the frontier logs outages
 
         pool.run(tick=tick)
 
@@ -164,7 +196,7 @@ class Crawl:
                     self.failure = exc
                     break
                 except FrontierUnavailable as exc:
-                    log.warning("%s; retrying", exc)
+                    log.debug("%s; retrying", exc)  # the frontier logs outages
         finally:
             for proc in procs:
                 if proc.poll() is None:

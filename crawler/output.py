@@ -1,4 +1,8 @@
-"""Write query results as a table, CSV (UTF-8, header) or JSON lines, to stdout or a file.
+"""Write query results as a table, CSV (UTF-8, header), JSON lines or an Excel workbook.
+
+table, csv and jsonl go to stdout or a file; xlsx needs a file (`--out F.xlsx`): one sheet,
+a bold header row, frozen, dates as Excel dates (UTC), lists joined with ";", every text cell
+stored as text (a value starting with "=" never becomes a formula).
 
 >>> write_rows(["ref_domain", "links"], [("a.com", 3)], "csv", None)   # doctest: +SKIP
 ref_domain,links
@@ -17,7 +21,7 @@ from typing import Any, TextIO
 
 from crawler.errors import ConfigError
 
-FORMATS = ("table", "csv", "jsonl")
+FORMATS = ("table", "csv", "jsonl", "xlsx")
 _TABLE_CELL = 60
 
 
@@ -42,6 +46,11 @@ def write_rows(
 ) -> None:
     if fmt not in FORMATS:
         raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if fmt == "xlsx":
+        if out is None:
+            raise ConfigError("--format xlsx needs --out FILE.xlsx (a workbook is not text)")
+        _write_xlsx(columns, rows, out)
+        return
     if out is None:
         _write(columns, rows, fmt, sys.stdout)
         return
@@ -79,3 +88,41 @@ def _write_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: Tex
     for row in cells:
         out.write("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n")
     out.write(f"({len(rows)} rows)\n")
+
+
+def _write_xlsx(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("linkgraph")
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for name in columns:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for row in rows:
+        cells = []
+        for value in row:
+            if isinstance(value, dt.datetime):
+                naive = value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
+                cells.append(WriteOnlyCell(sheet, value=naive))
+                continue
+            if isinstance(value, bool | int | float | dt.date) and value is not None:
+                cells.append(WriteOnlyCell(sheet, value=value))
+                continue
+            text = _csv_cell(value)
+            text = "" if text is None else ILLEGAL_CHARACTERS_RE.sub("", str(text))
+            cell = WriteOnlyCell(sheet, value=text)
+            cell.data_type = "s"  # text, even when it starts with "="
+            cells.append(cell)
+        sheet.append(cells)
+    try:
+        book.save(out)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {out}: {exc}") from None

@@ -1,4 +1,4 @@
-"""Downloader middleware: the frontier's download gate and host-slot release.
+"""Downloader middlewares: the frontier's download gate and host-slot release.
 
 For every request carrying a frontier lease (``request.meta["lease"]``):
 
@@ -9,9 +9,13 @@ For every request carrying a frontier lease (``request.meta["lease"]``):
   (``Frontier.fetched``), at download end rather than at ack;
 - a 429 or 503 with Retry-After pauses the host for that long (capped at an hour) for everyone.
 
-Enable it early in the chain (e.g. priority 50), so it sees final responses after the retry
-middleware has decided (a retried request keeps its slot) and records the start just before the
-download: ``DOWNLOADER_MIDDLEWARES = {"crawler.frontier.middleware.HostSlotMiddleware": 50}``.
+`HostSlotMiddleware` sits early in the chain (50), so it sees final responses after the retry
+middleware has decided (a retried request keeps its slot). `DownloadGateMiddleware` sits last
+(950), after the guard's address check and the proxy set-up: the start it records is the
+request's real start, not one a DNS lookup later (which let two starts come closer than the
+delay). Alone, `HostSlotMiddleware` gates too (a bare Scrapy project)::
+
+    DOWNLOADER_MIDDLEWARES = FRONTIER_MIDDLEWARES
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import logging
 import time
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
@@ -29,11 +34,13 @@ from twisted.internet.task import deferLater
 
 from crawler.errors import FrontierError
 from crawler.frontier.queue import Frontier, Lease
-from crawler.frontier.scheduler import FrontierScheduler
+from crawler.frontier.scheduler import FrontierScheduler, retrying
 
 log = logging.getLogger(__name__)
 
 GATE_WAIT_CAP = 5.0  # seconds per sleep at the gate before asking Redis again
+GATE_PATH = "crawler.frontier.middleware.DownloadGateMiddleware"
+FRONTIER_MIDDLEWARES = {"crawler.frontier.middleware.HostSlotMiddleware": 50, GATE_PATH: 950}
 
 
 def retry_after(value: bytes | None, now: float) -> float | None:
@@ -49,12 +56,12 @@ def retry_after(value: bytes | None, now: float) -> float | None:
         return None
 
 
-class HostSlotMiddleware:
+class _FrontierMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> HostSlotMiddleware:
+    def from_crawler(cls, crawler: Crawler) -> Any:
         if not crawler.settings.get("LINKGRAPH_CRAWL_ID"):
             raise NotConfigured("no frontier crawl")
         return cls(crawler)
@@ -68,24 +75,43 @@ class HostSlotMiddleware:
         scheduler = self.scheduler
         return scheduler.frontier if scheduler is not None else None
 
+
+class DownloadGateMiddleware(_FrontierMiddleware):
+    """Holds a leased request until its host may start, across workers; records the start."""
+
     async def process_request(self, request: Request) -> None:
-        lease = request.meta.get("lease")
-        frontier = self.frontier
-        if not isinstance(lease, Lease) or frontier is None:
+        await gate(self.frontier, request)
+
+
+async def gate(frontier: Frontier | None, request: Request) -> None:
+    """Wait until the request's host may start (across workers); its start is then recorded."""
+    lease = request.meta.get("lease")
+    if not isinstance(lease, Lease) or frontier is None:
+        return
+    if not (lease.gated or request.meta.get("linkgraph_robots")):
+        return
+    while True:
+        try:
+            wait = frontier.start_wait(lease.host)
+        except FrontierError as exc:
+            retrying("download gate", exc)
+            wait = 1.0
+        if wait <= 0:
             return
-        if not (lease.gated or request.meta.get("linkgraph_robots")):
-            return
-        while True:
-            try:
-                wait = frontier.start_wait(lease.host)
-            except FrontierError as exc:
-                log.warning("download gate unavailable, waiting: %s", exc)
-                wait = 1.0
-            if wait <= 0:
-                return
-            await maybe_deferred_to_future(
-                deferLater(reactor, min(wait, GATE_WAIT_CAP), lambda: None)
-            )
+        await maybe_deferred_to_future(deferLater(reactor, min(wait, GATE_WAIT_CAP), lambda: None))
+
+
+class HostSlotMiddleware(_FrontierMiddleware):
+    """Frees the lease's host slot when its download ends; pauses a host on Retry-After."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        chain = crawler.settings.getwithbase("DOWNLOADER_MIDDLEWARES")
+        self.gates = GATE_PATH not in chain  # alone, it gates too (a bare Scrapy project)
+
+    async def process_request(self, request: Request) -> None:
+        if self.gates:
+            await gate(self.frontier, request)
 
     def process_response(self, request: Request, response: Response) -> Response:
         self._ended(request, response)
@@ -102,14 +128,15 @@ class HostSlotMiddleware:
         try:
             if response is not None and response.status in (429, 503):
                 self._pause(frontier, lease, response)
-            if not request.meta.get("linkgraph_robots"):  # robots.txt runs under the page's slot
+            scheduler = self.scheduler
+            if request.meta.get("linkgraph_robots"):  # under the page's lease and slot
+                frontier.fetched(lease, free=False)
+            elif scheduler is not None:
+                scheduler.ended(lease)
+            else:
                 frontier.fetched(lease)
-                if self.scheduler is not None:
-                    self.scheduler.wake()
-        except FrontierError as exc:
-            log.warning(
-                "could not free the host slot of %s (the lease will expire): %s", lease.url, exc
-            )
+        except FrontierError as exc:  # the ack frees the slot too, or the lease expires
+            retrying(f"freeing the host slot of {lease.url}", exc)
 
     def _pause(self, frontier: Frontier, lease: Lease, response: Response) -> None:
         seconds = retry_after(response.headers.get(b"Retry-After"), time.time())

@@ -85,6 +85,27 @@ local function free_slot(token, h)
   redis.call('HINCRBY', P .. 'h:' .. h, 'inflight', -1)
   return true
 end
+
+-- A download of lease `token` on host h ended: the host's delay counts from now too (as Nutch
+-- and Heritrix do: the gate records a start before the request waits for a busy reactor, so
+-- only the end bounds when it really reached the server); free its slot when `free`.
+local function ended(token, h, free)
+  local hk = P .. 'h:' .. h
+  local st = redis.call('HMGET', hk, 'last', 'delay', 'next')
+  local d = tonumber(st[2]) or DELAY
+  if d > 0 then
+    if NOW > (tonumber(st[1]) or 0) then redis.call('HSET', hk, 'last', NOW) end
+    if NOW + d > (tonumber(st[3]) or 0) then redis.call('HSET', hk, 'next', NOW + d) end
+  end
+  if free and free_slot(token, h) then wake(h, false) end
+end
+
+-- ARGV[i] = k, then k x (token, host): downloads that ended (slots freed); returns the next i.
+local function ended_all(i)
+  local k = tonumber(ARGV[i]) or 0
+  for j = i + 1, i + 2 * k, 2 do ended(ARGV[j], ARGV[j + 1], true) end
+  return i + 2 * k + 1
+end
 """
 
 # The download gate: ARGV[6] host. Returns 0 (start now, recorded) or the ms to wait.

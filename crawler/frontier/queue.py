@@ -41,6 +41,7 @@ from typing import Any
 import redis
 
 from crawler.errors import FrontierError, FrontierLost, FrontierUnavailable
+from crawler.frontier.outage import Outage
 from crawler.frontier.politeness import (
     CRAWL_DELAY_CAP,
     DELAY_LUA,
@@ -57,12 +58,14 @@ log = logging.getLogger(__name__)
 
 CURRENT_KEY = "lg:current"
 WORKER_TTL = 30.0  # seconds without a heartbeat before a worker is no longer listed
+LOST_REPLY = "LG_FRONTIER_LOST"  # a script's error when the crawl's meta key is gone
 _MAX_DEPTH = 1 << 20  # depth is the high part of a queue score (exact in a double)
 
-# ARGV[6] worker, ARGV[7] n, ARGV[8] lease timeout ms.
+# ARGV[6] worker, ARGV[7] n, ARGV[8] lease timeout ms, then ended downloads (`ended_all`).
 # Returns {token, entry, host, deadline, gated}*: gated is 1 when the host has a delay.
 _LEASE_LUA = r"""
 local worker, n, timeout = ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8])
+ended_all(9)
 for _, h in ipairs(redis.call('ZRANGEBYSCORE', WAIT, '-inf', NOW, 'LIMIT', 0, 256)) do
   wake(h, false)
 end
@@ -127,6 +130,10 @@ return out
 # (counter, increment); then the children's count, and per host: host, k, and k children as
 # (seen member, depth, entry).
 _ACK_LUA = r"""
+-- Acks into a Redis that lost the crawl (restarted empty) would resurrect half a frontier.
+if tonumber(ARGV[6]) > 0 and redis.call('EXISTS', KEYS[1]) == 0 then
+  return redis.error_reply('LG_FRONTIER_LOST')
+end
 local i = 7
 local acked = {}
 for _ = 1, tonumber(ARGV[6]) do
@@ -220,9 +227,40 @@ end
 return added
 """
 
+# ARGV[6] 1 to free the slots (0: robots.txt or a sitemap, fetched under the page's lease and
+# slot), then downloads that ended as in `ended_all`.
 _FETCHED_LUA = r"""
-if free_slot(ARGV[6], ARGV[7]) then wake(ARGV[7], false) end
+local free = ARGV[6] == '1'
+local k = tonumber(ARGV[7])
+for j = 8, 7 + 2 * k, 2 do ended(ARGV[j], ARGV[j + 1], free) end
 return 1
+"""
+
+# Queue entries again although seen (a recrawl), and mark more URLs seen: ARGV[6] n, then
+# n x (host, seen member, depth, entry); then seen members to record without queueing.
+_RECRAWL_LUA = r"""
+local n = tonumber(ARGV[6])
+seen_load()
+local seq = redis.call('INCRBY', P .. 'seq', n) - n
+local added, hosts, i = 0, {}, 7
+for _ = 1, n do
+  local h, d, raw = ARGV[i], tonumber(ARGV[i + 2]), ARGV[i + 3]
+  seen_add(ARGV[i + 1])
+  seq = seq + 1
+  added = added + redis.call('ZADD', P .. 'q:' .. h, 'NX', d * SHIFT + seq, raw)
+  hosts[h] = true
+  i = i + 4
+end
+for j = i, #ARGV do seen_add(ARGV[j]) end
+local new = seen_new
+seen_flush()
+if new > 0 then redis.call('HINCRBY', STATS, 'seen', new) end
+if added > 0 then
+  redis.call('HINCRBY', STATS, 'queued', added)
+  redis.call('HINCRBY', STATS, 'recrawl', added)
+end
+for h in pairs(hosts) do wake(h, false) end
+return added
 """
 
 _REQUEUE_LUA = r"""
@@ -292,6 +330,13 @@ def _server(client: redis.Redis) -> str:
     return f"redis://{host}:{port}/{kwargs.get('db', 0)}"
 
 
+def _ended(leases: Sequence[Lease]) -> list[Any]:
+    args: list[Any] = [len(leases)]
+    for lease in leases:
+        args += (lease.token, lease.host)
+    return args
+
+
 def _refusal(child: Any) -> tuple[str, str]:
     """("", host) for an entry to queue, else the counter that refuses it."""
     if not _valid(child):
@@ -344,6 +389,7 @@ class Frontier:
         self.max_pages = max_pages
         self.max_pages_per_host = max_pages_per_host
         self.url = _server(client)
+        self.outage = Outage(self.url)
         self._meta_key = self.prefix + "meta"
         self._scripts = {
             name: client.register_script(PRELUDE_LUA + body)
@@ -351,6 +397,7 @@ class Frontier:
                 "lease": _LEASE_LUA,
                 "ack": SEEN_LUA + _ACK_LUA,
                 "fetched": _FETCHED_LUA,
+                "recrawl": SEEN_LUA + _RECRAWL_LUA,
                 "release": _REQUEUE_LUA + _RELEASE_LUA,
                 "expire": _REQUEUE_LUA + _EXPIRE_LUA,
                 "gate": GATE_LUA,
@@ -373,25 +420,35 @@ class Frontier:
             self.max_pages_per_host,
         )
         try:
-            return self._scripts[name](keys=[self._meta_key], args=[*base, *args])
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            raise FrontierUnavailable(f"frontier Redis at {self.url} unreachable: {exc}") from exc
-        except redis.RedisError as exc:
-            raise FrontierError(f"frontier script {name} failed on {self.url}: {exc}") from exc
+            return self.call(self._scripts[name], keys=[self._meta_key], args=[*base, *args])
+        except FrontierUnavailable:
+            raise
+        except FrontierError as exc:
+            if LOST_REPLY in str(exc):
+                self.meta()  # raises FrontierLost, naming the crawl and the server
+            raise FrontierError(
+                f"frontier script {name} failed on {self.url}: {exc.__cause__}"
+            ) from exc.__cause__
 
-    def _redis(self, fn: Any, *args: Any) -> Any:
+    def call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """`fn(*args, **kwargs)` against this frontier's Redis, its errors ours, with backoff
+        while Redis is unreachable (crawler.frontier.outage)."""
+        self.outage.check()
         try:
-            return fn(*args)
+            result = fn(*args, **kwargs)
         except (redis.ConnectionError, redis.TimeoutError) as exc:
-            raise FrontierUnavailable(f"frontier Redis at {self.url} unreachable: {exc}") from exc
+            raise self.outage.failed(exc) from exc
         except redis.RedisError as exc:
+            self.outage.ok()
             raise FrontierError(f"frontier Redis at {self.url} failed: {exc}") from exc
+        self.outage.ok()
+        return result
 
     # -- the crawl --------------------------------------------------------------------------------
 
     def ping(self) -> None:
         """Raise FrontierUnavailable (naming the server) when Redis cannot be reached."""
-        self._redis(self.client.ping)
+        self.call(self.client.ping)
 
     def create(self, meta: dict[str, Any]) -> None:
         """Record the crawl's config and make it this Redis's current crawl."""
@@ -400,11 +457,11 @@ class Frontier:
         pipe.set(self._meta_key, body)
         pipe.hsetnx(self.key("stats"), "created", int(time.time()))
         pipe.set(CURRENT_KEY, self.crawl_id)
-        self._redis(pipe.execute)
+        self.call(pipe.execute)
 
     def meta(self) -> dict[str, Any]:
         """The crawl's config; FrontierLost when its keys are gone (Redis restarted empty)."""
-        raw = self._redis(self.client.get, self._meta_key)
+        raw = self.call(self.client.get, self._meta_key)
         if raw is None:
             raise FrontierLost(
                 f"crawl {self.crawl_id!r} has no frontier on {self.url}: the Redis server lost "
@@ -437,10 +494,27 @@ class Frontier:
         batch = list(entries)
         return sum(self.ack_many([], batch[i : i + 1000]) for i in range(0, len(batch), 1000))
 
-    def lease(self, worker: str, n: int) -> list[Lease]:
-        """Up to `n` entries whose host may start now, each leased to `worker`."""
+    def recrawl(self, entries: Sequence[dict[str, Any]], fresh: Sequence[str] = ()) -> int:
+        """Queue `entries` again though seen (pages due for a recrawl) and record the `fresh`
+        URLs as seen (fetched lately: links to them are not followed again); returns how many
+        were queued."""
+        queued = 0
+        for i in range(0, max(len(entries), len(fresh)), 1000):
+            args: list[Any] = []
+            for entry in entries[i : i + 1000]:
+                why, host = _refusal(entry)
+                if not why:
+                    raw = json.dumps(entry, separators=(",", ":"))
+                    args += (host, seen_member(entry["url"]), entry["depth"], raw)
+            args = [len(args) // 4, *args, *(seen_member(url) for url in fresh[i : i + 1000])]
+            queued += int(self._run("recrawl", *args))
+        return queued
+
+    def lease(self, worker: str, n: int, ended: Sequence[Lease] = ()) -> list[Lease]:
+        """Up to `n` entries whose host may start now, each leased to `worker`; first, the
+        downloads of `ended` leases ended (as `fetched`, in the same round trip)."""
         worker = worker.replace("\t", " ")
-        rows = self._run("lease", worker, n, round(self.lease_timeout * 1000))
+        rows = self._run("lease", worker, n, round(self.lease_timeout * 1000), *_ended(ended))
         leases = []
         for token, raw, host, deadline, gated in rows:
             lease = self._lease(token.decode(), raw, host.decode(), int(deadline) / 1000)
@@ -462,9 +536,11 @@ class Frontier:
             return None
         return Lease(token, entry, entry["url"], host, entry["depth"], deadline)
 
-    def fetched(self, lease: Lease) -> None:
-        """The lease's download ended (response or failure): free its host slot."""
-        self._run("fetched", lease.token, lease.host)
+    def fetched(self, lease: Lease | Sequence[Lease], free: bool = True) -> None:
+        """Downloads of leases ended (response or failure): each host's delay runs from now;
+        free their host slots unless `free` is False (robots.txt, under the page's slot)."""
+        leases = [lease] if isinstance(lease, Lease) else lease
+        self._run("fetched", 1 if free else 0, *_ended(leases))
 
     def ack(
         self, lease: Lease | None, children: Sequence[dict[str, Any]], outcome: str = "done"
@@ -546,7 +622,7 @@ class Frontier:
     # -- counters and workers ---------------------------------------------------------------------
 
     def incr(self, name: str, n: int = 1) -> None:
-        self._redis(self.client.hincrby, self.key("stats"), name, n)
+        self.call(self.client.hincrby, self.key("stats"), name, n)
 
     def counts(self) -> dict[str, int]:
         pipe = self.client.pipeline(transaction=False)
@@ -554,7 +630,7 @@ class Frontier:
         pipe.zcard(self.key("leases"))
         pipe.zcard(self.key("ready"))
         pipe.zcard(self.key("wait"))
-        stats, leased, ready, waiting = self._redis(pipe.execute)
+        stats, leased, ready, waiting = self.call(pipe.execute)
         counts = {k.decode(): int(v) for k, v in stats.items()}
         for name in ("queued", "done", "seen", "bad_entries", "errors", "pages", "links"):
             counts.setdefault(name, 0)
@@ -567,7 +643,7 @@ class Frontier:
         pipe.exists(self._meta_key)
         pipe.hmget(self.key("stats"), "queued", "admitted")
         pipe.zcard(self.key("leases"))
-        exists, (queued, admitted), leased = self._redis(pipe.execute)
+        exists, (queued, admitted), leased = self.call(pipe.execute)
         if not exists:
             self.meta()
         if leased:
@@ -581,13 +657,13 @@ class Frontier:
         Scans every host queue (a ZCARD each, pipelined): an operator's command, not the
         crawl's hot path.
         """
-        keys = list(self._redis(lambda: list(self.client.scan_iter(self.key("q:*"), count=1000))))
+        keys = list(self.call(lambda: list(self.client.scan_iter(self.key("q:*"), count=1000))))
         if not keys:
             return []
         pipe = self.client.pipeline(transaction=False)
         for key in keys:
             pipe.zcard(key)
-        sizes = self._redis(pipe.execute)
+        sizes = self.call(pipe.execute)
         skip = len(self.key("q:"))
         hosts = [
             (key.decode()[skip:], int(size)) for key, size in zip(keys, sizes, strict=True) if size
@@ -600,14 +676,14 @@ class Frontier:
         pipe.hset(self.key("workers"), worker, json.dumps({**info, "worker": worker, "ts": now}))
         pipe.zadd(self.key("alive"), {worker: now})
         pipe.zremrangebyscore(self.key("alive"), "-inf", now - 24 * 3600)
-        self._redis(pipe.execute)
+        self.call(pipe.execute)
 
     def workers(self) -> list[dict[str, Any]]:
         """Workers that sent a heartbeat in the last WORKER_TTL seconds, with their info."""
-        names = self._redis(
+        names = self.call(
             self.client.zrangebyscore, self.key("alive"), time.time() - WORKER_TTL, "+inf"
         )
         if not names:
             return []
-        infos = self._redis(self.client.hmget, self.key("workers"), names)
+        infos = self.call(self.client.hmget, self.key("workers"), names)
         return [json.loads(info) for info in infos if info]

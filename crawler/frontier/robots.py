@@ -17,6 +17,8 @@ the host's delay, capped at 30 s (crawler.frontier.politeness.CRAWL_DELAY_CAP).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import redis
@@ -29,6 +31,10 @@ GIVE_UP = 3
 LOCAL_TTL = 30.0  # seconds a worker trusts its parsed copy before asking Redis again
 
 ALLOW, DISALLOW, FETCH, WAIT, UNAVAILABLE = "allow", "disallow", "fetch", "wait", "unavailable"
+
+
+def _direct(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    return fn(*args, **kwargs)
 
 
 def origin_of(url: str) -> str:
@@ -44,9 +50,16 @@ class RobotsCache:
     """Decides allow/disallow for URLs from the shared robots.txt cache; parses each file once."""
 
     def __init__(
-        self, client: redis.Redis, key_prefix: str, agent: str, *, retry: float = 300.0
+        self,
+        client: redis.Redis,
+        key_prefix: str,
+        agent: str,
+        *,
+        retry: float = 300.0,
+        call: Callable[..., Any] = _direct,
     ) -> None:
         self.client = client
+        self.call = call  # runs each Redis call: the frontier's maps errors and backs off
         self.key_prefix = key_prefix
         self.agent = agent
         self.retry = retry
@@ -59,7 +72,7 @@ class RobotsCache:
         cached = self._local.get(origin)
         if cached and cached[0] > time.monotonic():
             return cached[1], cached[2]
-        raw = self.client.get(self._key(origin))
+        raw = self.call(self.client.get, self._key(origin))
         if not isinstance(raw, bytes):
             return None
         kind, parser = raw[:1].decode(), None
@@ -77,7 +90,7 @@ class RobotsCache:
         origin = origin_of(url)
         state = self._state(origin)
         if state is None:
-            if self.client.set(self._key(origin), "P", nx=True, ex=FETCH_LOCK):
+            if self.call(self.client.set, self._key(origin), "P", nx=True, ex=FETCH_LOCK):
                 return FETCH
             return WAIT
         kind, parser = state
@@ -93,7 +106,7 @@ class RobotsCache:
 
     def retry_in(self, url: str) -> float:
         """Seconds until an unreachable robots.txt may be fetched again."""
-        ms = int(self.client.pttl(self._key(origin_of(url))))
+        ms = int(self.call(self.client.pttl, self._key(origin_of(url))))
         return max(0.05, ms / 1000) if ms > 0 else 0.05
 
     def crawl_delay(self, url: str) -> float | None:
@@ -109,20 +122,22 @@ class RobotsCache:
         key = self._key(origin)
         self._local.pop(origin, None)
         if 200 <= status < 300:
-            self.client.set(key, b"T" + body[:MAX_BYTES], ex=TTL)
-            self.client.delete(key + ":fails")
-            return "T"
+            return self._keep(key, b"T" + body[:MAX_BYTES], TTL, "T")
         if 400 <= status < 500 and status != 429:
-            self.client.set(key, "A", ex=TTL)
-            self.client.delete(key + ":fails")
-            return "A"
-        fails = int(self.client.incr(key + ":fails"))
-        self.client.expire(key + ":fails", TTL)
+            return self._keep(key, b"A", TTL, "A")
+        fails = int(self.call(self.client.incr, key + ":fails"))
+        self.call(self.client.expire, key + ":fails", TTL)
         if fails >= GIVE_UP:
-            self.client.set(key, "X", ex=TTL)
-            return "X"
-        self.client.set(key, "D", ex=max(1, round(self.retry)))
-        return "D"
+            return self._keep(key, b"X", TTL, "X", forget_fails=False)
+        return self._keep(key, b"D", max(1, round(self.retry)), "D", forget_fails=False)
+
+    def _keep(self, key: str, value: bytes, ttl: int, kind: str, forget_fails: bool = True) -> str:
+        pipe = self.client.pipeline()
+        pipe.set(key, value, ex=ttl)
+        if forget_fails:
+            pipe.delete(key + ":fails")
+        self.call(pipe.execute)
+        return kind
 
     def allow_all(self, url: str) -> None:
         """Too many redirects (RFC 9309 2.3.1.2): treat as unavailable, i.e. allowed."""

@@ -1,0 +1,154 @@
+-- Backlinks of {domain} with the filters of `linkgraph backlinks`; one row per link occurrence.
+-- status 'live': on the source page's latest fetch; 'lost': on an earlier fetch of the page and
+-- gone from a later one (lost_at: the first fetch that showed it gone; only with lost_since).
+-- dofollow: no nofollow/ugc/sponsored token and the page did not say nofollow.
+-- authority: the source domain's PageRank in the latest `linkgraph authority` run, as a percent
+-- of the top domain's (0-100; 0 when no run or not scored). country: see refdomains_report.sql.
+-- first_seen/last_seen: the (src_url, dst_url) pair over every fetch.
+-- Params (a 0 / '' value turns a filter off):
+--   domain String; dofollow UInt8 (1: dofollow only); rel String (has this rel token);
+--   section String; kind String; anchor_contains String (case-insensitive substring);
+--   min_authority Float64; country String (ISO 3166 alpha-2, upper case);
+--   new_since DateTime (live links first seen at or after); lost_since DateTime (lost links
+--   lost at or after, instead of live ones unless new_since is set too);
+--   one_per_domain UInt8 (the first row of each source domain); limit UInt64 (0: all).
+-- Order: authority desc, src_domain, live before lost, dofollow first, src_url, dst_url, ordinal.
+SELECT
+    src_url, src_domain, dst_url, ordinal, anchor, rel, section, kind, dofollow, authority,
+    country, first_seen, last_seen, status, lost_at
+FROM
+(
+    SELECT
+        src_url, src_domain, dst_url, ordinal, anchor, rel, section, kind, dofollow, status,
+        lost_at, first_seen, last_seen, authority, lang,
+        multiIf(
+            length(splitByChar('.', src_domain)[-1]) = 2
+                AND splitByChar('.', src_domain)[-1] NOT IN
+                    ('ai', 'am', 'cc', 'co', 'eu', 'fm', 'gg', 'io', 'ly', 'me', 'su', 'to', 'tv', 'ws'),
+            if(splitByChar('.', src_domain)[-1] = 'uk', 'GB', upper(splitByChar('.', src_domain)[-1])),
+            length(splitByChar('-', replaceAll(lower(lang), '_', '-'))[2]) = 2,
+            upper(splitByChar('-', replaceAll(lower(lang), '_', '-'))[2]),
+            transform(splitByChar('-', replaceAll(lower(lang), '_', '-'))[1],
+                ['cs', 'da', 'de', 'el', 'es', 'fi', 'fr', 'he', 'hu', 'it', 'ja', 'ko', 'nb', 'nl',
+                 'nn', 'no', 'pl', 'pt', 'ro', 'ru', 'sk', 'sv', 'tr', 'uk', 'zh'],
+                ['CZ', 'DK', 'DE', 'GR', 'ES', 'FI', 'FR', 'IL', 'HU', 'IT', 'JP', 'KR', 'NO', 'NL',
+                 'NO', 'NO', 'PL', 'PT', 'RO', 'RU', 'SK', 'SE', 'TR', 'UA', 'CN'],
+                '')) AS country
+    FROM
+    (
+        SELECT *
+        FROM
+        (
+            SELECT *
+            FROM
+            (
+                SELECT
+                    src_url, src_domain, dst_url, ordinal, anchor, rel, section, kind,
+                    toUInt8(nofollow = 0 AND ugc = 0 AND sponsored = 0 AND page_nofollow = 0)
+                        AS dofollow,
+                    'live' AS status, toDateTime(0, 'UTC') AS lost_at
+                FROM link_fetches
+                WHERE dst_domain = {domain:String}
+                  AND src_domain != dst_domain
+                  AND (toUInt32({lost_since:DateTime}) = 0 OR toUInt32({new_since:DateTime}) > 0)
+                  AND (src_url, fetch_us) IN
+                  (
+                      SELECT url, max(fetch_us)
+                      FROM page_fetches
+                      WHERE url IN (SELECT src_url FROM link_fetches WHERE dst_domain = {domain:String})
+                      GROUP BY url
+                  )
+                LIMIT 1 BY src_url, dst_url, ordinal
+                UNION ALL
+                SELECT
+                    src_url, src_domain, dst_url, ordinal, anchor, rel, section, kind, dofollow,
+                    'lost' AS status, lost_at
+                FROM
+                (
+                    SELECT
+                        src_url, src_domain, dst_url, ordinal, anchor, rel, section, kind,
+                        toUInt8(nofollow = 0 AND ugc = 0 AND sponsored = 0 AND page_nofollow = 0)
+                            AS dofollow,
+                        fetch_us AS last_us
+                    FROM link_fetches
+                    WHERE dst_domain = {domain:String}
+                      AND src_domain != dst_domain
+                      AND toUInt32({lost_since:DateTime}) > 0
+                    LIMIT 1 BY src_url, dst_url, fetch_us, ordinal
+                ) AS carried
+                ALL INNER JOIN
+                (
+                    SELECT src_url, dst_url, last_us, min(pf_at) AS lost_at
+                    FROM
+                    (
+                        SELECT src_url, dst_url, max(fetch_us) AS last_us
+                        FROM link_fetches
+                        WHERE dst_domain = {domain:String}
+                          AND src_domain != dst_domain
+                          AND toUInt32({lost_since:DateTime}) > 0
+                        GROUP BY src_url, dst_url
+                    ) AS pairs
+                    ALL INNER JOIN
+                    (
+                        SELECT url AS src_url, fetch_us AS pf_us, fetched_at AS pf_at
+                        FROM page_fetches
+                        WHERE url IN (SELECT src_url FROM link_fetches WHERE dst_domain = {domain:String})
+                          AND toUInt32({lost_since:DateTime}) > 0
+                    ) AS later USING (src_url)
+                    WHERE pf_us > last_us
+                    GROUP BY src_url, dst_url, last_us
+                    HAVING lost_at >= {lost_since:DateTime}
+                ) AS lost USING (src_url, dst_url, last_us)
+            ) AS occurrences
+            ANY LEFT JOIN
+            (
+                SELECT src_url, dst_url, min(fetched_at) AS first_seen, max(fetched_at) AS last_seen
+                FROM link_fetches
+                WHERE dst_domain = {domain:String} AND src_domain != dst_domain
+                GROUP BY src_url, dst_url
+            ) AS history USING (src_url, dst_url)
+        ) AS dated
+        ANY LEFT JOIN
+        (
+            SELECT src_domain, argMax(page_lang, (n, page_lang)) AS lang
+            FROM
+            (
+                SELECT domain AS src_domain, lower(lang) AS page_lang, uniqExact(url) AS n
+                FROM page_fetches
+                WHERE domain IN
+                      (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String})
+                  AND status = 200 AND lang != ''
+                GROUP BY src_domain, page_lang
+            )
+            GROUP BY src_domain
+        ) AS langs USING (src_domain)
+    ) AS described
+    ANY LEFT JOIN
+    (
+        SELECT domain AS src_domain,
+               toFloat64(ifNull(round(100 * pagerank / (SELECT max(pagerank) FROM domain_authority
+                   WHERE computed_at = (SELECT max(computed_at) FROM domain_authority)), 2), 0))
+               AS authority
+        FROM domain_authority
+        WHERE computed_at = (SELECT max(computed_at) FROM domain_authority)
+          AND domain IN (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String})
+    ) AS scores USING (src_domain)
+
+)
+WHERE (toUInt32({new_since:DateTime}) = 0 OR status = 'lost' OR first_seen >= {new_since:DateTime})
+  AND ({dofollow:UInt8} = 0 OR dofollow = 1)
+  AND ({rel:String} = '' OR has(rel, lower({rel:String})))
+  AND ({section:String} = '' OR section = {section:String})
+  AND ({kind:String} = '' OR kind = {kind:String})
+  AND ({anchor_contains:String} = ''
+       OR position(lowerUTF8(anchor), lowerUTF8({anchor_contains:String})) > 0)
+  AND authority >= {min_authority:Float64}
+  AND ({country:String} = '' OR country = upper({country:String}))
+ORDER BY authority DESC, src_domain, status, dofollow DESC, src_url, dst_url, ordinal
+LIMIT 1 BY
+    src_domain,
+    if({one_per_domain:UInt8} = 1, '', src_url),
+    if({one_per_domain:UInt8} = 1, '', dst_url),
+    if({one_per_domain:UInt8} = 1, 0, ordinal),
+    if({one_per_domain:UInt8} = 1, '', status)
+LIMIT {limit:UInt64}

@@ -1,0 +1,106 @@
+-- Referring domains of {domain} for `linkgraph refdomains` and `linkgraph local`: current links
+-- (self-links excluded), one row per referring domain.
+-- links: current link occurrences; dofollow_links: those without nofollow/ugc/sponsored on a
+-- page that did not say nofollow; dofollow_share: dofollow_links / links; pages_linked: distinct
+-- target URLs; first_seen/last_seen: over every fetch carrying a link from ref_domain to {domain};
+-- authority: PageRank in the latest `linkgraph authority` run as a percent of the top domain's
+-- (0-100, 0 when not scored); lang: the most common <html lang> of ref_domain's 200 pages
+-- (most pages, ties: the greater tag); country (ISO 3166 alpha-2, '' when unknown), first rule
+-- that applies: 1. the ccTLD (uk -> GB; ai am cc co eu fm gg io ly me su to tv ws are generic),
+-- 2. the region of lang (en-gb -> GB), 3. lang's main country (de -> DE, fr -> FR, sv -> SE,
+-- ja -> JP, ...: the list below; en, ar and the rest give ''); country_source says which.
+-- Params: domain String, country String ('': all; else only that country).
+SELECT
+    src_domain AS ref_domain, links, dofollow_links, dofollow_share, pages_linked, first_seen,
+    last_seen, authority, lang, country, country_source
+FROM
+(
+    SELECT
+        src_domain, links, dofollow_links, dofollow_share, pages_linked, first_seen, last_seen,
+        authority, lang,
+        multiIf(
+            length(splitByChar('.', src_domain)[-1]) = 2
+                AND splitByChar('.', src_domain)[-1] NOT IN
+                    ('ai', 'am', 'cc', 'co', 'eu', 'fm', 'gg', 'io', 'ly', 'me', 'su', 'to', 'tv', 'ws'),
+            if(splitByChar('.', src_domain)[-1] = 'uk', 'GB', upper(splitByChar('.', src_domain)[-1])),
+            length(splitByChar('-', replaceAll(lower(lang), '_', '-'))[2]) = 2,
+            upper(splitByChar('-', replaceAll(lower(lang), '_', '-'))[2]),
+            transform(splitByChar('-', replaceAll(lower(lang), '_', '-'))[1],
+                ['cs', 'da', 'de', 'el', 'es', 'fi', 'fr', 'he', 'hu', 'it', 'ja', 'ko', 'nb', 'nl',
+                 'nn', 'no', 'pl', 'pt', 'ro', 'ru', 'sk', 'sv', 'tr', 'uk', 'zh'],
+                ['CZ', 'DK', 'DE', 'GR', 'ES', 'FI', 'FR', 'IL', 'HU', 'IT', 'JP', 'KR', 'NO', 'NL',
+                 'NO', 'NO', 'PL', 'PT', 'RO', 'RU', 'SK', 'SE', 'TR', 'UA', 'CN'],
+                '')) AS country,
+        multiIf(country = '', '',
+                length(splitByChar('.', src_domain)[-1]) = 2 AND country = if(splitByChar('.', src_domain)[-1] = 'uk', 'GB', upper(splitByChar('.', src_domain)[-1])), 'cctld',
+                'lang') AS country_source
+    FROM
+    (
+        SELECT *
+        FROM
+        (
+            SELECT *
+            FROM
+            (
+                SELECT
+                    src_domain,
+                    count() AS links,
+                    sum(nofollow = 0 AND ugc = 0 AND sponsored = 0 AND page_nofollow = 0)
+                        AS dofollow_links,
+                    round(dofollow_links / links, 4) AS dofollow_share,
+                    uniqExact(dst_url) AS pages_linked
+                FROM
+                (
+                    SELECT src_domain, src_url, dst_url, ordinal, nofollow, ugc, sponsored,
+                           page_nofollow
+                    FROM link_fetches
+                    WHERE dst_domain = {domain:String}
+                      AND src_domain != dst_domain
+                      AND (src_url, fetch_us) IN
+                      (
+                          SELECT url, max(fetch_us)
+                          FROM page_fetches
+                          WHERE url IN
+                                (SELECT src_url FROM link_fetches WHERE dst_domain = {domain:String})
+                          GROUP BY url
+                      )
+                    LIMIT 1 BY src_url, dst_url, ordinal
+                )
+                GROUP BY src_domain
+            ) AS current
+            ANY LEFT JOIN
+            (
+                SELECT src_domain, min(fetched_at) AS first_seen, max(fetched_at) AS last_seen
+                FROM link_fetches
+                WHERE dst_domain = {domain:String} AND src_domain != dst_domain
+                GROUP BY src_domain
+            ) AS history USING (src_domain)
+        ) AS dated
+        ANY LEFT JOIN
+        (
+            SELECT src_domain, argMax(page_lang, (n, page_lang)) AS lang
+            FROM
+            (
+                SELECT domain AS src_domain, lower(lang) AS page_lang, uniqExact(url) AS n
+                FROM page_fetches
+                WHERE domain IN
+                      (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String})
+                  AND status = 200 AND lang != ''
+                GROUP BY src_domain, page_lang
+            )
+            GROUP BY src_domain
+        ) AS langs USING (src_domain)
+    ) AS described
+    ANY LEFT JOIN
+    (
+        SELECT domain AS src_domain,
+               toFloat64(ifNull(round(100 * pagerank / (SELECT max(pagerank) FROM domain_authority
+                   WHERE computed_at = (SELECT max(computed_at) FROM domain_authority)), 2), 0))
+               AS authority
+        FROM domain_authority
+        WHERE computed_at = (SELECT max(computed_at) FROM domain_authority)
+          AND domain IN (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String})
+    ) AS scores USING (src_domain)
+)
+WHERE {country:String} = '' OR country = upper({country:String})
+ORDER BY links DESC, ref_domain
