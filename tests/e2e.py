@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from crawler.testweb import Web
 from pipelines.store import open_store
 
 LinkKey = tuple[str, str, str, tuple[str, ...], str, str]
@@ -68,3 +70,30 @@ def diff(expected: Counter[Any], got: Counter[Any], limit: int = 12) -> str:
     extra = list((got - expected).items())[:limit]
     counts = sum((expected - got).values()), sum((got - expected).values())
     return f"missing {counts[0]}: {missing}\nextra {counts[1]}: {extra}"
+
+
+def seeds_file(web: Web, directory: Path) -> Path:
+    """A seeds file of the simulated web's home pages."""
+    path = directory / "seeds.txt"
+    path.write_text("".join(site.home + "\n" for site in web.sites))
+    return path
+
+
+def start_linkgraph(
+    args: Sequence[str], log: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    """`linkgraph ARGS` as a child process, its output to `log` (read while it runs)."""
+    root = Path(__file__).resolve().parents[1]
+    full_env = {**os.environ, "PYTHONPATH": str(root), **(env or {})}
+    with log.open("w") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "crawler.cli", *args],
+            stdout=out, stderr=subprocess.STDOUT, text=True, env=full_env, cwd=root,
+        )  # fmt: skip
+
+
+def wait_for(what: str, check: Callable[[], bool], timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)

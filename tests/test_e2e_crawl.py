@@ -16,7 +16,7 @@ import pytest
 
 from crawler.embedded import EmbeddedRedis
 from crawler.testweb import Web, WebServer, build_web, truth
-from tests.e2e import diff, linkgraph, stored, truth_links, truth_pages
+from tests.e2e import diff, linkgraph, seeds_file, stored, truth_links, truth_pages
 from tests.servers import ClickHouseServer
 
 SITES, PAGES_PER_SITE, SEED = 20, 60, 7
@@ -26,14 +26,6 @@ SITES, PAGES_PER_SITE, SEED = 20, 60, 7
 def web_truth() -> tuple[Web, list[dict[str, Any]]]:
     web = build_web(SITES, PAGES_PER_SITE, SEED)
     return web, list(truth(web))
-
-
-def _seeds_file(web: Web, tmp_path: Path) -> Path:
-    path = tmp_path / "seeds.txt"
-    path.write_text(
-        "# the simulated web's home pages\n" + "".join(site.home + "\n" for site in web.sites)
-    )
-    return path
 
 
 def _assert_matches_truth(target: str, records: list[dict[str, Any]]) -> None:
@@ -57,7 +49,7 @@ def embedded_crawl(
     web, _ = web_truth
     tmp_path = tmp_path_factory.mktemp("embedded")
     with WebServer(web) as server:
-        proc = linkgraph(["crawl", "--seeds-file", str(_seeds_file(web, tmp_path)),
+        proc = linkgraph(["crawl", "--seeds-file", str(seeds_file(web, tmp_path)),
                           "--data", str(tmp_path / "data"), "--proxy", server.proxy])  # fmt: skip
     assert "crawl finished" in proc.stdout + proc.stderr
     return tmp_path / "data"
@@ -83,7 +75,7 @@ def test_two_workers_on_debian_servers_store_exactly_the_truth(
             [
                 "crawl",
                 "--seeds-file",
-                str(_seeds_file(web, tmp_path)),
+                str(seeds_file(web, tmp_path)),
                 "--redis",
                 redis_debian.url,
                 "--clickhouse",

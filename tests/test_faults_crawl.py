@@ -11,10 +11,9 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +24,19 @@ from crawler.embedded import EmbeddedRedis
 from crawler.testweb import Web, WebServer, build_web, truth
 from crawler.urls import host_of
 from pipelines.store import open_store
-from tests.e2e import diff, linkgraph, stored, truth_links, truth_pages
+from tests.e2e import (
+    diff,
+    linkgraph,
+    seeds_file,
+    start_linkgraph,
+    stored,
+    truth_links,
+    truth_pages,
+    wait_for,
+)
 from tests.servers import REDIS_BINARY, have_redis_server, redis_server
 
 pytestmark = pytest.mark.server
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -41,33 +47,6 @@ def own_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
     server = redis_server(tmp_path / "redis").start()
     yield server
     server.kill()
-
-
-def _seeds_file(web: Web, tmp_path: Path) -> Path:
-    path = tmp_path / "seeds.txt"
-    path.write_text("".join(site.home + "\n" for site in web.sites))
-    return path
-
-
-def _start_crawl(args: list[str], log: Path) -> subprocess.Popen[str]:
-    """`linkgraph crawl ...` as a child process, its stderr to `log` (read while it runs)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    with log.open("w") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "crawler.cli", "crawl", *args],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env,
-            cwd=ROOT,
-        )
-
-
-def _wait_for(what: str, check: Callable[[], bool], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def _stat(url: str, crawl_id: str, name: str) -> int:
@@ -127,14 +106,14 @@ def test_sigkill_one_of_three_workers_loses_nothing(
     records = list(truth(web))
     log = tmp_path / "crawl.log"
     with WebServer(web) as server:
-        proc = _start_crawl(
-            ["--seeds-file", str(_seeds_file(web, tmp_path)), "--redis", own_redis.url,
+        seeds = str(seeds_file(web, tmp_path))
+        proc = start_linkgraph(["crawl", "--seeds-file", seeds, "--redis", own_redis.url,
              "--clickhouse", ch_url, "--workers", "3", "--lease-timeout", "3",
              "--crawl-id", "killed", "--data", str(tmp_path / "data"), "--proxy", server.proxy],
             log,
         )  # fmt: skip
-        _wait_for("three workers", lambda: len(_children(proc.pid)) == 3)
-        _wait_for("60 stored pages", lambda: _stat(own_redis.url, "killed", "pages") >= 60)
+        wait_for("three workers", lambda: len(_children(proc.pid)) == 3)
+        wait_for("60 stored pages", lambda: _stat(own_redis.url, "killed", "pages") >= 60)
         os.kill(_busy_worker(own_redis.url, "killed", proc.pid), signal.SIGKILL)
         output = _finish(proc, log)
     assert proc.returncode == 0, output[-6000:]
@@ -154,7 +133,7 @@ def test_politeness_holds_across_three_workers(
     requests = tmp_path / "requests.jsonl"
     with WebServer(web, latency_ms=30, log_path=str(requests)) as server:
         linkgraph(
-            ["crawl", "--seeds-file", str(_seeds_file(web, tmp_path)), "--redis", own_redis.url,
+            ["crawl", "--seeds-file", str(seeds_file(web, tmp_path)), "--redis", own_redis.url,
              "--clickhouse", ch_url, "--workers", "3", "--host-delay", str(delay),
              "--host-concurrency", "1", "--data", str(tmp_path / "data"),
              "--proxy", server.proxy],
@@ -182,13 +161,13 @@ def _kill_redis_mid_crawl(
 ) -> tuple[subprocess.Popen[str], Path, WebServer]:
     log = tmp_path / "crawl.log"
     web_server = WebServer(web, latency_ms=20).start()
-    proc = _start_crawl(
-        ["--seeds-file", str(_seeds_file(web, tmp_path)), "--redis", server.url,
+    seeds = str(seeds_file(web, tmp_path))
+    proc = start_linkgraph(["crawl", "--seeds-file", seeds, "--redis", server.url,
          "--clickhouse", ch_url, "--workers", "2", "--lease-timeout", "5", "--crawl-id", crawl_id,
          "--data", str(tmp_path / "data"), "--proxy", web_server.proxy],
         log,
     )  # fmt: skip
-    _wait_for(f"{pages} stored pages", lambda: _stat(server.url, crawl_id, "pages") >= pages)
+    wait_for(f"{pages} stored pages", lambda: _stat(server.url, crawl_id, "pages") >= pages)
     server.kill()
     time.sleep(2.0)  # the workers and the crawl keep trying meanwhile
     return proc, log, web_server
@@ -236,7 +215,7 @@ def test_redis_restarted_empty_fails_loudly(
 def _embedded_crawl(web: Web, tmp_path: Path, *options: str) -> str:
     """An embedded crawl of `web` (a data dir under tmp_path); returns its output."""
     with WebServer(web) as server:
-        proc = linkgraph(["crawl", "--seeds-file", str(_seeds_file(web, tmp_path)),
+        proc = linkgraph(["crawl", "--seeds-file", str(seeds_file(web, tmp_path)),
                           "--data", str(tmp_path / "data"), "--proxy", server.proxy, *options],
                          timeout=120)  # fmt: skip
     return proc.stdout + proc.stderr

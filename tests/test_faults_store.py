@@ -9,20 +9,27 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from crawler.testweb import Web, WebServer, build_web, truth
-from tests.e2e import diff, linkgraph, stored, truth_links, truth_pages
+from crawler.testweb import WebServer, build_web, truth
+from tests.e2e import (
+    diff,
+    linkgraph,
+    seeds_file,
+    start_linkgraph,
+    stored,
+    truth_links,
+    truth_pages,
+    wait_for,
+)
 from tests.servers import ClickHouseServer, have_clickhouse_server
 
-ROOT = Path(__file__).resolve().parents[1]
 Pair = tuple[str, str]
 
 
@@ -34,33 +41,6 @@ def own_clickhouse(tmp_path: Path) -> Iterator[ClickHouseServer]:
     server = ClickHouseServer(tmp_path / "clickhouse").start()
     yield server
     server.kill()
-
-
-def _seeds_file(web: Web, tmp_path: Path) -> Path:
-    path = tmp_path / "seeds.txt"
-    path.write_text("".join(site.home + "\n" for site in web.sites))
-    return path
-
-
-def _start(args: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    """`linkgraph ARGS` as a child process, its output to `log` (read while it runs)."""
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    with log.open("w") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "crawler.cli", *args],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=full_env,
-            cwd=ROOT,
-        )
-
-
-def _wait_for(what: str, check: Callable[[], bool], timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def _finish(proc: subprocess.Popen[str], log: Path, timeout: float = 180.0) -> str:
@@ -122,10 +102,10 @@ def test_clickhouse_sigkilled_mid_crawl_and_restarted_loses_nothing(
     url = own_clickhouse.url_for("killed")
     log = tmp_path / "crawl.log"
     with WebServer(web, latency_ms=20) as server:
-        proc = _start(["crawl", "--seeds-file", str(_seeds_file(web, tmp_path)),
+        proc = start_linkgraph(["crawl", "--seeds-file", str(seeds_file(web, tmp_path)),
                        "--clickhouse", url, "--workers", "2", "--lease-timeout", "5",
                        "--data", str(tmp_path / "data"), "--proxy", server.proxy], log)  # fmt: skip
-        _wait_for("50 stored pages", lambda: _count(own_clickhouse, "killed", "page_fetches") >= 50)
+        wait_for("50 stored pages", lambda: _count(own_clickhouse, "killed", "page_fetches") >= 50)
         own_clickhouse.kill()
         time.sleep(5.0)  # the workers keep fetching meanwhile: their batches go to the spool
         own_clickhouse.start()
@@ -151,12 +131,12 @@ def test_worker_sigkilled_before_its_flush_is_recrawled_and_counted_once(
     # dies with fetched, unacknowledged records that nothing else holds.
     env = {"LINKGRAPH_BATCH_SECONDS": "20", "LINKGRAPH_BATCH_ROWS": "1000000"}
     with WebServer(web, latency_ms=20, log_path=str(requests)) as server:
-        args = ["crawl", "--seeds-file", str(_seeds_file(web, tmp_path)), "--clickhouse", url,
+        args = ["crawl", "--seeds-file", str(seeds_file(web, tmp_path)), "--clickhouse", url,
                 "--workers", "3", "--lease-timeout", "3", "--data", str(tmp_path / "data"),
                 "--proxy", server.proxy]  # fmt: skip
-        proc = _start(args, log, env)
-        _wait_for("three workers", lambda: len(_children(proc.pid)) == 3)
-        _wait_for("30 fetches", lambda: _lines(requests) >= 30)
+        proc = start_linkgraph(args, log, env)
+        wait_for("three workers", lambda: len(_children(proc.pid)) == 3)
+        wait_for("30 fetches", lambda: _lines(requests) >= 30)
         assert _count(own_clickhouse, "unflushed", "page_fetches") == 0, "flushed too early"
         victim = _children(proc.pid)[1]
         os.kill(victim, 9)
@@ -194,7 +174,7 @@ def test_recrawl_of_an_edited_web_shows_exactly_its_lost_and_changed_links(
     data = tmp_path / "data"
     for web, crawl_id in ((before, "first"), (after, "second")):
         with WebServer(web) as server:
-            linkgraph(["crawl", "--seeds-file", str(_seeds_file(web, tmp_path)), "--data",
+            linkgraph(["crawl", "--seeds-file", str(seeds_file(web, tmp_path)), "--data",
                        str(data), "--crawl-id", crawl_id, "--proxy", server.proxy])  # fmt: skip
 
     old_sig, new_sig = _signatures(old), _signatures(new)
@@ -252,12 +232,12 @@ def test_second_process_on_a_running_crawls_data_is_refused_at_once(tmp_path: Pa
     web = build_web(6, 30, 4)
     records = list(truth(web))
     data, log = tmp_path / "data", tmp_path / "crawl.log"
-    seeds = str(_seeds_file(web, tmp_path))
+    seeds = str(seeds_file(web, tmp_path))
     with WebServer(web, latency_ms=30) as server:
         # Slow on purpose (one request per host every 0.5 s): it must outlive the attempts.
-        proc = _start(["crawl", "--seeds-file", seeds, "--data", str(data), "--host-delay",
+        proc = start_linkgraph(["crawl", "--seeds-file", seeds, "--data", str(data), "--host-delay",
                        "0.5", "--host-concurrency", "1", "--proxy", server.proxy], log)  # fmt: skip
-        _wait_for("the crawl to start", lambda: (data / "frontier" / "url").exists())
+        wait_for("the crawl to start", lambda: (data / "frontier" / "url").exists())
         for args in (["sql", "SELECT 1"], ["backlinks", web.sites[0].domain],
                      ["crawl", "--seeds-file", seeds, "--proxy", server.proxy]):  # fmt: skip
             started = time.monotonic()
