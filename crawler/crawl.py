@@ -25,6 +25,7 @@ from crawler.frontier.queue import Frontier, current_crawl
 from crawler.progress import Progress
 from crawler.scope import Scope
 from crawler.urls import host_of, registrable_domain
+from pipelines.spool import replay_all
 from pipelines.store import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -107,7 +108,18 @@ class Crawl:
                 self._run_processes(frontier, progress)
             else:
                 self._run_in_process(frontier, progress)
+            self._replay_spools(store)
             return self._finish(frontier, progress)
+
+    def _replay_spools(self, store: Store) -> None:
+        """Batches workers spooled (and acknowledged) but did not replay: into the store now.
+
+        Raises StoreUnavailable when the store is still down: the crawl then fails with that
+        line rather than report success, and the batches stay for the next run.
+        """
+        replayed = replay_all(self.config.data.resolve() / "spool", store.insert)
+        if replayed:
+            self._say(f"replayed {replayed} batches the workers left in their spools")
 
     def _start(self, client: redis.Redis, store: Store) -> Frontier:
         """A new crawl from the seeds, or the running one resumed when no seeds are given."""

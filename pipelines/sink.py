@@ -170,8 +170,22 @@ class LinkSink:
         if self._buffer:
             log.error("sink closed with %d fetches not durable; the frontier will re-deliver them",
                       len(self._buffer))  # fmt: skip
+        await self._drain_spool()
         if self.owns_store:
             self.store.close()
+
+    async def _drain_spool(self) -> None:
+        """Write what was spooled while the store was down, even with nothing left to flush:
+        those records are already acknowledged, and this worker's spool may not run again."""
+        for attempt in range(self.retries):
+            try:
+                await _wait(threads.deferToThread(self.spool.replay, self.store.insert))
+                return
+            except StoreError as exc:
+                log.warning("spool replay at close failed (%s); retrying", exc)
+                await _wait(_sleep(self.backoff * 2**attempt))
+        log.error("spooled records remain in %s: the crawl replays them when it ends, or run "
+                  "the same crawl command again", self.spool.directory)  # fmt: skip
 
     # -- flushing -----------------------------------------------------------------------------
     def flush(self) -> defer.Deferred[Any]:

@@ -94,6 +94,17 @@ class Spool:
             return done
 
 
+def replay_all(root: Path, write: Callable[[list[Page], list[OutLink]], None]) -> int:
+    """Replay the spool of every worker under `root` (a crawl's DATA/spool); batches written.
+
+    A worker's spool is named after the worker, and a worker may end (or die) with batches it
+    spooled while the store was down, already acknowledged: this is how they reach the store.
+    """
+    if not root.is_dir():
+        return 0
+    return sum(Spool(d).replay(write) for d in sorted(root.iterdir()) if d.is_dir())
+
+
 def encode(item: Fetched) -> bytes:
     links = [dataclasses.asdict(link) for link in item.links]
     record = {"page": dataclasses.asdict(item.page), "links": links}
