@@ -1,4 +1,4 @@
-"""Build of the optional C-speed extractor walk (crawler/_fastlinks.pyx); metadata is in
+"""Build of the optional C-speed extractor walk (crawler/_fast*.pyx); metadata is in
 pyproject.toml. Without a compiler the package still installs: crawler.extract then runs its
 pure Python path."""
 
@@ -7,7 +7,11 @@ from setuptools import Extension, setup
 
 setup(
     ext_modules=cythonize(
-        [Extension("crawler._fastlinks", ["crawler/_fastlinks.pyx"], libraries=["dl"])],
+        [
+            Extension("crawler._fastlinks", ["crawler/_fastlinks.pyx"], libraries=["dl"]),
+            Extension("crawler._fastnames", ["crawler/_fastnames.pyx"]),
+            Extension("crawler._fasturls", ["crawler/_fasturls.pyx"]),
+        ],
         compiler_directives={"language_level": "3"},
         build_dir="build",
     )

@@ -22,6 +22,8 @@ from libc.stdlib cimport free, realloc
 from libc.string cimport memchr, memcpy
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 
+from crawler cimport _fastnames as names_rules
+
 cdef extern from *:
     """
     #include <dlfcn.h>
@@ -92,7 +94,7 @@ cdef dict SPECIAL_NAMES = {}  # selectolax's names of non-element nodes by tag i
 cdef bint BOUND = False
 
 # Python helpers, bound once the crawler modules are loaded (see bind()).
-cdef object landmark, class_weight_of, unlikely_names, rel_tokens
+cdef object rel_tokens
 cdef object refresh_target, registrable_domain, OutLink, STATS, logger
 cdef dict TAG_SCORE, TAGS_SECTION
 cdef frozenset ROOTS, JUNK_ROLES, DROPPED_TAGS, CLEANED_TAGS, KEPT_TAGS, STOP
@@ -162,19 +164,19 @@ def bind():
 
 
 cdef void _bind_python() except *:
-    global landmark, class_weight_of, unlikely_names, rel_tokens, MAIN_WORDS
+    global rel_tokens, MAIN_WORDS
     global refresh_target, registrable_domain, OutLink, STATS, logger, TAG_SCORE, TAGS_SECTION
     global ROOTS, JUNK_ROLES, DROPPED_TAGS, CLEANED_TAGS, KEPT_TAGS, STOP, UNKNOWN
     global MAX_PATH_CHARS, MIN_PARAGRAPH, ARTICLE_MIN_CHARS, DIVISORS
     from crawler import content, extract, records, sections, urls
 
-    landmark = sections._landmark
+    from crawler import _fastnames
+
+    _fastnames.bind()
     TAGS_SECTION = sections._TAGS
     ROOTS = sections.ROOTS
     UNKNOWN = sections.UNKNOWN
     MAX_PATH_CHARS = sections.MAX_PATH_CHARS
-    class_weight_of = content._weight
-    unlikely_names = content._unlikely_names
     MAIN_WORDS = tuple(sections.main_words())
     TAG_SCORE = content._TAG_SCORE
     JUNK_ROLES = content._JUNK_ROLES
@@ -296,14 +298,7 @@ cdef class Dom:
                 chars = <lg_chardata_t *> node
                 if chars.data.data != NULL:
                     self._append(chars.data.data, chars.data.length)
-            if node.first_child != NULL:
-                node = node.first_child
-                continue
-            while node != root and node.next == NULL:
-                node = node.parent
-            if node == root:
-                break
-            node = node.next
+            node = _following(node, root)
 
     cdef str text(self, lg_node_t *node):
         self._collect(node)
@@ -312,13 +307,40 @@ cdef class Dom:
         return PyUnicode_DecodeUTF8(<char *> self.buf, self.size, "replace")
 
     cdef Py_ssize_t text_len(self, lg_node_t *node) except -1:
-        """`len(node.text())`, without the string when the text is ASCII."""
-        cdef size_t i
+        """`len(node.text())`: code points counted in place (lexbor's text is valid UTF-8,
+        U+FFFD where the input was not, so every byte but a continuation byte starts one)."""
+        cdef Py_ssize_t count = 0
+        cdef lg_node_t *current = node
+        if node.local_name == TAG_TEXT and node.type == TEXT_NODE:
+            count += _code_points(<lg_chardata_t *> node)
+        current = node.first_child
+        while current != NULL:
+            if current.local_name == TAG_TEXT:
+                count += _code_points(<lg_chardata_t *> current)
+            current = _following(current, node)
+        return count
+
+    cdef Py_ssize_t stripped_len(self, lg_node_t *node, Py_ssize_t *commas) except -1:
+        """`len(text.strip())` of `node.text()`, and `text.count(",")` into `commas`, from the
+        bytes; a non-ASCII character at either end (maybe Unicode white space) asks Python."""
+        cdef size_t start = 0, end, i
+        cdef Py_ssize_t count = 0, found = 0
         self._collect(node)
+        end = self.size
+        while start < end and SPACE[self.buf[start]]:
+            start += 1
+        while end > start and SPACE[self.buf[end - 1]]:
+            end -= 1
         for i in range(self.size):
-            if self.buf[i] >= 0x80:
-                return len(PyUnicode_DecodeUTF8(<char *> self.buf, self.size, "replace"))
-        return self.size
+            if self.buf[i] == 44:  # ","
+                found += 1
+        commas[0] = found
+        if start < end and (self.buf[start] >= 0x80 or self.buf[end - 1] >= 0x80):
+            return len(PyUnicode_DecodeUTF8(<char *> self.buf, self.size, "replace").strip())
+        for i in range(start, end):
+            if (self.buf[i] & 0xC0) != 0x80:
+                count += 1
+        return count
 
     cdef double link_density(self, lg_node_t *root) except -1.0:
         """content.link_density: the text of the `a` elements in the block (itself included,
@@ -331,14 +353,7 @@ cdef class Dom:
         while node != NULL:
             if node.type == ELEMENT and node.local_name == TAG_A:
                 linked += self.text_len(node)
-            if node.first_child != NULL:
-                node = node.first_child
-                continue
-            while node != root and node.next == NULL:
-                node = node.parent
-            if node == root:
-                break
-            node = node.next
+            node = _following(node, root)
         return min(<double> linked / <double> total, 1.0)
 
     cdef str anchor_with_images(self, lg_node_t *root):
@@ -355,15 +370,35 @@ cdef class Dom:
                     )
             elif node.type == ELEMENT and node.local_name == TAG_IMG and self.tag(node) == "img":
                 parts.append(self.get(node, b"alt") or "")
-            if node.first_child != NULL:
-                node = node.first_child
-                continue
-            while node != root and node.next == NULL:
-                node = node.parent
-            if node == root:
-                break
-            node = node.next
+            node = _following(node, root)
         return " ".join("".join(parts).split())
+
+
+cdef inline lg_node_t *_following(lg_node_t *node, lg_node_t *root):
+    """The node after `node` in document order within `root`'s subtree, or NULL."""
+    if node.first_child != NULL:
+        return node.first_child
+    while node != root and node.next == NULL:
+        node = node.parent
+    if node == root:
+        return NULL
+    return node.next
+
+
+cdef inline Py_ssize_t _code_points(lg_chardata_t *chars):
+    cdef size_t i
+    cdef Py_ssize_t count = 0
+    if chars.data.data == NULL:
+        return 0
+    for i in range(chars.data.length):
+        if (chars.data.data[i] & 0xC0) != 0x80:
+            count += 1
+    return count
+
+
+cdef unsigned char SPACE[256]  # str.strip()'s ASCII white space
+for _space in b" \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f":
+    SPACE[_space] = 1
 
 
 cdef inline bint memcmp_(const unsigned char *a, const char *b, size_t length):
@@ -446,7 +481,7 @@ cdef class Places:
             if not (role or names or ident):
                 mark = TAGS_SECTION.get(tag)
             else:
-                mark = landmark(tag, role, names, ident)
+                mark = names_rules.landmark(tag, role, names, ident)
         else:
             role = None
             mark = TAGS_SECTION.get(tag)
@@ -495,13 +530,11 @@ cdef class Article:
         role = dom.get(node, b"role")
         if role and role.strip().lower() in JUNK_ROLES:
             return True
-        return unlikely_names(f"{dom.get(node, b'class') or ''} {dom.get(node, b'id') or ''}")
+        return names_rules.unlikely(dom.get(node, b"class"), dom.get(node, b"id"))
 
     cdef int class_weight(self, lg_node_t *node) except? -999:
         dom = self.dom
-        return class_weight_of(dom.get(node, b"class") or "") + class_weight_of(
-            dom.get(node, b"id") or ""
-        )
+        return names_rules.weight(dom.get(node, b"class")) + names_rules.weight(dom.get(node, b"id"))
 
     cdef dict _candidates(self, list paragraphs):
         cdef dict scores = {}
@@ -509,13 +542,12 @@ cdef class Article:
         cdef dict chains = {}
         cdef lg_node_t *para
         cdef lg_node_t *parent
-        cdef Py_ssize_t length
+        cdef Py_ssize_t length, commas = 0
         cdef double points
         dom = self.dom
         for key in paragraphs:
             para = _ptr(key)
-            text = dom.text(para)
-            length = len(text.strip())
+            length = dom.stripped_len(para, &commas)
             if length < MIN_PARAGRAPH:
                 continue
             parent = para.parent
@@ -524,7 +556,7 @@ cdef class Article:
             chain = chains.get(_key(parent))
             if chain is None:
                 chain = chains[_key(parent)] = self._scored_ancestors(parent, scores, unlikely)
-            points = 1 + text.count(",") + min(length // 100, 3)
+            points = 1 + commas + min(length // 100, 3)
             for entry, divisor in zip(chain, DIVISORS):
                 entry[1] += points / divisor
         return scores
@@ -723,8 +755,9 @@ cdef class Article:
         if dom.has_attrs(node):
             if self._unlikely(node):
                 return NAMED
-            names = f"{dom.get(node, b'class') or ''} {dom.get(node, b'id') or ''}"
-            if "share" in names.lower() and dom.text_len(node) < 500:
+            if names_rules.shares(dom.get(node, b"class"), dom.get(node, b"id")) and (
+                dom.text_len(node) < 500
+            ):
                 return NAMED
         tag = dom.tag(node) or ""
         if not in_article:
@@ -740,8 +773,9 @@ cdef class Article:
         if weight < 0:
             return True
         dom = self.dom
-        text = dom.text(root)
-        if text.count(",") >= 10:
+        cdef Py_ssize_t commas = 0
+        cdef Py_ssize_t length = dom.stripped_len(root, &commas)
+        if commas >= 10:
             return False
         cdef Py_ssize_t paragraphs = 0, images = 0, inputs = 0, items = 0, embeds = 0
         cdef lg_node_t *node = root
@@ -759,16 +793,8 @@ cdef class Article:
                     items += 1
                 elif name == TAG_OBJECT or name == TAG_EMBED or name == TAG_IFRAME:
                     embeds += 1
-            if node.first_child != NULL:
-                node = node.first_child
-                continue
-            while node != root and node.next == NULL:
-                node = node.parent
-            if node == root:
-                break
-            node = node.next
+            node = _following(node, root)
         items -= 100
-        cdef Py_ssize_t length = len(text.strip())
         cdef double density = dom.link_density(root)
         is_list = tag in ("ul", "ol")
         return (
@@ -799,14 +825,7 @@ cdef list _paragraphs(lg_node_t *root):
     while node != NULL:
         if node.type == ELEMENT and node.local_name in SCORED_TAGS:
             found.append(_key(node))
-        if node.first_child != NULL:
-            node = node.first_child
-            continue
-        while node != root and node.next == NULL:
-            node = node.parent
-        if node == root:
-            break
-        node = node.next
+        node = _following(node, root)
     return found
 
 
@@ -975,14 +994,7 @@ cdef bint _has_main_landmark(Dom dom, lg_node_t *body) except -1:
             tag = dom.tag(node) or ""
             if tag not in ROOTS and _landmark_of(dom, node, tag) == "main":
                 return True
-        if node.first_child != NULL:
-            node = node.first_child
-            continue
-        while node != body and node.next == NULL:
-            node = node.parent
-        if node == body:
-            break
-        node = node.next
+        node = _following(node, body)
     return False
 
 
@@ -995,7 +1007,7 @@ cdef object _landmark_of(Dom dom, lg_node_t *node, str tag):
     ident = dom.get(node, b"id")
     if not (role or names or ident):
         return TAGS_SECTION.get(tag)
-    return landmark(tag, role, names, ident)
+    return names_rules.landmark(tag, role, names, ident)
 
 
 def may_nest_deeper(const unsigned char[:] body, Py_ssize_t budget, Py_ssize_t chunk):

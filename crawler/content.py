@@ -55,15 +55,34 @@ _TAG_SCORE = {
     "h6": -5,
     "th": -5,
 }
-_NEGATIVE = re.compile(
+
+
+class _Names:
+    """A case-insensitive regex over class and id names (lower-case literals), fast on ASCII.
+
+    Lowering once and matching case-sensitively is ~4x faster than `re.I`, which folds every
+    character for every branch; non-ASCII names keep `re.I`, whose Unicode folding (U+212A
+    KELVIN SIGN ~ "k") `str.lower()` does not do."""
+
+    __slots__ = ("_any_case", "_folded")
+
+    def __init__(self, pattern: str) -> None:
+        self._folded = re.compile(pattern)
+        self._any_case = re.compile(pattern, re.I)
+
+    def search(self, value: str) -> bool:
+        if value.isascii():
+            return self._folded.search(value.lower()) is not None
+        return self._any_case.search(value) is not None
+
+
+_NEGATIVE = _Names(
     r"-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|foot|footer|"
     r"footnote|gdpr|masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|"
     r"skyscraper|sponsor|shopping|tags|tool|widget|nav|menu|social|byline|author",
-    re.I,
 )
-_POSITIVE = re.compile(
+_POSITIVE = _Names(
     r"article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story",
-    re.I,
 )
 _STOP = frozenset(("html", "head"))
 _KEPT_TAGS = frozenset(("a", "table", "code"))  # never dropped for their names
@@ -72,13 +91,12 @@ _COUNTED = "p, img, li, input, object, embed, iframe"
 _LEVEL_DIVISORS = (1, 2, 6, 9, 12)  # Readability: a paragraph's points shared up 5 levels
 ARTICLE_MIN_CHARS = 500  # Readability's charThreshold
 MAIN, NAMED, CLEANED, OUTSIDE = "main", "named", "cleaned", "outside"
-_UNLIKELY = re.compile(
+_UNLIKELY = _Names(
     r"-ad-|ai2html|banner|breadcrumbs|combx|comment|community|cover-wrap|disqus|extra|footer|"
     r"gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|"
     r"sponsor|supplemental|ad-break|agegate|pagination|pager|popup|yom-remote",
-    re.I,
 )
-_MAYBE = re.compile(r"and|article|body|column|content|main|mathjax|shadow", re.I)
+_MAYBE = _Names(r"and|article|body|column|content|main|mathjax|shadow")
 _JUNK_ROLES = frozenset(
     ("menu", "menubar", "complementary", "navigation", "alert", "alertdialog", "dialog")
 )

@@ -15,7 +15,10 @@ dropped, unsafe characters percent-encoded (w3lib), the query kept as written.
 from __future__ import annotations
 
 import hashlib
+import importlib
+import os
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -31,12 +34,29 @@ MAX_URL_LENGTH = 2083
 # The fast path below handles only URLs made of characters that urljoin, safe_url_string and
 # canonicalize all leave alone (w3lib's "safest" sets), so its output equals the slow path's;
 # anything else (non-ASCII, spaces, dot segments, userinfo, IPv6...) takes the slow path.
+# The scheme is spelled out per letter: `(?i:https?)` would also take U+017F for "s".
 _SIMPLE_URL = re.compile(
-    r"(?i:(https?))://([a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})*)(?::([0-9]{1,5}))?"
+    r"([hH][tT][tT][pP][sS]?)://([a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})*)(?::([0-9]{1,5}))?"
     r"(/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*)?(?:\?([A-Za-z0-9\-._~!$&()*+,;=:@/?%]*))?(?:#.*)?",
     re.DOTALL,
 )
 _RELATIVE_HEAD = re.compile(r"[^/?#]*")
+
+
+def _c_join() -> Callable[[str, str, str, str, str], tuple[str, str] | None] | None:
+    """crawler._fasturls.join (Resolver._fast in C, same answers) when built, else None;
+    LINKGRAPH_PURE_PYTHON=1 keeps the Python version."""
+    if os.environ.get("LINKGRAPH_PURE_PYTHON", "") not in ("", "0"):
+        return None
+    try:
+        join: Callable[[str, str, str, str, str], tuple[str, str] | None]
+        join = importlib.import_module("crawler._fasturls").join
+    except ImportError:
+        return None
+    return join
+
+
+_JOIN = _c_join()
 
 
 def canonicalize(url: str) -> str:
@@ -111,7 +131,12 @@ class Resolver:
         memo = self._memo
         if href in memo:
             return memo[href]
-        found = self._fast(href) if self._scheme else None
+        found = None
+        if self._scheme:
+            if _JOIN is not None:
+                found = _JOIN(href, self._scheme, self._origin, self._path, self._dir)
+            else:
+                found = self._fast(href)
         if found is None:
             url = resolve(self.base, href)
             found = None if url is None else (url, host_of(url))

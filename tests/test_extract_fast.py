@@ -16,7 +16,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from crawler import content, sections
 from crawler import extract as extract_module
 from crawler.extract import extract
 from crawler.testweb import build_web, truth
@@ -145,3 +148,36 @@ def test_pure_python_forced_by_environment() -> None:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "nav"
+
+
+_NAME_PIECES = [
+    "hid", "HID", " ", "\n", "\t", "-ad-", "footer", "Foot", "main", "nav", "menu", "share",
+    "content", "post", "comment", "sidebar", "x", "-", "_", "1", "é", "\u212a", "\u017f", "\xa0",
+    "article", "and", "combx", "related", "Breadcrumbs", "widget",
+]  # fmt: skip
+_names = st.one_of(st.none(), st.lists(st.sampled_from(_NAME_PIECES), max_size=6).map("".join))
+
+
+@needs_fast
+@settings(max_examples=3000, deadline=None)
+@given(
+    tag=st.sampled_from(["div", "nav", "main", "article", "aside", "p", ""]),
+    role=st.one_of(st.none(), st.sampled_from(["main", "navigation", "Banner note", ""])),
+    names=_names,
+    ident=_names,
+)
+def test_name_rules_equal_python(
+    tag: str, role: str | None, names: str | None, ident: str | None
+) -> None:
+    """crawler._fastnames (memmem over lowered ASCII) says what the regexes say."""
+    from crawler import _fastnames
+
+    joined = f"{names or ''} {ident or ''}"
+    python = (
+        content._weight(names or ""),
+        content._weight(ident or ""),
+        content._unlikely_names(joined),
+        "share" in joined.lower(),
+        sections._landmark(tag, role, names, ident),
+    )
+    assert _fastnames.verdicts(tag, role, names, ident) == python
