@@ -11,10 +11,12 @@ in CPU time (process_time): on a shared machine wall time says more about the ne
 
 from __future__ import annotations
 
+import importlib
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
@@ -30,7 +32,14 @@ LOCAL_HTML_ROOTS = (Path(sys.prefix) / "lib", Path("/usr/share/doc"), Path("/usr
 BASE = "http://fakehost/test/page.html"
 PASSES = 3
 # Memos that outlive a page: cleared per pass, so no pass profits from the one before.
-CACHES = (registrable_domain, sections._landmark, content._weight, content._unlikely_names)
+CACHES: list[Any] = [
+    registrable_domain,
+    sections._landmark,
+    content._weight,
+    content._unlikely_names,
+]
+if extract_module._FAST is not None:
+    CACHES.append(importlib.import_module("crawler._fastnames"))
 
 
 def readability_pages() -> list[bytes]:

@@ -18,7 +18,7 @@ import fails and `crawler.extract` keeps the pure Python path.
 """
 
 from libc.stdint cimport uintptr_t
-from libc.stdlib cimport free, realloc
+from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memchr, memcpy
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 
@@ -84,11 +84,14 @@ cdef extern from *:
     int lg_bind(const char *path)
 
 DEF ELEMENT = 1
+DEF MEASURED_FROM = 2048
 DEF TEXT_NODE = 3
 
 cdef uintptr_t TAG_TEXT = 0  # lexbor's tag ids, read from a probe page by bind()
 cdef uintptr_t TAG_A = 0, TAG_IMG = 0, TAG_P = 0, TAG_LI = 0, TAG_INPUT = 0
 cdef uintptr_t TAG_OBJECT = 0, TAG_EMBED = 0, TAG_IFRAME = 0, TAG_MAIN = 0, TAG_ARTICLE = 0
+cdef uintptr_t TAG_AREA = 0, TAG_FRAME = 0, TAG_LINK = 0, TAG_META = 0
+cdef uintptr_t TAG_BASE = 0, TAG_TITLE = 0, TAG_HTML = 0
 cdef set SCORED_TAGS = set()
 cdef dict SPECIAL_NAMES = {}  # selectolax's names of non-element nodes by tag id
 cdef bint BOUND = False
@@ -110,6 +113,7 @@ def bind():
     when anything disagrees (the caller then keeps the pure Python extractor)."""
     global BOUND, TAG_TEXT, TAG_A, TAG_IMG, TAG_P, TAG_LI, TAG_INPUT, TAG_OBJECT, TAG_EMBED
     global TAG_IFRAME, SCORED_TAGS, SPECIAL_NAMES, TAG_MAIN, TAG_ARTICLE
+    global TAG_AREA, TAG_FRAME, TAG_LINK, TAG_META, TAG_BASE, TAG_TITLE, TAG_HTML
     if BOUND:
         return
     import selectolax.lexbor as lexbor_module
@@ -147,6 +151,16 @@ def bind():
         ids["input"], ids["object"], ids["embed"], ids["iframe"]
     )
     TAG_MAIN, TAG_ARTICLE = ids["main"], ids["article"]
+    # <frame> only parses inside a frameset; <link> and <meta> go to the head.
+    for html, name in (
+        ("<frameset><frame src=x></frameset>", "frame"),
+        ("<link href=x><meta><base href=x><title>t</title><map><area href=x></map>",
+         "link, meta, area, base, title, html"),
+    ):
+        for found in LexborHTMLParser(html).css(name):
+            ids[found.tag] = (<lg_node_t *> <uintptr_t> found.mem_id).local_name
+    TAG_AREA, TAG_FRAME, TAG_LINK, TAG_META = ids["area"], ids["frame"], ids["link"], ids["meta"]
+    TAG_BASE, TAG_TITLE, TAG_HTML = ids["base"], ids["title"], ids["html"]
     SCORED_TAGS = {ids[name] for name in ("p", "pre", "td", "h2", "h3", "h4", "h5", "h6")}
     dom = Dom()
     if (
@@ -207,11 +221,13 @@ cdef class Dom:
     """Reads of one parsed page: tag names (memoized), attributes, text."""
 
     cdef dict names
+    cdef dict measured  # element address -> text length << 32 | linked text length
     cdef unsigned char *buf
     cdef size_t size, cap
 
     def __cinit__(self):
         self.names = {}
+        self.measured = {}
         self.buf = NULL
         self.size = self.cap = 0
 
@@ -306,9 +322,62 @@ cdef class Dom:
             return ""
         return PyUnicode_DecodeUTF8(<char *> self.buf, self.size, "replace")
 
+    cdef void measure(self, lg_node_t *root) except *:
+        """Text and linked-text lengths (`text_len`, `link_density`'s numerator) of every
+        element under `root`, in one pass: the scoring asks them of nested blocks, each of
+        which would otherwise be walked again for every ancestor asked about."""
+        cdef Py_ssize_t depth = 0, capacity = 256
+        cdef Py_ssize_t *totals = <Py_ssize_t *> malloc(capacity * sizeof(Py_ssize_t))
+        cdef Py_ssize_t *linked = <Py_ssize_t *> malloc(capacity * sizeof(Py_ssize_t))
+        cdef Py_ssize_t total, inner
+        cdef lg_node_t *node = root
+        cdef dict measured = self.measured
+        if totals == NULL or linked == NULL:
+            free(totals)
+            free(linked)
+            raise MemoryError()
+        totals[0] = linked[0] = 0
+        try:
+            while True:
+                if node.local_name == TAG_TEXT and (node != root or node.type == TEXT_NODE):
+                    totals[depth] += _code_points(<lg_chardata_t *> node)
+                if node.first_child != NULL:
+                    node = node.first_child
+                    depth += 1
+                    if depth == capacity:
+                        capacity *= 2
+                        totals = <Py_ssize_t *> _grow(totals, capacity)
+                        linked = <Py_ssize_t *> _grow(linked, capacity)
+                    totals[depth] = linked[depth] = 0
+                    continue
+                while True:  # `node` and its subtree are done: record, add to the parent
+                    total, inner = totals[depth], linked[depth]
+                    if node.type == ELEMENT:
+                        if node.local_name == TAG_A:
+                            inner += total
+                        if total >= MEASURED_FROM:  # small blocks are cheaper to walk again
+                            measured[_key(node)] = (total << 32) | inner
+                    if node == root:
+                        return
+                    depth -= 1
+                    totals[depth] += total
+                    linked[depth] += inner
+                    if node.next != NULL:
+                        node = node.next
+                        depth += 1
+                        totals[depth] = linked[depth] = 0
+                        break
+                    node = node.parent
+        finally:
+            free(totals)
+            free(linked)
+
     cdef Py_ssize_t text_len(self, lg_node_t *node) except -1:
         """`len(node.text())`: code points counted in place (lexbor's text is valid UTF-8,
         U+FFFD where the input was not, so every byte but a continuation byte starts one)."""
+        found = self.measured.get(_key(node))
+        if found is not None:
+            return (<Py_ssize_t> found) >> 32
         cdef Py_ssize_t count = 0
         cdef lg_node_t *current = node
         if node.local_name == TAG_TEXT and node.type == TEXT_NODE:
@@ -345,6 +414,14 @@ cdef class Dom:
     cdef double link_density(self, lg_node_t *root) except -1.0:
         """content.link_density: the text of the `a` elements in the block (itself included,
         as `node.css("a")` does) over the block's text."""
+        found = self.measured.get(_key(root))
+        if found is not None:
+            if (<Py_ssize_t> found) >> 32 == 0:
+                return 0.0
+            return min(
+                <double> ((<Py_ssize_t> found) & 0xFFFFFFFF) / <double> ((<Py_ssize_t> found) >> 32),
+                1.0,
+            )
         cdef Py_ssize_t total = self.text_len(root)
         cdef Py_ssize_t linked = 0
         cdef lg_node_t *node = root
@@ -372,6 +449,14 @@ cdef class Dom:
                 parts.append(self.get(node, b"alt") or "")
             node = _following(node, root)
         return " ".join("".join(parts).split())
+
+
+cdef void *_grow(void *block, Py_ssize_t count) except NULL:
+    """`block` resized; on failure MemoryError, and `block` stays the caller's to free."""
+    cdef void *grown = realloc(block, count * sizeof(Py_ssize_t))
+    if grown == NULL:
+        raise MemoryError()
+    return grown
 
 
 cdef inline lg_node_t *_following(lg_node_t *node, lg_node_t *root):
@@ -829,12 +914,66 @@ cdef list _paragraphs(lg_node_t *root):
     return found
 
 
-def links(page, list nodes):
-    """extract._Page.links's loop and main-content pass for the link elements `nodes`:
-    (links, robots contents). Same records, same order, as the pure Python loop."""
+cdef list _link_elements(Dom dom, lg_node_t *top, page):
+    """The addresses of the elements `tree.css(extract._SELECTOR)` finds, in document order:
+    a[href], area[href], iframe[src], frame[src], link[href], meta; on the way, the first
+    base[href], title and html, handed to `page.start` (what `css_first` would find)."""
+    found = []
+    cdef lg_node_t *node = top
+    cdef lg_node_t *base = NULL
+    cdef lg_node_t *title = NULL
+    cdef lg_node_t *html = NULL
+    cdef uintptr_t name
+    while node != NULL:
+        if node.type == ELEMENT:
+            name = node.local_name
+            if name == TAG_META:
+                found.append(_key(node))
+            elif name == TAG_A or name == TAG_AREA or name == TAG_LINK:
+                if dom.attr(node, b"href") is not ABSENT:
+                    found.append(_key(node))
+            elif name == TAG_IFRAME or name == TAG_FRAME:
+                if dom.attr(node, b"src") is not ABSENT:
+                    found.append(_key(node))
+            elif name == TAG_BASE:
+                if base == NULL and dom.attr(node, b"href") is not ABSENT:
+                    base = node
+            elif name == TAG_TITLE:
+                if title == NULL:
+                    title = node
+            elif name == TAG_HTML:
+                if html == NULL:
+                    html = node
+        node = _following(node, top)
+    page.start(
+        None if base == NULL else dom.get(base, b"href") or "",
+        None if title == NULL else dom.text(title),
+        None if html == NULL else dom.get(html, b"lang") or "",
+    )
+    return found
+
+
+cdef lg_node_t *_top(tree):
+    """The document node above the tree's root element, or NULL for an empty tree."""
+    root = tree.root
+    if root is None:
+        return NULL
+    cdef lg_node_t *top = _ptr(root.mem_id)
+    while top.parent != NULL:
+        top = top.parent
+    return top
+
+
+def links(page):
+    """extract._Page.links's loop and main-content pass: (links, robots contents). Same
+    records, same order, as the pure Python loop."""
+    cdef lg_node_t *top = _top(page.tree)
+    if top == NULL:
+        return [], []
     dom = Dom()
     places = Places(dom)
     facts = page.facts
+    elements = _link_elements(dom, top, page)  # also sets the page's base, title and lang
     resolve = page.resolver.resolve
     src_url, src_host, src_domain = page.url, page.host, page.domain
     cdef dict domains = {}
@@ -844,8 +983,8 @@ def links(page, list nodes):
     cdef lg_node_t *node
     cdef lg_node_t *parent
     cdef bint is_image
-    for item in nodes:
-        node = _ptr(item.mem_id)
+    for key in elements:
+        node = _ptr(key)
         tag = node_tag = dom.tag(node)
         hreflang = anchor = ""
         rel = ()
@@ -924,17 +1063,12 @@ def links(page, list nodes):
         if (tag == "a" or tag == "area") and parent != NULL and path[:4] not in ("", "head"):
             in_body.append((link, _key(parent)))
     if in_body:
-        _main_content(dom, places, page.tree, in_body)
+        _main_content(dom, places, page.tree, top, in_body)
     return out, robots
 
 
-cdef void _main_content(Dom dom, Places places, tree, list in_body) except *:
-    root = tree.root
-    if root is None:
-        return
-    cdef lg_node_t *top = _ptr(root.mem_id)
-    while top.parent != NULL:
-        top = top.parent
+cdef void _main_content(Dom dom, Places places, tree, lg_node_t *top, list in_body) except *:
+    dom.measure(top)
     cdef Article article = Article(dom, tree, places.main_seen, _paragraphs(top))
     if not article.blocks:
         return

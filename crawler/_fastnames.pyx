@@ -28,7 +28,7 @@ DEF MAX_NAMES = 2048
 DEF MAX_ALTERNATIVES = 64
 DEF NEGATIVE = 0
 DEF POSITIVE = 1
-DEF UNLIKELY = 2
+DEF UNLIKELY_NAMES = 2
 DEF MAYBE = 3
 
 cdef struct Alternative:
@@ -45,6 +45,24 @@ cdef unsigned char SPACE[256]
 cdef object py_weight, py_unlikely, py_landmark
 cdef dict TAGS, ROLES, WORDS, PRIORITY
 cdef Py_ssize_t LONGEST_WORD = 0
+# Memos, as the Python rules have: sites repeat the same few names on thousands of elements.
+DEF MEMO_LIMIT = 65536
+cdef dict WEIGHTS = {}
+cdef dict UNLIKELY = {}
+cdef dict LANDMARKS = {}
+
+
+def cache_clear():
+    """Forget every memoized verdict (the benchmark measures cold passes)."""
+    WEIGHTS.clear()
+    UNLIKELY.clear()
+    LANDMARKS.clear()
+
+
+cdef inline void _remember(dict memo, key, value):
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
 _LITERAL = frozenset("abcdefghijklmnopqrstuvwxyz0123456789- ")
 
 
@@ -57,7 +75,7 @@ def bind():
     for index, names in (
         (NEGATIVE, content._NEGATIVE),
         (POSITIVE, content._POSITIVE),
-        (UNLIKELY, content._UNLIKELY),
+        (UNLIKELY_NAMES, content._UNLIKELY),
         (MAYBE, content._MAYBE),
     ):
         _load(index, names._folded.pattern)
@@ -144,10 +162,19 @@ cdef int weight(object value) except? -999:
     """content._weight(value or "")."""
     if not value:
         return 0
+    found = WEIGHTS.get(value)
+    if found is not None:
+        return found
     cdef Py_ssize_t size = _lowered(value, 0)
+    cdef int points
     if size < 0:
-        return py_weight(value)
-    return (25 if _search(POSITIVE, LOWER, size) else 0) - (25 if _search(NEGATIVE, LOWER, size) else 0)
+        points = py_weight(value)
+    else:
+        points = (25 if _search(POSITIVE, LOWER, size) else 0) - (
+            25 if _search(NEGATIVE, LOWER, size) else 0
+        )
+    _remember(WEIGHTS, value, points)
+    return points
 
 
 cdef Py_ssize_t _joined(object names, object ident) except -2:
@@ -161,6 +188,15 @@ cdef Py_ssize_t _joined(object names, object ident) except -2:
 
 cdef int unlikely(object names, object ident) except -1:
     """content._unlikely_names(f"{names or ''} {ident or ''}")."""
+    key = (names, ident)
+    found = UNLIKELY.get(key)
+    if found is None:
+        found = _unlikely(names, ident)
+        _remember(UNLIKELY, key, found)
+    return found
+
+
+cdef bint _unlikely(object names, object ident) except -1:
     cdef Py_ssize_t size = _joined(names, ident), i
     cdef bint blank = True
     if size < 0:
@@ -169,7 +205,7 @@ cdef int unlikely(object names, object ident) except -1:
         if not SPACE[LOWER[i]]:
             blank = False
             break
-    return not blank and _search(UNLIKELY, LOWER, size) and not _search(MAYBE, LOWER, size)
+    return not blank and _search(UNLIKELY_NAMES, LOWER, size) and not _search(MAYBE, LOWER, size)
 
 
 cdef int shares(object names, object ident) except -1:
@@ -181,7 +217,16 @@ cdef int shares(object names, object ident) except -1:
 
 
 cdef object landmark(str tag, object role, object names, object ident):
-    """sections._landmark(tag, role, names, ident), memo-free."""
+    """sections._landmark(tag, role, names, ident)."""
+    key = (tag, role, names, ident)
+    found = LANDMARKS.get(key, LANDMARKS)
+    if found is LANDMARKS:
+        found = _landmark(tag, role, names, ident)
+        _remember(LANDMARKS, key, found)
+    return found
+
+
+cdef object _landmark(str tag, object role, object names, object ident):
     cdef Py_ssize_t size, start, i
     cdef int best = 99
     best_section = None

@@ -240,14 +240,22 @@ class _Page:
         self.host = host_of(self.url)
         self.domain = registrable_domain(self.host)
         self.places = Places()
-        self.resolver = Resolver(self._base())
+        self.resolver = Resolver(self.url)
 
-    def _base(self) -> str:
-        base = self.tree.css_first("base[href]")
-        if base is None:
+    def start(self, base_href: str | None, title: str | None, lang: str | None) -> None:
+        """Facts and resolver from the first base[href]'s href, title's text and html's lang
+        (None: no such element); the C walk finds them in its one pass, else CSS queries."""
+        if title is not None:
+            self.facts.title = " ".join(title.split())
+        if lang is not None:
+            self.facts.lang = lang.strip()
+        self.resolver = Resolver(self._base(base_href))
+
+    def _base(self, href: str | None) -> str:
+        if href is None:
             return self.url
         try:
-            resolved = Resolver(self.url).resolve(base.attrs.get("href") or "")
+            resolved = Resolver(self.url).resolve(href)
         except Exception:  # a broken page URL must not break the page
             logger.debug("bad base href on %s", self.url, exc_info=True)
             return self.url
@@ -257,17 +265,21 @@ class _Page:
         """Every link in document order. One loop, hot: locals instead of attribute lookups,
         positional OutLink arguments, sections memoized per parent element."""
         tree, facts = self.tree, self.facts
-        title = tree.css_first("title")
-        if title is not None:
-            facts.title = " ".join(title.text().split())
-        html = tree.css_first("html")
-        if html is not None:
-            facts.lang = (html.attrs.get("lang") or "").strip()
-        nodes = tree.css(_SELECTOR)
         if _FAST is not None:
-            found, robots_found = _FAST.links(self, nodes)
+            found, robots_found = _FAST.links(self)
             self._robots(robots_found, found)
             return found
+        base, title, html = (
+            tree.css_first("base[href]"),
+            tree.css_first("title"),
+            tree.css_first("html"),
+        )
+        self.start(
+            None if base is None else base.attrs.get("href") or "",
+            None if title is None else title.text(),
+            None if html is None else html.attrs.get("lang") or "",
+        )
+        nodes = tree.css(_SELECTOR)
         images = self._image_links()
         places_of = self.places.of
         resolve = self.resolver.resolve

@@ -93,6 +93,32 @@ def test_generated_article_pages(seed: int) -> None:
     _both(_article_page(random.Random(seed)), "http://example.com/a/b")
 
 
+_FOREIGN = [
+    b'<svg><a href="/svg-plain">s</a><a xlink:href="/svg-xlink">x</a><link href="/svg-link"/>'
+    b"</svg>",
+    b'<math><a href="/math">m</a><mi><a href="/in-mi">i</a></mi></math>',
+    b'<A HREF="/upper">U</A><AREA HREF="/area"><IFRAME SRC="/frame"></IFRAME><META NAME=robots '
+    b'CONTENT=NOFOLLOW>',
+    b'<template><a href="/in-template">t</a></template><noscript><a href="/ns">n</a></noscript>',
+    b'<frameset><frame src="/f1"><frameset><frame src="/f2"></frameset><noframes><a href="/nf">'
+    b"</a></noframes></frameset>",
+    b'<a href>empty</a><a href="">blank</a><iframe src></iframe><link rel=canonical href>',
+    b'<table><a href="/fostered">f</a><tr><td><a href="/cell">c</a></td></tr></table>',
+    b'<object><embed src="/e"><a href="/in-object">o</a></object><select><a href="/s">s</a>',
+    b'<svg><title>svg title</title><base href="http://svg.example/"></svg><a href="x">x</a>',
+    b'<body><title> late\n title </title><base href><base href="/second/"><a href="y">y</a>',
+    b'<html lang=" de "><head><base target=_top><base href="//cdn.example/b/"></head><a href=z>',
+]
+
+
+@needs_fast
+@pytest.mark.parametrize("body", _FOREIGN)
+def test_foreign_and_odd_elements(body: bytes) -> None:
+    """The C walk finds the same link elements as the CSS selector: SVG and MathML elements,
+    upper-case tags, template contents, framesets, empty attributes, foster parenting."""
+    _both(body, "http://example.com/a/b")
+
+
 @needs_fast
 @pytest.mark.parametrize("seed", range(100))
 def test_tag_soup(seed: int) -> None:
