@@ -98,7 +98,7 @@ _FOREIGN = [
     b"</svg>",
     b'<math><a href="/math">m</a><mi><a href="/in-mi">i</a></mi></math>',
     b'<A HREF="/upper">U</A><AREA HREF="/area"><IFRAME SRC="/frame"></IFRAME><META NAME=robots '
-    b'CONTENT=NOFOLLOW>',
+    b"CONTENT=NOFOLLOW>",
     b'<template><a href="/in-template">t</a></template><noscript><a href="/ns">n</a></noscript>',
     b'<frameset><frame src="/f1"><frameset><frame src="/f2"></frameset><noframes><a href="/nf">'
     b"</a></noframes></frameset>",
