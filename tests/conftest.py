@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -46,6 +47,24 @@ def clickhouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClickHouseS
 def ch_url(clickhouse: ClickHouseServer) -> str:
     """A clickhouse:// URL naming a fresh, randomly named database on the session's server."""
     return clickhouse.url_for(f"t_{uuid.uuid4().hex[:12]}")
+
+
+class Engine(NamedTuple):
+    """A fresh store: its `open_store` target and the CLI options naming it."""
+
+    name: str
+    target: str
+    args: list[str]
+
+
+@pytest.fixture(params=["chdb", pytest.param("server", marks=pytest.mark.server)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
+    """Each test runs twice: on chDB (under a --data directory) and on clickhouse-server 18.16."""
+    if request.param == "server":
+        url = request.getfixturevalue("ch_url")
+        return Engine("server", url, ["--clickhouse", url])
+    data = tmp_path / "data"
+    return Engine("chdb", str(data / "store"), ["--data", str(data)])
 
 
 @pytest.fixture
