@@ -10,6 +10,7 @@ from typing import NamedTuple
 import pytest
 
 from crawler.embedded import EmbeddedRedis
+from tests.e2e import CrawledWeb, crawled_web
 from tests.servers import ClickHouseServer, have_clickhouse_server, have_redis_server, redis_server
 
 REALWEB = Path(__file__).resolve().parents[2] / "shared" / "realweb"
@@ -65,6 +66,15 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
         return Engine("server", url, ["--clickhouse", url])
     data = tmp_path / "data"
     return Engine("chdb", str(data / "store"), ["--data", str(data)])
+
+
+@pytest.fixture(params=["chdb", pytest.param("server", marks=pytest.mark.server)])
+def analysis_web(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> CrawledWeb:
+    """The simulated web crawled (and scored by `authority`) into chDB, or clickhouse-server."""
+    server = request.getfixturevalue("clickhouse") if request.param == "server" else None
+    return crawled_web(tmp_path_factory, server)
 
 
 @pytest.fixture

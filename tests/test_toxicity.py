@@ -14,8 +14,8 @@ from crawler.records import OutLink, Page
 from crawler.toxicity import Backlink, score_backlinks
 from pipelines.store import open_store
 from tests.conftest import Engine
-from tests.e2e import linkgraph
-from tests.test_authority_cmd import crawled_web
+from tests.e2e import CrawledWeb, crawled_web, linkgraph
+from tests.servers import ClickHouseServer
 
 T = "shoes.com"
 
@@ -158,10 +158,8 @@ def test_shared_address_block_on_stored_addresses(engine: Engine) -> None:
     ]
 
 
-def test_disavow_file_of_the_simulated_web(
-    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
-) -> None:
-    web, records, data = crawled_web(tmp_path_factory)
+def test_disavow_file_of_the_simulated_web(analysis_web: CrawledWeb, tmp_path: Path) -> None:
+    web, records, args, _ = analysis_web
     counts: dict[str, int] = {}
     for r in records:
         if r["type"] == "link" and r["src_domain"] != r["dst_domain"]:
@@ -169,13 +167,12 @@ def test_disavow_file_of_the_simulated_web(
     target = max((d for d in counts if d in web.domains), key=lambda d: (counts[d], d))
     referring = {r["src_domain"] for r in records if r["type"] == "link"
                  and r["dst_domain"] == target and r["src_domain"] != target}  # fmt: skip
-    scores = _jsonl(["toxicity", target, "--data", str(data)])
+    scores = _jsonl(["toxicity", target, *args])
     assert {row["ref_domain"] for row in scores} == referring
-    link_scores = _jsonl(["toxicity", target, "--links", "--data", str(data)])
+    link_scores = _jsonl(["toxicity", target, "--links", *args])
     min_score = sorted({row["score"] for row in scores if row["score"] > 0})[-2]
     out = tmp_path / "disavow.txt"
-    linkgraph(["disavow", target, "--min-score", str(min_score), "--out", str(out),
-               "--data", str(data)])  # fmt: skip
+    linkgraph(["disavow", target, "--min-score", str(min_score), "--out", str(out), *args])
     raw = out.read_bytes()
     text = raw.decode("utf-8")
     lines = text.splitlines()
@@ -202,6 +199,26 @@ def test_disavow_file_of_the_simulated_web(
     assert back.domains == frozenset(listed)
     assert back.urls == frozenset(worst)
     assert listed <= referring
+
+
+@pytest.mark.server
+def test_scores_are_the_same_on_clickhouse_18(
+    tmp_path_factory: pytest.TempPathFactory, clickhouse: ClickHouseServer
+) -> None:
+    """Every domain's and link's score and reasons, from a crawl into clickhouse-server 18.16,
+    are those from the same crawl into chDB."""
+    crawls = [crawled_web(tmp_path_factory), crawled_web(tmp_path_factory, clickhouse)]
+    targets = sorted({r["dst_domain"] for r in crawls[0].records if r["type"] == "link"})
+    for target in targets:
+        got = []
+        for crawled in crawls:
+            store = open_store(crawled.target)
+            try:
+                got.append(score_domain(store, target))
+            finally:
+                store.close()
+        assert got[0] == got[1], target
+    assert any(d.score > 0 for d in got[0][0])
 
 
 def _jsonl(args: list[str]) -> list[dict]:
