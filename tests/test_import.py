@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
+from crawler.importer import import_file
+from pipelines.store import open_store
 from tests.conftest import Engine
 from tests.e2e import linkgraph, sql_rows
 
@@ -100,3 +103,54 @@ def test_bad_rows_name_file_and_line(tmp_path: Path, engine: Engine) -> None:
                      check=False)  # fmt: skip
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert f"{ahrefs}:1: a ahrefs export needs a column 'referring page url'" in proc.stderr
+
+
+NOW = datetime(2025, 1, 15, 8, 30, tzinfo=UTC)
+DATED = (
+    "Referring page URL,Target URL,Anchor,First seen,Last seen\n"
+    "https://a.net/p,https://shop.com/x,Shoes,2024-01-01,2024-05-01 12:00:00\n"
+    "https://b.org/,https://shop.com/,Shop,2023-12-31T23:00:00+01:00,\n"
+    'https://c.net/,https://shop.com/,Shop,,"Mar 3, 2024"\n'
+    "https://d.net/,https://shop.com/,Shop,2030-01-01,2030-02-01\n"
+    "https://e.net/,https://shop.com/,Shop,2024-06-01,2024-02-01\n"
+    "https://f.net/,https://shop.com/,Shop,yesterday,2024-02-01\n"
+    "https://g.net/,https://shop.com/,Shop,,\n"
+)
+GSC_DATED = (
+    "Linking page,Target page,Last crawled\nhttp://forum.de/t/1,https://shop.com/,1 May 2024\n"
+)
+
+
+def test_first_and_last_seen_dates_reach_the_history(tmp_path: Path, engine: Engine) -> None:
+    (tmp_path / "ahrefs.csv").write_text(DATED)
+    (tmp_path / "gsc.csv").write_text(GSC_DATED)
+    store = open_store(engine.target)
+    try:
+        store.migrate()
+        stats = import_file(store, tmp_path / "ahrefs.csv", "ahrefs", now=NOW.timestamp())
+        import_file(store, tmp_path / "gsc.csv", "gsc", now=NOW.timestamp())
+        history = store.query(
+            "SELECT src_url, first_seen, last_seen, fetches FROM link_history "
+            "WHERE dst_domain = 'shop.com' ORDER BY src_url"
+        ).rows
+        current = store.query("SELECT src_url, fetched_at FROM links ORDER BY src_url").rows
+        lost = store.query("SELECT count() FROM lost_links").rows
+    finally:
+        store.close()
+    assert stats.errors == [f"{tmp_path / 'ahrefs.csv'}:7: First seen: not a date: 'yesterday'"]
+
+    def at(*args: int) -> datetime:
+        return datetime(*args, tzinfo=UTC)
+
+    assert history == [
+        ("http://forum.de/t/1", at(2024, 5, 1), at(2024, 5, 1), 1),  # Last crawled only
+        ("https://a.net/p", at(2024, 1, 1), at(2024, 5, 1, 12), 2),
+        ("https://b.org/", at(2023, 12, 31, 22), NOW, 2),  # no last seen: the import's time
+        ("https://c.net/", at(2024, 3, 3), at(2024, 3, 3), 1),
+        ("https://d.net/", NOW, NOW, 1),  # dates after the import: its time
+        ("https://e.net/", at(2024, 2, 1), at(2024, 2, 1), 1),  # first after last: last
+        ("https://g.net/", NOW, NOW, 1),  # no dates
+    ]
+    # Every link is current, on its row in the import's fetch (at its last seen time).
+    assert current == [(src, last) for src, _, last, _ in history]
+    assert lost == [(0,)]
