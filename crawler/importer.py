@@ -13,7 +13,20 @@ delimiter (comma, tab or semicolon) is taken from the header line:
   which domains link, not which pages).
 - ``ahrefs``: a Site Explorer backlinks export: ``Referring page URL`` and ``Target URL``
   (older exports: ``Link URL``), optional ``Anchor`` (``Link Anchor``), ``Nofollow``, ``UGC``,
-  ``Sponsored`` (true/false), ``Type`` (``image`` sets is_image).
+  ``Sponsored`` (true/false), ``Type`` (``image`` sets is_image), ``First seen`` and ``Last
+  seen`` (dates).
+
+Dates: Ahrefs' ``First seen`` / ``Last seen`` and Search Console's ``Last crawled`` (the last
+time Google crawled the linking page: a last-seen date; Search Console gives no first-seen
+date, and its "Top linking sites" export no date at all) become the link's first and last seen
+times in the history views (`link_history`, `referring_domains`, the `changes` and
+`backlinks` queries). ISO dates (``2024-05-01``, ``2024-05-01 10:20:30``, with ``T``, ``Z`` or
+an offset; UTC when none), ``1 May 2024`` and ``May 1, 2024`` are read; an empty cell is no
+date. The link's row in the import's fetch carries the last seen time (else the import's time)
+as its ``fetched_at``, and a link first seen earlier gets one more occurrence at its first-seen
+time (``fetch_us`` of that time, no `page_fetches` row: history only, never "current"). Dates
+after the import's time are taken as the import's time, a first seen after the last seen as
+the last seen.
 
 Imported links go into `link_fetches` and `page_fetches` like crawled ones, marked by their
 `crawl_id`, ``import:<format>`` (so every view and named query sees them, and
@@ -35,6 +48,8 @@ import io
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -74,6 +89,8 @@ class Row(NamedTuple):
     anchor: str = ""
     rel: tuple[str, ...] = ()
     is_image: bool = False
+    first_seen: float | None = None  # epoch seconds
+    last_seen: float | None = None
 
 
 @dataclass
@@ -104,6 +121,33 @@ class ImportStats:
 
 def parse_bool(text: str) -> bool:
     return text.strip().lower() in ("true", "1", "yes", "y", "nofollow")
+
+
+_DATE_FORMATS = ("%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y")
+
+
+@lru_cache(maxsize=65_536)  # an export repeats its dates many times
+def parse_date(text: str) -> float | None:
+    """Epoch seconds of an export's date (UTC unless it says otherwise); None when empty.
+
+    >>> parse_date("2024-05-01"), parse_date("2024-05-01T10:20:30Z"), parse_date("May 1, 2024")
+    (1714521600.0, 1714558830.0, 1714521600.0)
+    """
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        for form in _DATE_FORMATS:
+            try:
+                when = datetime.strptime(text, form)
+                break
+            except ValueError:
+                continue
+        else:
+            raise ValueError(f"not a date: {text[:40]!r}") from None
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -160,6 +204,8 @@ def _safe(parse: RowParser, cells: list[str]) -> Row | str:
         row = parse(cells)
     except IndexError:
         return f"expected more columns, got {len(cells)}"
+    except ValueError as exc:
+        return str(exc)
     return row if row is not None else "no URL"
 
 
@@ -186,7 +232,8 @@ def _parser(path: Path, fmt: str, header: list[str], target: str) -> tuple[RowPa
         anchor = col("anchor", "link anchor")
         flags = {t: col(t) for t in ("nofollow", "ugc", "sponsored")}
         kind = col("type")
-        return _ahrefs_row(src, dst, anchor, flags, kind), True
+        seen = (col("first seen"), col("last seen"))
+        return _ahrefs_row(src, dst, anchor, flags, kind, seen), True
     site = col("site")
     page = col("linking page")
     if page < 0 and site < 0:
@@ -197,7 +244,7 @@ def _parser(path: Path, fmt: str, header: list[str], target: str) -> tuple[RowPa
             f"{path}: this Search Console export names no target page: give --target URL "
             "(the page or site its links point to)"
         )
-    return _gsc_row(page, site, dst, target), True
+    return _gsc_row(page, site, dst, target, col("last crawled")), True
 
 
 def _csv_row(cells: list[str]) -> Row | None:
@@ -206,21 +253,34 @@ def _csv_row(cells: list[str]) -> Row | None:
     return Row(cells[0], cells[1], " ".join(anchor.split()), rel)
 
 
-def _ahrefs_row(src: int, dst: int, anchor: int, flags: dict[str, int], kind: int) -> RowParser:
+def _date(cells: list[str], column: int, name: str) -> float | None:
+    """The date in `column` (-1: the export has none); ValueError naming the column if bad."""
+    if column < 0:
+        return None
+    try:
+        return parse_date(cells[column])
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+
+
+def _ahrefs_row(
+    src: int, dst: int, anchor: int, flags: dict[str, int], kind: int, seen: tuple[int, int]
+) -> RowParser:
     def parse(cells: list[str]) -> Row | None:
         rel = tuple(t for t, i in flags.items() if i >= 0 and parse_bool(cells[i]))
         text = " ".join(cells[anchor].split()) if anchor >= 0 else ""
         image = kind >= 0 and cells[kind].strip().lower() == "image"
-        return Row(cells[src], cells[dst], text, rel, image)
+        first, last = _date(cells, seen[0], "First seen"), _date(cells, seen[1], "Last seen")
+        return Row(cells[src], cells[dst], text, rel, image, first, last)
 
     return parse
 
 
-def _gsc_row(page: int, site: int, dst: int, target: str) -> RowParser:
+def _gsc_row(page: int, site: int, dst: int, target: str, crawled: int) -> RowParser:
     def parse(cells: list[str]) -> Row | None:
         to = cells[dst] if dst >= 0 else target
         if page >= 0:
-            return Row(cells[page], to)
+            return Row(cells[page], to, last_seen=_date(cells, crawled, "Last crawled"))
         name = cells[site].strip()
         return Row(name if "://" in name else f"http://{name}/", to)
 
@@ -270,14 +330,13 @@ def import_file(
     started = time.monotonic()
     source = f"import:{fmt}"
     at = time.time() if now is None else now
-    fetch_us, seconds = round(at * 1_000_000), int(at)
     crawled = crawled_urls(store)
     stats = ImportStats()
     ordinals: dict[str, int] = {}
     batch: list[list[Any]] = [[] for _ in LINK_INSERT]
     for number, row in read_rows(path, fmt, target):
         stats.rows += 1
-        link = _link(row, fetch_us, seconds, source, crawled, ordinals)
+        link = _link(row, at, source, crawled, ordinals)
         if isinstance(link, str):
             if link == "crawled":
                 stats.skipped_crawled += 1
@@ -289,25 +348,22 @@ def import_file(
             if len(stats.errors) < SHOWN_ERRORS:
                 stats.errors.append(message)
             continue
-        for column, value in zip(batch, link, strict=True):
-            column.append(value)
+        stats.links += 1
+        for values in link:
+            for column, value in zip(batch, values, strict=True):
+                column.append(value)
         if len(batch[0]) >= batch_rows:
-            stats.links += _flush_links(store, batch)
-    stats.links += _flush_links(store, batch)
-    stats.pages = _write_pages(store, ordinals, fetch_us, seconds, source, batch_rows)
+            _flush_links(store, batch)
+    _flush_links(store, batch)
+    stats.pages = _write_pages(store, ordinals, at, source, batch_rows)
     stats.seconds = time.monotonic() - started
     return stats
 
 
 def _link(
-    row: Row | str,
-    fetch_us: int,
-    seconds: int,
-    source: str,
-    crawled: set[str],
-    ordinals: dict[str, int],
-) -> list[Any] | str:
-    """One link_fetches row (LINK_INSERT order), or why not."""
+    row: Row | str, at: float, source: str, crawled: set[str], ordinals: dict[str, int]
+) -> list[list[Any]] | str:
+    """The link_fetches rows of one link (LINK_INSERT order; see `_seen_rows`), or why not."""
     if isinstance(row, str):
         return row
     try:
@@ -323,28 +379,45 @@ def _link(
     ordinal = ordinals.get(src, 0)
     ordinals[src] = ordinal + 1
     rel = list(row.rel)
-    return [
-        dst_domain, dst, src, fetch_us, ordinal, dst_host, src_host, src_domain, row.anchor,
-        rel, "nofollow" in rel, "ugc" in rel, "sponsored" in rel, "a", "unknown", "",
-        row.is_image, "", src_domain != dst_domain, 0, seconds, source,
+    link = [
+        dst_domain, dst, src, round(at * 1_000_000), ordinal, dst_host, src_host, src_domain,
+        row.anchor, rel, "nofollow" in rel, "ugc" in rel, "sponsored" in rel, "a", "unknown", "",
+        row.is_image, "", src_domain != dst_domain, 0, int(at), source,
     ]  # fmt: skip
+    return _seen_rows(link, row, at)
 
 
-def _flush_links(store: Store, batch: list[list[Any]]) -> int:
-    count = len(batch[0])
-    if count:
+_FETCH_US = [name for name, _ in LINK_INSERT].index("fetch_us")
+_FETCHED_AT = [name for name, _ in LINK_INSERT].index("fetched_at")
+
+
+def _seen_rows(link: list[Any], row: Row, at: float) -> list[list[Any]]:
+    """The link's row in the import's fetch, at its last seen time, and one more occurrence at
+    its first seen time when that is earlier (see the module docstring)."""
+    if row.first_seen is None and row.last_seen is None:
+        return [link]
+    last = min(at if row.last_seen is None else row.last_seen, at)
+    link[_FETCHED_AT] = int(last)
+    first = last if row.first_seen is None else min(row.first_seen, last)
+    if int(first) == int(last):
+        return [link]
+    earlier = list(link)
+    earlier[_FETCH_US], earlier[_FETCHED_AT] = round(first * 1_000_000), int(first)
+    return [earlier, link]
+
+
+def _flush_links(store: Store, batch: list[list[Any]]) -> None:
+    if batch[0]:
         columns = [(name, type_, None) for name, type_ in LINK_INSERT]
         store.insert_columns("link_fetches", columns, batch)  # type: ignore[arg-type]
         for column in batch:
             column.clear()
-    return count
 
 
 def _write_pages(
     store: Store,
     ordinals: dict[str, int],
-    fetch_us: int,
-    seconds: int,
+    at: float,
     source: str,
     batch_rows: int,
 ) -> int:
@@ -357,12 +430,12 @@ def _write_pages(
         parts = [_url(u) for u in chunk]
         data = [
             chunk,
-            [fetch_us] * len(chunk),
+            [round(at * 1_000_000)] * len(chunk),
             [host for _, host, _ in parts],
             [domain for _, _, domain in parts],
             [0] * len(chunk),
             [ordinals[u] for u in chunk],
-            [seconds] * len(chunk),
+            [int(at)] * len(chunk),
             [source] * len(chunk),
             [error] * len(chunk),
         ]

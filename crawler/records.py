@@ -86,6 +86,7 @@ class Page:
     fetched_at: float = 0.0
     crawl_id: str = ""
     error: str = ""
+    ip: str = ""  # the server address the response came from ('' if none; a proxy's if proxied)
 
 
 @dataclass(slots=True)

@@ -7,6 +7,11 @@ Signals of a referring domain (they count on each of its links to the target), w
 - `shared_template` (25): the domain's link template (the sorted set of `dom_path`s of every
   current link on its pages that link to the target) is that of at least 2 other referring
   domains too: one theme running a network of sites.
+- `shared_address` (15): the domain's linking pages were served from an address block (IPv4
+  /24, IPv6 /48; the `ip` of their latest fetch) that serves at least 2 other referring domains
+  too: sites of one owner on one host. Only global addresses count: a loopback, private or
+  proxy address (every page of a crawl behind `--proxy`) says nothing about hosting. Fewer
+  points than a shared template, since CDNs and shared hosts put unrelated sites in one block.
 - `exact_anchor` (20): one keyword anchor (not empty, not the target's brand, not a URL, not a
   generic "click here") carries at least half of the domain's links to the target, 2 or more.
 - `low_authority` (15): the domain's PageRank in the latest `linkgraph authority` run is below
@@ -19,8 +24,6 @@ Signals of one link:
 - `outlinks` (15): the linking page has at least 100 links.
 - `sitewide` (15): the link sits in a footer or sidebar (`aside`) and at least 5 pages of its
   domain link to the target.
-
-Not yet a signal: domains sharing an address block (the store keeps no IP addresses).
 
 A link scores its domain's points plus its own; a domain scores its points plus the mean of
 its links' own points. The disavow file (`linkgraph disavow`) lists domains at or above a
@@ -35,13 +38,15 @@ minimum score, then the linking pages scoring that much whose domain is not list
 
 from __future__ import annotations
 
+import ipaddress
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from crawler.urls import registrable_domain
 
 TEMPLATE_MIN_DOMAINS = 3
+ADDRESS_MIN_DOMAINS = 3
 EXACT_ANCHOR_SHARE = 0.5
 EXACT_ANCHOR_MIN_LINKS = 2
 MANY_OUTLINKS = 100
@@ -49,6 +54,7 @@ SITEWIDE_MIN_PAGES = 5
 SITEWIDE_SECTIONS = ("footer", "aside")
 POINTS = {
     "shared_template": 25,
+    "shared_address": 15,
     "exact_anchor": 20,
     "low_authority": 15,
     "foreign_lang": 10,
@@ -105,19 +111,37 @@ def score_backlinks(
     templates: Mapping[str, str] | None = None,
     pagerank: Mapping[str, float] | None = None,
     target_lang: str = "",
+    addresses: Mapping[str, Iterable[str]] | None = None,
 ) -> tuple[list[DomainScore], list[LinkScore]]:
     """Scores of every referring domain (worst first) and link (in the given order).
 
     `templates` maps a referring domain to its link template (any string; equal strings are
     one template), `pagerank` every domain of the latest authority run to its PageRank (None
-    or empty: not computed, `low_authority` is not checked).
+    or empty: not computed, `low_authority` is not checked), `addresses` a referring domain to
+    the server addresses of its linking pages.
     """
     by_domain: dict[str, list[Backlink]] = defaultdict(list)
     for link in links:
         by_domain[link.src_domain].append(link)
-    shared = _template_groups(templates or {}, set(by_domain))
+    referring = set(by_domain)
+    shared = {
+        "shared_template": _shared_groups(
+            {d: [t] for d, t in (templates or {}).items()}, referring, TEMPLATE_MIN_DOMAINS
+        ),
+        "shared_address": _shared_groups(
+            {d: map(address_block, ips) for d, ips in (addresses or {}).items()},
+            referring,
+            ADDRESS_MIN_DOMAINS,
+        ),
+    }
     domain_reasons = {
-        domain: _domain_signals(target, group, shared.get(domain, []), pagerank, target_lang)
+        domain: _domain_signals(
+            target,
+            group,
+            {s: g[domain] for s, g in shared.items() if domain in g},
+            pagerank,
+            target_lang,
+        )
         for domain, group in by_domain.items()
     }
     pages = {d: len({link.src_url for link in group}) for d, group in by_domain.items()}
@@ -163,16 +187,20 @@ def _fire(signal: str, text: str) -> Reason:
 def _domain_signals(
     target: str,
     group: Sequence[Backlink],
-    same_template: list[str],
+    shared: Mapping[str, tuple[str, list[str]]],
     pagerank: Mapping[str, float] | None,
     target_lang: str,
 ) -> list[Reason]:
     domain = group[0].src_domain
     out = []
-    if same_template:
-        others = ", ".join(same_template[:5]) + (", ..." if len(same_template) > 5 else "")
-        text = f"same link template as {len(same_template)} other referring domains ({others})"
+    if "shared_template" in shared:
+        others = shared["shared_template"][1]
+        text = f"same link template as {len(others)} other referring domains ({_names(others)})"
         out.append(_fire("shared_template", text))
+    if "shared_address" in shared:
+        block, others = shared["shared_address"]
+        text = f"served from {block}, as {len(others)} other referring domains ({_names(others)})"
+        out.append(_fire("shared_address", text))
     anchor, count = _top_keyword_anchor(target, group)
     if count >= EXACT_ANCHOR_MIN_LINKS and count >= EXACT_ANCHOR_SHARE * len(group):
         text = f"{count} of {len(group)} links use the anchor {anchor!r}"
@@ -206,19 +234,48 @@ def _link_signals(link: Backlink, domain_pages: int) -> list[Reason]:
     return out
 
 
-def _template_groups(templates: Mapping[str, str], referring: set[str]) -> dict[str, list[str]]:
-    """Each referring domain sharing its template with enough others -> those others, sorted."""
-    groups: dict[str, list[str]] = defaultdict(list)
+def _shared_groups(
+    keys: Mapping[str, Iterable[str]], referring: set[str], minimum: int
+) -> dict[str, tuple[str, list[str]]]:
+    """Each referring domain with a key ('' is none) that `minimum` referring domains share ->
+    (that key, the other domains, sorted); of several such keys, the most shared (then the
+    first)."""
+    members: dict[str, list[str]] = defaultdict(list)
     for domain in sorted(referring):
-        template = templates.get(domain, "")
-        if template:
-            groups[template].append(domain)
-    out = {}
-    for members in groups.values():
-        if len(members) >= TEMPLATE_MIN_DOMAINS:
-            for domain in members:
-                out[domain] = [m for m in members if m != domain]
+        for key in set(keys.get(domain, ())) - {""}:
+            members[key].append(domain)
+    out: dict[str, tuple[str, list[str]]] = {}
+    for key, group in sorted(members.items()):
+        if len(group) < minimum:
+            continue
+        for domain in group:
+            if domain not in out or len(group) > len(out[domain][1]) + 1:
+                out[domain] = (key, [m for m in group if m != domain])
     return out
+
+
+def _names(domains: Sequence[str]) -> str:
+    return ", ".join(domains[:5]) + (", ..." if len(domains) > 5 else "")
+
+
+def address_block(ip: str) -> str:
+    """The block an address is in, IPv4 /24 or IPv6 /48; '' for no global address.
+
+    >>> address_block("93.184.216.34"), address_block("2a00:1450:4001:82a::200e")
+    ('93.184.216.0/24', '2a00:1450:4001::/48')
+    >>> address_block("::ffff:93.184.216.34"), address_block("127.0.0.1"), address_block("")
+    ('93.184.216.0/24', '', '')
+    """
+    try:
+        address = ipaddress.ip_address(ip.strip())
+    except ValueError:
+        return ""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if not address.is_global:
+        return ""
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 
 
 def is_keyword_anchor(target: str, anchor: str) -> bool:

@@ -103,6 +103,7 @@ PAGE_COLUMNS: list[Column] = [
     ("fetched_at", "DateTime('UTC')", SECONDS),
     ("crawl_id", "String", Field("crawl_id")),
     ("error", "String", Field("error")),
+    ("ip", "String", Field("ip")),
 ]
 
 LINK_COLUMNS: list[Column] = [

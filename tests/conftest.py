@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
 from crawler.embedded import EmbeddedRedis
+from tests.e2e import CrawledWeb, crawled_web
 from tests.servers import ClickHouseServer, have_clickhouse_server, have_redis_server, redis_server
 
 REALWEB = Path(__file__).resolve().parents[2] / "shared" / "realweb"
@@ -46,6 +48,33 @@ def clickhouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClickHouseS
 def ch_url(clickhouse: ClickHouseServer) -> str:
     """A clickhouse:// URL naming a fresh, randomly named database on the session's server."""
     return clickhouse.url_for(f"t_{uuid.uuid4().hex[:12]}")
+
+
+class Engine(NamedTuple):
+    """A fresh store: its `open_store` target and the CLI options naming it."""
+
+    name: str
+    target: str
+    args: list[str]
+
+
+@pytest.fixture(params=["chdb", pytest.param("server", marks=pytest.mark.server)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
+    """Each test runs twice: on chDB (under a --data directory) and on clickhouse-server 18.16."""
+    if request.param == "server":
+        url = request.getfixturevalue("ch_url")
+        return Engine("server", url, ["--clickhouse", url])
+    data = tmp_path / "data"
+    return Engine("chdb", str(data / "store"), ["--data", str(data)])
+
+
+@pytest.fixture(params=["chdb", pytest.param("server", marks=pytest.mark.server)])
+def analysis_web(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> CrawledWeb:
+    """The simulated web crawled (and scored by `authority`) into chDB, or clickhouse-server."""
+    server = request.getfixturevalue("clickhouse") if request.param == "server" else None
+    return crawled_web(tmp_path_factory, server)
 
 
 @pytest.fixture

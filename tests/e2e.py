@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -9,10 +10,13 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from crawler.testweb import Web
+import pytest
+
+from crawler.testweb import Web, WebServer, build_web, truth
 from pipelines.store import open_store
+from tests.servers import ClickHouseServer
 
 LinkKey = tuple[str, str, str, tuple[str, ...], str, str]
 
@@ -36,6 +40,46 @@ def linkgraph(
             f"--- stdout\n{proc.stdout[-4000:]}\n--- stderr\n{proc.stderr[-8000:]}"
         )
     return proc
+
+
+class CrawledWeb(NamedTuple):
+    """The simulated web, its truth records, and the store of its crawl: the CLI options naming
+    it and its `open_store` target."""
+
+    web: Web
+    records: list[dict[str, Any]]
+    args: list[str]
+    target: str
+
+
+ANALYSIS_WEB = (12, 40, 7)  # sites, pages per site, seed
+
+
+def crawled_web(
+    factory: pytest.TempPathFactory, clickhouse: ClickHouseServer | None = None
+) -> CrawledWeb:
+    """The simulated web crawled with the CLI, then `linkgraph authority` run, once per test
+    session and engine: into chDB under a --data directory, or into clickhouse-server."""
+    web = build_web(*ANALYSIS_WEB)
+    base = factory.getbasetemp() / f"analysis-web-{'server' if clickhouse else 'chdb'}"
+    data = base / "data"
+    target = clickhouse.url_for("analysis_web") if clickhouse else str(data / "store")
+    args = ["--clickhouse", target] if clickhouse else []
+    args += ["--data", str(data)]  # the frontier's directory too, with --clickhouse
+    if not (base / "crawled").exists():
+        base.mkdir(exist_ok=True)
+        seeds = seeds_file(web, base)
+        with WebServer(web) as server:
+            linkgraph(["crawl", "--seeds-file", str(seeds), *args, "--proxy", server.proxy])
+        linkgraph(["authority", *args])
+        (base / "crawled").touch()
+    return CrawledWeb(web, list(truth(web)), args, target)
+
+
+def sql_rows(args: Sequence[str], query: str) -> list[dict[str, Any]]:
+    """Rows of `query` on the store the CLI options `args` name."""
+    out = linkgraph(["sql", query, *args, "--format", "jsonl"]).stdout
+    return [json.loads(line) for line in out.splitlines()]
 
 
 def truth_links(records: Iterable[dict[str, Any]]) -> Counter[LinkKey]:

@@ -1,12 +1,13 @@
 """`linkgraph authority` on the simulated web: the stored scores are compute_authority's.
 
-The simulated web is crawled once per session with the CLI (`crawled_web`, shared with the
-toxicity and report tests); the expected scores come from the ground truth's links alone.
+The simulated web is crawled once per session and engine with the CLI (`analysis_web`, shared
+with the toxicity and report tests), on chDB and on clickhouse-server 18.16; the expected scores
+come from the ground truth's links alone.
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,33 +16,8 @@ import pytest
 
 from crawler.authority import KEY_COLUMNS, LEVELS, compute_authority, level_graphs, trustrank
 from crawler.graph import LinkGraph
-from crawler.testweb import Web, WebServer, build_web, truth
 from crawler.urls import domain_of
-from tests.e2e import linkgraph
-
-SITES, PAGES_PER_SITE, SEED = 12, 40, 7
-
-
-def crawled_web(factory: pytest.TempPathFactory) -> tuple[Web, list[dict[str, Any]], Path]:
-    """(web, truth records, data directory) of one CLI crawl per test session."""
-    web = build_web(SITES, PAGES_PER_SITE, SEED)
-    base = factory.getbasetemp() / "analysis-web"
-    data = base / "data"
-    if not (base / "crawled").exists():
-        base.mkdir(exist_ok=True)
-        seeds = base / "seeds.txt"
-        seeds.write_text("".join(site.home + "\n" for site in web.sites))
-        with WebServer(web) as server:
-            linkgraph(["crawl", "--seeds-file", str(seeds), "--data", str(data),
-                       "--proxy", server.proxy])  # fmt: skip
-        linkgraph(["authority", "--data", str(data)])
-        (base / "crawled").touch()
-    return web, list(truth(web)), data
-
-
-def sql_rows(data: Path, query: str) -> list[dict[str, Any]]:
-    out = linkgraph(["sql", query, "--data", str(data), "--format", "jsonl"]).stdout
-    return [json.loads(line) for line in out.splitlines()]
+from tests.e2e import CrawledWeb, crawled_web, linkgraph, sql_rows
 
 
 def _truth_graph(records: list[dict[str, Any]]) -> tuple[list[tuple[str, str]], list[str]]:
@@ -50,29 +26,29 @@ def _truth_graph(records: list[dict[str, Any]]) -> tuple[list[tuple[str, str]], 
     return links, pages
 
 
-def _latest(data: Path, level: str) -> list[dict[str, Any]]:
+def _latest(args: Sequence[str], level: str) -> list[dict[str, Any]]:
     table, key = f"{level}_authority", KEY_COLUMNS[level]
     return sql_rows(
-        data,
+        args,
         f"SELECT {key} AS name, pagerank, harmonic, rank, trustrank FROM {table} "
         f"WHERE computed_at = (SELECT max(computed_at) FROM {table}) ORDER BY {key}",
     )
 
 
 def test_authority_tables_equal_compute_authority_on_the_truth(
-    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+    analysis_web: CrawledWeb, tmp_path: Path
 ) -> None:
-    web, records, data = crawled_web(tmp_path_factory)
+    web, records, args, _ = analysis_web
     links, pages = _truth_graph(records)
     expected = compute_authority(links, pages)
     seeds_file = tmp_path / "trusted.txt"
     trusted = web.sites[0].home
     seeds_file.write_text(f"# trusted\n{trusted}\n{domain_of(web.sites[1].home)}\n")
-    linkgraph(["authority", "--data", str(data), "--trust-seeds", str(seeds_file)])
+    linkgraph(["authority", *args, "--trust-seeds", str(seeds_file)])
     graph = LinkGraph.from_names(links, pages)
     graphs = level_graphs(graph)
     for level in LEVELS:
-        rows = _latest(data, level)
+        rows = _latest(args, level)
         want = expected[level]
         assert [r["name"] for r in rows] == want.names.tolist(), level
         got = {k: np.array([r[k] for r in rows]) for k in ("pagerank", "harmonic", "trustrank")}
@@ -107,11 +83,10 @@ def _seed_ids(level: str, names: list[str], url: str, domain: str) -> list[int]:
 def test_bad_trust_seeds_line_names_file_and_line(
     tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
 ) -> None:
-    _, _, data = crawled_web(tmp_path_factory)
+    args = crawled_web(tmp_path_factory).args
     seeds_file = tmp_path / "trusted.txt"
     seeds_file.write_text("# fine\nexample.com\nnot a seed\n")
-    proc = linkgraph(["authority", "--data", str(data), "--trust-seeds", str(seeds_file)],
-                     check=False)  # fmt: skip
+    proc = linkgraph(["authority", *args, "--trust-seeds", str(seeds_file)], check=False)
     assert proc.returncode == 2
     assert f"{seeds_file}:3: neither a URL nor a domain" in proc.stderr
     assert "Traceback" not in proc.stderr

@@ -16,6 +16,7 @@ import pytest
 
 from crawler.embedded import EmbeddedRedis
 from crawler.testweb import Web, WebServer, build_web, truth
+from pipelines.store import open_store
 from tests.e2e import diff, linkgraph, seeds_file, stored, truth_links, truth_pages
 from tests.servers import ClickHouseServer
 
@@ -39,6 +40,16 @@ def _assert_matches_truth(target: str, records: list[dict[str, Any]]) -> None:
     assert blocked and not blocked & set(pages), "robots.txt-disallowed pages were fetched"
     expected_links = truth_links(records)
     assert links == expected_links, diff(expected_links, links)
+    # Every page came through the simulated web's proxy on loopback: that is its address.
+    assert _page_addresses(target) == dict.fromkeys(expected_pages, "127.0.0.1")
+
+
+def _page_addresses(target: str) -> dict[str, str]:
+    store = open_store(target)
+    try:
+        return dict(store.query("SELECT url, ip FROM pages").rows)
+    finally:
+        store.close()
 
 
 @pytest.fixture(scope="module")

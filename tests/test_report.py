@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e import linkgraph
-from tests.test_authority_cmd import crawled_web
+from crawler.report import collect
+from pipelines.store import open_store
+from tests.e2e import CrawledWeb, crawled_web, linkgraph
+from tests.servers import ClickHouseServer
 
 CHARTS = ["timeline", "dofollow", "sections", "anchors", "pages", "gap"]
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -34,18 +36,24 @@ def _run(chromium: str, profile: Path, *args: str) -> subprocess.CompletedProces
                           capture_output=True, text=True, timeout=120, check=True)  # fmt: skip
 
 
-def test_report_renders_every_chart(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path):
-    chromium = _chromium()
-    web, records, data = crawled_web(tmp_path_factory)
+def _domain_and_rivals(crawled: CrawledWeb) -> tuple[str, list[str]]:
+    """The simulated web's least linked domain, and its two most linked rivals."""
     counts: dict[str, int] = {}
-    for r in records:
+    for r in crawled.records:
         if r["type"] == "link" and r["src_domain"] != r["dst_domain"]:
             counts[r["dst_domain"]] = counts.get(r["dst_domain"], 0) + 1
-    ranked = sorted((d for d in counts if d in web.domains), key=lambda d: (-counts[d], d))
-    domain, rivals = ranked[-1], ranked[:2]
+    ranked = sorted((d for d in counts if d in crawled.web.domains), key=lambda d: (-counts[d], d))
+    return ranked[-1], ranked[:2]
+
+
+def test_report_renders_every_chart(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path):
+    chromium = _chromium()
+    crawled = crawled_web(tmp_path_factory)
+    records = crawled.records
+    domain, rivals = _domain_and_rivals(crawled)
     out = tmp_path / "report.html"
     linkgraph(["report", domain, "--vs", rivals[0], "--vs", rivals[1], "--html", str(out),
-               "--data", str(data)])  # fmt: skip
+               *crawled.args])  # fmt: skip
     page = out.read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page), "the report loads nothing"
     refdomains = {r["src_domain"] for r in records if r["type"] == "link"
@@ -64,3 +72,27 @@ def test_report_renders_every_chart(tmp_path_factory: pytest.TempPathFactory, tm
     assert attrs["names"].split() == CHARTS
     assert int(attrs["charts"]) == len(CHARTS)
     assert int(attrs["shapes"]) >= 20
+
+
+@pytest.mark.server
+def test_report_data_is_the_same_on_clickhouse_18(
+    tmp_path_factory: pytest.TempPathFactory, clickhouse: ClickHouseServer
+) -> None:
+    """Every figure of the report, read from a crawl into clickhouse-server 18.16, is the one
+    read from the same crawl into chDB (only the days of the timeline may differ)."""
+    crawls = [crawled_web(tmp_path_factory), crawled_web(tmp_path_factory, clickhouse)]
+    domain, rivals = _domain_and_rivals(crawls[0])
+    figures = []
+    for crawled in crawls:
+        store = open_store(crawled.target)
+        try:
+            data = collect(store, domain, rivals)
+        finally:
+            store.close()
+        timeline = [n for _, n in data.timeline]
+        figures.append((data.totals, timeline, data.sections, data.anchors, data.pages, data.gap))
+    assert figures[0] == figures[1]
+    refdomains = {r["src_domain"] for r in crawls[0].records if r["type"] == "link"
+                  and r["dst_domain"] == domain and r["src_domain"] != domain}  # fmt: skip
+    assert figures[0][0]["ref_domains"] == sum(figures[0][1]) == len(refdomains)
+    assert figures[0][5], "the gap summary should not be empty"

@@ -92,6 +92,7 @@ def test_round_trip_every_column(store: Store) -> None:
         fetched_at=T1 + 0.25,
         crawl_id="crawl-9",
         error="",
+        ip="2001:db8::1",
     )
     link = OutLink(
         src_url="http://a.com/x",
@@ -121,7 +122,7 @@ def test_round_trip_every_column(store: Store) -> None:
         "lang": "fr", "canonical": "http://a.com/c", "redirect_to": "http://b.com/",
         "meta_robots": "noindex,nofollow", "x_robots_tag": "noarchive", "noindex": 1,
         "nofollow": 1, "outlink_count": 1, "depth": 3, "size": 12345, "fetched_at": at(T1),
-        "crawl_id": "crawl-9", "error": "",
+        "crawl_id": "crawl-9", "error": "", "ip": "2001:db8::1",
     }]  # fmt: skip
     links = store.query("SELECT * FROM links").dicts()
     assert links == [{

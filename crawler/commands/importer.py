@@ -23,8 +23,9 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
         help="add links from a CSV, Search Console or Ahrefs export",
         description="Add the links of FILE to the link graph, marked crawl_id = import:FORMAT. "
         "csv: src_url,dst_url[,anchor,rel]; gsc: Search Console's links exports "
-        "(Linking page[,Target page] or Site); ahrefs: a backlinks export (Referring page URL, "
-        "Target URL, Anchor, Nofollow, UGC, Sponsored).",
+        "(Linking page[,Target page][,Last crawled] or Site); ahrefs: a backlinks export "
+        "(Referring page URL, Target URL, Anchor, Nofollow, UGC, Sponsored, First seen, Last "
+        "seen). Export dates become the links' first/last seen.",
     )
     p.add_argument("file", type=Path, metavar="FILE")
     p.add_argument("--format", required=True, choices=FORMATS, dest="import_format")

@@ -67,7 +67,7 @@ def _link_row(s: LinkScore) -> tuple[object, ...]:
 
 def score_domain(store: Store, domain: str) -> tuple[list[DomainScore], list[LinkScore]]:
     """Read the signals' inputs for `domain` from the store and score them."""
-    store.migrate()  # the authority tables (005), for a store written before they existed
+    store.migrate()  # the authority tables (005) and page addresses (007) of an older store
     params = {"domain": domain}
     links = [
         Backlink(r["src_url"], r["src_domain"], r["dst_url"], r["anchor"], r["section"],
@@ -75,6 +75,9 @@ def score_domain(store: Store, domain: str) -> tuple[list[DomainScore], list[Lin
         for r in store.named("toxicity_backlinks", params).dicts()
     ]  # fmt: skip
     templates = dict(store.named("toxicity_templates", params).rows)
+    addresses: dict[str, list[str]] = {}
+    for src_domain, ip, _ in store.named("toxicity_addresses", params).rows:
+        addresses.setdefault(src_domain, []).append(ip)
     lang_rows = store.named("toxicity_lang", params).rows
     pagerank = {row[0]: float(row[1]) for row in store.named("authority_latest").rows}
     if not pagerank:
@@ -82,4 +85,5 @@ def score_domain(store: Store, domain: str) -> tuple[list[DomainScore], list[Lin
             "linkgraph: note: no `linkgraph authority` run yet: low_authority not checked",
             file=sys.stderr,
         )
-    return score_backlinks(domain, links, templates, pagerank, lang_rows[0][0] if lang_rows else "")
+    target_lang = lang_rows[0][0] if lang_rows else ""
+    return score_backlinks(domain, links, templates, pagerank, target_lang, addresses)

@@ -98,6 +98,7 @@ class LinksSpider(scrapy.Spider):
         page.content_type = _header(response, b"Content-Type")
         page.x_robots_tag = _header(response, b"X-Robots-Tag").lower()
         page.size = len(response.body)
+        page.ip = str(response.ip_address) if response.ip_address is not None else ""
         return page
 
     def _extract(self, response: Response, page: Page) -> list[OutLink]:

@@ -39,42 +39,36 @@ FROM
         SELECT *
         FROM
         (
-            SELECT *
+            -- one pass over the domain's rows: current links (on the source page's latest
+            -- fetch; uniqExact over (src_url, dst_url, ordinal) drops not yet merged repeats)
+            -- and first/last seen over every fetch
+            SELECT
+                src_domain,
+                uniqExactIf(src_url, dst_url, ordinal, current) AS links,
+                uniqExactIf(src_url, dst_url, ordinal,
+                            current AND nofollow = 0 AND ugc = 0 AND sponsored = 0
+                            AND page_nofollow = 0) AS dofollow_links,
+                round(dofollow_links / links, 4) AS dofollow_share,
+                uniqExactIf(dst_url, current) AS pages_linked,
+                min(fetched_at) AS first_seen,
+                max(fetched_at) AS last_seen
             FROM
             (
-                SELECT
-                    src_domain,
-                    count() AS links,
-                    sum(nofollow = 0 AND ugc = 0 AND sponsored = 0 AND page_nofollow = 0)
-                        AS dofollow_links,
-                    round(dofollow_links / links, 4) AS dofollow_share,
-                    uniqExact(dst_url) AS pages_linked
-                FROM
-                (
-                    SELECT src_domain, src_url, dst_url, ordinal, nofollow, ugc, sponsored,
-                           page_nofollow
-                    FROM link_fetches
-                    WHERE dst_domain = {domain:String}
-                      AND src_domain != dst_domain
-                      AND (src_url, fetch_us) IN
-                      (
-                          SELECT url, max(fetch_us)
-                          FROM page_fetches
-                          WHERE url IN
-                                (SELECT src_url FROM link_fetches WHERE dst_domain = {domain:String})
-                          GROUP BY url
-                      )
-                    LIMIT 1 BY src_url, dst_url, ordinal
-                )
-                GROUP BY src_domain
-            ) AS current
-            ANY LEFT JOIN
-            (
-                SELECT src_domain, min(fetched_at) AS first_seen, max(fetched_at) AS last_seen
+                SELECT src_domain, src_url, dst_url, ordinal, nofollow, ugc, sponsored,
+                       page_nofollow, fetched_at,
+                       (src_url, fetch_us) IN
+                       (
+                           SELECT url, max(fetch_us)
+                           FROM page_fetches
+                           WHERE url IN
+                                 (SELECT src_url FROM link_fetches WHERE dst_domain = {domain:String})
+                           GROUP BY url
+                       ) AS current
                 FROM link_fetches
                 WHERE dst_domain = {domain:String} AND src_domain != dst_domain
-                GROUP BY src_domain
-            ) AS history USING (src_domain)
+            )
+            GROUP BY src_domain
+            HAVING links > 0
         ) AS dated
         ANY LEFT JOIN
         (
