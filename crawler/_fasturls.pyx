@@ -33,7 +33,7 @@ cdef void _table(unsigned char *table, bytes chars):
 
 
 _ALNUM = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-_table(HOST_CHARS, b"abcdefghijklmnopqrstuvwxyz0123456789-")  # lower case only, as the regex
+_table(HOST_CHARS, _ALNUM + b"-")
 _table(PATH_CHARS, _ALNUM + b"-._~!$&'()*+,;=:@/%")
 _table(QUERY_CHARS, _ALNUM + b"-._~!$&()*+,;=:@/?%")
 _table(SPACE, b" \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f")  # str.strip()'s ASCII whitespace
@@ -105,8 +105,9 @@ cdef Py_ssize_t _canonical(const unsigned char *u, Py_ssize_t n, Py_ssize_t *hos
     else:
         memcpy(OUT, b"http://", 7)
         o = 7
-    memcpy(OUT + o, u + host_start, host_stop - host_start)
-    o += host_stop - host_start
+    for i in range(host_start, host_stop):  # the host lowered, as urlsplit's hostname is
+        OUT[o] = _lower(u[i])
+        o += 1
     host_end[0] = o
     if port_digits and port != (443 if secure else 80):
         o += _write_port(OUT + o, port)

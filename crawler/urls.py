@@ -36,7 +36,7 @@ MAX_URL_LENGTH = 2083
 # anything else (non-ASCII, spaces, dot segments, userinfo, IPv6...) takes the slow path.
 # The scheme is spelled out per letter: `(?i:https?)` would also take U+017F for "s".
 _SIMPLE_URL = re.compile(
-    r"([hH][tT][tT][pP][sS]?)://([a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})*)(?::([0-9]{1,5}))?"
+    r"([hH][tT][tT][pP][sS]?)://([a-zA-Z0-9-]{1,63}(?:\.[a-zA-Z0-9-]{1,63})*)(?::([0-9]{1,5}))?"
     r"(/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*)?(?:\?([A-Za-z0-9\-._~!$&()*+,;=:@/?%]*))?(?:#.*)?",
     re.DOTALL,
 )
@@ -61,7 +61,14 @@ _JOIN = _c_join()
 
 def canonicalize(url: str) -> str:
     """The canonical form of an absolute http(s) URL; raises ValueError when it is not one."""
-    parts = urlsplit(safe_url_string(url.strip()))
+    url = url.strip()
+    simple = _simple_canonical(url)
+    return simple[0] if simple is not None else _canonicalize(url)
+
+
+def _canonicalize(url: str) -> str:
+    """`canonicalize` through w3lib and urlsplit: any URL (the fast path's reference)."""
+    parts = urlsplit(safe_url_string(url))
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS or not parts.hostname:
         raise ValueError(f"not an absolute http(s) URL: {url!r}")
