@@ -17,7 +17,7 @@ import fails and `crawler.extract` keeps the pure Python path.
     >>> bind()  # done by crawler.extract on import
 """
 
-from libc.stdint cimport uintptr_t
+from libc.stdint cimport uint64_t, uintptr_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memchr, memcpy
 from cpython.unicode cimport PyUnicode_DecodeUTF8
@@ -92,7 +92,7 @@ cdef uintptr_t TAG_A = 0, TAG_IMG = 0, TAG_P = 0, TAG_LI = 0, TAG_INPUT = 0
 cdef uintptr_t TAG_OBJECT = 0, TAG_EMBED = 0, TAG_IFRAME = 0, TAG_MAIN = 0, TAG_ARTICLE = 0
 cdef uintptr_t TAG_AREA = 0, TAG_FRAME = 0, TAG_LINK = 0, TAG_META = 0
 cdef uintptr_t TAG_BASE = 0, TAG_TITLE = 0, TAG_HTML = 0
-cdef set SCORED_TAGS = set()
+cdef uintptr_t SCORED[8]  # the tags of content._SCORED
 cdef dict SPECIAL_NAMES = {}  # selectolax's names of non-element nodes by tag id
 cdef bint BOUND = False
 
@@ -112,7 +112,7 @@ def bind():
     """Find lexbor in selectolax and check this module's view of its DOM; raise ImportError
     when anything disagrees (the caller then keeps the pure Python extractor)."""
     global BOUND, TAG_TEXT, TAG_A, TAG_IMG, TAG_P, TAG_LI, TAG_INPUT, TAG_OBJECT, TAG_EMBED
-    global TAG_IFRAME, SCORED_TAGS, SPECIAL_NAMES, TAG_MAIN, TAG_ARTICLE
+    global TAG_IFRAME, SPECIAL_NAMES, TAG_MAIN, TAG_ARTICLE
     global TAG_AREA, TAG_FRAME, TAG_LINK, TAG_META, TAG_BASE, TAG_TITLE, TAG_HTML
     if BOUND:
         return
@@ -161,7 +161,8 @@ def bind():
             ids[found.tag] = (<lg_node_t *> <uintptr_t> found.mem_id).local_name
     TAG_AREA, TAG_FRAME, TAG_LINK, TAG_META = ids["area"], ids["frame"], ids["link"], ids["meta"]
     TAG_BASE, TAG_TITLE, TAG_HTML = ids["base"], ids["title"], ids["html"]
-    SCORED_TAGS = {ids[name] for name in ("p", "pre", "td", "h2", "h3", "h4", "h5", "h6")}
+    for position, name in enumerate(("p", "pre", "td", "h2", "h3", "h4", "h5", "h6")):
+        SCORED[position] = ids[name]
     dom = Dom()
     if (
         dom.text(p) != node.text()
@@ -322,10 +323,12 @@ cdef class Dom:
             return ""
         return PyUnicode_DecodeUTF8(<char *> self.buf, self.size, "replace")
 
-    cdef void measure(self, lg_node_t *root) except *:
-        """Text and linked-text lengths (`text_len`, `link_density`'s numerator) of every
-        element under `root`, in one pass: the scoring asks them of nested blocks, each of
-        which would otherwise be walked again for every ancestor asked about."""
+    cdef list measure(self, lg_node_t *root):
+        """Text and linked-text lengths (`text_len`, `link_density`'s numerator) of the large
+        elements under `root`, in one pass: the scoring asks them of nested blocks, each of
+        which would otherwise be walked again for every ancestor asked about. Returns the
+        elements `tree.css(content._SCORED)` finds (paragraphs), in document order."""
+        paragraphs = []
         cdef Py_ssize_t depth = 0, capacity = 256
         cdef Py_ssize_t *totals = <Py_ssize_t *> malloc(capacity * sizeof(Py_ssize_t))
         cdef Py_ssize_t *linked = <Py_ssize_t *> malloc(capacity * sizeof(Py_ssize_t))
@@ -341,6 +344,8 @@ cdef class Dom:
             while True:
                 if node.local_name == TAG_TEXT and (node != root or node.type == TEXT_NODE):
                     totals[depth] += _code_points(<lg_chardata_t *> node)
+                elif node.type == ELEMENT and _scored(node.local_name):
+                    paragraphs.append(_key(node))
                 if node.first_child != NULL:
                     node = node.first_child
                     depth += 1
@@ -358,7 +363,7 @@ cdef class Dom:
                         if total >= MEASURED_FROM:  # small blocks are cheaper to walk again
                             measured[_key(node)] = (total << 32) | inner
                     if node == root:
-                        return
+                        return paragraphs
                     depth -= 1
                     totals[depth] += total
                     linked[depth] += inner
@@ -459,6 +464,14 @@ cdef void *_grow(void *block, Py_ssize_t count) except NULL:
     return grown
 
 
+cdef inline bint _scored(uintptr_t name):
+    cdef int i
+    for i in range(8):
+        if SCORED[i] == name:
+            return True
+    return False
+
+
 cdef inline lg_node_t *_following(lg_node_t *node, lg_node_t *root):
     """The node after `node` in document order within `root`'s subtree, or NULL."""
     if node.first_child != NULL:
@@ -471,12 +484,25 @@ cdef inline lg_node_t *_following(lg_node_t *node, lg_node_t *root):
 
 
 cdef inline Py_ssize_t _code_points(lg_chardata_t *chars):
-    cdef size_t i
+    """Code points of a text node: bytes that are not UTF-8 continuation bytes, 8 at a time
+    while they are ASCII."""
+    cdef size_t i = 0, j, length = chars.data.length
     cdef Py_ssize_t count = 0
-    if chars.data.data == NULL:
+    cdef uint64_t word
+    cdef const unsigned char *data = chars.data.data
+    if data == NULL:
         return 0
-    for i in range(chars.data.length):
-        if (chars.data.data[i] & 0xC0) != 0x80:
+    while i + 8 <= length:
+        memcpy(&word, data + i, 8)
+        if (word & 0x8080808080808080ULL) == 0:
+            count += 8
+        else:
+            for j in range(i, i + 8):
+                if (data[j] & 0xC0) != 0x80:
+                    count += 1
+        i += 8
+    for j in range(i, length):
+        if (data[j] & 0xC0) != 0x80:
             count += 1
     return count
 
@@ -903,17 +929,6 @@ cdef bint _contains(lg_node_t *ancestor, lg_node_t *node):
     return False
 
 
-cdef list _paragraphs(lg_node_t *root):
-    """The elements `tree.css(content._SCORED)` finds, in document order."""
-    found = []
-    cdef lg_node_t *node = root
-    while node != NULL:
-        if node.type == ELEMENT and node.local_name in SCORED_TAGS:
-            found.append(_key(node))
-        node = _following(node, root)
-    return found
-
-
 cdef list _link_elements(Dom dom, lg_node_t *top, page):
     """The addresses of the elements `tree.css(extract._SELECTOR)` finds, in document order:
     a[href], area[href], iframe[src], frame[src], link[href], meta; on the way, the first
@@ -1068,8 +1083,7 @@ def links(page):
 
 
 cdef void _main_content(Dom dom, Places places, tree, lg_node_t *top, list in_body) except *:
-    dom.measure(top)
-    cdef Article article = Article(dom, tree, places.main_seen, _paragraphs(top))
+    cdef Article article = Article(dom, tree, places.main_seen, dom.measure(top))
     if not article.blocks:
         return
     cdef dict sections = {}

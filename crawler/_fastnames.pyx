@@ -3,9 +3,10 @@
 
 `crawler._fastlinks` asks them once per element it looks at, so a regex per distinct class
 string (Readability's substring patterns, the landmark words) was a fifth of its time. Here an
-ASCII value is lowered once into a buffer and the patterns' literals are found with memmem; the
-literals are read from the Python modules' own patterns at `bind()` (which refuses any pattern
-that is not `^?literal$?` alternatives), so the rules live in one place. A non-ASCII value asks
+ASCII value is lowered once into a buffer and scanned once, each position tried against the
+literals starting with its character; the literals are read from the Python modules' own
+patterns at `bind()` (which refuses any pattern that is not `^?literal$?` alternatives), so
+the rules live in one place. A non-ASCII value asks
 the Python function, whose Unicode case folding this does not copy. tests/test_extract_fast.py
 checks both sides agree on generated names.
 
@@ -39,6 +40,7 @@ cdef struct Alternative:
 
 cdef Alternative RULES[4][MAX_ALTERNATIVES]
 cdef int SIZES[4]
+cdef unsigned char FIRST[4][256]  # characters some alternative of the pattern starts with
 cdef list KEEP = []  # the bytes RULES point into
 cdef unsigned char LOWER[MAX_NAMES]
 cdef unsigned char SPACE[256]
@@ -103,42 +105,35 @@ cdef void _load(int index, str pattern) except *:
         RULES[index][position].length = len(data)
         RULES[index][position].at_start = at_start
         RULES[index][position].at_end = at_end
+        FIRST[index][data[0]] = 1
     SIZES[index] = len(alternatives)
 
 
 cdef bint _search(int index, const unsigned char *text, Py_ssize_t size):
-    """Whether pattern `index` matches somewhere in the lowered text."""
-    cdef int i
+    """Whether pattern `index` matches somewhere in the lowered text: one pass over the text,
+    trying at each position only the alternatives that start with its character."""
+    cdef Py_ssize_t i
+    cdef int k
     cdef Alternative *alt
-    for i in range(SIZES[index]):
-        alt = &RULES[index][i]
-        if alt.length > size:
+    cdef unsigned char c
+    for i in range(size):
+        c = text[i]
+        if not FIRST[index][c]:
             continue
-        if alt.at_start and alt.at_end:
-            if _ends_with(text, size, alt) and memcmp(text, alt.text, alt.length) == 0:
-                if alt.length == size or alt.length == size - 1:
-                    return True
-        elif alt.at_start:
-            if memcmp(text, alt.text, alt.length) == 0:
-                return True
-        elif alt.at_end:
-            if _ends_with(text, size, alt):
-                return True
-        elif memmem(text, size, alt.text, alt.length) != NULL:
+        for k in range(SIZES[index]):
+            alt = &RULES[index][k]
+            if <unsigned char> alt.text[0] != c or alt.length > size - i:
+                continue
+            if alt.at_start and i != 0:
+                continue
+            if memcmp(text + i, alt.text, alt.length) != 0:
+                continue
+            if alt.at_end and not (
+                i + alt.length == size or (i + alt.length == size - 1 and text[size - 1] == 10)
+            ):
+                continue
             return True
     return False
-
-
-cdef bint _ends_with(const unsigned char *text, Py_ssize_t size, Alternative *alt):
-    """Whether the literal ends the text, or ends it but for one final newline, as `$` does
-    without re.MULTILINE."""
-    if size >= alt.length and memcmp(text + size - alt.length, alt.text, alt.length) == 0:
-        return True
-    return (
-        size >= alt.length + 1
-        and text[size - 1] == 10
-        and memcmp(text + size - 1 - alt.length, alt.text, alt.length) == 0
-    )
 
 
 cdef Py_ssize_t _lowered(object value, Py_ssize_t at) except -2:
