@@ -395,26 +395,55 @@ cdef class Dom:
         return count
 
     cdef Py_ssize_t stripped_len(self, lg_node_t *node, Py_ssize_t *commas) except -1:
-        """`len(text.strip())` of `node.text()`, and `text.count(",")` into `commas`, from the
-        bytes; a non-ASCII character at either end (maybe Unicode white space) asks Python."""
-        cdef size_t start = 0, end, i
-        cdef Py_ssize_t count = 0, found = 0
-        self._collect(node)
-        end = self.size
-        while start < end and SPACE[self.buf[start]]:
-            start += 1
-        while end > start and SPACE[self.buf[end - 1]]:
-            end -= 1
-        for i in range(self.size):
-            if self.buf[i] == 44:  # ","
-                found += 1
+        """`len(text.strip())` of `node.text()`, and `text.count(",")` into `commas`, read in
+        place from the text nodes; a non-ASCII character at either end of the text (maybe
+        Unicode white space) asks Python."""
+        cdef Py_ssize_t total = 0, leading = 0, trailing = 0, found = 0, k
+        cdef bint started = False
+        cdef int first = 0, last = 0  # the first and last non-space bytes of the text
+        cdef lg_node_t *current = node.first_child
+        cdef lg_chardata_t *chars
+        cdef const unsigned char *data
+        cdef const unsigned char *comma
+        cdef size_t length
+        if node.local_name == TAG_TEXT and node.type == TEXT_NODE:
+            current = node  # a text node: its own data (it has no children)
+        while current != NULL:
+            if current.local_name == TAG_TEXT and (<lg_chardata_t *> current).data.data != NULL:
+                chars = <lg_chardata_t *> current
+                data, length = chars.data.data, chars.data.length
+                total += _code_points(chars)
+                comma = <const unsigned char *> memchr(data, 44, length)
+                while comma != NULL:
+                    found += 1
+                    comma = <const unsigned char *> memchr(comma + 1, 44, data + length - comma - 1)
+                k = 0
+                if not started:
+                    while k < <Py_ssize_t> length and SPACE[data[k]]:
+                        k += 1
+                    leading += k
+                    if k < <Py_ssize_t> length:
+                        started = True
+                        first = data[k]
+                if started:
+                    k = length
+                    while k > 0 and SPACE[data[k - 1]]:
+                        k -= 1
+                    if k > 0:  # a non-space byte in this node: the trailing run restarts
+                        trailing = length - k
+                        last = data[k - 1]
+                    else:
+                        trailing += length
+            if current == node:
+                break
+            current = _following(current, node)
         commas[0] = found
-        if start < end and (self.buf[start] >= 0x80 or self.buf[end - 1] >= 0x80):
+        if not started:
+            return 0
+        if first >= 0x80 or last >= 0x80:
+            self._collect(node)
             return len(PyUnicode_DecodeUTF8(<char *> self.buf, self.size, "replace").strip())
-        for i in range(start, end):
-            if (self.buf[i] & 0xC0) != 0x80:
-                count += 1
-        return count
+        return total - leading - trailing
 
     cdef double link_density(self, lg_node_t *root) except -1.0:
         """content.link_density: the text of the `a` elements in the block (itself included,
@@ -1189,3 +1218,12 @@ def may_nest_deeper(const unsigned char[:] body, Py_ssize_t budget, Py_ssize_t c
         depth = max(depth + opens - closes, 0)
         start = end
     return False
+
+
+def text_measures(node):
+    """(len(text.strip()), text.count(","), len(text)) of a LexborNode's text, as the scoring
+    reads them from lexbor's bytes: for tests against `node.text()`."""
+    dom = Dom()
+    cdef Py_ssize_t commas = 0
+    cdef Py_ssize_t length = dom.stripped_len(_ptr(node.mem_id), &commas)
+    return length, commas, dom.text_len(_ptr(node.mem_id))

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from selectolax.lexbor import LexborHTMLParser
 
 from crawler import content, sections
 from crawler import extract as extract_module
@@ -207,3 +208,19 @@ def test_name_rules_equal_python(
         sections._landmark(tag, role, names, ident),
     )
     assert _fastnames.verdicts(tag, role, names, ident) == python
+
+
+_TEXT_PIECES = ["", " ", "\n\t", "\xa0", "\u3000", "a", "b,", ", ,", "é", "日本", "\u2028", "x y"]
+_text = st.lists(st.sampled_from(_TEXT_PIECES), max_size=5).map("".join)
+
+
+@needs_fast
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_text, min_size=1, max_size=5))
+def test_text_measures_equal_python(texts: list[str]) -> None:
+    """Stripped length, commas and length read in place equal str.strip/count/len on
+    node.text(), whatever the white space (ASCII or not) at the ends of which text node."""
+    html = "<p>" + "".join(f"<span>{t}</span>{t}" for t in texts) + "</p>"
+    node = LexborHTMLParser(html).css_first("p")
+    text = node.text()
+    assert FAST.text_measures(node) == (len(text.strip()), text.count(","), len(text))
