@@ -97,7 +97,7 @@ cdef dict SPECIAL_NAMES = {}  # selectolax's names of non-element nodes by tag i
 cdef bint BOUND = False
 
 # Python helpers, bound once the crawler modules are loaded (see bind()).
-cdef object rel_tokens
+cdef object join_href  # crawler._fasturls.join, or None
 cdef object refresh_target, registrable_domain, OutLink, STATS, logger
 cdef dict TAG_SCORE, TAGS_SECTION
 cdef frozenset ROOTS, JUNK_ROLES, DROPPED_TAGS, CLEANED_TAGS, KEPT_TAGS, STOP
@@ -179,7 +179,7 @@ def bind():
 
 
 cdef void _bind_python() except *:
-    global rel_tokens, MAIN_WORDS
+    global join_href, MAIN_WORDS
     global refresh_target, registrable_domain, OutLink, STATS, logger, TAG_SCORE, TAGS_SECTION
     global ROOTS, JUNK_ROLES, DROPPED_TAGS, CLEANED_TAGS, KEPT_TAGS, STOP, UNKNOWN
     global MAX_PATH_CHARS, MIN_PARAGRAPH, ARTICLE_MIN_CHARS, DIVISORS
@@ -202,7 +202,7 @@ cdef void _bind_python() except *:
     MIN_PARAGRAPH = content._MIN_PARAGRAPH
     ARTICLE_MIN_CHARS = content.ARTICLE_MIN_CHARS
     DIVISORS = content._LEVEL_DIVISORS
-    rel_tokens = extract._rel_tokens
+    join_href = urls._JOIN
     refresh_target = extract._refresh_target
     STATS = extract.STATS
     logger = extract.logger
@@ -958,6 +958,27 @@ cdef bint _contains(lg_node_t *ancestor, lg_node_t *node):
     return False
 
 
+cdef tuple _rel_tokens(value):
+    """extract._rel_tokens, without a Python call per link."""
+    if not value:
+        return ()
+    return tuple(dict.fromkeys(value.lower().split()))
+
+
+cdef object _resolve(resolver, dict memo, str href):
+    """`resolver.resolve(href)` (urls.Resolver): its memo, then the C join, then its slow
+    path, without a Python call per link when the first two answer."""
+    found = memo.get(href, ABSENT)
+    if found is not ABSENT:
+        return found
+    if join_href is not None and resolver._scheme:
+        found = join_href(href, resolver._scheme, resolver._origin, resolver._path, resolver._dir)
+        if found is not None:
+            memo[href] = found
+            return found
+    return resolver.resolve(href)
+
+
 cdef list _link_elements(Dom dom, lg_node_t *top, page):
     """The addresses of the elements `tree.css(extract._SELECTOR)` finds, in document order:
     a[href], area[href], iframe[src], frame[src], link[href], meta; on the way, the first
@@ -1018,7 +1039,8 @@ def links(page):
     places = Places(dom)
     facts = page.facts
     elements = _link_elements(dom, top, page)  # also sets the page's base, title and lang
-    resolve = page.resolver.resolve
+    resolver = page.resolver
+    memo = resolver._memo
     src_url, src_host, src_domain = page.url, page.host, page.domain
     cdef dict domains = {}
     cdef list in_body = []
@@ -1035,19 +1057,19 @@ def links(page):
         is_image = False
         if tag == "a":
             href = dom.get(node, b"href")
-            rel = rel_tokens(dom.get(node, b"rel"))
+            rel = _rel_tokens(dom.get(node, b"rel"))
             is_image = _holds_image(node)
             anchor = dom.anchor_with_images(node) if is_image else " ".join(dom.text(node).split())
         elif tag == "area":
             href = dom.get(node, b"href")
-            rel = rel_tokens(dom.get(node, b"rel"))
+            rel = _rel_tokens(dom.get(node, b"rel"))
             anchor = " ".join((dom.get(node, b"alt") or "").split())
             is_image = True
         elif tag == "iframe" or tag == "frame":
             href = dom.get(node, b"src")
             tag = "frame"
         elif tag == "link":
-            rel = rel_tokens(dom.get(node, b"rel"))
+            rel = _rel_tokens(dom.get(node, b"rel"))
             href = dom.get(node, b"href")
             if "canonical" in rel:
                 tag = "canonical"
@@ -1067,7 +1089,7 @@ def links(page):
             tag = "refresh"
         else:
             continue
-        resolved = resolve(href) if href else None
+        resolved = _resolve(resolver, memo, href) if href else None
         if resolved is None:
             STATS["not_links"] += 1
             logger.debug("not a link on %s: %r", src_url, href)
