@@ -7,11 +7,13 @@ truths), and a second process refused on an embedded data directory while a craw
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,7 @@ from tests.e2e import (
 from tests.servers import ClickHouseServer, have_clickhouse_server
 
 Pair = tuple[str, str]
+_NEVER = datetime(2106, 1, 1, tzinfo=UTC)  # as the changes command's open end
 
 
 @pytest.fixture
@@ -172,7 +175,10 @@ def test_recrawl_of_an_edited_web_shows_exactly_its_lost_and_changed_links(
     before, after = build_web(12, 40, 9), build_web(12, 40, 9, revision=1)
     old, new = list(truth(before)), list(truth(after))
     data = tmp_path / "data"
+    between = _NEVER
     for web, crawl_id in ((before, "first"), (after, "second")):
+        between = datetime.fromtimestamp(math.ceil(time.time()), UTC)
+        time.sleep(1.0)  # fetched_at is in whole seconds: the first crawl's are all before it
         with WebServer(web) as server:
             linkgraph(["crawl", "--seeds-file", str(seeds_file(web, tmp_path)), "--data",
                        str(data), "--crawl-id", crawl_id, "--proxy", server.proxy])  # fmt: skip
@@ -208,6 +214,77 @@ def test_recrawl_of_an_edited_web_shows_exactly_its_lost_and_changed_links(
     )
     _, links = stored(target)
     assert links == current, diff(current, links)
+    _assert_change_queries(target, old, new, between)
+
+
+def _assert_change_queries(
+    target: str, old: list[dict[str, Any]], new: list[dict[str, Any]], between: datetime
+) -> None:
+    """`changes` (by crawl and by date) and `backlinks --new-since/--lost-since` rows, exactly
+    as the two truths differ, for every domain the webs link to."""
+    from crawler.commands.queries import run_named
+    from pipelines.store import open_store
+
+    both = truth_pages(old).keys() & truth_pages(new).keys()
+    before, after = _backlink_anchors(old), _backlink_anchors(new)
+    domains = before.keys() | after.keys()
+    seen = Counter[str]()
+    store = open_store(target)
+    try:
+        for domain in sorted(domains):
+            was, now = before.get(domain, {}), after.get(domain, {})
+            lost = {p: a for p, a in was.items() if p[0] in both and p not in now}
+            added_by_crawl = {p: a for p, a in now.items() if p[0] in both and p not in was}
+            added = {p: a for p, a in now.items() if p not in was}
+            expected = sorted(
+                [("lost", s, d, a) for (s, d), a in lost.items()]
+                + [("new", s, d, a) for (s, d), a in added_by_crawl.items()]
+            )
+            params = {"domain": domain, "from_crawl": "first", "to_crawl": "second"}
+            rows = run_named(store, "changes_crawls", params).dicts()
+            got = [(r["change"], r["src_url"], r["dst_url"], r["anchor"]) for r in rows]
+            assert got == expected, domain
+            seen.update(change for change, *_ in got)
+            params = {"domain": domain, "since": between, "until": _NEVER}
+            rows = run_named(store, "changes", params).dicts()
+            got = sorted((r["change"], r["src_url"], r["dst_url"], r["anchor"]) for r in rows)
+            assert got == sorted(
+                [("lost", s, d, a) for (s, d), a in lost.items()]
+                + [("new", s, d, a) for (s, d), a in added.items()]
+            ), domain
+            assert _backlink_pairs(store, domain, new_since=between) == {
+                ("live", s, d) for s, d in added
+            }, domain
+            assert _backlink_pairs(store, domain, lost_since=between) == {
+                ("lost", s, d) for s, d in lost
+            }, domain
+    finally:
+        store.close()
+    assert seen["new"] > 10 and seen["lost"] > 10, seen  # the edit reaches other domains' links
+
+
+def _backlink_anchors(records: list[dict[str, Any]]) -> dict[str, dict[Pair, str]]:
+    """dst_domain -> {(src_url, dst_url): anchor of the pair's first occurrence} over links
+    from other domains (truth records come in ordinal order)."""
+    found: dict[str, dict[Pair, str]] = {}
+    for r in records:
+        if r["type"] == "link" and r["src_domain"] != r["dst_domain"]:
+            pairs = found.setdefault(r["dst_domain"], {})
+            pairs.setdefault((r["src_url"], r["dst_url"]), r["anchor"])
+    return found
+
+
+def _backlink_pairs(store: Any, domain: str, **since: datetime) -> set[tuple[str, str, str]]:
+    from crawler.commands.queries import run_named
+
+    params: dict[str, Any] = {
+        "domain": domain, "dofollow": 0, "rel": "", "section": "", "kind": "",
+        "anchor_contains": "", "min_authority": 0.0, "country": "", "new_since": 0,
+        "lost_since": 0, "one_per_domain": 0, "limit": 2**63 - 1,
+    }  # fmt: skip
+    params.update(since)
+    rows = run_named(store, "backlinks_report", params).dicts()
+    return {(r["status"], r["src_url"], r["dst_url"]) for r in rows}
 
 
 def _rows(target: str, sql: str) -> list[tuple[Any, ...]]:

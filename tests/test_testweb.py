@@ -268,11 +268,20 @@ def test_log_lines_have_the_fields(server: WebServer, web: Web) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     _get(conn, web.sites[2].home + "robots.txt")
     conn.close()
-    lines = [json.loads(line) for line in server.log_path.read_text().splitlines()]  # type: ignore[attr-defined]
+    lines = _log_until(server, f'"host": "{web.sites[2].host}", "path": "/robots.txt"')
     last = lines[-1]
     assert set(last) == {"host", "path", "status", "t_start", "t_end"}
     assert last["host"] == web.sites[2].host and last["path"] == "/robots.txt"
     assert all(line["t_start"] <= line["t_end"] <= time.time() for line in lines)
+
+
+def _log_until(server: WebServer, text: str, timeout: float = 10.0) -> list[dict[str, Any]]:
+    """The request log once a line holds `text`: the server logs a request after answering it,
+    so the client may come first."""
+    deadline = time.monotonic() + timeout
+    while text not in (log := server.log_path.read_text()) and time.monotonic() < deadline:  # type: ignore[attr-defined]
+        time.sleep(0.01)
+    return [json.loads(line) for line in log.splitlines()]
 
 
 def test_latency_is_applied_without_blocking_others(web: Web) -> None:

@@ -31,8 +31,8 @@ def add_subcommand(subparsers: Any) -> argparse.ArgumentParser:
         "--revision",
         type=int,
         default=0,
-        help="a later edit of the same web: some links removed, anchors and rels changed "
-        "(default 0, the original)",
+        help="a later edit of the same web: some links removed, anchors and rels changed, "
+        "links to sites outside the web added (default 0, the original)",
     )
     parser = subparsers.add_parser("testweb", help="a deterministic simulated web on loopback")
     actions = parser.add_subparsers(dest="testweb_action", required=True)

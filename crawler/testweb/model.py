@@ -217,6 +217,7 @@ def build_web(sites: int, pages_per_site: int, seed: int, revision: int = 0) -> 
     """The web for these arguments; the same arguments always give the same web.
 
     `revision` > 0 is the same web edited later (see `generator.revise`: some links removed,
-    some anchors and rel attributes changed), for recrawl and history tests; 0 is the original.
+    some anchors and rel attributes changed, links out of the web added), for recrawl and
+    history tests; 0 is the original.
     """
     return Web(sites, pages_per_site, seed, revision)
