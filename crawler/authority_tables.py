@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         src, dst, pages = read_graph(store)
         scores = compute_authority((src, dst), pages)
         trust = trust_scores(src, dst, pages, seeds) if seeds is not None else {}
-        computed_at = int(time.time())
+        computed_at = _snapshot_time(store)
         for level in LEVELS:
             write_level(store, level, scores[level], trust.get(level), computed_at)
     finally:
@@ -132,6 +132,13 @@ def _domain(url: str) -> str:
 
 def _dom(host: str) -> str:
     return registrable_domain(host)
+
+
+def _snapshot_time(store: Store) -> int:
+    """Now in whole seconds, or one past the latest snapshot: readers pick the latest snapshot by
+    `computed_at`, so two runs within one second must not share it (their rows would mix)."""
+    latest = store.execute("SELECT toUInt32(max(computed_at)) FROM page_authority").rows[0][0]
+    return max(int(time.time()), int(latest or 0) + 1)
 
 
 def write_level(

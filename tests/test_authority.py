@@ -260,3 +260,24 @@ def test_cnr2000_hyperball_close_to_exact_on_a_subgraph(cnr: LinkGraph) -> None:
     assert relative.mean() < 0.04
     top = np.argsort(-exact)[:100]
     assert np.max(np.abs(approx[top] - exact[top]) / exact[top]) < 0.1
+
+
+def test_two_runs_in_one_second_get_their_own_snapshots(tmp_path: Path) -> None:
+    from crawler.authority_tables import _snapshot_time, write_level
+    from pipelines.store import open_store
+
+    store = open_store(str(tmp_path / "store"))
+    try:
+        store.migrate()
+        scores = compute_authority(LINKS)["page"]
+        first = _snapshot_time(store)
+        write_level(store, "page", scores, None, first)
+        second = _snapshot_time(store)  # at once, as a second run in the same second would
+        assert second > first
+        write_level(store, "page", scores, None, second)
+        rows = store.query(
+            "SELECT computed_at, count() FROM page_authority GROUP BY computed_at ORDER BY 1"
+        ).rows
+        assert [count for _, count in rows] == [len(scores.names)] * 2
+    finally:
+        store.close()
