@@ -14,7 +14,7 @@ import pytest
 from crawler.embedded import free_port
 from crawler.errors import QueryError, StoreError, StoreLocked, StoreUnavailable
 from crawler.records import OutLink, Page
-from pipelines.columns import LINK_COLUMNS, PAGE_COLUMNS
+from pipelines.columns import LINK_COLUMNS, PAGE_COLUMNS, arrow_array, columnar
 from pipelines.store import Store, migrations, open_store
 
 T0, T1, T2 = 1_700_000_000.0, 1_700_000_100.0, 1_700_000_200.0
@@ -140,6 +140,32 @@ def test_insert_columns_match_the_schema(store: Store) -> None:
     for table, columns in (("page_fetches", PAGE_COLUMNS), ("link_fetches", LINK_COLUMNS)):
         described = store.query(f"DESCRIBE TABLE {table}").rows
         assert [row[0] for row in described] == [name for name, _, _ in columns]
+
+
+def test_fast_columns_equal_the_pure_python_path() -> None:
+    """pipelines._fastcolumns gives the Arrow arrays `columnar` + `arrow_array` give."""
+    fast = pytest.importorskip("pipelines._fastcolumns")
+    odd = [
+        # non-ASCII text, empty strings and rel, a list rel, an exact half microsecond (rounds to
+        # even, as round() does), int fetch times and bools given as ints
+        Page(url="http://ä.com/ü", title="", fetched_at=1_700_000_000.0000005, noindex=1),
+        Page(url="http://a.com/", title="x" * 5000, fetched_at=1_700_000_001, status=404),
+    ]
+    links = [link for _, fetched in GRAPH for link in fetched] + [
+        OutLink(src_url="http://ä.com/ü", dst_url="http://b.com/€", anchor="日本 ",
+                rel=["ugc", "nofollow"], fetched_at=1_700_000_000.0000015, is_image=1),
+        OutLink(src_url="", dst_url="", rel=(), fetched_at=2.5),
+    ]  # fmt: skip
+    pages = [page for fetched, _ in GRAPH for page in fetched] + odd
+    for records, columns in ((links, LINK_COLUMNS), (pages, PAGE_COLUMNS)):
+        specs = [get.spec(type_) for _, type_, get in columns]
+        got = fast.arrow_arrays(records, specs)
+        data = columnar(records, columns)
+        want = [arrow_array(v, t) for (_, t, _), v in zip(columns, data, strict=True)]
+        for (name, _, _), a, b in zip(columns, got, want, strict=True):
+            assert a.equals(b), name
+    with pytest.raises(OverflowError):
+        fast.arrow_arrays([Page(url="x", fetched_at=-1.0)], [("fetched_at", "fetch_us", None)])
 
 
 def test_redelivered_fetch_shows_once(store: Store) -> None:
@@ -326,3 +352,4 @@ def test_history_lost_and_changed_links(store: Store) -> None:
     edges = store.query("SELECT dst_domain, links FROM domain_graph WHERE src_domain = 'f.com' "
                         "ORDER BY dst_domain").rows  # fmt: skip
     assert edges == [("c1.com", 1), ("c2.com", 1), ("t.com", 1)]
+
