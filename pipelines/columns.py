@@ -21,6 +21,7 @@ arrays.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from itertools import chain
 from operator import attrgetter
@@ -211,7 +212,10 @@ def arrow_array(values: Sequence[Any], type_: str) -> Any:
 
 
 def _fast_columns() -> Any:
-    """pipelines._fastcolumns when built (`make setup`), else None: the pure Python path."""
+    """pipelines._fastcolumns when built (`make setup`), else None: the pure Python path, which
+    LINKGRAPH_PURE_PYTHON=1 forces too (as for extraction)."""
+    if os.environ.get("LINKGRAPH_PURE_PYTHON", "") not in ("", "0"):
+        return None
     try:
         from pipelines import _fastcolumns  # type: ignore[attr-defined]
     except ImportError:

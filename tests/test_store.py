@@ -181,6 +181,20 @@ def test_redelivered_fetch_shows_once(store: Store) -> None:
         assert len(store.named(name, params).rows) == {"backlinks": 6, "refdomains": 4}[name]
 
 
+def test_fetch_twice_in_one_block_shows_once(store: Store) -> None:
+    """chDB inserts skip the per-block ReplacingMergeTree pass (optimize_on_insert = 0): a fetch
+    twice in one block stays two rows until a merge, and every reader shows it once."""
+    pages = [page for fetched, _ in GRAPH for page in fetched]
+    links = [link for _, fetched in GRAPH for link in fetched]
+    store.insert(pages + pages, links + links)
+    assert store.query("SELECT count() FROM links").rows == [(13,)]
+    assert store.query("SELECT count() FROM pages").rows == [(8,)]
+    assert len(store.named("backlinks", {"domain": "c1.com"}).rows) == 6
+    assert len(store.named("refdomains", {"domain": "c2.com"}).rows) == 4
+    assert store.query("SELECT max(fetches) FROM link_history").rows == [(1,)]
+    assert domain_rows(store) == domain_truth(links)
+
+
 def test_newer_fetch_replaces_link_set(store: Store) -> None:
     load(store, *GRAPH)
     rows = store.query("SELECT dst_url, anchor FROM links WHERE src_url = 'http://f.com/1' "
