@@ -65,7 +65,8 @@ cdef object _strings(list records, str attr):
     off[0] = 0
     try:
         for i in range(n):
-            text = PyUnicode_AsUTF8AndSize(getattr(records[i], attr), &length)
+            value = getattr(records[i], attr)  # held: `text` points into it until copied
+            text = PyUnicode_AsUTF8AndSize(value, &length)
             _put(&buf, text, length)
             off[i + 1] = <int32_t>buf.size
         return _string_array(&buf, offsets, n)
