@@ -9,11 +9,11 @@ DEMO_DATA ?= demo-out
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml setup.py $(wildcard crawler/_fast*.pyx crawler/_fast*.pxd)
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml setup.py $(wildcard crawler/_fast*.pyx crawler/_fast*.pxd pipelines/_fast*.pyx)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
 	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
-	$(BIN)/python -c "import crawler._fastlinks, crawler._fastnames, crawler._fasturls"  # built: the C-speed paths
+	$(BIN)/python -c "import crawler._fastlinks, crawler._fastnames, crawler._fasturls, pipelines._fastcolumns"  # built: the C-speed paths
 	touch $(STAMP)
 
 # Debian's redis-server and clickhouse-server, for the distributed tests, and chromium, which
