@@ -20,6 +20,7 @@ import fails and `crawler.extract` keeps the pure Python path.
 from libc.stdint cimport uint64_t, uintptr_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memchr, memcpy
+from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 
 from crawler cimport _fastnames as names_rules
@@ -50,6 +51,41 @@ cdef extern from *:
     typedef void *(*lg_step_f)(void *);
     static lg_name_f lg_element_qualified_name, lg_attr_qualified_name, lg_attr_value;
     static lg_step_f lg_first_attr, lg_next_attr;
+
+    /* OutLink records made as a tuple is: the slots filled in place, no __init__ frame. */
+    #include <structmember.h>
+    #define LG_LINK_FIELDS 18
+    static Py_ssize_t lg_link_offsets[LG_LINK_FIELDS];
+
+    static int lg_link_slot(int index, PyObject *descriptor) {
+        PyMemberDef *member = ((PyMemberDescrObject *) descriptor)->d_member;
+        if (member->type != T_OBJECT_EX || (member->flags & READONLY)) return -1;
+        lg_link_offsets[index] = member->offset;
+        return 0;
+    }
+
+    static PyObject *lg_link_new(PyObject *link_type, PyObject **values) {
+        PyTypeObject *type = (PyTypeObject *) link_type;
+        PyObject *link = type->tp_alloc(type, 0);
+        if (link == NULL) return NULL;
+        for (int i = 0; i < LG_LINK_FIELDS; i++) {
+            Py_INCREF(values[i]);
+            *(PyObject **) ((char *) link + lg_link_offsets[i]) = values[i];
+        }
+        /* Its fields are strings, numbers and a tuple of strings: no cycle can go through
+           it, so the cyclic GC need not walk the page's links (CPython untracks such tuples
+           and dicts itself); they live on in the sink's batches. */
+        PyObject_GC_UnTrack(link);
+        return link;
+    }
+
+    static void lg_link_set(PyObject *link, int index, PyObject *value) {
+        PyObject **slot = (PyObject **) ((char *) link + lg_link_offsets[index]);
+        PyObject *old = *slot;
+        Py_INCREF(value);
+        *slot = value;
+        Py_XDECREF(old);
+    }
 
     static int lg_bind(const char *path) {
         void *lib = dlopen(path, RTLD_LAZY | RTLD_NOLOAD);
@@ -82,8 +118,13 @@ cdef extern from *:
     lg_name_f lg_element_qualified_name, lg_attr_qualified_name, lg_attr_value
     lg_step_f lg_first_attr, lg_next_attr
     int lg_bind(const char *path)
+    int lg_link_slot(int index, object descriptor)
+    object lg_link_new(object link_type, PyObject **values)
+    void lg_link_set(object link, int index, object value)
 
 DEF ELEMENT = 1
+DEF LINK_FIELDS = 18
+DEF SECTION_FIELD = 5
 DEF MEASURED_FROM = 2048
 DEF TEXT_NODE = 3
 
@@ -208,6 +249,78 @@ cdef void _bind_python() except *:
     logger = extract.logger
     registrable_domain = urls.registrable_domain
     OutLink = records.OutLink
+    _bind_records()
+
+
+# OutLink's fields in order: `_new_link` fills them by position.
+_LINK_FIELDS = (
+    "src_url", "dst_url", "anchor", "rel", "kind", "section", "dom_path", "ordinal", "is_image",
+    "hreflang", "src_host", "src_domain", "dst_host", "dst_domain", "is_external",
+    "page_nofollow", "fetched_at", "crawl_id",
+)  # fmt: skip
+cdef object NOFOLLOW_DEFAULT, FETCHED_DEFAULT, CRAWL_DEFAULT  # the fields _new_link does not take
+
+
+cdef void _bind_records() except *:
+    """Check OutLink is the slotted dataclass `_new_link` knows, read its slots' offsets, and
+    check a record made here equals one made by OutLink(...)."""
+    global NOFOLLOW_DEFAULT, FETCHED_DEFAULT, CRAWL_DEFAULT
+    import dataclasses
+    import types
+
+    fields = dataclasses.fields(OutLink)
+    if (
+        tuple(field.name for field in fields) != _LINK_FIELDS
+        or OutLink.__new__ is not object.__new__
+        or hasattr(OutLink, "__post_init__")
+    ):
+        raise ImportError("OutLink differs from the record this module makes")
+    for index, field in enumerate(fields):
+        descriptor = OutLink.__dict__.get(field.name)
+        if type(descriptor) is not types.MemberDescriptorType or lg_link_slot(index, descriptor):
+            raise ImportError(f"OutLink.{field.name} is not a plain slot")
+    NOFOLLOW_DEFAULT, FETCHED_DEFAULT, CRAWL_DEFAULT = (field.default for field in fields[15:])
+    values = ("s", "d", "a", ("r",), "a", "nav", "body>a", 3, True, "en", "h", "o", "i", "j", True)
+    made = _new_link(
+        values[0], values[1], values[2], values[3], values[4], values[5], values[6], values[7],
+        values[8], values[9], values[10], values[11], values[12], values[13], values[14],
+    )
+    if made != OutLink(*values) or repr(made) != repr(OutLink(*values)):
+        raise ImportError("OutLink records made here differ from OutLink(...)")
+    _set_section(made, "main")
+    if made.section != "main":
+        raise ImportError("OutLink.section not set in place")
+
+
+cdef object _new_link(
+    src_url, dst_url, anchor, rel, kind, section, dom_path, ordinal, is_image, hreflang,
+    src_host, src_domain, dst_host, dst_domain, is_external,
+):
+    """OutLink(src_url, ..., is_external) without the dataclass __init__'s Python frame."""
+    cdef PyObject *values[LINK_FIELDS]
+    values[0] = <PyObject *> src_url
+    values[1] = <PyObject *> dst_url
+    values[2] = <PyObject *> anchor
+    values[3] = <PyObject *> rel
+    values[4] = <PyObject *> kind
+    values[5] = <PyObject *> section
+    values[6] = <PyObject *> dom_path
+    values[7] = <PyObject *> ordinal
+    values[8] = <PyObject *> is_image
+    values[9] = <PyObject *> hreflang
+    values[10] = <PyObject *> src_host
+    values[11] = <PyObject *> src_domain
+    values[12] = <PyObject *> dst_host
+    values[13] = <PyObject *> dst_domain
+    values[14] = <PyObject *> is_external
+    values[15] = <PyObject *> NOFOLLOW_DEFAULT
+    values[16] = <PyObject *> FETCHED_DEFAULT
+    values[17] = <PyObject *> CRAWL_DEFAULT
+    return lg_link_new(OutLink, values)
+
+
+cdef inline void _set_section(link, section):
+    lg_link_set(link, SECTION_FIELD, section)
 
 
 cdef inline lg_node_t *_ptr(object mem_id):
@@ -1108,7 +1221,7 @@ def links(page):
             facts.refresh_url = facts.refresh_url or dst
         elif tag == "canonical":
             facts.canonical = facts.canonical or dst
-        link = OutLink(
+        link = _new_link(
             src_url,
             dst,
             anchor,
@@ -1117,7 +1230,7 @@ def links(page):
             section,
             f"{path}>{node_tag}" if path else "",
             len(out),
-            is_image,
+            True if is_image else False,
             hreflang,
             src_host,
             src_domain,
@@ -1145,7 +1258,7 @@ cdef void _main_content(Dom dom, Places places, tree, lg_node_t *top, list in_bo
             section = sections[key] = article.section(
                 _ptr(key), landmark_section, mark, mark in places.explicit
             )
-        link.section = section
+        _set_section(link, section)
 
 
 cdef bint _css_main_candidate(Dom dom, lg_node_t *node) except -1:
