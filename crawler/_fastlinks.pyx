@@ -1355,6 +1355,47 @@ def may_nest_deeper(const unsigned char[:] body, Py_ssize_t budget, Py_ssize_t c
     return False
 
 
+def valid_utf8(const unsigned char[:] body):
+    """Whether `body.decode("utf-8")` succeeds (the Unicode standard's well-formed UTF-8,
+    which Python's codec checks), without building the string: ASCII 8 bytes at a time."""
+    cdef Py_ssize_t size = body.shape[0], i = 0
+    cdef const unsigned char *data
+    cdef unsigned char c, low, high
+    cdef uint64_t word
+    if size == 0:
+        return True
+    data = &body[0]
+    while i < size:
+        if i + 8 <= size:
+            memcpy(&word, data + i, 8)
+            if (word & 0x8080808080808080ULL) == 0:
+                i += 8
+                continue
+        c = data[i]
+        if c < 0x80:
+            i += 1
+            continue
+        if c < 0xC2 or c > 0xF4:
+            return False
+        low, high = 0x80, 0xBF  # the second byte's range (Table 3-7)
+        if c == 0xE0:
+            low = 0xA0
+        elif c == 0xED:
+            high = 0x9F
+        elif c == 0xF0:
+            low = 0x90
+        elif c == 0xF4:
+            high = 0x8F
+        if i + 1 >= size or not (low <= data[i + 1] <= high):
+            return False
+        if c >= 0xE0 and (i + 2 >= size or (data[i + 2] & 0xC0) != 0x80):
+            return False
+        if c >= 0xF0 and (i + 3 >= size or (data[i + 3] & 0xC0) != 0x80):
+            return False
+        i += 2 if c < 0xE0 else 3 if c < 0xF0 else 4
+    return True
+
+
 def text_measures(node):
     """(len(text.strip()), text.count(","), len(text)) of a LexborNode's text, as the scoring
     reads them from lexbor's bytes: for tests against `node.text()`."""

@@ -224,3 +224,25 @@ def test_text_measures_equal_python(texts: list[str]) -> None:
     node = LexborHTMLParser(html).css_first("p")
     text = node.text()
     assert FAST.text_measures(node) == (len(text.strip()), text.count(","), len(text))
+
+
+_UTF8_PIECES = [
+    b"a", b"abcdefgh", b"\xc3\xa9", b"\xe2\x82\xac", b"\xf0\x9f\x98\x80", b"\xef\xbf\xbf",
+    b"\xf4\x8f\xbf\xbf", b"\xed\xa0\x80", b"\xc0\x80", b"\xe0\x80\x80", b"\xf4\x90\x80\x80",
+    b"\xff", b"\x80", b"\xc2", b"\xe2\x82", b"\xf0\x9f",
+]  # fmt: skip
+
+
+@needs_fast
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(st.lists(st.sampled_from(_UTF8_PIECES), max_size=8).map(b"".join), st.binary()))
+def test_valid_utf8_equals_decoding(body: bytes) -> None:
+    """The charset sniff's check without decoding says what bytes.decode says: valid
+    sequences, overlong forms, surrogates, code points past U+10FFFF, cut sequences."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        decodes = False
+    else:
+        decodes = True
+    assert FAST.valid_utf8(body) == decodes
