@@ -11,7 +11,6 @@ in CPU time (process_time): on a shared machine wall time says more about the ne
 
 from __future__ import annotations
 
-import importlib
 import sys
 import time
 from collections.abc import Callable
@@ -38,8 +37,6 @@ CACHES: list[Any] = [
     content._weight,
     content._unlikely_names,
 ]
-if extract_module._FAST is not None:
-    CACHES.append(importlib.import_module("crawler._fastnames"))
 
 
 def readability_pages() -> list[bytes]:

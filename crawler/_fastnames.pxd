@@ -1,4 +1,18 @@
+cdef enum:
+    UNKNOWN_ANSWER = -99  # a `_b` rule's answer when Python must judge (too long to lower)
+
 cdef int weight(object value) except? -999
 cdef int unlikely(object names, object ident) except -1
 cdef int shares(object names, object ident) except -1
 cdef object landmark(str tag, object role, object names, object ident)
+cdef int weight_b(const unsigned char *value, Py_ssize_t size)
+cdef int unlikely_b(const unsigned char *names, Py_ssize_t names_size,
+                    const unsigned char *ident, Py_ssize_t ident_size)
+cdef int shares_b(const unsigned char *names, Py_ssize_t names_size,
+                  const unsigned char *ident, Py_ssize_t ident_size)
+cdef int junk_role_b(const unsigned char *role, Py_ssize_t size)
+cdef int landmark_b(int tag_section, const unsigned char *role, Py_ssize_t role_size,
+                    const unsigned char *names, Py_ssize_t names_size,
+                    const unsigned char *ident, Py_ssize_t ident_size)
+cdef object section_name(int index)
+cdef int tag_section(str tag) except -2
