@@ -19,11 +19,13 @@ import fails and `crawler.extract` keeps the pure Python path.
 
 from libc.stdint cimport uint64_t, uintptr_t
 from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memchr, memcpy
+from libc.string cimport memchr, memcpy, memset
+from cpython.ref cimport Py_DECREF, Py_INCREF
 from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 
 from crawler cimport _fastnames as names_rules
+from crawler._fastnames cimport UNKNOWN_ANSWER
 
 cdef extern from *:
     """
@@ -107,6 +109,7 @@ cdef extern from *:
         lg_node_t *next
         lg_node_t *parent
         lg_node_t *first_child
+        void *user
         int type
     ctypedef struct lg_str_t:
         unsigned char *data
@@ -123,6 +126,10 @@ cdef extern from *:
     void lg_link_set(object link, int index, object value)
 
 DEF ELEMENT = 1
+DEF STATE_BLOCK = 1024  # node states are allocated in blocks: their addresses never move
+DEF ROLE = 0
+DEF CLASS = 1
+DEF IDENT = 2
 DEF LINK_FIELDS = 18
 DEF SECTION_FIELD = 5
 DEF MEASURED_FROM = 2048
@@ -145,6 +152,7 @@ cdef frozenset ROOTS, JUNK_ROLES, DROPPED_TAGS, CLEANED_TAGS, KEPT_TAGS, STOP
 cdef object UNKNOWN
 cdef Py_ssize_t MAX_PATH_CHARS, MIN_PARAGRAPH, ARTICLE_MIN_CHARS
 cdef tuple DIVISORS, MAIN_WORDS
+cdef int MAIN_SECTION = -1
 cdef str MAIN = "main", NAMED = "named", CLEANED = "cleaned", OUTSIDE = "outside"
 cdef object ABSENT = object()
 
@@ -223,7 +231,7 @@ cdef void _bind_python() except *:
     global join_href, MAIN_WORDS
     global refresh_target, registrable_domain, OutLink, STATS, logger, TAG_SCORE, TAGS_SECTION
     global ROOTS, JUNK_ROLES, DROPPED_TAGS, CLEANED_TAGS, KEPT_TAGS, STOP, UNKNOWN
-    global MAX_PATH_CHARS, MIN_PARAGRAPH, ARTICLE_MIN_CHARS, DIVISORS
+    global MAX_PATH_CHARS, MIN_PARAGRAPH, ARTICLE_MIN_CHARS, DIVISORS, MAIN_SECTION
     from crawler import content, extract, records, sections, urls
 
     from crawler import _fastnames
@@ -234,6 +242,7 @@ cdef void _bind_python() except *:
     UNKNOWN = sections.UNKNOWN
     MAX_PATH_CHARS = sections.MAX_PATH_CHARS
     MAIN_WORDS = tuple(sections.main_words())
+    MAIN_SECTION = names_rules.section_index("main")
     TAG_SCORE = content._TAG_SCORE
     JUNK_ROLES = content._JUNK_ROLES
     DROPPED_TAGS = content._DROPPED_TAGS
@@ -331,22 +340,127 @@ cdef inline object _key(lg_node_t *node):
     return <uintptr_t> node
 
 
+# What one page's walk learned of one node, found through lexbor's `node->user` slot (which
+# neither lexbor nor selectolax use) instead of a dict keyed by address.
+cdef struct NodeState:
+    lg_node_t *node
+    PyObject *path  # its dom_path (owned), NULL until its place is known
+    lg_node_t *mark  # the landmark element deciding its section, or NULL
+    int section  # _fastnames section index, -1: unknown
+    bint explicit  # a landmark by tag or role (not class words)
+    bint head  # in <head>
+    bint measured  # total and linked hold its text lengths
+    Py_ssize_t total, linked
+
+
+# An element's role, class and id values (NULL: absent or valueless; the last one wins).
+cdef struct Names:
+    const unsigned char *value[3]
+    size_t size[3]
+    bint ascii
+
+
 cdef class Dom:
-    """Reads of one parsed page: tag names (memoized), attributes, text."""
+    """Reads of one parsed page: tag names (memoized), attributes, text, and node states."""
 
     cdef dict names
-    cdef dict measured  # element address -> text length << 32 | linked text length
     cdef unsigned char *buf
     cdef size_t size, cap
+    cdef NodeState **blocks
+    cdef Py_ssize_t count, block_count
 
     def __cinit__(self):
         self.names = {}
-        self.measured = {}
         self.buf = NULL
         self.size = self.cap = 0
+        self.blocks = NULL
+        self.count = self.block_count = 0
 
     def __dealloc__(self):
+        cdef Py_ssize_t i
+        cdef NodeState *state
+        for i in range(self.count):
+            state = self._at(i)
+            if state.path != NULL:
+                Py_DECREF(<object> state.path)
+        for i in range(self.block_count):
+            free(self.blocks[i])
+        free(self.blocks)
         free(self.buf)
+
+    cdef inline NodeState *_at(self, Py_ssize_t index):
+        return self.blocks[index // STATE_BLOCK] + index % STATE_BLOCK
+
+    cdef NodeState *find(self, lg_node_t *node):
+        """The node's state, or NULL. The slot's index is trusted only when that state is
+        this node's: a slot left by another walk is not ours."""
+        cdef Py_ssize_t index = <Py_ssize_t> <uintptr_t> node.user - 1
+        cdef NodeState *state
+        if index < 0 or index >= self.count:
+            return NULL
+        state = self._at(index)
+        return state if state.node == node else NULL
+
+    cdef NodeState *state(self, lg_node_t *node) except NULL:
+        """The node's state, made (zeroed) when it has none."""
+        cdef NodeState *state = self.find(node)
+        cdef NodeState **grown
+        if state != NULL:
+            return state
+        if self.count == self.block_count * STATE_BLOCK:
+            grown = <NodeState **> realloc(self.blocks, (self.block_count + 1) * sizeof(NodeState *))
+            if grown == NULL:
+                raise MemoryError()
+            self.blocks = grown
+            self.blocks[self.block_count] = <NodeState *> malloc(STATE_BLOCK * sizeof(NodeState))
+            if self.blocks[self.block_count] == NULL:
+                raise MemoryError()
+            self.block_count += 1
+        state = self._at(self.count)
+        memset(state, 0, sizeof(NodeState))
+        state.node = node
+        state.section = -1
+        self.count += 1
+        node.user = <void *> <uintptr_t> self.count
+        return state
+
+    cdef void names_of(self, lg_node_t *node, Names *out):
+        """The role, class and id of an element, in one pass over its attributes."""
+        cdef void *attr
+        cdef size_t length = 0, k
+        cdef const unsigned char *key
+        cdef int which
+        memset(out, 0, sizeof(Names))
+        out.ascii = True
+        if node.type != ELEMENT:
+            return
+        attr = lg_first_attr(node)
+        while attr != NULL:
+            key = lg_attr_qualified_name(attr, &length)
+            which = -1
+            if key != NULL:
+                if length == 5 and memcmp_(key, b"class", 5):
+                    which = CLASS
+                elif length == 2 and key[0] == 105 and key[1] == 100:  # "id"
+                    which = IDENT
+                elif length == 4 and memcmp_(key, b"role", 4):
+                    which = ROLE
+            if which >= 0:
+                out.value[which] = lg_attr_value(attr, &out.size[which])
+                if out.value[which] == NULL:
+                    out.size[which] = 0
+            attr = lg_next_attr(attr)
+        for which in range(3):
+            for k in range(out.size[which]):
+                if out.value[which][k] >= 0x80:
+                    out.ascii = False
+                    return
+
+    cdef object name_value(self, Names *names, int which):
+        """A value of `names_of` as `get` gives it (for the rules' Python side)."""
+        if names.value[which] == NULL:
+            return None
+        return PyUnicode_DecodeUTF8(<char *> names.value[which], names.size[which], "replace")
 
     cdef object tag(self, lg_node_t *node):
         """`LexborNode.tag`: the qualified name, "-text" and the like, or None."""
@@ -447,7 +561,7 @@ cdef class Dom:
         cdef Py_ssize_t *linked = <Py_ssize_t *> malloc(capacity * sizeof(Py_ssize_t))
         cdef Py_ssize_t total, inner
         cdef lg_node_t *node = root
-        cdef dict measured = self.measured
+        cdef NodeState *state
         if totals == NULL or linked == NULL:
             free(totals)
             free(linked)
@@ -474,7 +588,9 @@ cdef class Dom:
                         if node.local_name == TAG_A:
                             inner += total
                         if total >= MEASURED_FROM:  # small blocks are cheaper to walk again
-                            measured[_key(node)] = (total << 32) | inner
+                            state = self.state(node)
+                            state.measured = True
+                            state.total, state.linked = total, inner
                     if node == root:
                         return paragraphs
                     depth -= 1
@@ -493,9 +609,9 @@ cdef class Dom:
     cdef Py_ssize_t text_len(self, lg_node_t *node) except -1:
         """`len(node.text())`: code points counted in place (lexbor's text is valid UTF-8,
         U+FFFD where the input was not, so every byte but a continuation byte starts one)."""
-        found = self.measured.get(_key(node))
-        if found is not None:
-            return (<Py_ssize_t> found) >> 32
+        cdef NodeState *state = self.find(node)
+        if state != NULL and state.measured:
+            return state.total
         cdef Py_ssize_t count = 0
         cdef lg_node_t *current = node
         if node.local_name == TAG_TEXT and node.type == TEXT_NODE:
@@ -561,14 +677,11 @@ cdef class Dom:
     cdef double link_density(self, lg_node_t *root) except -1.0:
         """content.link_density: the text of the `a` elements in the block (itself included,
         as `node.css("a")` does) over the block's text."""
-        found = self.measured.get(_key(root))
-        if found is not None:
-            if (<Py_ssize_t> found) >> 32 == 0:
+        cdef NodeState *state = self.find(root)
+        if state != NULL and state.measured:
+            if state.total == 0:
                 return 0.0
-            return min(
-                <double> ((<Py_ssize_t> found) & 0xFFFFFFFF) / <double> ((<Py_ssize_t> found) >> 32),
-                1.0,
-            )
+            return min(<double> state.linked / <double> state.total, 1.0)
         cdef Py_ssize_t total = self.text_len(root)
         cdef Py_ssize_t linked = 0
         cdef lg_node_t *node = root
@@ -681,70 +794,147 @@ cdef bint _holds_image(lg_node_t *root):
 
 
 cdef class Places:
-    """crawler.sections.Places on node addresses: (dom_path, section, landmark address)."""
+    """crawler.sections.Places on node states: dom_path, section and landmark of elements."""
 
     cdef Dom dom
-    cdef dict memo
-    cdef public set explicit
     cdef public bint main_seen
+    cdef lg_node_t **chain
+    cdef Py_ssize_t chain_cap
 
     def __cinit__(self, Dom dom):
         self.dom = dom
-        self.memo = {}
-        self.explicit = set()
         self.main_seen = False
+        self.chain = NULL
+        self.chain_cap = 0
 
-    cdef tuple of(self, lg_node_t *node):
-        memo = self.memo
-        found = memo.get(_key(node))
-        if found is not None:
-            return <tuple> found
-        chain = [_key(node)]
-        parent_place = ("", UNKNOWN, 0)
-        cdef lg_node_t *current = node.parent
+    def __dealloc__(self):
+        free(self.chain)
+
+    cdef NodeState *of(self, lg_node_t *node) except NULL:
+        """The state of `node` with its place known: climbs to the nearest known ancestor,
+        then fills downwards (iteratively: deep DOMs must not recurse)."""
+        cdef NodeState *found = self.dom.find(node)
+        cdef NodeState *parent = NULL
+        cdef lg_node_t *current = node
+        cdef Py_ssize_t depth = 0
+        if found != NULL and found.path != NULL:
+            return found
         while current != NULL:
-            known = memo.get(_key(current))
-            if known is not None:
-                parent_place = known
+            found = self.dom.find(current)
+            if found != NULL and found.path != NULL:
+                parent = found
                 break
-            chain.append(_key(current))
+            if depth == self.chain_cap:
+                self.chain_cap = max(64, 2 * self.chain_cap)
+                self.chain = <lg_node_t **> _grow(self.chain, self.chain_cap)
+            self.chain[depth] = current
+            depth += 1
             current = current.parent
-        for key in reversed(chain):
-            parent_place = memo[key] = self._step(_ptr(key), parent_place)
-        return parent_place
+        while depth > 0:
+            depth -= 1
+            parent = self._step(self.chain[depth], parent)
+        return parent
 
-    cdef tuple _step(self, lg_node_t *element, tuple parent):
-        dom = self.dom
-        tag = dom.tag(element) or ""
+    cdef NodeState *_step(self, lg_node_t *element, NodeState *parent) except NULL:
+        """`sections.Places._step`: the element's place from its parent's (NULL: none)."""
+        cdef NodeState *state = self.dom.state(element)
+        cdef Names names
+        cdef int mark
+        tag = self.dom.tag(element) or ""
         if tag in ROOTS:
-            return (tag, UNKNOWN, 0)
-        parent_path = <str> parent[0]
-        if not parent_path:
-            return ("", UNKNOWN, 0)
-        path = f"{parent_path}>{tag}"
+            _place(state, tag, -1, NULL, tag == "head")
+            return state
+        if parent == NULL or not <str> parent.path:
+            _place(state, "", -1, NULL, False)
+            return state
+        path = f"{<str> parent.path}>{tag}"
         if len(path) > MAX_PATH_CHARS:
+            # Pathologically deep DOM: keep the root and the innermost tags, so that building
+            # paths stays linear in depth instead of quadratic.
             root, _, rest = path.partition(">")
             path = f"{root}>…>{rest[len(rest) - MAX_PATH_CHARS // 2 :].partition('>')[2]}"
-        if parent_path[:4] == "head":
-            return (path, UNKNOWN, 0)
-        if dom.has_attrs(element):
-            role = dom.get(element, b"role")
-            names = dom.get(element, b"class")
-            ident = dom.get(element, b"id")
-            if not (role or names or ident):
-                mark = TAGS_SECTION.get(tag)
-            else:
-                mark = names_rules.landmark(tag, role, names, ident)
-        else:
-            role = None
-            mark = TAGS_SECTION.get(tag)
-        if mark is None:
-            return (path, parent[1], parent[2])
-        if mark == "main":
+        if parent.head:
+            _place(state, path, -1, NULL, True)
+            return state
+        self.dom.names_of(element, &names)
+        mark = _landmark(self.dom, &names, tag)
+        if mark < 0:
+            _place(state, path, parent.section, parent.mark, False)
+            return state
+        if mark == MAIN_SECTION:
             self.main_seen = True
-        if tag in TAGS_SECTION or role:
-            self.explicit.add(_key(element))
-        return (path, mark, _key(element))
+        state.explicit = tag in TAGS_SECTION or names.size[ROLE] > 0
+        _place(state, path, mark, element, False)
+        return state
+
+
+cdef void _place(NodeState *state, str path, int section, lg_node_t *mark, bint head):
+    Py_INCREF(path)
+    state.path = <PyObject *> path
+    state.section = section
+    state.mark = mark
+    state.head = head
+
+
+cdef int _landmark(Dom dom, Names *names, str tag) except -2:
+    """sections.landmark of an element: a _fastnames section index, or -1 (None)."""
+    if names.ascii:
+        return names_rules.landmark_b(
+            names_rules.tag_section(tag),
+            names.value[ROLE], names.size[ROLE],
+            names.value[CLASS], names.size[CLASS],
+            names.value[IDENT], names.size[IDENT],
+        )
+    section = names_rules.landmark(
+        tag, dom.name_value(names, ROLE), dom.name_value(names, CLASS), dom.name_value(names, IDENT)
+    )
+    return names_rules.section_index(section)
+
+
+cdef bint _unlikely(Dom dom, Names *names) except -1:
+    """content._unlikely: a junk role, or unlikely class and id names."""
+    cdef int found = UNKNOWN_ANSWER
+    if names.ascii:
+        if names.size[ROLE] and names_rules.junk_role_b(names.value[ROLE], names.size[ROLE]):
+            return True
+        found = names_rules.unlikely_b(
+            names.value[CLASS], names.size[CLASS], names.value[IDENT], names.size[IDENT]
+        )
+    if found != UNKNOWN_ANSWER:
+        return found
+    role = dom.name_value(names, ROLE)
+    if role and role.strip().lower() in JUNK_ROLES:
+        return True
+    return names_rules.unlikely(dom.name_value(names, CLASS), dom.name_value(names, IDENT))
+
+
+cdef int _class_weight(Dom dom, Names *names) except? -999:
+    """content.class_weight: Readability's +-25 for the class, and for the id."""
+    cdef int names_weight = UNKNOWN_ANSWER, ident_weight = UNKNOWN_ANSWER
+    if names.ascii:
+        names_weight = names_rules.weight_b(names.value[CLASS], names.size[CLASS])
+        ident_weight = names_rules.weight_b(names.value[IDENT], names.size[IDENT])
+    if names_weight == UNKNOWN_ANSWER:
+        names_weight = names_rules.weight(dom.name_value(names, CLASS))
+    if ident_weight == UNKNOWN_ANSWER:
+        ident_weight = names_rules.weight(dom.name_value(names, IDENT))
+    return names_weight + ident_weight
+
+
+cdef bint _shares(Dom dom, Names *names) except -1:
+    """"share" in the class and id names, any case."""
+    cdef int found = UNKNOWN_ANSWER
+    if names.ascii:
+        found = names_rules.shares_b(
+            names.value[CLASS], names.size[CLASS], names.value[IDENT], names.size[IDENT]
+        )
+    if found == UNKNOWN_ANSWER:
+        return names_rules.shares(dom.name_value(names, CLASS), dom.name_value(names, IDENT))
+    return found
+
+
+cdef inline object _section(int index):
+    return UNKNOWN if index < 0 else names_rules.section_name(index)
 
 
 cdef class Article:
@@ -777,17 +967,14 @@ cdef class Article:
     # -- Readability's scoring (content._candidates and friends) --
 
     cdef bint _unlikely(self, lg_node_t *node) except -1:
-        dom = self.dom
-        if not dom.has_attrs(node):
-            return False
-        role = dom.get(node, b"role")
-        if role and role.strip().lower() in JUNK_ROLES:
-            return True
-        return names_rules.unlikely(dom.get(node, b"class"), dom.get(node, b"id"))
+        cdef Names names
+        self.dom.names_of(node, &names)
+        return _unlikely(self.dom, &names)
 
     cdef int class_weight(self, lg_node_t *node) except? -999:
-        dom = self.dom
-        return names_rules.weight(dom.get(node, b"class")) + names_rules.weight(dom.get(node, b"id"))
+        cdef Names names
+        self.dom.names_of(node, &names)
+        return _class_weight(self.dom, &names)
 
     cdef dict _candidates(self, list paragraphs):
         cdef dict scores = {}
@@ -960,7 +1147,7 @@ cdef class Article:
 
     # -- verdicts (content.Article.section and below) --
 
-    cdef str section(self, lg_node_t *parent, str section, mark, bint explicit):
+    cdef str section(self, lg_node_t *parent, str section, lg_node_t *mark, bint explicit):
         if not self.blocks:
             return section
         if section == "main":
@@ -968,7 +1155,7 @@ cdef class Article:
             if verdict == NAMED or (verdict != MAIN and not explicit):
                 return UNKNOWN
             return section
-        wrapped = section == UNKNOWN or mark in self.around
+        wrapped = section == UNKNOWN or (mark != NULL and _key(mark) in self.around)
         if wrapped and self.promotes() and self.verdict(parent) == MAIN:
             return "main"
         return section
@@ -1005,12 +1192,12 @@ cdef class Article:
 
     cdef str junk_kind(self, lg_node_t *node, bint in_article):
         dom = self.dom
+        cdef Names names
         if dom.has_attrs(node):
-            if self._unlikely(node):
+            dom.names_of(node, &names)
+            if _unlikely(dom, &names):
                 return NAMED
-            if names_rules.shares(dom.get(node, b"class"), dom.get(node, b"id")) and (
-                dom.text_len(node) < 500
-            ):
+            if _shares(dom, &names) and dom.text_len(node) < 500:
                 return NAMED
         tag = dom.tag(node) or ""
         if not in_article:
@@ -1148,8 +1335,9 @@ def links(page):
     cdef lg_node_t *top = _top(page.tree)
     if top == NULL:
         return [], []
-    dom = Dom()
-    places = Places(dom)
+    cdef Dom dom = Dom()
+    cdef Places places = Places(dom)
+    cdef NodeState *place
     facts = page.facts
     elements = _link_elements(dom, top, page)  # also sets the page's base, title and lang
     resolver = page.resolver
@@ -1213,7 +1401,8 @@ def links(page):
             dst_domain = domains[dst_host] = registrable_domain(dst_host)
         parent = node.parent
         if parent != NULL:
-            path, section, _ = places.of(parent)
+            place = places.of(parent)
+            path, section = <str> place.path, _section(place.section)
         else:
             path, section = "", UNKNOWN
         if tag == "refresh":
@@ -1251,12 +1440,16 @@ cdef void _main_content(Dom dom, Places places, tree, lg_node_t *top, list in_bo
     if not article.blocks:
         return
     cdef dict sections = {}
+    cdef NodeState *place
     for link, key in in_body:
         section = sections.get(key)
         if section is None:
-            _, landmark_section, mark = places.of(_ptr(key))
+            place = places.of(_ptr(key))
             section = sections[key] = article.section(
-                _ptr(key), landmark_section, mark, mark in places.explicit
+                _ptr(key),
+                _section(place.section),
+                place.mark,
+                place.mark != NULL and dom.find(place.mark).explicit,
             )
         _set_section(link, section)
 

@@ -16,3 +16,4 @@ cdef int landmark_b(int tag_section, const unsigned char *role, Py_ssize_t role_
                     const unsigned char *ident, Py_ssize_t ident_size)
 cdef object section_name(int index)
 cdef int tag_section(str tag) except -2
+cdef int section_index(object section) except -2

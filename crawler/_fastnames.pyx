@@ -350,6 +350,11 @@ cdef object section_name(int index):
     return None if index < 0 else SECTIONS[index]
 
 
+cdef int section_index(object section) except -2:
+    """The index of a section `landmark` gives (None: -1)."""
+    return -1 if section is None else SECTIONS.index(section)
+
+
 cdef int tag_section(str tag) except -2:
     """The section a tag alone opens, as an index (-1: none)."""
     return TAG_SECTIONS.get(tag, -1)
