@@ -21,11 +21,17 @@ from libc.stdint cimport uint64_t, uintptr_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memchr, memcpy, memset
 from cpython.ref cimport Py_DECREF, Py_INCREF
+from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_DecodeUTF8
 
 from crawler cimport _fastnames as names_rules
+from crawler._fasturls cimport join_c
 from crawler._fastnames cimport UNKNOWN_ANSWER
+
+cdef extern from "Python.h":
+    const char *PyUnicode_AsUTF8AndSize(object text, Py_ssize_t *size) except NULL
+    bint PyUnicode_IS_ASCII(object text)
 
 cdef extern from *:
     """
@@ -126,6 +132,7 @@ cdef extern from *:
     void lg_link_set(object link, int index, object value)
 
 DEF ELEMENT = 1
+DEF SMALL_TAGS = 256 << 3  # tag ids below 256 (lexbor's static ones) in the first 8 namespaces
 DEF STATE_BLOCK = 1024  # node states are allocated in blocks: their addresses never move
 DEF ROLE = 0
 DEF CLASS = 1
@@ -145,7 +152,7 @@ cdef dict SPECIAL_NAMES = {}  # selectolax's names of non-element nodes by tag i
 cdef bint BOUND = False
 
 # Python helpers, bound once the crawler modules are loaded (see bind()).
-cdef object join_href  # crawler._fasturls.join, or None
+cdef tuple NOT_LINK_SCHEMES = ()  # urls._NOT_LINKS as bytes
 cdef object refresh_target, registrable_domain, OutLink, STATS, logger
 cdef dict TAG_SCORE, TAGS_SECTION
 cdef frozenset ROOTS, JUNK_ROLES, DROPPED_TAGS, CLEANED_TAGS, KEPT_TAGS, STOP
@@ -228,7 +235,7 @@ def bind():
 
 
 cdef void _bind_python() except *:
-    global join_href, MAIN_WORDS
+    global NOT_LINK_SCHEMES, MAIN_WORDS
     global refresh_target, registrable_domain, OutLink, STATS, logger, TAG_SCORE, TAGS_SECTION
     global ROOTS, JUNK_ROLES, DROPPED_TAGS, CLEANED_TAGS, KEPT_TAGS, STOP, UNKNOWN
     global MAX_PATH_CHARS, MIN_PARAGRAPH, ARTICLE_MIN_CHARS, DIVISORS, MAIN_SECTION
@@ -252,7 +259,9 @@ cdef void _bind_python() except *:
     MIN_PARAGRAPH = content._MIN_PARAGRAPH
     ARTICLE_MIN_CHARS = content.ARTICLE_MIN_CHARS
     DIVISORS = content._LEVEL_DIVISORS
-    join_href = urls._JOIN
+    NOT_LINK_SCHEMES = tuple(scheme.encode("ascii") for scheme in urls._NOT_LINKS)
+    if any(scheme != scheme.lower() for scheme in NOT_LINK_SCHEMES):
+        raise ImportError("urls._NOT_LINKS must be lower case")
     refresh_target = extract._refresh_target
     STATS = extract.STATS
     logger = extract.logger
@@ -364,6 +373,7 @@ cdef class Dom:
     """Reads of one parsed page: tag names (memoized), attributes, text, and node states."""
 
     cdef dict names
+    cdef PyObject *small[SMALL_TAGS]  # `names` of lexbor's own tag ids, unhashed (zeroed)
     cdef unsigned char *buf
     cdef size_t size, cap
     cdef NodeState **blocks
@@ -471,6 +481,9 @@ cdef class Dom:
         if node.prefix != 0 or node.ns >= 64:
             name = lg_element_qualified_name(node, &length)
             return None if name == NULL else PyUnicode_DecodeUTF8(<char *> name, length, "replace")
+        cdef uintptr_t small = (node.local_name << 3) | node.ns
+        if node.ns < 8 and small < SMALL_TAGS and self.small[small] != NULL:
+            return <object> self.small[small]
         key = (node.local_name << 6) | node.ns
         found = self.names.get(key)
         if found is None:
@@ -479,6 +492,8 @@ cdef class Dom:
             if found is None:
                 return None
             self.names[key] = found
+        if node.ns < 8 and small < SMALL_TAGS:
+            self.small[small] = <PyObject *> found  # borrowed: `names` holds it
         return found
 
     cdef bint has_attrs(self, lg_node_t *node):
@@ -1265,18 +1280,65 @@ cdef tuple _rel_tokens(value):
     return tuple(dict.fromkeys(value.lower().split()))
 
 
-cdef object _resolve(resolver, dict memo, str href):
-    """`resolver.resolve(href)` (urls.Resolver): its memo, then the C join, then its slow
-    path, without a Python call per link when the first two answer."""
-    found = memo.get(href, ABSENT)
-    if found is not ABSENT:
-        return found
-    if join_href is not None and resolver._scheme:
-        found = join_href(href, resolver._scheme, resolver._origin, resolver._path, resolver._dir)
-        if found is not None:
-            memo[href] = found
-            return found
-    return resolver.resolve(href)
+cdef class Hrefs:
+    """`urls.Resolver.resolve` without a Python call per link when its memo, the C join of
+    simple hrefs or the not-a-link test answer; anything else asks the resolver."""
+
+    cdef object resolver
+    cdef dict memo
+    cdef str scheme, origin, path, directory
+
+    def __cinit__(self, resolver):
+        self.resolver = resolver
+        self.memo = resolver._memo
+        self.scheme = resolver._scheme
+        if self.scheme:
+            self.origin, self.path, self.directory = (
+                resolver._origin, resolver._path, resolver._dir
+            )
+
+    cdef object resolve(self, str href):
+        cdef PyObject *known = PyDict_GetItem(self.memo, href)
+        if known != NULL:
+            return <object> known
+        if self.scheme:
+            found = join_c(href, self.scheme, self.origin, self.path, self.directory)
+            if found is not None:
+                self.memo[href] = found
+                return found
+        if _not_link(href):
+            self.memo[href] = None
+            return None
+        return self.resolver.resolve(href)
+
+
+cdef bint _not_link(str href) except -1:
+    """What `urls.resolve` refuses before joining, for an ASCII href: empty once stripped, a
+    fragment, or a scheme of urls._NOT_LINKS (any case). False when unsure (not ASCII)."""
+    cdef Py_ssize_t size = 0, start = 0, k
+    cdef const unsigned char *data
+    cdef const unsigned char *prefix
+    if not PyUnicode_IS_ASCII(href):
+        return False
+    data = <const unsigned char *> PyUnicode_AsUTF8AndSize(href, &size)
+    while start < size and SPACE[data[start]]:
+        start += 1
+    while size > start and SPACE[data[size - 1]]:
+        size -= 1
+    data += start
+    size -= start
+    if size == 0 or data[0] == 35:  # "#"
+        return True
+    for scheme in NOT_LINK_SCHEMES:
+        prefix = <bytes> scheme
+        if size < len(<bytes> scheme):
+            continue
+        for k in range(len(<bytes> scheme)):
+            if (data[k] + 32 if 65 <= data[k] <= 90 else data[k]) != prefix[k]:
+                break
+        else:
+            return True
+    return False
 
 
 cdef list _link_elements(Dom dom, lg_node_t *top, page):
@@ -1340,8 +1402,7 @@ def links(page):
     cdef NodeState *place
     facts = page.facts
     elements = _link_elements(dom, top, page)  # also sets the page's base, title and lang
-    resolver = page.resolver
-    memo = resolver._memo
+    cdef Hrefs hrefs = Hrefs(page.resolver)
     src_url, src_host, src_domain = page.url, page.host, page.domain
     cdef dict domains = {}
     cdef list in_body = []
@@ -1390,7 +1451,7 @@ def links(page):
             tag = "refresh"
         else:
             continue
-        resolved = _resolve(resolver, memo, href) if href else None
+        resolved = hrefs.resolve(href) if href else None
         if resolved is None:
             STATS["not_links"] += 1
             logger.debug("not a link on %s: %r", src_url, href)

@@ -187,6 +187,11 @@ cdef bint _double_slash_before_query(const unsigned char *s, Py_ssize_t n):
 
 def join(str href, str scheme, str origin, str path, str directory):
     """`Resolver._fast(href)` for a base split into scheme, origin, path and directory."""
+    return join_c(href, scheme, origin, path, directory)
+
+
+cdef object join_c(str href, str scheme, str origin, str path, str directory):
+    """`join` without a Python call (crawler._fastlinks calls it per link)."""
     if not PyUnicode_IS_ASCII(href):
         return None
     cdef Py_ssize_t n = 0, start = 0, i

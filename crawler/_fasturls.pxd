@@ -1,0 +1,1 @@
+cdef object join_c(str href, str scheme, str origin, str path, str directory)
