@@ -18,7 +18,7 @@ import fails and `crawler.extract` keeps the pure Python path.
 """
 
 from libc.stdint cimport uint64_t, uintptr_t
-from libc.stdlib cimport free, malloc, realloc
+from libc.stdlib cimport free, malloc, qsort, realloc
 from libc.string cimport memchr, memcpy, memset
 from cpython.ref cimport Py_DECREF, Py_INCREF
 from cpython.dict cimport PyDict_GetItem
@@ -134,6 +134,12 @@ cdef extern from *:
 DEF ELEMENT = 1
 DEF SMALL_TAGS = 256 << 3  # tag ids below 256 (lexbor's static ones) in the first 8 namespaces
 DEF STATE_BLOCK = 1024  # node states are allocated in blocks: their addresses never move
+DEF V_MAIN = 1  # content.MAIN, NAMED, CLEANED, OUTSIDE
+DEF V_NAMED = 2
+DEF V_CLEANED = 3
+DEF V_OUTSIDE = 4
+DEF LIKELY = 1
+DEF UNLIKELY = 2
 DEF ROLE = 0
 DEF CLASS = 1
 DEF IDENT = 2
@@ -158,9 +164,10 @@ cdef dict TAG_SCORE, TAGS_SECTION
 cdef frozenset ROOTS, JUNK_ROLES, DROPPED_TAGS, CLEANED_TAGS, KEPT_TAGS, STOP
 cdef object UNKNOWN
 cdef Py_ssize_t MAX_PATH_CHARS, MIN_PARAGRAPH, ARTICLE_MIN_CHARS
-cdef tuple DIVISORS, MAIN_WORDS
+cdef tuple MAIN_WORDS
 cdef int MAIN_SECTION = -1
-cdef str MAIN = "main", NAMED = "named", CLEANED = "cleaned", OUTSIDE = "outside"
+cdef double DIVISOR_OF[8]  # content._LEVEL_DIVISORS
+cdef Py_ssize_t DIVISOR_COUNT = 0
 cdef object ABSENT = object()
 
 
@@ -238,7 +245,7 @@ cdef void _bind_python() except *:
     global NOT_LINK_SCHEMES, MAIN_WORDS
     global refresh_target, registrable_domain, OutLink, STATS, logger, TAG_SCORE, TAGS_SECTION
     global ROOTS, JUNK_ROLES, DROPPED_TAGS, CLEANED_TAGS, KEPT_TAGS, STOP, UNKNOWN
-    global MAX_PATH_CHARS, MIN_PARAGRAPH, ARTICLE_MIN_CHARS, DIVISORS, MAIN_SECTION
+    global MAX_PATH_CHARS, MIN_PARAGRAPH, ARTICLE_MIN_CHARS, MAIN_SECTION, DIVISOR_COUNT
     from crawler import content, extract, records, sections, urls
 
     from crawler import _fastnames
@@ -258,7 +265,12 @@ cdef void _bind_python() except *:
     STOP = content._STOP
     MIN_PARAGRAPH = content._MIN_PARAGRAPH
     ARTICLE_MIN_CHARS = content.ARTICLE_MIN_CHARS
-    DIVISORS = content._LEVEL_DIVISORS
+    divisors = content._LEVEL_DIVISORS
+    if len(divisors) > 8:
+        raise ImportError("content._LEVEL_DIVISORS: more levels than this module holds")
+    for level, divisor in enumerate(divisors):
+        DIVISOR_OF[level] = divisor
+    DIVISOR_COUNT = len(divisors)
     NOT_LINK_SCHEMES = tuple(scheme.encode("ascii") for scheme in urls._NOT_LINKS)
     if any(scheme != scheme.lower() for scheme in NOT_LINK_SCHEMES):
         raise ImportError("urls._NOT_LINKS must be lower case")
@@ -360,6 +372,14 @@ cdef struct NodeState:
     bint head  # in <head>
     bint measured  # total and linked hold its text lengths
     Py_ssize_t total, linked
+    # Main content (Article): a scored block's raw and final scores; for a paragraph's parent,
+    # 1 + how many of it and its ancestors take the paragraph's points (0: not known yet)
+    bint scored, final_known
+    double raw, final
+    Py_ssize_t chain
+    int unlikely  # LIKELY or UNLIKELY: it or an ancestor is an unlikely block (0: not known)
+    int verdict  # V_* (0: not known)
+    bint block, around  # one of the article's blocks; a block or an ancestor of the first
 
 
 # An element's role, class and id values (NULL: absent or valueless; the last one wins).
@@ -953,31 +973,44 @@ cdef inline object _section(int index):
 
 
 cdef class Article:
-    """crawler.content.Article on node addresses."""
+    """crawler.content.Article on node states: scores, verdicts and the article's extent are
+    fields of the nodes' states, not dicts keyed by address."""
 
     cdef Dom dom
     cdef object tree
     cdef public list blocks
-    cdef set block_ids, around
-    cdef dict verdicts, scores, final
     cdef object promotes_
+    cdef NodeState **scored  # the scored blocks, in the order they were first scored
+    cdef Py_ssize_t scored_count, scored_cap
+    cdef lg_node_t **chain
+    cdef Py_ssize_t chain_cap
 
     def __cinit__(self, Dom dom, tree, bint main_seen, list paragraphs):
         self.dom = dom
         self.tree = tree
-        self.verdicts = {}
-        self.final = {}
         self.promotes_ = False if main_seen else None
-        self.scores = self._candidates(paragraphs)
-        self.blocks = self._article_blocks() if self.scores else []
-        self.block_ids = set(self.blocks)
-        self.around = set(self.block_ids)
+        self._candidates(paragraphs)
+        self.blocks = self._article_blocks() if self.scored_count else []
         cdef lg_node_t *parent
+        for key in self.blocks:
+            dom.state(_ptr(key)).block = True
+            dom.state(_ptr(key)).around = True
         if self.blocks:
             parent = _ptr(self.blocks[0]).parent
             while parent != NULL:
-                self.around.add(_key(parent))
+                dom.state(parent).around = True
                 parent = parent.parent
+
+    def __dealloc__(self):
+        free(self.scored)
+        free(self.chain)
+
+    cdef void _push(self, lg_node_t *node, Py_ssize_t depth) except *:
+        """chain[depth] = node, growing the chain."""
+        if depth == self.chain_cap:
+            self.chain_cap = max(64, 2 * self.chain_cap)
+            self.chain = <lg_node_t **> _grow(self.chain, self.chain_cap)
+        self.chain[depth] = node
 
     # -- Readability's scoring (content._candidates and friends) --
 
@@ -991,14 +1024,12 @@ cdef class Article:
         self.dom.names_of(node, &names)
         return _class_weight(self.dom, &names)
 
-    cdef dict _candidates(self, list paragraphs):
-        cdef dict scores = {}
-        cdef dict unlikely = {}
-        cdef dict chains = {}
+    cdef void _candidates(self, list paragraphs) except *:
         cdef lg_node_t *para
         cdef lg_node_t *parent
-        cdef Py_ssize_t length, commas = 0
-        cdef double points
+        cdef lg_node_t *ancestor
+        cdef NodeState *parent_state
+        cdef Py_ssize_t length, commas = 0, points, level
         dom = self.dom
         for key in paragraphs:
             para = _ptr(key)
@@ -1008,77 +1039,102 @@ cdef class Article:
             parent = para.parent
             if parent == NULL or (dom.tag(para) not in KEPT_TAGS and self._unlikely(para)):
                 continue
-            chain = chains.get(_key(parent))
-            if chain is None:
-                chain = chains[_key(parent)] = self._scored_ancestors(parent, scores, unlikely)
+            parent_state = dom.state(parent)
+            if parent_state.chain == 0:  # its scored ancestors: looked up once per parent
+                parent_state.chain = 1 + self._scored_ancestors(parent)
             points = 1 + commas + min(length // 100, 3)
-            for entry, divisor in zip(chain, DIVISORS):
-                entry[1] += points / divisor
-        return scores
+            ancestor = parent
+            for level in range(parent_state.chain - 1):
+                dom.find(ancestor).raw += <double> points / <double> DIVISOR_OF[level]
+                ancestor = ancestor.parent
 
-    cdef list _scored_ancestors(self, lg_node_t *parent, dict scores, dict unlikely):
-        if self._under_unlikely(parent, unlikely):
-            return []
-        chain = []
+    cdef Py_ssize_t _scored_ancestors(self, lg_node_t *parent) except -1:
+        """How many of `parent` and its next ancestors take a paragraph's points (none under
+        an unlikely block); each is scored (its initial score set) on the way."""
         cdef lg_node_t *ancestor = parent
+        cdef NodeState *state
+        cdef Py_ssize_t count = 0
+        if self._under_unlikely(parent):
+            return 0
         dom = self.dom
-        for _ in DIVISORS:
-            if ancestor == NULL:
-                break
+        while count < DIVISOR_COUNT and ancestor != NULL:
             tag = dom.tag(ancestor)
             if tag in STOP:
                 break
-            entry = scores.get(_key(ancestor))
-            if entry is None:
-                initial = TAG_SCORE.get(tag or "", 0) + self.class_weight(ancestor)
-                entry = scores[_key(ancestor)] = [_key(ancestor), float(initial)]
-            chain.append(entry)
+            state = dom.state(ancestor)
+            if not state.scored:
+                state.scored = True
+                state.raw = TAG_SCORE.get(tag or "", 0) + self.class_weight(ancestor)
+                self._remember_scored(state)
+            count += 1
             ancestor = ancestor.parent
-        return chain
+        return count
 
-    cdef bint _under_unlikely(self, lg_node_t *node, dict memo) except -1:
-        chain = []
+    cdef void _remember_scored(self, NodeState *state) except *:
+        cdef NodeState **grown
+        if self.scored_count == self.scored_cap:
+            self.scored_cap = max(64, 2 * self.scored_cap)
+            grown = <NodeState **> realloc(self.scored, self.scored_cap * sizeof(NodeState *))
+            if grown == NULL:
+                raise MemoryError()
+            self.scored = grown
+        self.scored[self.scored_count] = state
+        self.scored_count += 1
+
+    cdef bint _under_unlikely(self, lg_node_t *node) except -1:
         cdef lg_node_t *current = node
-        verdict = False
+        cdef NodeState *state
+        cdef Py_ssize_t depth = 0
+        cdef bint verdict = False
         dom = self.dom
         while current != NULL and dom.tag(current) not in STOP:
-            known = memo.get(_key(current))
-            if known is not None:
-                verdict = known
+            state = dom.find(current)
+            if state != NULL and state.unlikely:
+                verdict = state.unlikely == UNLIKELY
                 break
-            chain.append(_key(current))
+            self._push(current, depth)
+            depth += 1
             current = current.parent
-        for key in reversed(chain):
-            verdict = verdict or (dom.tag(_ptr(key)) not in KEPT_TAGS and self._unlikely(_ptr(key)))
-            memo[key] = verdict
+        while depth > 0:
+            depth -= 1
+            current = self.chain[depth]
+            verdict = verdict or (dom.tag(current) not in KEPT_TAGS and self._unlikely(current))
+            dom.state(current).unlikely = UNLIKELY if verdict else LIKELY
         return verdict
 
-    cdef object score(self, key):
-        if key not in self.scores:
-            return None
-        found = self.final.get(key)
-        if found is None:
-            entry = self.scores[key]
-            found = self.final[key] = entry[1] * (1 - self.dom.link_density(_ptr(key)))
-        return found
+    cdef double _final(self, NodeState *state) except? -1.0:
+        """The final score of a scored block (content score less link density)."""
+        if not state.final_known:
+            state.final = state.raw * (1 - self.dom.link_density(state.node))
+            state.final_known = True
+        return state.final
+
+    cdef NodeState *_scored_state(self, object key):
+        cdef NodeState *state = self.dom.find(_ptr(key))
+        return state if state != NULL and state.scored else NULL
 
     cdef double final_get(self, key, double default) except? -1.0:
-        found = self.score(key)
-        return default if found is None else found
+        cdef NodeState *state = self._scored_state(key)
+        return default if state == NULL else self._final(state)
 
     cdef bint reaches(self, key, double limit) except -1:
-        entry = self.scores.get(key)
-        if entry is None or (limit > 0 and entry[1] < limit):
+        cdef NodeState *state = self._scored_state(key)
+        if state == NULL or (limit > 0 and state.raw < limit):
             return False
-        return self.final_get(key, 0.0) >= limit
+        return self._final(state) >= limit
 
     cdef list best(self, Py_ssize_t count):
-        scores = self.scores
+        """The `count` best blocks by final score, looking at them in order of raw score (ties:
+        lower address first) and stopping once no raw score can beat the last kept one."""
+        cdef Py_ssize_t i
+        cdef NodeState *state
+        qsort(self.scored, self.scored_count, sizeof(NodeState *), _by_raw_score)
         kept = []
-        for key in sorted(scores, key=lambda k: (-scores[k][1], k)):
-            if len(kept) >= count and max(scores[key][1], 0.0) < -kept[count - 1][0]:
+        for i in range(self.scored_count):
+            state = self.scored[i]
+            if len(kept) >= count and max(state.raw, 0.0) < -kept[count - 1][0]:
                 break
-            kept.append((-self.final_get(key, 0.0), key))
+            kept.append((-self._final(state), _key(state.node)))
             kept.sort()
         return [key for _, key in kept[:count]]
 
@@ -1124,7 +1180,7 @@ cdef class Article:
         node = _ptr(top).parent
         while node != NULL and dom.tag(node) not in STOP and dom.tag(node) != "body":
             key = _key(node)
-            if key in self.scores:
+            if self._scored_state(key) != NULL:
                 if not self.reaches(key, top_score / 3):
                     break
                 score = self.final_get(key, 0.0)
@@ -1163,15 +1219,17 @@ cdef class Article:
     # -- verdicts (content.Article.section and below) --
 
     cdef str section(self, lg_node_t *parent, str section, lg_node_t *mark, bint explicit):
+        cdef NodeState *mark_state
         if not self.blocks:
             return section
         if section == "main":
             verdict = self.verdict(parent)
-            if verdict == NAMED or (verdict != MAIN and not explicit):
+            if verdict == V_NAMED or (verdict != V_MAIN and not explicit):
                 return UNKNOWN
             return section
-        wrapped = section == UNKNOWN or (mark != NULL and _key(mark) in self.around)
-        if wrapped and self.promotes() and self.verdict(parent) == MAIN:
+        mark_state = NULL if mark == NULL else self.dom.find(mark)
+        wrapped = section == UNKNOWN or (mark_state != NULL and mark_state.around)
+        if wrapped and self.promotes() and self.verdict(parent) == V_MAIN:
             return "main"
         return section
 
@@ -1181,47 +1239,52 @@ cdef class Article:
             self.promotes_ = body is None or not _has_main_landmark(self.dom, _ptr(body.mem_id))
         return self.promotes_
 
-    cdef str verdict(self, lg_node_t *element):
-        memo = self.verdicts
-        chain = []
-        verdict = OUTSIDE
+    cdef int verdict(self, lg_node_t *element) except -1:
+        """content.Article.verdict, memoized in the node states."""
         cdef lg_node_t *node = element
+        cdef NodeState *state
+        cdef Py_ssize_t depth = 0
+        cdef int verdict = V_OUTSIDE, junk
+        dom = self.dom
         while node != NULL:
-            key = _key(node)
-            known = memo.get(key)
-            if known is not None:
-                verdict = known
+            state = dom.find(node)
+            if state != NULL and state.verdict:
+                verdict = state.verdict
                 break
-            if key in self.around:
-                verdict = memo[key] = MAIN if key in self.block_ids else OUTSIDE
+            if state != NULL and state.around:
+                verdict = state.verdict = V_MAIN if state.block else V_OUTSIDE
                 break
-            chain.append(key)
+            self._push(node, depth)
+            depth += 1
             node = node.parent
-        for key in reversed(chain):
-            if verdict != NAMED:
-                junk = self.junk_kind(_ptr(key), verdict != OUTSIDE)
+        while depth > 0:
+            depth -= 1
+            node = self.chain[depth]
+            if verdict != V_NAMED:
+                junk = self.junk_kind(node, verdict != V_OUTSIDE)
                 if junk:
                     verdict = junk
-            memo[key] = verdict
+            dom.state(node).verdict = verdict
         return verdict
 
-    cdef str junk_kind(self, lg_node_t *node, bint in_article):
+    cdef int junk_kind(self, lg_node_t *node, bint in_article) except -1:
+        """content.junk_kind: V_NAMED, V_CLEANED or 0 (kept)."""
         dom = self.dom
         cdef Names names
         if dom.has_attrs(node):
             dom.names_of(node, &names)
             if _unlikely(dom, &names):
-                return NAMED
+                return V_NAMED
             if _shares(dom, &names) and dom.text_len(node) < 500:
-                return NAMED
+                return V_NAMED
         tag = dom.tag(node) or ""
         if not in_article:
-            return ""
+            return 0
         if tag in DROPPED_TAGS:
-            return CLEANED
+            return V_CLEANED
         if tag in CLEANED_TAGS and self._cleaned_conditionally(node, tag):
-            return NAMED if self.class_weight(node) < 0 else CLEANED
-        return ""
+            return V_NAMED if self.class_weight(node) < 0 else V_CLEANED
+        return 0
 
     cdef bint _cleaned_conditionally(self, lg_node_t *root, str tag) except -1:
         cdef int weight = self.class_weight(root)
@@ -1262,6 +1325,17 @@ cdef class Article:
             or (embeds == 1 and length < 75)
             or embeds > 1
         )
+
+
+cdef int _by_raw_score(const void *a, const void *b) noexcept nogil:
+    """qsort order of scored blocks: raw score, highest first, then address."""
+    cdef NodeState *x = (<NodeState **> a)[0]
+    cdef NodeState *y = (<NodeState **> b)[0]
+    if x.raw != y.raw:
+        return -1 if x.raw > y.raw else 1
+    if x.node != y.node:
+        return -1 if <uintptr_t> x.node < <uintptr_t> y.node else 1
+    return 0
 
 
 cdef bint _contains(lg_node_t *ancestor, lg_node_t *node):
