@@ -159,7 +159,7 @@ cdef bint BOUND = False
 
 # Python helpers, bound once the crawler modules are loaded (see bind()).
 cdef tuple NOT_LINK_SCHEMES = ()  # urls._NOT_LINKS as bytes
-cdef object refresh_target, registrable_domain, OutLink, STATS, logger
+cdef object refresh_target, registrable_domain, OutLink, STATS, logger, DEBUG
 cdef dict TAG_SCORE, TAGS_SECTION
 cdef frozenset ROOTS, JUNK_ROLES, DROPPED_TAGS, CLEANED_TAGS, KEPT_TAGS, STOP
 cdef object UNKNOWN
@@ -243,9 +243,11 @@ def bind():
 
 cdef void _bind_python() except *:
     global NOT_LINK_SCHEMES, MAIN_WORDS
-    global refresh_target, registrable_domain, OutLink, STATS, logger, TAG_SCORE, TAGS_SECTION
+    global refresh_target, registrable_domain, OutLink, STATS, logger, DEBUG, TAG_SCORE, TAGS_SECTION
     global ROOTS, JUNK_ROLES, DROPPED_TAGS, CLEANED_TAGS, KEPT_TAGS, STOP, UNKNOWN
     global MAX_PATH_CHARS, MIN_PARAGRAPH, ARTICLE_MIN_CHARS, MAIN_SECTION, DIVISOR_COUNT
+    import logging
+
     from crawler import content, extract, records, sections, urls
 
     from crawler import _fastnames
@@ -255,7 +257,7 @@ cdef void _bind_python() except *:
     ROOTS = sections.ROOTS
     UNKNOWN = sections.UNKNOWN
     MAX_PATH_CHARS = sections.MAX_PATH_CHARS
-    MAIN_WORDS = tuple(sections.main_words())
+    MAIN_WORDS = tuple(word.encode("ascii") for word in sections.main_words())
     MAIN_SECTION = names_rules.section_index("main")
     TAG_SCORE = content._TAG_SCORE
     JUNK_ROLES = content._JUNK_ROLES
@@ -277,6 +279,7 @@ cdef void _bind_python() except *:
     refresh_target = extract._refresh_target
     STATS = extract.STATS
     logger = extract.logger
+    DEBUG = logging.DEBUG
     registrable_domain = urls.registrable_domain
     OutLink = records.OutLink
     _bind_records()
@@ -519,23 +522,34 @@ cdef class Dom:
     cdef bint has_attrs(self, lg_node_t *node):
         return node.type == ELEMENT and lg_first_attr(node) != NULL
 
-    cdef object attr(self, lg_node_t *node, bytes name):
-        """`node.attributes.get(name)`, but ABSENT when there is no such attribute."""
+    cdef void *_find(self, lg_node_t *node, bytes name):
+        """The attribute `name` of an element (the last one wins, as in the attributes
+        dict), or NULL."""
         cdef void *attr
         cdef void *found = NULL
-        cdef size_t length = 0, value_length = 0
+        cdef size_t length = 0
         cdef const unsigned char *key
-        cdef const unsigned char *value
         cdef const char *wanted = name
         cdef size_t wanted_length = len(name)
         if node.type != ELEMENT:
-            return ABSENT
+            return NULL
         attr = lg_first_attr(node)
         while attr != NULL:
             key = lg_attr_qualified_name(attr, &length)
             if key != NULL and length == wanted_length and memcmp_(key, wanted, length):
-                found = attr  # the last one wins, as in the attributes dict
+                found = attr
             attr = lg_next_attr(attr)
+        return found
+
+    cdef bint has(self, lg_node_t *node, bytes name):
+        """`name in node.attributes`."""
+        return self._find(node, name) != NULL
+
+    cdef object attr(self, lg_node_t *node, bytes name):
+        """`node.attributes.get(name)`, but ABSENT when there is no such attribute."""
+        cdef size_t value_length = 0
+        cdef const unsigned char *value
+        cdef void *found = self._find(node, name)
         if found == NULL:
             return ABSENT
         value = lg_attr_value(found, &value_length)
@@ -1431,13 +1445,13 @@ cdef list _link_elements(Dom dom, lg_node_t *top, page):
             if name == TAG_META:
                 found.append(_key(node))
             elif name == TAG_A or name == TAG_AREA or name == TAG_LINK:
-                if dom.attr(node, b"href") is not ABSENT:
+                if dom.has(node, b"href"):
                     found.append(_key(node))
             elif name == TAG_IFRAME or name == TAG_FRAME:
-                if dom.attr(node, b"src") is not ABSENT:
+                if dom.has(node, b"src"):
                     found.append(_key(node))
             elif name == TAG_BASE:
-                if base == NULL and dom.attr(node, b"href") is not ABSENT:
+                if base == NULL and dom.has(node, b"href"):
                     base = node
             elif name == TAG_TITLE:
                 if title == NULL:
@@ -1478,6 +1492,10 @@ def links(page):
     elements = _link_elements(dom, top, page)  # also sets the page's base, title and lang
     cdef Hrefs hrefs = Hrefs(page.resolver)
     src_url, src_host, src_domain = page.url, page.host, page.domain
+    # Pages of docs hold thousands of "#..." hrefs: a debug call and a Counter update each
+    # cost more than the rest of their handling.
+    cdef bint debugging = logger.isEnabledFor(DEBUG)
+    cdef Py_ssize_t not_links = 0
     cdef dict domains = {}
     cdef list in_body = []
     cdef list robots = []
@@ -1527,8 +1545,9 @@ def links(page):
             continue
         resolved = hrefs.resolve(href) if href else None
         if resolved is None:
-            STATS["not_links"] += 1
-            logger.debug("not a link on %s: %r", src_url, href)
+            not_links += 1
+            if debugging:
+                logger.debug("not a link on %s: %r", src_url, href)
             continue
         dst, dst_host = resolved
         dst_domain = domains.get(dst_host)
@@ -1565,6 +1584,8 @@ def links(page):
         out.append(link)
         if (tag == "a" or tag == "area") and parent != NULL and path[:4] not in ("", "head"):
             in_body.append((link, _key(parent)))
+    if not_links:
+        STATS["not_links"] += not_links
     if in_body:
         _main_content(dom, places, page.tree, top, in_body)
     return out, robots
@@ -1591,39 +1612,62 @@ cdef void _main_content(Dom dom, Places places, tree, lg_node_t *top, list in_bo
 
 cdef bint _css_main_candidate(Dom dom, lg_node_t *node) except -1:
     """Whether `content._MAIN_CANDIDATES` (a CSS net: tags, `[role~=main i]`, class or id
-    holding a main word, ASCII case-insensitively) lets this element through."""
+    holding a main word, ASCII case-insensitively) lets this element through. Read on the
+    UTF-8 bytes: no byte of a non-ASCII character can take part in an ASCII match."""
+    cdef Names names
+    cdef int which
     if node.local_name == TAG_MAIN or node.local_name == TAG_ARTICLE:
         return True
     if not dom.has_attrs(node):
         return False
-    role = dom.get(node, b"role")
-    if role:
-        tokens = _ascii_tokens(role)
-        if "main" in tokens or "article" in tokens:
-            return True
-    for name in (b"class", b"id"):
-        value = dom.get(node, name)
-        if value:
-            folded = _ascii_lower(value)
-            for word in MAIN_WORDS:
-                if word in folded:
-                    return True
+    dom.names_of(node, &names)
+    if _has_token(&names, b"main") or _has_token(&names, b"article"):
+        return True
+    for which in (CLASS, IDENT):
+        for word in MAIN_WORDS:
+            if _ascii_contains(names.value[which], names.size[which], word):
+                return True
     return False
 
 
-cdef str _ascii_lower(str value):
-    return value.translate(_ASCII_LOWER)
+cdef inline unsigned char _ascii_folded(unsigned char c):
+    return c + 32 if 65 <= c <= 90 else c
 
 
-_ASCII_LOWER = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
+cdef bint _ascii_contains(const unsigned char *data, size_t size, bytes word):
+    """`word` (lower case) in `data`, ASCII case folded."""
+    cdef size_t length = len(word), i, k
+    cdef const unsigned char *wanted = word
+    if length > size:
+        return False
+    for i in range(size - length + 1):
+        for k in range(length):
+            if _ascii_folded(data[i + k]) != wanted[k]:
+                break
+        else:
+            return True
+    return False
 
 
-cdef set _ascii_tokens(str value):
-    """`~=` tokens: split on ASCII whitespace only, ASCII case folded."""
-    folded = _ascii_lower(value)
-    for space in "\t\n\x0c\r":
-        folded = folded.replace(space, " ")
-    return set(folded.split(" "))
+cdef bint _has_token(Names *names, bytes word):
+    """`[role~=word i]`: a token of the role (split on ASCII white space) is `word`, ASCII
+    case folded."""
+    cdef const unsigned char *role = names.value[ROLE]
+    cdef size_t size = names.size[ROLE], i = 0, start
+    while i < size:
+        while i < size and CSS_SPACE[role[i]]:
+            i += 1
+        start = i
+        while i < size and not CSS_SPACE[role[i]]:
+            i += 1
+        if i - start == <size_t> len(word) and _ascii_contains(role + start, i - start, word):
+            return True
+    return False
+
+
+cdef unsigned char CSS_SPACE[256]  # the white space of CSS's ~= (and HTML's)
+for _space in b" \t\n\x0c\r":
+    CSS_SPACE[_space] = 1
 
 
 cdef bint _has_main_landmark(Dom dom, lg_node_t *body) except -1:
