@@ -23,7 +23,7 @@ from libc.string cimport memchr, memcpy, memset
 from cpython.ref cimport Py_DECREF, Py_INCREF
 from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
-from cpython.unicode cimport PyUnicode_DecodeUTF8
+from cpython.unicode cimport PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8
 
 from crawler cimport _fastnames as names_rules
 from crawler._fasturls cimport join_c
@@ -383,6 +383,7 @@ cdef struct NodeState:
     int unlikely  # LIKELY or UNLIKELY: it or an ancestor is an unlikely block (0: not known)
     int verdict  # V_* (0: not known)
     bint block, around  # one of the article's blocks; a block or an ancestor of the first
+    PyObject *link_section  # the section of the a/area links it holds (owned), or NULL
 
 
 # An element's role, class and id values (NULL: absent or valueless; the last one wins).
@@ -416,6 +417,8 @@ cdef class Dom:
             state = self._at(i)
             if state.path != NULL:
                 Py_DECREF(<object> state.path)
+            if state.link_section != NULL:
+                Py_DECREF(<object> state.link_section)
         for i in range(self.block_count):
             free(self.blocks[i])
         free(self.blocks)
@@ -598,6 +601,31 @@ cdef class Dom:
         if self.size == 0:
             return ""
         return PyUnicode_DecodeUTF8(<char *> self.buf, self.size, "replace")
+
+    cdef str squeezed_text(self, lg_node_t *node):
+        """`" ".join(text.split())` of `text(node)`, squeezed in place when ASCII (where
+        str.split's white space is SPACE); other text asks Python."""
+        cdef size_t i, out = 0
+        cdef bint gap = False
+        cdef unsigned char c
+        self._collect(node)
+        for i in range(self.size):
+            if self.buf[i] >= 0x80:
+                return " ".join(
+                    PyUnicode_DecodeUTF8(<char *> self.buf, self.size, "replace").split()
+                )
+        for i in range(self.size):
+            c = self.buf[i]
+            if SPACE[c]:
+                gap = out > 0
+                continue
+            if gap:
+                self.buf[out] = 32
+                out += 1
+                gap = False
+            self.buf[out] = c
+            out += 1
+        return PyUnicode_DecodeASCII(<char *> self.buf, out, NULL)
 
     cdef list measure(self, lg_node_t *root):
         """Text and linked-text lengths (`text_len`, `link_density`'s numerator) of the large
@@ -1497,7 +1525,9 @@ def links(page):
     cdef bint debugging = logger.isEnabledFor(DEBUG)
     cdef Py_ssize_t not_links = 0
     cdef dict domains = {}
-    cdef list in_body = []
+    cdef list in_body = []  # the a/area links in the body, and their parents:
+    cdef lg_node_t **parents = NULL  # their sections are the main-content pass's to judge
+    cdef Py_ssize_t parents_cap = 0
     cdef list robots = []
     cdef list out = []
     cdef lg_node_t *node
@@ -1513,7 +1543,7 @@ def links(page):
             href = dom.get(node, b"href")
             rel = _rel_tokens(dom.get(node, b"rel"))
             is_image = _holds_image(node)
-            anchor = dom.anchor_with_images(node) if is_image else " ".join(dom.text(node).split())
+            anchor = dom.anchor_with_images(node) if is_image else dom.squeezed_text(node)
         elif tag == "area":
             href = dom.get(node, b"href")
             rel = _rel_tokens(dom.get(node, b"rel"))
@@ -1583,31 +1613,42 @@ def links(page):
         )
         out.append(link)
         if (tag == "a" or tag == "area") and parent != NULL and path[:4] not in ("", "head"):
-            in_body.append((link, _key(parent)))
+            if len(in_body) == parents_cap:
+                parents_cap = max(256, 2 * parents_cap)
+                parents = <lg_node_t **> _grow(parents, parents_cap)
+            parents[len(in_body)] = parent
+            in_body.append(link)
     if not_links:
         STATS["not_links"] += not_links
-    if in_body:
-        _main_content(dom, places, page.tree, top, in_body)
+    try:
+        if in_body:
+            _main_content(dom, places, page.tree, top, in_body, parents)
+    finally:
+        free(parents)
     return out, robots
 
 
-cdef void _main_content(Dom dom, Places places, tree, lg_node_t *top, list in_body) except *:
+cdef void _main_content(
+    Dom dom, Places places, tree, lg_node_t *top, list in_body, lg_node_t **parents
+) except *:
+    """Relabel the body's a/area links by the page's text (Article), once per parent."""
     cdef Article article = Article(dom, tree, places.main_seen, dom.measure(top))
+    cdef NodeState *place
+    cdef Py_ssize_t i
     if not article.blocks:
         return
-    cdef dict sections = {}
-    cdef NodeState *place
-    for link, key in in_body:
-        section = sections.get(key)
-        if section is None:
-            place = places.of(_ptr(key))
-            section = sections[key] = article.section(
-                _ptr(key),
+    for i in range(len(in_body)):
+        place = places.of(parents[i])
+        if place.link_section == NULL:
+            section = article.section(
+                parents[i],
                 _section(place.section),
                 place.mark,
                 place.mark != NULL and dom.find(place.mark).explicit,
             )
-        _set_section(link, section)
+            Py_INCREF(section)
+            place.link_section = <PyObject *> section
+        _set_section(in_body[i], <object> place.link_section)
 
 
 cdef bint _css_main_candidate(Dom dom, lg_node_t *node) except -1:
