@@ -175,6 +175,17 @@ cdef bint _plain_path(const unsigned char *s, Py_ssize_t n):
     return True
 
 
+cdef bint _has_params(const unsigned char *s, Py_ssize_t n):
+    """`urls._no_params` is false: a `;` before the query or fragment."""
+    cdef Py_ssize_t i
+    for i in range(n):
+        if s[i] == 63 or s[i] == 35:  # "?" "#"
+            return False
+        if s[i] == 59:  # ";"
+            return True
+    return False
+
+
 cdef bint _double_slash_before_query(const unsigned char *s, Py_ssize_t n):
     cdef Py_ssize_t i
     for i in range(n - 1):
@@ -206,7 +217,7 @@ cdef object join_c(str href, str scheme, str origin, str path, str directory):
         return None
     if s[0] == 47:  # "/"
         if n > 1 and s[1] == 47:
-            return _joined(scheme + ":", s, n)
+            return None if _has_params(s, n) else _joined(scheme + ":", s, n)
         if not _plain_path(s, n):
             return None
         return _joined(origin, s, n)
@@ -219,7 +230,7 @@ cdef object join_c(str href, str scheme, str origin, str path, str directory):
             break
         if s[i] == 58:
             if n >= 4 and _lower(s[0]) == 104 and _lower(s[1]) == 116 and _lower(s[2]) == 116 \
-                    and _lower(s[3]) == 112:
+                    and _lower(s[3]) == 112 and not _has_params(s, n):
                 return _result(s, n, 0)
             return None
     if s[0] == 46 or not _plain_path(s, n) or _double_slash_before_query(s, n):

@@ -157,7 +157,7 @@ class Resolver:
             return None
         if href[0] == "/":
             if href[:2] == "//":
-                return _simple_canonical(f"{self._scheme}:{href}")
+                return _simple_canonical(f"{self._scheme}:{href}") if _no_params(href) else None
             if not _plain_path(href):
                 return None
             return _simple_canonical(self._origin + href)
@@ -167,7 +167,9 @@ class Resolver:
             return _simple_canonical(self._origin + self._path + href)
         head = _RELATIVE_HEAD.match(href)
         if head is not None and ":" in head.group():
-            return _simple_canonical(href) if href[:4].lower() == "http" else None
+            if href[:4].lower() != "http" or not _no_params(href):
+                return None
+            return _simple_canonical(href)
         if href[0] == "." or not _plain_path(href) or "//" in href.partition("?")[0]:
             return None
         return _simple_canonical(self._origin + self._dir + href)
@@ -177,6 +179,12 @@ def _plain_path(href: str) -> bool:
     """The path part has no dot segment or params, so joining it is concatenation."""
     path = href.partition("?")[0].partition("#")[0]
     return "/." not in path and ";" not in path
+
+
+def _no_params(href: str) -> bool:
+    """The path part has no `;`: urljoin (urlparse) drops an empty `;params` of a URL with
+    a host, which canonicalize (urlsplit) keeps."""
+    return ";" not in href.partition("?")[0].partition("#")[0]
 
 
 def host_of(url: str) -> str:
