@@ -95,6 +95,22 @@ cdef extern from *:
         Py_XDECREF(old);
     }
 
+    /* Byte counts 8 at a time (SWAR): the high bit of each byte of `word` equal to `c`. */
+    static inline uint64_t lg_bytes_equal(uint64_t word, unsigned char c) {
+        uint64_t x = word ^ (0x0101010101010101ULL * c);
+        return ~(((x & 0x7F7F7F7F7F7F7F7FULL) + 0x7F7F7F7F7F7F7F7FULL) | x | 0x7F7F7F7F7F7F7F7FULL);
+    }
+    /* The high bit of each UTF-8 continuation byte (10xxxxxx). */
+    static inline uint64_t lg_continuations(uint64_t word) {
+        return word & ~(word << 1) & 0x8080808080808080ULL;
+    }
+    /* Set bits, one step per bit: these masks hold few (and x86-64's baseline has no popcnt). */
+    static inline int lg_popcount(uint64_t x) {
+        int count = 0;
+        for (; x; x &= x - 1) count++;
+        return count;
+    }
+
     static int lg_bind(const char *path) {
         void *lib = dlopen(path, RTLD_LAZY | RTLD_NOLOAD);
         if (lib == NULL) return -1;
@@ -127,6 +143,9 @@ cdef extern from *:
     lg_name_f lg_element_qualified_name, lg_attr_qualified_name, lg_attr_value
     lg_step_f lg_first_attr, lg_next_attr
     int lg_bind(const char *path)
+    uint64_t lg_bytes_equal(uint64_t word, unsigned char c)
+    uint64_t lg_continuations(uint64_t word)
+    int lg_popcount(uint64_t x)
     int lg_link_slot(int index, object descriptor)
     object lg_link_new(object link_type, PyObject **values)
     void lg_link_set(object link, int index, object value)
@@ -710,7 +729,6 @@ cdef class Dom:
         cdef lg_node_t *current = node.first_child
         cdef lg_chardata_t *chars
         cdef const unsigned char *data
-        cdef const unsigned char *comma
         cdef size_t length
         if node.local_name == TAG_TEXT and node.type == TEXT_NODE:
             current = node  # a text node: its own data (it has no children)
@@ -718,11 +736,7 @@ cdef class Dom:
             if current.local_name == TAG_TEXT and (<lg_chardata_t *> current).data.data != NULL:
                 chars = <lg_chardata_t *> current
                 data, length = chars.data.data, chars.data.length
-                total += _code_points(chars)
-                comma = <const unsigned char *> memchr(data, 44, length)
-                while comma != NULL:
-                    found += 1
-                    comma = <const unsigned char *> memchr(comma + 1, 44, data + length - comma - 1)
+                total += _text_counts(chars, &found, True)
                 k = 0
                 if not started:
                     while k < <Py_ssize_t> length and SPACE[data[k]]:
@@ -816,26 +830,35 @@ cdef inline lg_node_t *_following(lg_node_t *node, lg_node_t *root):
 
 
 cdef inline Py_ssize_t _code_points(lg_chardata_t *chars):
-    """Code points of a text node: bytes that are not UTF-8 continuation bytes, 8 at a time
-    while they are ASCII."""
+    """Code points of a text node: bytes that are not UTF-8 continuation bytes."""
+    cdef Py_ssize_t commas = 0
+    return _text_counts(chars, &commas, False)
+
+
+cdef inline Py_ssize_t _text_counts(lg_chardata_t *chars, Py_ssize_t *commas, bint count_commas):
+    """Code points of a text node, and its commas added to `commas` when asked: 8 bytes at
+    a time, without a branch per byte."""
     cdef size_t i = 0, j, length = chars.data.length
-    cdef Py_ssize_t count = 0
+    cdef Py_ssize_t count = 0, found = 0
     cdef uint64_t word
     cdef const unsigned char *data = chars.data.data
     if data == NULL:
         return 0
     while i + 8 <= length:
         memcpy(&word, data + i, 8)
-        if (word & 0x8080808080808080ULL) == 0:
-            count += 8
-        else:
-            for j in range(i, i + 8):
-                if (data[j] & 0xC0) != 0x80:
-                    count += 1
+        count += 8
+        if word & 0x8080808080808080ULL:
+            count -= lg_popcount(lg_continuations(word))
+        if count_commas:
+            found += lg_popcount(lg_bytes_equal(word, 44))  # ","
         i += 8
     for j in range(i, length):
         if (data[j] & 0xC0) != 0x80:
             count += 1
+        if data[j] == 44:
+            found += 1
+    if count_commas:
+        commas[0] += found
     return count
 
 

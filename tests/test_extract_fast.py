@@ -250,3 +250,31 @@ def test_valid_utf8_equals_decoding(body: bytes) -> None:
     else:
         decodes = True
     assert FAST.valid_utf8(body) == decodes
+
+
+def _nests_deeper(body: bytes, budget: int, chunk: int) -> bool:
+    """extract._may_nest_deeper's pure Python rule, for any chunk size."""
+    if len(body) <= 3 * budget:
+        return False
+    depth = 0
+    for start in range(0, len(body), chunk):
+        closes = body.count(b"</", start, start + chunk)
+        opens = body.count(b"<", start, start + chunk) - closes
+        if depth + opens > budget:
+            return True
+        depth = max(depth + opens - closes, 0)
+    return False
+
+
+@needs_fast
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.lists(st.sampled_from([b"<", b"</", b"/", b"a", b"<div>", b"</div>", b"<<//"]), max_size=400),
+    st.sampled_from([1, 3, 8, 9, 17, 64]),
+    st.sampled_from([2, 8, 9, 16, 31, 8192]),
+)
+def test_depth_bound_counts(pieces: list[bytes], budget: int, chunk: int) -> None:
+    """The 8-bytes-at-a-time count of `<` and `</` says what bytes.count says, whatever
+    the chunk boundaries cut (a `</` across two chunks, or across two words)."""
+    body = b"".join(pieces)
+    assert FAST.may_nest_deeper(body, budget, chunk) == _nests_deeper(body, budget, chunk)
