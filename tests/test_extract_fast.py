@@ -269,7 +269,7 @@ def _nests_deeper(body: bytes, budget: int, chunk: int) -> bool:
 @needs_fast
 @settings(max_examples=2000, deadline=None)
 @given(
-    st.lists(st.sampled_from([b"<", b"</", b"/", b"a", b"<div>", b"</div>", b"<<//"]), max_size=400),
+    st.lists(st.sampled_from([b"<", b"</", b"/", b"a", b"<div>", b"</div>", b"<<//"]), max_size=99),
     st.sampled_from([1, 3, 8, 9, 17, 64]),
     st.sampled_from([2, 8, 9, 16, 31, 8192]),
 )
