@@ -218,8 +218,10 @@ cdef object join_c(str href, str scheme, str origin, str path, str directory):
     if s[0] == 47:  # "/"
         if n > 1 and s[1] == 47:
             return None if _has_params(s, n) else _joined(scheme + ":", s, n)
-        if not _plain_path(s, n):
+        if _has_params(s, n):
             return None
+        if not _plain_path(s, n):
+            return _dotted(origin, path, s, n)
         return _joined(origin, s, n)
     if s[0] == 63:  # "?"
         if n == 1 or s[1] == 35:
@@ -233,6 +235,99 @@ cdef object join_c(str href, str scheme, str origin, str path, str directory):
                     and _lower(s[3]) == 112 and not _has_params(s, n):
                 return _result(s, n, 0)
             return None
-    if s[0] == 46 or not _plain_path(s, n) or _double_slash_before_query(s, n):
+    if _has_params(s, n) or _double_slash_before_query(s, n):
         return None
+    if s[0] == 46 or not _plain_path(s, n):  # "."
+        return _dotted(origin, path, s, n)
     return _joined(origin + directory, s, n)
+
+
+DEF MAX_SEGMENTS = 256
+
+
+cdef object _dotted(str origin, str base_path, const unsigned char *s, Py_ssize_t n):
+    """urljoin's merge of an href path holding dot segments (`.`, `..`) with the base path,
+    then the canonical URL as `join` makes it; None when the path part holds a byte that
+    urlsplit would remove or w3lib encode, or too many segments."""
+    cdef const unsigned char *starts[MAX_SEGMENTS]
+    cdef Py_ssize_t lengths[MAX_SEGMENTS]
+    cdef Py_ssize_t count = 0, kept = 0, end = 0, i, k, size = 0, o
+    cdef const unsigned char *base = <const unsigned char *> PyUnicode_AsUTF8AndSize(base_path, &size)
+    while end < n and s[end] != 63 and s[end] != 35:  # the path part: up to "?" or "#"
+        if not PATH_CHARS[s[end]]:
+            return None
+        end += 1
+    if s[0] != 47:  # relative: the base path's directories first (its last segment dropped)
+        count = _split(base, size, starts, lengths, 0)
+        if count < 0:
+            return None
+        if lengths[count - 1] != 0:
+            count -= 1
+    count = _split(s, end, starts, lengths, count)
+    if count < 0:
+        return None
+    if s[0] != 47:  # urljoin drops the empty segments between the first and the last
+        for i in range(count):
+            if i == 0 or i == count - 1 or lengths[i] != 0:
+                starts[kept], lengths[kept] = starts[i], lengths[i]
+                kept += 1
+        count = kept
+    cdef bint trailing = _dots(starts[count - 1], lengths[count - 1]) != 0
+    kept = 0  # the resolved segments, in place
+    for i in range(count):
+        if _dots(starts[i], lengths[i]) == 2:
+            if kept:
+                kept -= 1
+        elif _dots(starts[i], lengths[i]) != 1:
+            starts[kept], lengths[kept] = starts[i], lengths[i]
+            kept += 1
+    if trailing:  # a last "." or ".." leaves a trailing "/"
+        starts[kept], lengths[kept] = s, 0
+        kept += 1
+    head = PyUnicode_AsUTF8AndSize(origin, &size)
+    if size + 1 + (n - end) + _joined_length(lengths, kept) > BUFFER - 16:
+        return None
+    memcpy(JOINED, head, size)
+    o = size
+    if kept == 0 or lengths[0] != 0 or kept == 1:  # urlunsplit's "/" before a path
+        JOINED[o] = 47
+        o += 1
+    for i in range(kept):
+        if i:
+            JOINED[o] = 47
+            o += 1
+        memcpy(JOINED + o, starts[i], lengths[i])
+        o += lengths[i]
+    memcpy(JOINED + o, s + end, n - end)
+    return _result(JOINED, o + n - end, 0)
+
+
+cdef Py_ssize_t _split(const unsigned char *text, Py_ssize_t size,
+                       const unsigned char **starts, Py_ssize_t *lengths, Py_ssize_t count):
+    """`text.split("/")` appended to the segments: the new count, or -1 when too many."""
+    cdef Py_ssize_t start = 0, i
+    for i in range(size + 1):
+        if i == size or text[i] == 47:
+            if count == MAX_SEGMENTS:
+                return -1
+            starts[count] = text + start
+            lengths[count] = i - start
+            count += 1
+            start = i + 1
+    return count
+
+
+cdef inline int _dots(const unsigned char *segment, Py_ssize_t length):
+    """1 for ".", 2 for "..", else 0."""
+    if length == 1 and segment[0] == 46:
+        return 1
+    if length == 2 and segment[0] == 46 and segment[1] == 46:
+        return 2
+    return 0
+
+
+cdef Py_ssize_t _joined_length(Py_ssize_t *lengths, Py_ssize_t count):
+    cdef Py_ssize_t total = count, i
+    for i in range(count):
+        total += lengths[i]
+    return total

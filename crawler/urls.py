@@ -41,6 +41,7 @@ _SIMPLE_URL = re.compile(
     re.DOTALL,
 )
 _RELATIVE_HEAD = re.compile(r"[^/?#]*")
+_SAFE_PATH = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*")  # _SIMPLE_URL's path characters
 
 
 def _c_join() -> Callable[[str, str, str, str, str], tuple[str, str] | None] | None:
@@ -158,8 +159,10 @@ class Resolver:
         if href[0] == "/":
             if href[:2] == "//":
                 return _simple_canonical(f"{self._scheme}:{href}") if _no_params(href) else None
-            if not _plain_path(href):
+            if not _no_params(href):
                 return None
+            if not _plain_path(href):
+                return self._dotted(href)
             return _simple_canonical(self._origin + href)
         if href[0] == "?":
             if href[1:2] in ("", "#"):
@@ -170,9 +173,19 @@ class Resolver:
             if href[:4].lower() != "http" or not _no_params(href):
                 return None
             return _simple_canonical(href)
-        if href[0] == "." or not _plain_path(href) or "//" in href.partition("?")[0]:
+        if not _no_params(href) or "//" in href.partition("?")[0]:
             return None
+        if href[0] == "." or not _plain_path(href):
+            return self._dotted(href)
         return _simple_canonical(self._origin + self._dir + href)
+
+    def _dotted(self, href: str) -> tuple[str, str] | None:
+        """An href whose path has dot segments: urljoin merges it. Plain characters only:
+        urlsplit removes tabs and newlines (which could make a dot segment) before joining."""
+        head = href.partition("#")[0]
+        if _SAFE_PATH.fullmatch(head.partition("?")[0]) is None or not head.isprintable():
+            return None
+        return _simple_canonical(urljoin(self._origin + self._path, href))
 
 
 def _plain_path(href: str) -> bool:
