@@ -23,7 +23,7 @@ from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 from selectolax.lexbor import LexborHTMLParser
 
-from crawler import content, sections
+from crawler import charset, content, sections
 from crawler import extract as extract_module
 from crawler.extract import extract_links
 from crawler.testweb import build_web, truth
@@ -39,6 +39,7 @@ PASSES = 5
 Page = tuple[bytes, str, str]
 # Memos that outlive a page: cleared per pass, so no pass profits from the one before.
 CACHES: list[Any] = [
+    charset._from_header,
     registrable_domain,
     sections._landmark,
     content._weight,

@@ -17,6 +17,7 @@ import importlib
 import os
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -80,7 +81,9 @@ def _bom(body: bytes) -> tuple[str, int] | None:
     return None
 
 
+@lru_cache(maxsize=1024)
 def _from_header(content_type: str | None) -> str | None:
+    """Memoized: a crawl sees a few Content-Type values, on every page."""
     if not content_type:
         return None
     match = _HEADER_CHARSET.search(content_type)

@@ -67,6 +67,16 @@ def canonicalize(url: str) -> str:
     return simple[0] if simple is not None else _canonicalize(url)
 
 
+def canonical_and_host(url: str) -> tuple[str, str]:
+    """(canonicalize(url), host_of that URL), in one step on the fast path."""
+    url = url.strip()
+    simple = _simple_canonical(url)
+    if simple is not None:
+        return simple
+    canonical = _canonicalize(url)
+    return canonical, host_of(canonical)
+
+
 def _canonicalize(url: str) -> str:
     """`canonicalize` through w3lib and urlsplit: any URL (the fast path's reference)."""
     parts = urlsplit(safe_url_string(url))
