@@ -151,7 +151,7 @@ cdef extern from *:
     void lg_link_set(object link, int index, object value)
 
 DEF ELEMENT = 1
-DEF SMALL_TAGS = 256 << 3  # tag ids below 256 (lexbor's static ones) in the first 8 namespaces
+DEF SMALL_TAGS = 256  # HTML elements of tag ids below 256 (lexbor's static ones)
 DEF STATE_BLOCK = 1024  # node states are allocated in blocks: their addresses never move
 DEF V_MAIN = 1  # content.MAIN, NAMED, CLEANED, OUTSIDE
 DEF V_NAMED = 2
@@ -168,6 +168,7 @@ DEF MEASURED_FROM = 2048
 DEF TEXT_NODE = 3
 
 cdef uintptr_t TAG_TEXT = 0  # lexbor's tag ids, read from a probe page by bind()
+cdef uintptr_t NS_HTML = 0
 cdef uintptr_t TAG_A = 0, TAG_IMG = 0, TAG_P = 0, TAG_LI = 0, TAG_INPUT = 0
 cdef uintptr_t TAG_OBJECT = 0, TAG_EMBED = 0, TAG_IFRAME = 0, TAG_MAIN = 0, TAG_ARTICLE = 0
 cdef uintptr_t TAG_AREA = 0, TAG_FRAME = 0, TAG_LINK = 0, TAG_META = 0
@@ -193,7 +194,7 @@ cdef object ABSENT = object()
 def bind():
     """Find lexbor in selectolax and check this module's view of its DOM; raise ImportError
     when anything disagrees (the caller then keeps the pure Python extractor)."""
-    global BOUND, TAG_TEXT, TAG_A, TAG_IMG, TAG_P, TAG_LI, TAG_INPUT, TAG_OBJECT, TAG_EMBED
+    global BOUND, NS_HTML, TAG_TEXT, TAG_A, TAG_IMG, TAG_P, TAG_LI, TAG_INPUT, TAG_OBJECT, TAG_EMBED
     global TAG_IFRAME, SPECIAL_NAMES, TAG_MAIN, TAG_ARTICLE
     global TAG_AREA, TAG_FRAME, TAG_LINK, TAG_META, TAG_BASE, TAG_TITLE, TAG_HTML
     if BOUND:
@@ -223,6 +224,7 @@ def bind():
     ):
         raise ImportError("lexbor's node layout differs from this module's")
     TAG_TEXT = text.local_name
+    NS_HTML = p.ns
     ids = {}
     for found in probe.css(
         "p, img, li, input, object, embed, iframe, a, pre, td, h2, h3, h4, h5, h6, main, article"
@@ -416,6 +418,7 @@ cdef class Dom:
     """Reads of one parsed page: tag names (memoized), attributes, text, and node states."""
 
     cdef dict names
+    cdef dict rels  # rel value -> its tokens: a page repeats a few values on many links
     cdef PyObject *small[SMALL_TAGS]  # `names` of lexbor's own tag ids, unhashed (zeroed)
     cdef unsigned char *buf
     cdef size_t size, cap
@@ -424,6 +427,7 @@ cdef class Dom:
 
     def __cinit__(self):
         self.names = {}
+        self.rels = {}
         self.buf = NULL
         self.size = self.cap = 0
         self.blocks = NULL
@@ -526,9 +530,9 @@ cdef class Dom:
         if node.prefix != 0 or node.ns >= 64:
             name = lg_element_qualified_name(node, &length)
             return None if name == NULL else PyUnicode_DecodeUTF8(<char *> name, length, "replace")
-        cdef uintptr_t small = (node.local_name << 3) | node.ns
-        if node.ns < 8 and small < SMALL_TAGS and self.small[small] != NULL:
-            return <object> self.small[small]
+        cdef bint small = node.ns == NS_HTML and node.local_name < SMALL_TAGS
+        if small and self.small[node.local_name] != NULL:
+            return <object> self.small[node.local_name]
         key = (node.local_name << 6) | node.ns
         found = self.names.get(key)
         if found is None:
@@ -537,8 +541,8 @@ cdef class Dom:
             if found is None:
                 return None
             self.names[key] = found
-        if node.ns < 8 and small < SMALL_TAGS:
-            self.small[small] = <PyObject *> found  # borrowed: `names` holds it
+        if small:
+            self.small[node.local_name] = <PyObject *> found  # borrowed: `names` holds it
         return found
 
     cdef bint has_attrs(self, lg_node_t *node):
@@ -561,6 +565,16 @@ cdef class Dom:
             if key != NULL and length == wanted_length and memcmp_(key, wanted, length):
                 found = attr
             attr = lg_next_attr(attr)
+        return found
+
+    cdef tuple rel_tokens(self, lg_node_t *node):
+        """extract._rel_tokens of the element's rel."""
+        value = self.get(node, b"rel")
+        if not value:
+            return ()
+        found = self.rels.get(value)
+        if found is None:
+            found = self.rels[value] = tuple(dict.fromkeys(value.lower().split()))
         return found
 
     cdef bint has(self, lg_node_t *node, bytes name):
@@ -1412,36 +1426,33 @@ cdef bint _contains(lg_node_t *ancestor, lg_node_t *node):
     return False
 
 
-cdef tuple _rel_tokens(value):
-    """extract._rel_tokens, without a Python call per link."""
-    if not value:
-        return ()
-    return tuple(dict.fromkeys(value.lower().split()))
-
-
 cdef class Hrefs:
     """`urls.Resolver.resolve` without a Python call per link when its memo, the C join of
     simple hrefs or the not-a-link test answer; anything else asks the resolver."""
 
     cdef object resolver
     cdef dict memo
-    cdef str scheme, origin, path, directory
+    cdef str scheme, scheme_colon, origin, path, origin_path, origin_dir
 
     def __cinit__(self, resolver):
         self.resolver = resolver
         self.memo = resolver._memo
         self.scheme = resolver._scheme
         if self.scheme:
-            self.origin, self.path, self.directory = (
-                resolver._origin, resolver._path, resolver._dir
-            )
+            self.scheme_colon = self.scheme + ":"
+            self.origin, self.path = resolver._origin, resolver._path
+            self.origin_path = self.origin + self.path
+            self.origin_dir = self.origin + resolver._dir
 
     cdef object resolve(self, str href):
         cdef PyObject *known = PyDict_GetItem(self.memo, href)
         if known != NULL:
             return <object> known
         if self.scheme:
-            found = join_c(href, self.scheme, self.origin, self.path, self.directory)
+            found = join_c(
+                href, self.scheme_colon, self.origin, self.path, self.origin_path,
+                self.origin_dir,
+            )
             if found is not None:
                 self.memo[href] = found
                 return found
@@ -1477,7 +1488,34 @@ cdef bint _not_link(str href) except -1:
                 break
         else:
             return True
-    return False
+    return _other_scheme(data, size)
+
+
+cdef bint _other_scheme(const unsigned char *data, Py_ssize_t size):
+    """A scheme other than http(s) by urlsplit's rule (a letter, then letters, digits and
+    "+-." up to the first ":"): urljoin keeps such an href as it is and canonicalize refuses
+    it. Unsure (False) when the href holds a tab or newline, which urlsplit removes first."""
+    cdef Py_ssize_t colon = -1, k
+    for k in range(size):
+        if data[k] == 9 or data[k] == 10 or data[k] == 13:
+            return False
+        if colon < 0 and data[k] == 58:  # ":"
+            colon = k
+    if colon <= 0 or not (97 <= (data[0] | 32) <= 122):  # an ASCII letter first
+        return False
+    for k in range(1, colon):
+        if not SCHEME_CHARS[data[k]]:
+            return False
+    if colon == 4 or colon == 5:  # "http" or "https", any case, is a link's scheme
+        if (data[0] | 32) == 104 and (data[1] | 32) == 116 and (data[2] | 32) == 116 \
+                and (data[3] | 32) == 112 and (colon == 4 or (data[4] | 32) == 115):
+            return False
+    return True
+
+
+cdef unsigned char SCHEME_CHARS[256]  # urllib.parse.scheme_chars
+for _char in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.":
+    SCHEME_CHARS[_char] = 1
 
 
 cdef list _link_elements(Dom dom, lg_node_t *top, page):
@@ -1564,19 +1602,19 @@ def links(page):
         is_image = False
         if tag == "a":
             href = dom.get(node, b"href")
-            rel = _rel_tokens(dom.get(node, b"rel"))
+            rel = dom.rel_tokens(node)
             is_image = _holds_image(node)
             anchor = dom.anchor_with_images(node) if is_image else dom.squeezed_text(node)
         elif tag == "area":
             href = dom.get(node, b"href")
-            rel = _rel_tokens(dom.get(node, b"rel"))
+            rel = dom.rel_tokens(node)
             anchor = " ".join((dom.get(node, b"alt") or "").split())
             is_image = True
         elif tag == "iframe" or tag == "frame":
             href = dom.get(node, b"src")
             tag = "frame"
         elif tag == "link":
-            rel = _rel_tokens(dom.get(node, b"rel"))
+            rel = dom.rel_tokens(node)
             href = dom.get(node, b"href")
             if "canonical" in rel:
                 tag = "canonical"

@@ -198,11 +198,13 @@ cdef bint _double_slash_before_query(const unsigned char *s, Py_ssize_t n):
 
 def join(str href, str scheme, str origin, str path, str directory):
     """`Resolver._fast(href)` for a base split into scheme, origin, path and directory."""
-    return join_c(href, scheme, origin, path, directory)
+    return join_c(href, scheme + ":", origin, path, origin + path, origin + directory)
 
 
-cdef object join_c(str href, str scheme, str origin, str path, str directory):
-    """`join` without a Python call (crawler._fastlinks calls it per link)."""
+cdef object join_c(str href, str scheme_colon, str origin, str path, str origin_path,
+                   str origin_dir):
+    """`join` without a Python call, the base's prefixes joined once per page by the caller
+    (crawler._fastlinks calls it per link)."""
     if not PyUnicode_IS_ASCII(href):
         return None
     cdef Py_ssize_t n = 0, start = 0, i
@@ -217,7 +219,7 @@ cdef object join_c(str href, str scheme, str origin, str path, str directory):
         return None
     if s[0] == 47:  # "/"
         if n > 1 and s[1] == 47:
-            return None if _has_params(s, n) else _joined(scheme + ":", s, n)
+            return None if _has_params(s, n) else _joined(scheme_colon, s, n)
         if _has_params(s, n):
             return None
         if not _plain_path(s, n):
@@ -226,7 +228,7 @@ cdef object join_c(str href, str scheme, str origin, str path, str directory):
     if s[0] == 63:  # "?"
         if n == 1 or s[1] == 35:
             return None  # urljoin keeps the base's query for an empty one
-        return _joined(origin + path, s, n)
+        return _joined(origin_path, s, n)
     for i in range(n):  # a scheme: ":" before any of "/?#"
         if s[i] == 47 or s[i] == 63 or s[i] == 35:
             break
@@ -239,7 +241,7 @@ cdef object join_c(str href, str scheme, str origin, str path, str directory):
         return None
     if s[0] == 46 or not _plain_path(s, n):  # "."
         return _dotted(origin, path, s, n)
-    return _joined(origin + directory, s, n)
+    return _joined(origin_dir, s, n)
 
 
 DEF MAX_SEGMENTS = 256

@@ -278,3 +278,19 @@ def test_depth_bound_counts(pieces: list[bytes], budget: int, chunk: int) -> Non
     the chunk boundaries cut (a `</` across two chunks, or across two words)."""
     body = b"".join(pieces)
     assert FAST.may_nest_deeper(body, budget, chunk) == _nests_deeper(body, budget, chunk)
+
+
+_HREF_PIECES = [
+    "ftp:", "FTP://", "h.t+p:", "1x:", "http:", "HTTPS:", "https", ":", "x", "/", "//", "#",
+    "mailto:", "?", ".", "..", "\t", "\n", "\x01", " ", "é", "a-b", ";",
+]  # fmt: skip
+
+
+@needs_fast
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_HREF_PIECES), max_size=6).map("".join), max_size=6))
+def test_hrefs_equal_python(hrefs: list[str]) -> None:
+    """Hrefs the C side settles without the resolver (other schemes, fragments, dot
+    segments) give the records the resolver gives."""
+    body = "".join(f'<a href="{href}">x</a>' for href in hrefs).encode()
+    _both(body, "http://a.com/d/p.html")
