@@ -152,6 +152,8 @@ cdef extern from *:
 
 DEF ELEMENT = 1
 DEF SMALL_TAGS = 256  # HTML elements of tag ids below 256 (lexbor's static ones)
+# Their names, across pages: a static id names one tag (lexbor's own table), in every document.
+cdef PyObject *HTML_TAGS[SMALL_TAGS]
 DEF STATE_BLOCK = 1024  # node states are allocated in blocks: their addresses never move
 DEF V_MAIN = 1  # content.MAIN, NAMED, CLEANED, OUTSIDE
 DEF V_NAMED = 2
@@ -418,8 +420,6 @@ cdef class Dom:
     """Reads of one parsed page: tag names (memoized), attributes, text, and node states."""
 
     cdef dict names
-    cdef dict rels  # rel value -> its tokens: a page repeats a few values on many links
-    cdef PyObject *small[SMALL_TAGS]  # `names` of lexbor's own tag ids, unhashed (zeroed)
     cdef unsigned char *buf
     cdef size_t size, cap
     cdef NodeState **blocks
@@ -427,7 +427,6 @@ cdef class Dom:
 
     def __cinit__(self):
         self.names = {}
-        self.rels = {}
         self.buf = NULL
         self.size = self.cap = 0
         self.blocks = NULL
@@ -531,8 +530,8 @@ cdef class Dom:
             name = lg_element_qualified_name(node, &length)
             return None if name == NULL else PyUnicode_DecodeUTF8(<char *> name, length, "replace")
         cdef bint small = node.ns == NS_HTML and node.local_name < SMALL_TAGS
-        if small and self.small[node.local_name] != NULL:
-            return <object> self.small[node.local_name]
+        if small and HTML_TAGS[node.local_name] != NULL:
+            return <object> HTML_TAGS[node.local_name]
         key = (node.local_name << 6) | node.ns
         found = self.names.get(key)
         if found is None:
@@ -542,7 +541,8 @@ cdef class Dom:
                 return None
             self.names[key] = found
         if small:
-            self.small[node.local_name] = <PyObject *> found  # borrowed: `names` holds it
+            Py_INCREF(found)  # held for good: a few dozen names
+            HTML_TAGS[node.local_name] = <PyObject *> found
         return found
 
     cdef bint has_attrs(self, lg_node_t *node):
@@ -568,14 +568,43 @@ cdef class Dom:
         return found
 
     cdef tuple rel_tokens(self, lg_node_t *node):
-        """extract._rel_tokens of the element's rel."""
-        value = self.get(node, b"rel")
-        if not value:
+        """extract._rel_tokens of the element's rel: ASCII tokens split and lowered in C,
+        others by Python (Unicode white space and case)."""
+        cdef size_t size = 0, i, start, k
+        cdef const unsigned char *value
+        cdef void *attr = self._find(node, b"rel")
+        if attr == NULL:
             return ()
-        found = self.rels.get(value)
-        if found is None:
-            found = self.rels[value] = tuple(dict.fromkeys(value.lower().split()))
-        return found
+        value = lg_attr_value(attr, &size)
+        if value == NULL or size == 0:
+            return ()
+        for i in range(size):
+            if value[i] >= 0x80:
+                text = PyUnicode_DecodeUTF8(<char *> value, size, "replace")
+                return tuple(dict.fromkeys(text.lower().split()))
+        tokens = []
+        i = 0
+        while i < size:
+            while i < size and SPACE[value[i]]:
+                i += 1
+            start = i
+            while i < size and not SPACE[value[i]]:
+                i += 1
+            if i > start:
+                self._append_lowered(value + start, i - start)
+                token = PyUnicode_DecodeASCII(<char *> self.buf, i - start, NULL)
+                if token not in tokens:
+                    tokens.append(token)
+        return tuple(tokens)
+
+    cdef void _append_lowered(self, const unsigned char *data, size_t size) except *:
+        """`buf` = data, ASCII-lowered."""
+        cdef size_t k
+        self.size = 0
+        self._append(data, size)
+        for k in range(size):
+            if 65 <= self.buf[k] <= 90:
+                self.buf[k] += 32
 
     cdef bint has(self, lg_node_t *node, bytes name):
         """`name in node.attributes`."""

@@ -294,3 +294,16 @@ def test_hrefs_equal_python(hrefs: list[str]) -> None:
     segments) give the records the resolver gives."""
     body = "".join(f'<a href="{href}">x</a>' for href in hrefs).encode()
     _both(body, "http://a.com/d/p.html")
+
+
+_REL_PIECES = ["nofollow", "NoFollow", "ugc", " ", "\t", "\x1c", "\xa0", "\u2003", "\u0130", "x"]
+
+
+@needs_fast
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_REL_PIECES), max_size=6).map("".join), max_size=4))
+def test_rel_tokens_equal_python(rels: list[str]) -> None:
+    """rel tokens split and lowered in C (ASCII) say what str.lower().split() says, in
+    order, without repeats; other values (Unicode spaces and case) take Python's way."""
+    body = "".join(f'<a href="/{i}" rel="{rel}">x</a>' for i, rel in enumerate(rels)).encode()
+    _both(body, "http://a.com/")
