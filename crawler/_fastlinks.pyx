@@ -409,6 +409,11 @@ cdef struct NodeState:
     PyObject *link_section  # the section of the a/area links it holds (owned), or NULL
 
 
+# The elements of a block content._COUNTED counts, by kind.
+cdef struct Tally:
+    Py_ssize_t paragraphs, images, inputs, items, embeds
+
+
 # An element's role, class and id values (NULL: absent or valueless; the last one wins).
 cdef struct Names:
     const unsigned char *value[3]
@@ -762,10 +767,12 @@ cdef class Dom:
             current = _following(current, node)
         return count
 
-    cdef Py_ssize_t stripped_len(self, lg_node_t *node, Py_ssize_t *commas) except -1:
+    cdef Py_ssize_t stripped_len(self, lg_node_t *node, Py_ssize_t *commas,
+                                 Tally *tally=NULL) except -1:
         """`len(text.strip())` of `node.text()`, and `text.count(",")` into `commas`, read in
         place from the text nodes; a non-ASCII character at either end of the text (maybe
-        Unicode white space) asks Python."""
+        Unicode white space) asks Python. With `tally`, the elements below `node` that
+        Readability counts are counted on the same walk."""
         cdef Py_ssize_t total = 0, leading = 0, trailing = 0, found = 0, k
         cdef bint started = False
         cdef int first = 0, last = 0  # the first and last non-space bytes of the text
@@ -776,6 +783,8 @@ cdef class Dom:
         if node.local_name == TAG_TEXT and node.type == TEXT_NODE:
             current = node  # a text node: its own data (it has no children)
         while current != NULL:
+            if tally != NULL and current.type == ELEMENT:
+                _tally(current, tally)
             if current.local_name == TAG_TEXT and (<lg_chardata_t *> current).data.data != NULL:
                 chars = <lg_chardata_t *> current
                 data, length = chars.data.data, chars.data.length
@@ -1400,39 +1409,43 @@ cdef class Article:
             return True
         dom = self.dom
         cdef Py_ssize_t commas = 0
-        cdef Py_ssize_t length = dom.stripped_len(root, &commas)
+        cdef Tally tally
+        memset(&tally, 0, sizeof(Tally))
+        if root.type == ELEMENT:
+            _tally(root, &tally)
+        cdef Py_ssize_t length = dom.stripped_len(root, &commas, &tally)  # one walk for both
         if commas >= 10:
             return False
-        cdef Py_ssize_t paragraphs = 0, images = 0, inputs = 0, items = 0, embeds = 0
-        cdef lg_node_t *node = root
-        cdef uintptr_t name
-        while node != NULL:
-            if node.type == ELEMENT:
-                name = node.local_name
-                if name == TAG_P:
-                    paragraphs += 1
-                elif name == TAG_IMG:
-                    images += 1
-                elif name == TAG_INPUT:
-                    inputs += 1
-                elif name == TAG_LI:
-                    items += 1
-                elif name == TAG_OBJECT or name == TAG_EMBED or name == TAG_IFRAME:
-                    embeds += 1
-            node = _following(node, root)
-        items -= 100
-        cdef double density = dom.link_density(root)
+        cdef Py_ssize_t paragraphs = tally.paragraphs, images = tally.images
+        cdef Py_ssize_t items = tally.items - 100, embeds = tally.embeds
         is_list = tag in ("ul", "ol")
-        return (
+        if (
             (images > 1 and <double> paragraphs / images < 0.5)
             or (not is_list and items > paragraphs)
-            or inputs > paragraphs // 3
+            or tally.inputs > paragraphs // 3
             or (not is_list and length < 25 and (images == 0 or images > 2))
-            or (not is_list and weight < 25 and density > 0.2)
-            or (weight >= 25 and density > 0.5)
             or (embeds == 1 and length < 75)
             or embeds > 1
-        )
+        ):
+            return True
+        # The link density walks the block's links again: asked last, only when it decides.
+        cdef double density = dom.link_density(root)
+        return (not is_list and weight < 25 and density > 0.2) or (weight >= 25 and density > 0.5)
+
+
+cdef inline void _tally(lg_node_t *node, Tally *tally):
+    """Count an element Readability's conditional cleaning counts (content._COUNTED)."""
+    cdef uintptr_t name = node.local_name
+    if name == TAG_P:
+        tally.paragraphs += 1
+    elif name == TAG_IMG:
+        tally.images += 1
+    elif name == TAG_INPUT:
+        tally.inputs += 1
+    elif name == TAG_LI:
+        tally.items += 1
+    elif name == TAG_OBJECT or name == TAG_EMBED or name == TAG_IFRAME:
+        tally.embeds += 1
 
 
 cdef int _by_raw_score(const void *a, const void *b) noexcept nogil:

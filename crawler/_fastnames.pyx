@@ -13,13 +13,16 @@ UNKNOWN_ANSWER). tests/test_extract_fast.py checks both sides agree on generated
     >>> bind()  # by crawler._fastlinks
 """
 
+from libc.stdint cimport uint64_t
 from libc.string cimport memcmp
 
 cdef extern from *:
     """
     #include <string.h>  /* memmem: Python.h defines _GNU_SOURCE */
+    static inline int lg_lowest_bit(unsigned long long x) { return __builtin_ctzll(x); }
     """
     void *memmem(const void *haystack, size_t haystack_size, const void *needle, size_t size)
+    int _lowest_bit "lg_lowest_bit"(uint64_t x)
 
 cdef extern from "Python.h":
     const char *PyUnicode_AsUTF8AndSize(object text, Py_ssize_t *size) except NULL
@@ -51,7 +54,9 @@ cdef unsigned char START[4][256]
 cdef Word WORDS_TABLE[MAX_WORDS]
 cdef Word ROLES_TABLE[MAX_WORDS]
 cdef Word JUNK_TABLE[MAX_WORDS]
-cdef int WORD_COUNT = 0, ROLE_COUNT = 0, JUNK_COUNT = 0
+# Per table (words, roles, junk roles), the entries starting with a letter, as a bit mask:
+# most words of a class attribute start with no landmark word's letter.
+cdef uint64_t STARTING[3][256]
 cdef int PRIORITIES[MAX_WORDS]
 cdef list KEEP = []  # the bytes the tables point into
 cdef unsigned char LOWER[MAX_NAMES]
@@ -67,7 +72,6 @@ def bind():
     """Read the rules from crawler.content and crawler.sections; ImportError on a pattern
     this module cannot run exactly."""
     global py_weight, py_unlikely, py_landmark, SECTIONS, TAG_SECTIONS, LONGEST_WORD
-    global WORD_COUNT, ROLE_COUNT, JUNK_COUNT
     from crawler import content, sections
 
     for index, names in (
@@ -88,14 +92,16 @@ def bind():
     for position, section in enumerate(SECTIONS):
         PRIORITIES[position] = sections._PRIORITY[section]
     TAG_SECTIONS = {tag: SECTIONS.index(section) for tag, section in sections._TAGS.items()}
-    WORD_COUNT = _table(WORDS_TABLE, {w: SECTIONS.index(s) for w, s in sections._WORDS.items()})
-    ROLE_COUNT = _table(ROLES_TABLE, {r: SECTIONS.index(s) for r, s in sections._ROLES.items()})
-    JUNK_COUNT = _table(JUNK_TABLE, dict.fromkeys(content._JUNK_ROLES, 0))
+    _table(WORDS_TABLE, 0, {w: SECTIONS.index(s) for w, s in sections._WORDS.items()})
+    _table(ROLES_TABLE, 1, {r: SECTIONS.index(s) for r, s in sections._ROLES.items()})
+    _table(JUNK_TABLE, 2, dict.fromkeys(content._JUNK_ROLES, 0))
     LONGEST_WORD = max(map(len, sections._WORDS))
 
 
-cdef int _table(Word *table, dict entries) except -1:
-    if len(entries) > MAX_WORDS or any(not w.isascii() or w != w.lower() for w in entries):
+cdef void _table(Word *table, int which, dict entries) except *:
+    if len(entries) > MAX_WORDS or any(
+        not w or not w.isascii() or w != w.lower() for w in entries
+    ):
         raise ImportError("a word table this module cannot hold")
     for position, (word, section) in enumerate(entries.items()):
         data = word.encode()
@@ -103,7 +109,10 @@ cdef int _table(Word *table, dict entries) except -1:
         table[position].text = data
         table[position].length = len(data)
         table[position].section = section
-    return len(entries)
+        STARTING[which][data[0]] |= (<uint64_t> 1) << position
+        STARTING[which][data[0] - 32 if 97 <= data[0] <= 122 else data[0]] |= (
+            (<uint64_t> 1) << position
+        )
 
 
 cdef void _load(int index, str pattern) except *:
@@ -217,15 +226,18 @@ cdef int junk_role_b(const unsigned char *role, Py_ssize_t size):
         size -= 1
     while size > 0 and SPACE[role[size - 1]]:
         size -= 1
-    return _word_in(JUNK_TABLE, JUNK_COUNT, role, size) >= 0
+    return _word_in(JUNK_TABLE, 2, role, size) >= 0
 
 
-cdef int _word_in(Word *table, int count, const unsigned char *word, Py_ssize_t size):
-    """The section of `word` (ASCII-lowered as compared) in `table`, or -1."""
+cdef int _word_in(Word *table, int which, const unsigned char *word, Py_ssize_t size):
+    """The section of `word` (ASCII-lowered as compared) in table `which`, or -1."""
     cdef int k
     cdef Py_ssize_t i
     cdef unsigned char c
-    for k in range(count):
+    cdef uint64_t candidates = STARTING[which][word[0]] if size else 0
+    while candidates:
+        k = _lowest_bit(candidates)
+        candidates &= candidates - 1
         if table[k].length != size:
             continue
         for i in range(size):
@@ -251,7 +263,7 @@ cdef int landmark_b(int tag_section, const unsigned char *role, Py_ssize_t role_
         while i < role_size and not SPACE[role[i]]:
             i += 1
         if i > start:
-            best = _better(best, _word_in(ROLES_TABLE, ROLE_COUNT, role + start, i - start))
+            best = _better(best, _word_in(ROLES_TABLE, 1, role + start, i - start))
     best = _better(best, _words_landmark(names, names_size))
     return _better(best, _words_landmark(ident, ident_size))
 
@@ -275,7 +287,7 @@ cdef int _words_landmark(const unsigned char *value, Py_ssize_t size):
         while i < size and _word_char(value[i]):
             i += 1
         if 2 <= i - start <= LONGEST_WORD:
-            best = _better(best, _word_in(WORDS_TABLE, WORD_COUNT, value + start, i - start))
+            best = _better(best, _word_in(WORDS_TABLE, 0, value + start, i - start))
     return best
 
 
