@@ -333,3 +333,67 @@ cdef Py_ssize_t _joined_length(Py_ssize_t *lengths, Py_ssize_t count):
     for i in range(count):
         total += lengths[i]
     return total
+
+
+DEF MAX_LABELS = 256
+
+
+def registrable(str host, suffixes):
+    """`urls.registrable_domain` of a plain host name (labels of [a-z0-9-] joined by single
+    dots, no "xn--"), walking the same ICANN suffix trie `suffixes` (tldextract's: `.matches`
+    dicts, `.end` flags); None for any other host, which the caller hands to tldextract."""
+    cdef Py_ssize_t n = 0, i, count = 0, position, found, start, end
+    cdef Py_ssize_t starts[MAX_LABELS]
+    cdef const unsigned char *s
+    if not PyUnicode_IS_ASCII(host):
+        return None
+    s = <const unsigned char *> PyUnicode_AsUTF8AndSize(host, &n)
+    if n == 0 or n >= BUFFER:
+        return None
+    starts[0] = 0
+    count = 1
+    for i in range(n):  # every label non-empty, of plain characters
+        if s[i] == 46:  # "."
+            if i == starts[count - 1] or count == MAX_LABELS:
+                return None
+            starts[count] = i + 1
+            count += 1
+        elif not PLAIN_HOST[s[i]]:
+            return None
+        elif s[i] == 120 and i + 3 < n and s[i + 1] == 110 and s[i + 2] == 45 and s[i + 3] == 45:
+            return None  # "xn--": IDNA, tldextract's to decode
+    if starts[count - 1] == n:
+        return None
+    node = suffixes
+    found = position = count
+    while position > 0:  # labels right to left: urls._public_suffix_start
+        end = n if position == count else starts[position] - 1
+        label = host[starts[position - 1] : end]
+        matches = node.matches
+        child = matches.get(label)
+        if child is not None:
+            position -= 1
+            node = child
+            if node.end:
+                found = position
+            continue
+        if "*" in matches:
+            found = position if "!" + label in matches else position - 1
+            return _from_label(host, starts, found)
+        break
+    if found == count:
+        return host
+    return _from_label(host, starts, found)
+
+
+cdef str _from_label(str host, Py_ssize_t *starts, Py_ssize_t suffix_start):
+    """The host from the label before its public suffix on (the host itself when the
+    suffix is all of it)."""
+    if suffix_start <= 0:
+        return host
+    return host[starts[suffix_start - 1] :]
+
+
+cdef unsigned char PLAIN_HOST[256]  # urls._PLAIN_HOST's characters
+for _char in b"abcdefghijklmnopqrstuvwxyz0123456789-":
+    PLAIN_HOST[_char] = 1

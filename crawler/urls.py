@@ -218,6 +218,10 @@ def host_of(url: str) -> str:
 @lru_cache(maxsize=65536)
 def registrable_domain(host: str) -> str:
     """The registrable domain (eTLD+1) of a host; an IP address or bare name stays as it is."""
+    if _C_REGISTRABLE is not None:
+        found = _C_REGISTRABLE(host, _SUFFIXES)
+        if found is not None:
+            return found
     if _PLAIN_HOST.fullmatch(host) is None or "xn--" in host:
         ext = _EXTRACT(host)
         if ext.suffix and ext.domain:
@@ -234,6 +238,10 @@ def registrable_domain(host: str) -> str:
 # IDNA decoding, so its public suffix trie can be walked directly (~4x faster than a call).
 _PLAIN_HOST = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*")
 _SUFFIXES = _EXTRACT._get_tld_extractor().tlds_excl_private_trie
+# crawler._fasturls.registrable: the same walk for plain host names, in C (when built).
+_C_REGISTRABLE: Callable[[str, object], str | None] | None = None
+if _JOIN is not None:
+    _C_REGISTRABLE = importlib.import_module("crawler._fasturls").registrable
 
 
 def _public_suffix_start(labels: list[str]) -> int | None:
