@@ -429,6 +429,9 @@ cdef class Dom:
     cdef size_t size, cap
     cdef NodeState **blocks
     cdef Py_ssize_t count, block_count
+    cdef lg_node_t *base
+    cdef lg_node_t *title
+    cdef lg_node_t *html
 
     def __cinit__(self):
         self.names = {}
@@ -611,6 +614,37 @@ cdef class Dom:
             if 65 <= self.buf[k] <= 90:
                 self.buf[k] += 32
 
+    cdef void _link_element(self, lg_node_t *node, list found) except *:
+        """Append `node` to `found` when `tree.css(extract._SELECTOR)` finds it: a[href],
+        area[href], iframe[src], frame[src], link[href], meta; remember the first base[href],
+        title and html (what `css_first` would find) for `start_page`."""
+        cdef uintptr_t name = node.local_name
+        if name == TAG_META:
+            found.append(_key(node))
+        elif name == TAG_A or name == TAG_AREA or name == TAG_LINK:
+            if self.has(node, b"href"):
+                found.append(_key(node))
+        elif name == TAG_IFRAME or name == TAG_FRAME:
+            if self.has(node, b"src"):
+                found.append(_key(node))
+        elif name == TAG_BASE:
+            if self.base == NULL and self.has(node, b"href"):
+                self.base = node
+        elif name == TAG_TITLE:
+            if self.title == NULL:
+                self.title = node
+        elif name == TAG_HTML:
+            if self.html == NULL:
+                self.html = node
+
+    cdef void start_page(self, page) except *:
+        """`page.start` with the base href, title text and html lang the walk found."""
+        page.start(
+            None if self.base == NULL else self.get(self.base, b"href") or "",
+            None if self.title == NULL else self.text(self.title),
+            None if self.html == NULL else self.get(self.html, b"lang") or "",
+        )
+
     cdef bint has(self, lg_node_t *node, bytes name):
         """`name in node.attributes`."""
         return self._find(node, name) != NULL
@@ -694,11 +728,12 @@ cdef class Dom:
             out += 1
         return PyUnicode_DecodeASCII(<char *> self.buf, out, NULL)
 
-    cdef list measure(self, lg_node_t *root):
+    cdef list measure(self, lg_node_t *root, list links=None):
         """Text and linked-text lengths (`text_len`, `link_density`'s numerator) of the large
         elements under `root`, in one pass: the scoring asks them of nested blocks, each of
         which would otherwise be walked again for every ancestor asked about. Returns the
-        elements `tree.css(content._SCORED)` finds (paragraphs), in document order."""
+        elements `tree.css(content._SCORED)` finds (paragraphs), in document order. Given
+        `links`, the same walk appends the link elements to it (`_link_element`)."""
         paragraphs = []
         cdef Py_ssize_t depth = 0, capacity = 256
         cdef Py_ssize_t *totals = <Py_ssize_t *> malloc(capacity * sizeof(Py_ssize_t))
@@ -715,8 +750,11 @@ cdef class Dom:
             while True:
                 if node.local_name == TAG_TEXT and (node != root or node.type == TEXT_NODE):
                     totals[depth] += _code_points(<lg_chardata_t *> node)
-                elif node.type == ELEMENT and _scored(node.local_name):
-                    paragraphs.append(_key(node))
+                elif node.type == ELEMENT:
+                    if _scored(node.local_name):
+                        paragraphs.append(_key(node))
+                    elif links is not None:
+                        self._link_element(node, links)
                 if node.first_child != NULL:
                     node = node.first_child
                     depth += 1
@@ -1560,45 +1598,6 @@ for _char in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.
     SCHEME_CHARS[_char] = 1
 
 
-cdef list _link_elements(Dom dom, lg_node_t *top, page):
-    """The addresses of the elements `tree.css(extract._SELECTOR)` finds, in document order:
-    a[href], area[href], iframe[src], frame[src], link[href], meta; on the way, the first
-    base[href], title and html, handed to `page.start` (what `css_first` would find)."""
-    found = []
-    cdef lg_node_t *node = top
-    cdef lg_node_t *base = NULL
-    cdef lg_node_t *title = NULL
-    cdef lg_node_t *html = NULL
-    cdef uintptr_t name
-    while node != NULL:
-        if node.type == ELEMENT:
-            name = node.local_name
-            if name == TAG_META:
-                found.append(_key(node))
-            elif name == TAG_A or name == TAG_AREA or name == TAG_LINK:
-                if dom.has(node, b"href"):
-                    found.append(_key(node))
-            elif name == TAG_IFRAME or name == TAG_FRAME:
-                if dom.has(node, b"src"):
-                    found.append(_key(node))
-            elif name == TAG_BASE:
-                if base == NULL and dom.has(node, b"href"):
-                    base = node
-            elif name == TAG_TITLE:
-                if title == NULL:
-                    title = node
-            elif name == TAG_HTML:
-                if html == NULL:
-                    html = node
-        node = _following(node, top)
-    page.start(
-        None if base == NULL else dom.get(base, b"href") or "",
-        None if title == NULL else dom.text(title),
-        None if html == NULL else dom.get(html, b"lang") or "",
-    )
-    return found
-
-
 cdef lg_node_t *_top(tree):
     """The document node above the tree's root element, or NULL for an empty tree."""
     root = tree.root
@@ -1620,7 +1619,10 @@ def links(page):
     cdef Places places = Places(dom)
     cdef NodeState *place
     facts = page.facts
-    elements = _link_elements(dom, top, page)  # also sets the page's base, title and lang
+    # One walk over the page finds the link elements and measures the text for the scoring.
+    cdef list elements = []
+    cdef list paragraphs = dom.measure(top, elements)
+    dom.start_page(page)  # the base, title and lang the walk found
     cdef Hrefs hrefs = Hrefs(page.resolver)
     src_url, src_host, src_domain = page.url, page.host, page.domain
     # Pages of docs hold thousands of "#..." hrefs: a debug call and a Counter update each
@@ -1725,17 +1727,17 @@ def links(page):
         STATS["not_links"] += not_links
     try:
         if in_body:
-            _main_content(dom, places, page.tree, top, in_body, parents)
+            _main_content(dom, places, page.tree, in_body, parents, paragraphs)
     finally:
         free(parents)
     return out, robots
 
 
 cdef void _main_content(
-    Dom dom, Places places, tree, lg_node_t *top, list in_body, lg_node_t **parents
+    Dom dom, Places places, tree, list in_body, lg_node_t **parents, list paragraphs
 ) except *:
     """Relabel the body's a/area links by the page's text (Article), once per parent."""
-    cdef Article article = Article(dom, tree, places.main_seen, dom.measure(top))
+    cdef Article article = Article(dom, tree, places.main_seen, paragraphs)
     cdef NodeState *place
     cdef Py_ssize_t i
     if not article.blocks:
