@@ -26,7 +26,7 @@ from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8
 
 from crawler cimport _fastnames as names_rules
-from crawler._fasturls cimport join_c
+from crawler._fasturls cimport ascii_stripped, join_c
 from crawler._fastnames cimport UNKNOWN_ANSWER
 
 cdef extern from "Python.h":
@@ -578,7 +578,8 @@ cdef class Dom:
     cdef tuple rel_tokens(self, lg_node_t *node):
         """extract._rel_tokens of the element's rel: ASCII tokens split and lowered in C,
         others by Python (Unicode white space and case)."""
-        cdef size_t size = 0, i, start, k
+        cdef size_t size = 0
+        cdef Py_ssize_t i, start
         cdef const unsigned char *value
         cdef void *attr = self._find(node, b"rel")
         if attr == NULL:
@@ -592,12 +593,8 @@ cdef class Dom:
                 return tuple(dict.fromkeys(text.lower().split()))
         tokens = []
         i = 0
-        while i < size:
-            while i < size and SPACE[value[i]]:
-                i += 1
-            start = i
-            while i < size and not SPACE[value[i]]:
-                i += 1
+        while i < <Py_ssize_t> size:
+            start = names_rules.next_token(value, size, &i, SPACE)
             if i > start:
                 self._append_lowered(value + start, i - start)
                 token = PyUnicode_DecodeASCII(<char *> self.buf, i - start, NULL)
@@ -1545,18 +1542,11 @@ cdef class Hrefs:
 cdef bint _not_link(str href) except -1:
     """What `urls.resolve` refuses before joining, for an ASCII href: empty once stripped, a
     fragment, or a scheme of urls._NOT_LINKS (any case). False when unsure (not ASCII)."""
-    cdef Py_ssize_t size = 0, start = 0, k
-    cdef const unsigned char *data
+    cdef Py_ssize_t size = 0, k
     cdef const unsigned char *prefix
-    if not PyUnicode_IS_ASCII(href):
+    cdef const unsigned char *data = ascii_stripped(href, &size)
+    if data == NULL:
         return False
-    data = <const unsigned char *> PyUnicode_AsUTF8AndSize(href, &size)
-    while start < size and SPACE[data[start]]:
-        start += 1
-    while size > start and SPACE[data[size - 1]]:
-        size -= 1
-    data += start
-    size -= start
     if size == 0 or data[0] == 35:  # "#"
         return True
     for scheme in NOT_LINK_SCHEMES:
@@ -1799,14 +1789,10 @@ cdef bint _has_token(Names *names, bytes word):
     """`[role~=word i]`: a token of the role (split on ASCII white space) is `word`, ASCII
     case folded."""
     cdef const unsigned char *role = names.value[ROLE]
-    cdef size_t size = names.size[ROLE], i = 0, start
+    cdef Py_ssize_t size = names.size[ROLE], i = 0, start
     while i < size:
-        while i < size and CSS_SPACE[role[i]]:
-            i += 1
-        start = i
-        while i < size and not CSS_SPACE[role[i]]:
-            i += 1
-        if i - start == <size_t> len(word) and _ascii_contains(role + start, i - start, word):
+        start = names_rules.next_token(role, size, &i, CSS_SPACE)
+        if i - start == len(word) and _ascii_contains(role + start, i - start, word):
             return True
     return False
 

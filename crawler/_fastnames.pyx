@@ -257,11 +257,7 @@ cdef int landmark_b(int tag_section, const unsigned char *role, Py_ssize_t role_
     cdef int best = tag_section, found
     cdef Py_ssize_t i = 0, start
     while i < role_size:  # role tokens: split on white space, any case
-        while i < role_size and SPACE[role[i]]:
-            i += 1
-        start = i
-        while i < role_size and not SPACE[role[i]]:
-            i += 1
+        start = next_token(role, role_size, &i, SPACE)
         if i > start:
             best = _better(best, _word_in(ROLES_TABLE, 1, role + start, i - start))
     best = _better(best, _words_landmark(names, names_size))
@@ -316,14 +312,23 @@ cdef int weight(object value) except? -999:
     return py_weight(value) if points == UNKNOWN_ANSWER else points
 
 
-cdef int unlikely(object names, object ident) except -1:
-    """content._unlikely_names(f"{names or ''} {ident or ''}")."""
+ctypedef int (*NamesRule)(const unsigned char *, Py_ssize_t, const unsigned char *, Py_ssize_t)
+
+
+cdef int _on_names(object names, object ident, NamesRule rule) except? -2:
+    """A `_b` rule of class and id given as str (None: absent): UNKNOWN_ANSWER when one is
+    not ASCII, or the rule cannot say."""
     cdef Py_ssize_t names_size, ident_size
     cdef const unsigned char *names_data = _utf8(names or None, &names_size)
     cdef const unsigned char *ident_data = _utf8(ident or None, &ident_size)
-    cdef int found = UNKNOWN_ANSWER
-    if names_data != NULL and ident_data != NULL:
-        found = unlikely_b(names_data, names_size, ident_data, ident_size)
+    if names_data == NULL or ident_data == NULL:
+        return UNKNOWN_ANSWER
+    return rule(names_data, names_size, ident_data, ident_size)
+
+
+cdef int unlikely(object names, object ident) except -1:
+    """content._unlikely_names(f"{names or ''} {ident or ''}")."""
+    cdef int found = _on_names(names, ident, unlikely_b)
     if found == UNKNOWN_ANSWER:
         return py_unlikely(f"{names or ''} {ident or ''}")
     return found
@@ -331,12 +336,7 @@ cdef int unlikely(object names, object ident) except -1:
 
 cdef int shares(object names, object ident) except -1:
     """"share" in f"{names or ''} {ident or ''}".lower()."""
-    cdef Py_ssize_t names_size, ident_size
-    cdef const unsigned char *names_data = _utf8(names or None, &names_size)
-    cdef const unsigned char *ident_data = _utf8(ident or None, &ident_size)
-    cdef int found = UNKNOWN_ANSWER
-    if names_data != NULL and ident_data != NULL:
-        found = shares_b(names_data, names_size, ident_data, ident_size)
+    cdef int found = _on_names(names, ident, shares_b)
     if found == UNKNOWN_ANSWER:
         return "share" in f"{names or ''} {ident or ''}".lower()
     return found

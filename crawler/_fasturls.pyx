@@ -196,6 +196,20 @@ cdef bint _double_slash_before_query(const unsigned char *s, Py_ssize_t n):
     return False
 
 
+cdef const unsigned char *ascii_stripped(str text, Py_ssize_t *size) except? NULL:
+    """The bytes of `text.strip()` (their number in `size`), or NULL when text is not ASCII."""
+    cdef Py_ssize_t n = 0, start = 0
+    if not PyUnicode_IS_ASCII(text):
+        return NULL
+    cdef const unsigned char *s = <const unsigned char *> PyUnicode_AsUTF8AndSize(text, &n)
+    while start < n and SPACE[s[start]]:
+        start += 1
+    while n > start and SPACE[s[n - 1]]:
+        n -= 1
+    size[0] = n - start
+    return s + start
+
+
 def join(str href, str scheme, str origin, str path, str directory):
     """`Resolver._fast(href)` for a base split into scheme, origin, path and directory."""
     return join_c(href, scheme + ":", origin, path, origin + path, origin + directory)
@@ -205,17 +219,9 @@ cdef object join_c(str href, str scheme_colon, str origin, str path, str origin_
                    str origin_dir):
     """`join` without a Python call, the base's prefixes joined once per page by the caller
     (crawler._fastlinks calls it per link)."""
-    if not PyUnicode_IS_ASCII(href):
-        return None
-    cdef Py_ssize_t n = 0, start = 0, i
-    cdef const unsigned char *s = <const unsigned char *> PyUnicode_AsUTF8AndSize(href, &n)
-    while start < n and SPACE[s[start]]:
-        start += 1
-    while n > start and SPACE[s[n - 1]]:
-        n -= 1
-    s += start
-    n -= start
-    if n == 0 or s[0] == 35:  # "#"
+    cdef Py_ssize_t n = 0, i
+    cdef const unsigned char *s = ascii_stripped(href, &n)
+    if s == NULL or n == 0 or s[0] == 35:  # not ASCII, empty, or a fragment ("#")
         return None
     if s[0] == 47:  # "/"
         if n > 1 and s[1] == 47:
