@@ -105,6 +105,7 @@ cdef extern from *:
         return word & ~(word << 1) & 0x8080808080808080ULL;
     }
     /* Set bits, one step per bit: these masks hold few (and x86-64's baseline has no popcnt). */
+    static inline int lg_leading_zeros(uint64_t x) { return __builtin_clzll(x); }
     static inline int lg_popcount(uint64_t x) {
         int count = 0;
         for (; x; x &= x - 1) count++;
@@ -146,6 +147,7 @@ cdef extern from *:
     uint64_t lg_bytes_equal(uint64_t word, unsigned char c)
     uint64_t lg_continuations(uint64_t word)
     int lg_popcount(uint64_t x)
+    int _leading_zeros "lg_leading_zeros"(uint64_t x)
     int lg_link_slot(int index, object descriptor)
     object lg_link_new(object link_type, PyObject **values)
     void lg_link_set(object link, int index, object value)
@@ -154,7 +156,10 @@ DEF ELEMENT = 1
 DEF SMALL_TAGS = 256  # HTML elements of tag ids below 256 (lexbor's static ones)
 # Their names, across pages: a static id names one tag (lexbor's own table), in every document.
 cdef PyObject *HTML_TAGS[SMALL_TAGS]
-DEF STATE_BLOCK = 1024  # node states are allocated in blocks: their addresses never move
+# Node states are allocated in blocks of 64, 128, 256... (their addresses never move): a
+# small page takes a few KB, not a block sized for large ones (malloc's big-chunk path).
+DEF FIRST_BLOCK = 64
+DEF MAX_BLOCKS = 40
 DEF V_MAIN = 1  # content.MAIN, NAMED, CLEANED, OUTSIDE
 DEF V_NAMED = 2
 DEF V_CLEANED = 3
@@ -427,7 +432,7 @@ cdef class Dom:
     cdef dict names
     cdef unsigned char *buf
     cdef size_t size, cap
-    cdef NodeState **blocks
+    cdef NodeState *blocks[MAX_BLOCKS]
     cdef Py_ssize_t count, block_count
     cdef lg_node_t *base
     cdef lg_node_t *title
@@ -437,7 +442,6 @@ cdef class Dom:
         self.names = {}
         self.buf = NULL
         self.size = self.cap = 0
-        self.blocks = NULL
         self.count = self.block_count = 0
 
     def __dealloc__(self):
@@ -451,11 +455,12 @@ cdef class Dom:
                 Py_DECREF(<object> state.link_section)
         for i in range(self.block_count):
             free(self.blocks[i])
-        free(self.blocks)
         free(self.buf)
 
     cdef inline NodeState *_at(self, Py_ssize_t index):
-        return self.blocks[index // STATE_BLOCK] + index % STATE_BLOCK
+        """Block k holds FIRST_BLOCK << k states, from index FIRST_BLOCK * (2**k - 1)."""
+        cdef int block = 63 - _leading_zeros(<uint64_t> (index // FIRST_BLOCK + 1))
+        return self.blocks[block] + index - FIRST_BLOCK * ((<Py_ssize_t> 1 << block) - 1)
 
     cdef NodeState *find(self, lg_node_t *node):
         """The node's state, or NULL. The slot's index is trusted only when that state is
@@ -470,15 +475,14 @@ cdef class Dom:
     cdef NodeState *state(self, lg_node_t *node) except NULL:
         """The node's state, made (zeroed) when it has none."""
         cdef NodeState *state = self.find(node)
-        cdef NodeState **grown
         if state != NULL:
             return state
-        if self.count == self.block_count * STATE_BLOCK:
-            grown = <NodeState **> realloc(self.blocks, (self.block_count + 1) * sizeof(NodeState *))
-            if grown == NULL:
+        if self.count == FIRST_BLOCK * ((<Py_ssize_t> 1 << self.block_count) - 1):
+            if self.block_count == MAX_BLOCKS:
                 raise MemoryError()
-            self.blocks = grown
-            self.blocks[self.block_count] = <NodeState *> malloc(STATE_BLOCK * sizeof(NodeState))
+            self.blocks[self.block_count] = <NodeState *> malloc(
+                (FIRST_BLOCK << self.block_count) * sizeof(NodeState)
+            )
             if self.blocks[self.block_count] == NULL:
                 raise MemoryError()
             self.block_count += 1
