@@ -4,14 +4,15 @@
 the extension switched off, as without a compiler or with LINKGRAPH_PURE_PYTHON=1.
 
 Run `python -m bench.bench_extract`. Pages: the 94 real pages of ../shared/realweb/readability
-(skipped with a message when absent) and any real HTML found on this machine (docs of installed
-packages, /usr/share/doc). Each figure is the best of a few passes, caches cleared per pass,
-in CPU time (process_time): on a shared machine wall time says more about the neighbours.
+(skipped with a message when absent), any real HTML found on this machine (docs of installed
+packages, /usr/share/doc), and the HTML pages of the simulated web (crawler.testweb: each
+page's own URL and Content-Type, some sites in other charsets). Each figure is the best of a
+few passes, caches cleared per pass, in CPU time (process_time): on a shared machine wall time
+says more about the neighbours.
 """
 
 from __future__ import annotations
 
-import importlib
 import sys
 import time
 from collections.abc import Callable
@@ -22,39 +23,58 @@ from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 from selectolax.lexbor import LexborHTMLParser
 
-from crawler import content, sections
+from crawler import charset, content, sections
 from crawler import extract as extract_module
 from crawler.extract import extract_links
+from crawler.testweb import build_web, truth
+from crawler.testweb.render import respond
 from crawler.urls import registrable_domain
 
 READABILITY = Path(__file__).resolve().parents[2] / "shared" / "realweb" / "readability"
 LOCAL_HTML_ROOTS = (Path(sys.prefix) / "lib", Path("/usr/share/doc"), Path("/usr/lib/python3"))
 BASE = "http://fakehost/test/page.html"
+SIMULATED_WEB = (20, 50, 1)  # build_web's sites, pages per site, seed
 PASSES = 5
+# A page as the extractors get it: body, URL, Content-Type.
+Page = tuple[bytes, str, str]
 # Memos that outlive a page: cleared per pass, so no pass profits from the one before.
 CACHES: list[Any] = [
+    charset._from_header,
     registrable_domain,
     sections._landmark,
     content._weight,
     content._unlikely_names,
 ]
-if extract_module._FAST is not None:
-    CACHES.append(importlib.import_module("crawler._fastnames"))
 
 
-def readability_pages() -> list[bytes]:
-    return [p.read_bytes() for p in sorted(READABILITY.glob("pages/*/source.html"))]
+def readability_pages() -> list[Page]:
+    paths = sorted(READABILITY.glob("pages/*/source.html"))
+    return [(path.read_bytes(), BASE, "text/html") for path in paths]
 
 
-def local_pages(limit: int = 400) -> list[bytes]:
+def local_pages(limit: int = 400) -> list[Page]:
     """Real HTML files already on the machine (package docs), largest variety first."""
-    found: list[bytes] = []
+    found: list[Page] = []
     for root in LOCAL_HTML_ROOTS:
         for path in sorted(root.rglob("*.htm*")) if root.is_dir() else ():
             if path.is_file() and path.stat().st_size > 2048:
-                found.append(path.read_bytes())
+                found.append((path.read_bytes(), BASE, "text/html"))
                 if len(found) >= limit:
                     return found
+    return found
+
+
+def simulated_pages(sites: int, pages_per_site: int, seed: int) -> list[Page]:
+    """The HTML pages (status 200) of a simulated web, as its server sends them."""
+    web = build_web(sites, pages_per_site, seed)
+    found: list[Page] = []
+    for record in truth(web):
+        if record["type"] != "page" or record["status"] != 200:
+            continue
+        answer = respond(web, record["url"])
+        content_type = dict(answer.headers).get("Content-Type", "")
+        if content_type.startswith("text/html"):
+            found.append((answer.body, record["url"], content_type))
     return found
 
 
@@ -71,11 +91,12 @@ def _best(run: Callable[[], int]) -> tuple[float, int]:
     return best, count
 
 
-def measure(pages: list[bytes]) -> dict[str, float]:
+def measure(pages: list[Page]) -> dict[str, float]:
     scrapy_extractor = LinkExtractor()
+    scrapy_pages = [(body, url, {"Content-Type": kind}) for body, url, kind in pages]
 
     def ours() -> int:
-        return sum(len(extract_links(body, BASE, "text/html")) for body in pages)
+        return sum(len(extract_links(*page)) for page in pages)
 
     def pure() -> int:
         fast, extract_module._FAST = extract_module._FAST, None
@@ -84,13 +105,14 @@ def measure(pages: list[bytes]) -> dict[str, float]:
         finally:
             extract_module._FAST = fast
 
-    def scrapy() -> int:
+    def scrapy() -> int:  # from the bytes too: the response (its decoding) is Scrapy's work
         return sum(
-            len(scrapy_extractor.extract_links(HtmlResponse(BASE, body=body))) for body in pages
+            len(scrapy_extractor.extract_links(HtmlResponse(url, body=body, headers=headers)))
+            for body, url, headers in scrapy_pages
         )
 
     def lexbor() -> int:
-        for body in pages:
+        for body, _, _ in pages:
             LexborHTMLParser(body)
         return 0
 
@@ -100,7 +122,7 @@ def measure(pages: list[bytes]) -> dict[str, float]:
     lexbor_s, _ = _best(lexbor)
     return {
         "pages": len(pages),
-        "mb": sum(map(len, pages)) / 1e6,
+        "mb": sum(len(body) for body, _, _ in pages) / 1e6,
         "ours_s": ours_s,
         "ours_links": ours_n,
         "ours_links_per_s": ours_n / ours_s,
@@ -149,6 +171,8 @@ def main() -> dict[str, dict[str, float]]:
         _print("local html", results["local"])
     else:
         print("no local HTML found: skipped")
+    results["simulated"] = measure(simulated_pages(*SIMULATED_WEB))
+    _print(f"simulated web build_web{SIMULATED_WEB}", results["simulated"])
     return results
 
 

@@ -18,11 +18,20 @@ import fails and `crawler.extract` keeps the pure Python path.
 """
 
 from libc.stdint cimport uint64_t, uintptr_t
-from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memchr, memcpy
-from cpython.unicode cimport PyUnicode_DecodeUTF8
+from libc.stdlib cimport free, malloc, qsort, realloc
+from libc.string cimport memchr, memcpy, memset
+from cpython.ref cimport Py_DECREF, Py_INCREF
+from cpython.dict cimport PyDict_GetItem
+from cpython.object cimport PyObject
+from cpython.unicode cimport PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8
 
 from crawler cimport _fastnames as names_rules
+from crawler._fasturls cimport ascii_stripped, join_c
+from crawler._fastnames cimport UNKNOWN_ANSWER
+
+cdef extern from "Python.h":
+    const char *PyUnicode_AsUTF8AndSize(object text, Py_ssize_t *size) except NULL
+    bint PyUnicode_IS_ASCII(object text)
 
 cdef extern from *:
     """
@@ -51,6 +60,58 @@ cdef extern from *:
     static lg_name_f lg_element_qualified_name, lg_attr_qualified_name, lg_attr_value;
     static lg_step_f lg_first_attr, lg_next_attr;
 
+    /* OutLink records made as a tuple is: the slots filled in place, no __init__ frame. */
+    #include <structmember.h>
+    #define LG_LINK_FIELDS 18
+    static Py_ssize_t lg_link_offsets[LG_LINK_FIELDS];
+
+    static int lg_link_slot(int index, PyObject *descriptor) {
+        PyMemberDef *member = ((PyMemberDescrObject *) descriptor)->d_member;
+        if (member->type != T_OBJECT_EX || (member->flags & READONLY)) return -1;
+        lg_link_offsets[index] = member->offset;
+        return 0;
+    }
+
+    static PyObject *lg_link_new(PyObject *link_type, PyObject **values) {
+        PyTypeObject *type = (PyTypeObject *) link_type;
+        PyObject *link = type->tp_alloc(type, 0);
+        if (link == NULL) return NULL;
+        for (int i = 0; i < LG_LINK_FIELDS; i++) {
+            Py_INCREF(values[i]);
+            *(PyObject **) ((char *) link + lg_link_offsets[i]) = values[i];
+        }
+        /* Its fields are strings, numbers and a tuple of strings: no cycle can go through
+           it, so the cyclic GC need not walk the page's links (CPython untracks such tuples
+           and dicts itself); they live on in the sink's batches. */
+        PyObject_GC_UnTrack(link);
+        return link;
+    }
+
+    static void lg_link_set(PyObject *link, int index, PyObject *value) {
+        PyObject **slot = (PyObject **) ((char *) link + lg_link_offsets[index]);
+        PyObject *old = *slot;
+        Py_INCREF(value);
+        *slot = value;
+        Py_XDECREF(old);
+    }
+
+    /* Byte counts 8 at a time (SWAR): the high bit of each byte of `word` equal to `c`. */
+    static inline uint64_t lg_bytes_equal(uint64_t word, unsigned char c) {
+        uint64_t x = word ^ (0x0101010101010101ULL * c);
+        return ~(((x & 0x7F7F7F7F7F7F7F7FULL) + 0x7F7F7F7F7F7F7F7FULL) | x | 0x7F7F7F7F7F7F7F7FULL);
+    }
+    /* The high bit of each UTF-8 continuation byte (10xxxxxx). */
+    static inline uint64_t lg_continuations(uint64_t word) {
+        return word & ~(word << 1) & 0x8080808080808080ULL;
+    }
+    /* Set bits, one step per bit: these masks hold few (and x86-64's baseline has no popcnt). */
+    static inline int lg_leading_zeros(uint64_t x) { return __builtin_clzll(x); }
+    static inline int lg_popcount(uint64_t x) {
+        int count = 0;
+        for (; x; x &= x - 1) count++;
+        return count;
+    }
+
     static int lg_bind(const char *path) {
         void *lib = dlopen(path, RTLD_LAZY | RTLD_NOLOAD);
         if (lib == NULL) return -1;
@@ -71,6 +132,7 @@ cdef extern from *:
         lg_node_t *next
         lg_node_t *parent
         lg_node_t *first_child
+        void *user
         int type
     ctypedef struct lg_str_t:
         unsigned char *data
@@ -82,12 +144,38 @@ cdef extern from *:
     lg_name_f lg_element_qualified_name, lg_attr_qualified_name, lg_attr_value
     lg_step_f lg_first_attr, lg_next_attr
     int lg_bind(const char *path)
+    uint64_t lg_bytes_equal(uint64_t word, unsigned char c)
+    uint64_t lg_continuations(uint64_t word)
+    int lg_popcount(uint64_t x)
+    int _leading_zeros "lg_leading_zeros"(uint64_t x)
+    int lg_link_slot(int index, object descriptor)
+    object lg_link_new(object link_type, PyObject **values)
+    void lg_link_set(object link, int index, object value)
 
 DEF ELEMENT = 1
+DEF SMALL_TAGS = 256  # HTML elements of tag ids below 256 (lexbor's static ones)
+# Their names, across pages: a static id names one tag (lexbor's own table), in every document.
+cdef PyObject *HTML_TAGS[SMALL_TAGS]
+# Node states are allocated in blocks of 64, 128, 256... (their addresses never move): a
+# small page takes a few KB, not a block sized for large ones (malloc's big-chunk path).
+DEF FIRST_BLOCK = 64
+DEF MAX_BLOCKS = 40
+DEF V_MAIN = 1  # content.MAIN, NAMED, CLEANED, OUTSIDE
+DEF V_NAMED = 2
+DEF V_CLEANED = 3
+DEF V_OUTSIDE = 4
+DEF LIKELY = 1
+DEF UNLIKELY = 2
+DEF ROLE = 0
+DEF CLASS = 1
+DEF IDENT = 2
+DEF LINK_FIELDS = 18
+DEF SECTION_FIELD = 5
 DEF MEASURED_FROM = 2048
 DEF TEXT_NODE = 3
 
 cdef uintptr_t TAG_TEXT = 0  # lexbor's tag ids, read from a probe page by bind()
+cdef uintptr_t NS_HTML = 0
 cdef uintptr_t TAG_A = 0, TAG_IMG = 0, TAG_P = 0, TAG_LI = 0, TAG_INPUT = 0
 cdef uintptr_t TAG_OBJECT = 0, TAG_EMBED = 0, TAG_IFRAME = 0, TAG_MAIN = 0, TAG_ARTICLE = 0
 cdef uintptr_t TAG_AREA = 0, TAG_FRAME = 0, TAG_LINK = 0, TAG_META = 0
@@ -97,21 +185,23 @@ cdef dict SPECIAL_NAMES = {}  # selectolax's names of non-element nodes by tag i
 cdef bint BOUND = False
 
 # Python helpers, bound once the crawler modules are loaded (see bind()).
-cdef object join_href  # crawler._fasturls.join, or None
-cdef object refresh_target, registrable_domain, OutLink, STATS, logger
+cdef tuple NOT_LINK_SCHEMES = ()  # urls._NOT_LINKS as bytes
+cdef object refresh_target, registrable_domain, OutLink, STATS, logger, DEBUG
 cdef dict TAG_SCORE, TAGS_SECTION
 cdef frozenset ROOTS, JUNK_ROLES, DROPPED_TAGS, CLEANED_TAGS, KEPT_TAGS, STOP
 cdef object UNKNOWN
 cdef Py_ssize_t MAX_PATH_CHARS, MIN_PARAGRAPH, ARTICLE_MIN_CHARS
-cdef tuple DIVISORS, MAIN_WORDS
-cdef str MAIN = "main", NAMED = "named", CLEANED = "cleaned", OUTSIDE = "outside"
+cdef tuple MAIN_WORDS
+cdef int MAIN_SECTION = -1
+cdef double DIVISOR_OF[8]  # content._LEVEL_DIVISORS
+cdef Py_ssize_t DIVISOR_COUNT = 0
 cdef object ABSENT = object()
 
 
 def bind():
     """Find lexbor in selectolax and check this module's view of its DOM; raise ImportError
     when anything disagrees (the caller then keeps the pure Python extractor)."""
-    global BOUND, TAG_TEXT, TAG_A, TAG_IMG, TAG_P, TAG_LI, TAG_INPUT, TAG_OBJECT, TAG_EMBED
+    global BOUND, NS_HTML, TAG_TEXT, TAG_A, TAG_IMG, TAG_P, TAG_LI, TAG_INPUT, TAG_OBJECT, TAG_EMBED
     global TAG_IFRAME, SPECIAL_NAMES, TAG_MAIN, TAG_ARTICLE
     global TAG_AREA, TAG_FRAME, TAG_LINK, TAG_META, TAG_BASE, TAG_TITLE, TAG_HTML
     if BOUND:
@@ -141,6 +231,7 @@ def bind():
     ):
         raise ImportError("lexbor's node layout differs from this module's")
     TAG_TEXT = text.local_name
+    NS_HTML = p.ns
     ids = {}
     for found in probe.css(
         "p, img, li, input, object, embed, iframe, a, pre, td, h2, h3, h4, h5, h6, main, article"
@@ -179,10 +270,12 @@ def bind():
 
 
 cdef void _bind_python() except *:
-    global join_href, MAIN_WORDS
-    global refresh_target, registrable_domain, OutLink, STATS, logger, TAG_SCORE, TAGS_SECTION
+    global NOT_LINK_SCHEMES, MAIN_WORDS
+    global refresh_target, registrable_domain, OutLink, STATS, logger, DEBUG, TAG_SCORE, TAGS_SECTION
     global ROOTS, JUNK_ROLES, DROPPED_TAGS, CLEANED_TAGS, KEPT_TAGS, STOP, UNKNOWN
-    global MAX_PATH_CHARS, MIN_PARAGRAPH, ARTICLE_MIN_CHARS, DIVISORS
+    global MAX_PATH_CHARS, MIN_PARAGRAPH, ARTICLE_MIN_CHARS, MAIN_SECTION, DIVISOR_COUNT
+    import logging
+
     from crawler import content, extract, records, sections, urls
 
     from crawler import _fastnames
@@ -192,7 +285,8 @@ cdef void _bind_python() except *:
     ROOTS = sections.ROOTS
     UNKNOWN = sections.UNKNOWN
     MAX_PATH_CHARS = sections.MAX_PATH_CHARS
-    MAIN_WORDS = tuple(sections.main_words())
+    MAIN_WORDS = tuple(word.encode("ascii") for word in sections.main_words())
+    MAIN_SECTION = names_rules.section_index("main")
     TAG_SCORE = content._TAG_SCORE
     JUNK_ROLES = content._JUNK_ROLES
     DROPPED_TAGS = content._DROPPED_TAGS
@@ -201,13 +295,93 @@ cdef void _bind_python() except *:
     STOP = content._STOP
     MIN_PARAGRAPH = content._MIN_PARAGRAPH
     ARTICLE_MIN_CHARS = content.ARTICLE_MIN_CHARS
-    DIVISORS = content._LEVEL_DIVISORS
-    join_href = urls._JOIN
+    divisors = content._LEVEL_DIVISORS
+    if len(divisors) > 8:
+        raise ImportError("content._LEVEL_DIVISORS: more levels than this module holds")
+    for level, divisor in enumerate(divisors):
+        DIVISOR_OF[level] = divisor
+    DIVISOR_COUNT = len(divisors)
+    NOT_LINK_SCHEMES = tuple(scheme.encode("ascii") for scheme in urls._NOT_LINKS)
+    if any(scheme != scheme.lower() for scheme in NOT_LINK_SCHEMES):
+        raise ImportError("urls._NOT_LINKS must be lower case")
     refresh_target = extract._refresh_target
     STATS = extract.STATS
     logger = extract.logger
+    DEBUG = logging.DEBUG
     registrable_domain = urls.registrable_domain
     OutLink = records.OutLink
+    _bind_records()
+
+
+# OutLink's fields in order: `_new_link` fills them by position.
+_LINK_FIELDS = (
+    "src_url", "dst_url", "anchor", "rel", "kind", "section", "dom_path", "ordinal", "is_image",
+    "hreflang", "src_host", "src_domain", "dst_host", "dst_domain", "is_external",
+    "page_nofollow", "fetched_at", "crawl_id",
+)  # fmt: skip
+cdef object NOFOLLOW_DEFAULT, FETCHED_DEFAULT, CRAWL_DEFAULT  # the fields _new_link does not take
+
+
+cdef void _bind_records() except *:
+    """Check OutLink is the slotted dataclass `_new_link` knows, read its slots' offsets, and
+    check a record made here equals one made by OutLink(...)."""
+    global NOFOLLOW_DEFAULT, FETCHED_DEFAULT, CRAWL_DEFAULT
+    import dataclasses
+    import types
+
+    fields = dataclasses.fields(OutLink)
+    if (
+        tuple(field.name for field in fields) != _LINK_FIELDS
+        or OutLink.__new__ is not object.__new__
+        or hasattr(OutLink, "__post_init__")
+    ):
+        raise ImportError("OutLink differs from the record this module makes")
+    for index, field in enumerate(fields):
+        descriptor = OutLink.__dict__.get(field.name)
+        if type(descriptor) is not types.MemberDescriptorType or lg_link_slot(index, descriptor):
+            raise ImportError(f"OutLink.{field.name} is not a plain slot")
+    NOFOLLOW_DEFAULT, FETCHED_DEFAULT, CRAWL_DEFAULT = (field.default for field in fields[15:])
+    values = ("s", "d", "a", ("r",), "a", "nav", "body>a", 3, True, "en", "h", "o", "i", "j", True)
+    made = _new_link(
+        values[0], values[1], values[2], values[3], values[4], values[5], values[6], values[7],
+        values[8], values[9], values[10], values[11], values[12], values[13], values[14],
+    )
+    if made != OutLink(*values) or repr(made) != repr(OutLink(*values)):
+        raise ImportError("OutLink records made here differ from OutLink(...)")
+    _set_section(made, "main")
+    if made.section != "main":
+        raise ImportError("OutLink.section not set in place")
+
+
+cdef object _new_link(
+    src_url, dst_url, anchor, rel, kind, section, dom_path, ordinal, is_image, hreflang,
+    src_host, src_domain, dst_host, dst_domain, is_external,
+):
+    """OutLink(src_url, ..., is_external) without the dataclass __init__'s Python frame."""
+    cdef PyObject *values[LINK_FIELDS]
+    values[0] = <PyObject *> src_url
+    values[1] = <PyObject *> dst_url
+    values[2] = <PyObject *> anchor
+    values[3] = <PyObject *> rel
+    values[4] = <PyObject *> kind
+    values[5] = <PyObject *> section
+    values[6] = <PyObject *> dom_path
+    values[7] = <PyObject *> ordinal
+    values[8] = <PyObject *> is_image
+    values[9] = <PyObject *> hreflang
+    values[10] = <PyObject *> src_host
+    values[11] = <PyObject *> src_domain
+    values[12] = <PyObject *> dst_host
+    values[13] = <PyObject *> dst_domain
+    values[14] = <PyObject *> is_external
+    values[15] = <PyObject *> NOFOLLOW_DEFAULT
+    values[16] = <PyObject *> FETCHED_DEFAULT
+    values[17] = <PyObject *> CRAWL_DEFAULT
+    return lg_link_new(OutLink, values)
+
+
+cdef inline void _set_section(link, section):
+    lg_link_set(link, SECTION_FIELD, section)
 
 
 cdef inline lg_node_t *_ptr(object mem_id):
@@ -218,22 +392,145 @@ cdef inline object _key(lg_node_t *node):
     return <uintptr_t> node
 
 
+# What one page's walk learned of one node, found through lexbor's `node->user` slot (which
+# neither lexbor nor selectolax use) instead of a dict keyed by address.
+cdef struct NodeState:
+    lg_node_t *node
+    PyObject *path  # its dom_path (owned), NULL until its place is known
+    lg_node_t *mark  # the landmark element deciding its section, or NULL
+    int section  # _fastnames section index, -1: unknown
+    bint explicit  # a landmark by tag or role (not class words)
+    bint head  # in <head>
+    bint measured  # total and linked hold its text lengths
+    Py_ssize_t total, linked
+    # Main content (Article): a scored block's raw and final scores; for a paragraph's parent,
+    # 1 + how many of it and its ancestors take the paragraph's points (0: not known yet)
+    bint scored, final_known
+    double raw, final
+    Py_ssize_t chain
+    int unlikely  # LIKELY or UNLIKELY: it or an ancestor is an unlikely block (0: not known)
+    int verdict  # V_* (0: not known)
+    bint block, around  # one of the article's blocks; a block or an ancestor of the first
+    PyObject *link_section  # the section of the a/area links it holds (owned), or NULL
+
+
+# The elements of a block content._COUNTED counts, by kind.
+cdef struct Tally:
+    Py_ssize_t paragraphs, images, inputs, items, embeds
+
+
+# An element's role, class and id values (NULL: absent or valueless; the last one wins).
+cdef struct Names:
+    const unsigned char *value[3]
+    size_t size[3]
+    bint ascii
+
+
 cdef class Dom:
-    """Reads of one parsed page: tag names (memoized), attributes, text."""
+    """Reads of one parsed page: tag names (memoized), attributes, text, and node states."""
 
     cdef dict names
-    cdef dict measured  # element address -> text length << 32 | linked text length
     cdef unsigned char *buf
     cdef size_t size, cap
+    cdef NodeState *blocks[MAX_BLOCKS]
+    cdef Py_ssize_t count, block_count
+    cdef lg_node_t *base
+    cdef lg_node_t *title
+    cdef lg_node_t *html
 
     def __cinit__(self):
         self.names = {}
-        self.measured = {}
         self.buf = NULL
         self.size = self.cap = 0
+        self.count = self.block_count = 0
 
     def __dealloc__(self):
+        cdef Py_ssize_t i
+        cdef NodeState *state
+        for i in range(self.count):
+            state = self._at(i)
+            if state.path != NULL:
+                Py_DECREF(<object> state.path)
+            if state.link_section != NULL:
+                Py_DECREF(<object> state.link_section)
+        for i in range(self.block_count):
+            free(self.blocks[i])
         free(self.buf)
+
+    cdef inline NodeState *_at(self, Py_ssize_t index):
+        """Block k holds FIRST_BLOCK << k states, from index FIRST_BLOCK * (2**k - 1)."""
+        cdef int block = 63 - _leading_zeros(<uint64_t> (index // FIRST_BLOCK + 1))
+        return self.blocks[block] + index - FIRST_BLOCK * ((<Py_ssize_t> 1 << block) - 1)
+
+    cdef NodeState *find(self, lg_node_t *node):
+        """The node's state, or NULL. The slot's index is trusted only when that state is
+        this node's: a slot left by another walk is not ours."""
+        cdef Py_ssize_t index = <Py_ssize_t> <uintptr_t> node.user - 1
+        cdef NodeState *state
+        if index < 0 or index >= self.count:
+            return NULL
+        state = self._at(index)
+        return state if state.node == node else NULL
+
+    cdef NodeState *state(self, lg_node_t *node) except NULL:
+        """The node's state, made (zeroed) when it has none."""
+        cdef NodeState *state = self.find(node)
+        if state != NULL:
+            return state
+        if self.count == FIRST_BLOCK * ((<Py_ssize_t> 1 << self.block_count) - 1):
+            if self.block_count == MAX_BLOCKS:
+                raise MemoryError()
+            self.blocks[self.block_count] = <NodeState *> malloc(
+                (FIRST_BLOCK << self.block_count) * sizeof(NodeState)
+            )
+            if self.blocks[self.block_count] == NULL:
+                raise MemoryError()
+            self.block_count += 1
+        state = self._at(self.count)
+        memset(state, 0, sizeof(NodeState))
+        state.node = node
+        state.section = -1
+        self.count += 1
+        node.user = <void *> <uintptr_t> self.count
+        return state
+
+    cdef void names_of(self, lg_node_t *node, Names *out):
+        """The role, class and id of an element, in one pass over its attributes."""
+        cdef void *attr
+        cdef size_t length = 0, k
+        cdef const unsigned char *key
+        cdef int which
+        memset(out, 0, sizeof(Names))
+        out.ascii = True
+        if node.type != ELEMENT:
+            return
+        attr = lg_first_attr(node)
+        while attr != NULL:
+            key = lg_attr_qualified_name(attr, &length)
+            which = -1
+            if key != NULL:
+                if length == 5 and memcmp_(key, b"class", 5):
+                    which = CLASS
+                elif length == 2 and key[0] == 105 and key[1] == 100:  # "id"
+                    which = IDENT
+                elif length == 4 and memcmp_(key, b"role", 4):
+                    which = ROLE
+            if which >= 0:
+                out.value[which] = lg_attr_value(attr, &out.size[which])
+                if out.value[which] == NULL:
+                    out.size[which] = 0
+            attr = lg_next_attr(attr)
+        for which in range(3):
+            for k in range(out.size[which]):
+                if out.value[which][k] >= 0x80:
+                    out.ascii = False
+                    return
+
+    cdef object name_value(self, Names *names, int which):
+        """A value of `names_of` as `get` gives it (for the rules' Python side)."""
+        if names.value[which] == NULL:
+            return None
+        return PyUnicode_DecodeUTF8(<char *> names.value[which], names.size[which], "replace")
 
     cdef object tag(self, lg_node_t *node):
         """`LexborNode.tag`: the qualified name, "-text" and the like, or None."""
@@ -244,6 +541,9 @@ cdef class Dom:
         if node.prefix != 0 or node.ns >= 64:
             name = lg_element_qualified_name(node, &length)
             return None if name == NULL else PyUnicode_DecodeUTF8(<char *> name, length, "replace")
+        cdef bint small = node.ns == NS_HTML and node.local_name < SMALL_TAGS
+        if small and HTML_TAGS[node.local_name] != NULL:
+            return <object> HTML_TAGS[node.local_name]
         key = (node.local_name << 6) | node.ns
         found = self.names.get(key)
         if found is None:
@@ -252,28 +552,109 @@ cdef class Dom:
             if found is None:
                 return None
             self.names[key] = found
+        if small:
+            Py_INCREF(found)  # held for good: a few dozen names
+            HTML_TAGS[node.local_name] = <PyObject *> found
         return found
 
     cdef bint has_attrs(self, lg_node_t *node):
         return node.type == ELEMENT and lg_first_attr(node) != NULL
 
-    cdef object attr(self, lg_node_t *node, bytes name):
-        """`node.attributes.get(name)`, but ABSENT when there is no such attribute."""
+    cdef void *_find(self, lg_node_t *node, bytes name):
+        """The attribute `name` of an element (the last one wins, as in the attributes
+        dict), or NULL."""
         cdef void *attr
         cdef void *found = NULL
-        cdef size_t length = 0, value_length = 0
+        cdef size_t length = 0
         cdef const unsigned char *key
-        cdef const unsigned char *value
         cdef const char *wanted = name
         cdef size_t wanted_length = len(name)
         if node.type != ELEMENT:
-            return ABSENT
+            return NULL
         attr = lg_first_attr(node)
         while attr != NULL:
             key = lg_attr_qualified_name(attr, &length)
             if key != NULL and length == wanted_length and memcmp_(key, wanted, length):
-                found = attr  # the last one wins, as in the attributes dict
+                found = attr
             attr = lg_next_attr(attr)
+        return found
+
+    cdef tuple rel_tokens(self, lg_node_t *node):
+        """extract._rel_tokens of the element's rel: ASCII tokens split and lowered in C,
+        others by Python (Unicode white space and case)."""
+        cdef size_t size = 0
+        cdef Py_ssize_t i, start
+        cdef const unsigned char *value
+        cdef void *attr = self._find(node, b"rel")
+        if attr == NULL:
+            return ()
+        value = lg_attr_value(attr, &size)
+        if value == NULL or size == 0:
+            return ()
+        for i in range(size):
+            if value[i] >= 0x80:
+                text = PyUnicode_DecodeUTF8(<char *> value, size, "replace")
+                return tuple(dict.fromkeys(text.lower().split()))
+        tokens = []
+        i = 0
+        while i < <Py_ssize_t> size:
+            start = names_rules.next_token(value, size, &i, SPACE)
+            if i > start:
+                self._append_lowered(value + start, i - start)
+                token = PyUnicode_DecodeASCII(<char *> self.buf, i - start, NULL)
+                if token not in tokens:
+                    tokens.append(token)
+        return tuple(tokens)
+
+    cdef void _append_lowered(self, const unsigned char *data, size_t size) except *:
+        """`buf` = data, ASCII-lowered."""
+        cdef size_t k
+        self.size = 0
+        self._append(data, size)
+        for k in range(size):
+            if 65 <= self.buf[k] <= 90:
+                self.buf[k] += 32
+
+    cdef void _link_element(self, lg_node_t *node, list found) except *:
+        """Append `node` to `found` when `tree.css(extract._SELECTOR)` finds it: a[href],
+        area[href], iframe[src], frame[src], link[href], meta; remember the first base[href],
+        title and html (what `css_first` would find) for `start_page`."""
+        cdef uintptr_t name = node.local_name
+        if name == TAG_META:
+            found.append(_key(node))
+        elif name == TAG_A or name == TAG_AREA or name == TAG_LINK:
+            if self.has(node, b"href"):
+                found.append(_key(node))
+        elif name == TAG_IFRAME or name == TAG_FRAME:
+            if self.has(node, b"src"):
+                found.append(_key(node))
+        elif name == TAG_BASE:
+            if self.base == NULL and self.has(node, b"href"):
+                self.base = node
+        elif name == TAG_TITLE:
+            if self.title == NULL:
+                self.title = node
+        elif name == TAG_HTML:
+            if self.html == NULL:
+                self.html = node
+
+    cdef void start_page(self, page) except *:
+        """`page.start` with the base href, title text and html lang the walk found."""
+        page.start(
+            None if self.base == NULL else self.get(self.base, b"href") or "",
+            None if self.title == NULL else self.text(self.title),
+            None if self.html == NULL else self.get(self.html, b"lang") or "",
+        )
+
+    cdef bint has(self, lg_node_t *node, bytes name):
+        """`name in node.attributes`."""
+        return self._find(node, name) != NULL
+
+    cdef object attr(self, lg_node_t *node, bytes name):
+        """`node.attributes.get(name)`, but ABSENT when there is no such attribute."""
+        cdef size_t value_length = 0
+        cdef const unsigned char *value
+        cdef void *found = self._find(node, name)
         if found == NULL:
             return ABSENT
         value = lg_attr_value(found, &value_length)
@@ -323,18 +704,44 @@ cdef class Dom:
             return ""
         return PyUnicode_DecodeUTF8(<char *> self.buf, self.size, "replace")
 
-    cdef list measure(self, lg_node_t *root):
+    cdef str squeezed_text(self, lg_node_t *node):
+        """`" ".join(text.split())` of `text(node)`, squeezed in place when ASCII (where
+        str.split's white space is SPACE); other text asks Python."""
+        cdef size_t i, out = 0
+        cdef bint gap = False
+        cdef unsigned char c
+        self._collect(node)
+        for i in range(self.size):
+            if self.buf[i] >= 0x80:
+                return " ".join(
+                    PyUnicode_DecodeUTF8(<char *> self.buf, self.size, "replace").split()
+                )
+        for i in range(self.size):
+            c = self.buf[i]
+            if SPACE[c]:
+                gap = out > 0
+                continue
+            if gap:
+                self.buf[out] = 32
+                out += 1
+                gap = False
+            self.buf[out] = c
+            out += 1
+        return PyUnicode_DecodeASCII(<char *> self.buf, out, NULL)
+
+    cdef list measure(self, lg_node_t *root, list links=None):
         """Text and linked-text lengths (`text_len`, `link_density`'s numerator) of the large
         elements under `root`, in one pass: the scoring asks them of nested blocks, each of
         which would otherwise be walked again for every ancestor asked about. Returns the
-        elements `tree.css(content._SCORED)` finds (paragraphs), in document order."""
+        elements `tree.css(content._SCORED)` finds (paragraphs), in document order. Given
+        `links`, the same walk appends the link elements to it (`_link_element`)."""
         paragraphs = []
         cdef Py_ssize_t depth = 0, capacity = 256
         cdef Py_ssize_t *totals = <Py_ssize_t *> malloc(capacity * sizeof(Py_ssize_t))
         cdef Py_ssize_t *linked = <Py_ssize_t *> malloc(capacity * sizeof(Py_ssize_t))
         cdef Py_ssize_t total, inner
         cdef lg_node_t *node = root
-        cdef dict measured = self.measured
+        cdef NodeState *state
         if totals == NULL or linked == NULL:
             free(totals)
             free(linked)
@@ -344,8 +751,11 @@ cdef class Dom:
             while True:
                 if node.local_name == TAG_TEXT and (node != root or node.type == TEXT_NODE):
                     totals[depth] += _code_points(<lg_chardata_t *> node)
-                elif node.type == ELEMENT and _scored(node.local_name):
-                    paragraphs.append(_key(node))
+                elif node.type == ELEMENT:
+                    if _scored(node.local_name):
+                        paragraphs.append(_key(node))
+                    elif links is not None:
+                        self._link_element(node, links)
                 if node.first_child != NULL:
                     node = node.first_child
                     depth += 1
@@ -361,7 +771,9 @@ cdef class Dom:
                         if node.local_name == TAG_A:
                             inner += total
                         if total >= MEASURED_FROM:  # small blocks are cheaper to walk again
-                            measured[_key(node)] = (total << 32) | inner
+                            state = self.state(node)
+                            state.measured = True
+                            state.total, state.linked = total, inner
                     if node == root:
                         return paragraphs
                     depth -= 1
@@ -380,9 +792,9 @@ cdef class Dom:
     cdef Py_ssize_t text_len(self, lg_node_t *node) except -1:
         """`len(node.text())`: code points counted in place (lexbor's text is valid UTF-8,
         U+FFFD where the input was not, so every byte but a continuation byte starts one)."""
-        found = self.measured.get(_key(node))
-        if found is not None:
-            return (<Py_ssize_t> found) >> 32
+        cdef NodeState *state = self.find(node)
+        if state != NULL and state.measured:
+            return state.total
         cdef Py_ssize_t count = 0
         cdef lg_node_t *current = node
         if node.local_name == TAG_TEXT and node.type == TEXT_NODE:
@@ -394,29 +806,28 @@ cdef class Dom:
             current = _following(current, node)
         return count
 
-    cdef Py_ssize_t stripped_len(self, lg_node_t *node, Py_ssize_t *commas) except -1:
+    cdef Py_ssize_t stripped_len(self, lg_node_t *node, Py_ssize_t *commas,
+                                 Tally *tally=NULL) except -1:
         """`len(text.strip())` of `node.text()`, and `text.count(",")` into `commas`, read in
         place from the text nodes; a non-ASCII character at either end of the text (maybe
-        Unicode white space) asks Python."""
+        Unicode white space) asks Python. With `tally`, the elements below `node` that
+        Readability counts are counted on the same walk."""
         cdef Py_ssize_t total = 0, leading = 0, trailing = 0, found = 0, k
         cdef bint started = False
         cdef int first = 0, last = 0  # the first and last non-space bytes of the text
         cdef lg_node_t *current = node.first_child
         cdef lg_chardata_t *chars
         cdef const unsigned char *data
-        cdef const unsigned char *comma
         cdef size_t length
         if node.local_name == TAG_TEXT and node.type == TEXT_NODE:
             current = node  # a text node: its own data (it has no children)
         while current != NULL:
+            if tally != NULL and current.type == ELEMENT:
+                _tally(current, tally)
             if current.local_name == TAG_TEXT and (<lg_chardata_t *> current).data.data != NULL:
                 chars = <lg_chardata_t *> current
                 data, length = chars.data.data, chars.data.length
-                total += _code_points(chars)
-                comma = <const unsigned char *> memchr(data, 44, length)
-                while comma != NULL:
-                    found += 1
-                    comma = <const unsigned char *> memchr(comma + 1, 44, data + length - comma - 1)
+                total += _text_counts(chars, &found, True)
                 k = 0
                 if not started:
                     while k < <Py_ssize_t> length and SPACE[data[k]]:
@@ -448,14 +859,11 @@ cdef class Dom:
     cdef double link_density(self, lg_node_t *root) except -1.0:
         """content.link_density: the text of the `a` elements in the block (itself included,
         as `node.css("a")` does) over the block's text."""
-        found = self.measured.get(_key(root))
-        if found is not None:
-            if (<Py_ssize_t> found) >> 32 == 0:
+        cdef NodeState *state = self.find(root)
+        if state != NULL and state.measured:
+            if state.total == 0:
                 return 0.0
-            return min(
-                <double> ((<Py_ssize_t> found) & 0xFFFFFFFF) / <double> ((<Py_ssize_t> found) >> 32),
-                1.0,
-            )
+            return min(<double> state.linked / <double> state.total, 1.0)
         cdef Py_ssize_t total = self.text_len(root)
         cdef Py_ssize_t linked = 0
         cdef lg_node_t *node = root
@@ -513,26 +921,35 @@ cdef inline lg_node_t *_following(lg_node_t *node, lg_node_t *root):
 
 
 cdef inline Py_ssize_t _code_points(lg_chardata_t *chars):
-    """Code points of a text node: bytes that are not UTF-8 continuation bytes, 8 at a time
-    while they are ASCII."""
+    """Code points of a text node: bytes that are not UTF-8 continuation bytes."""
+    cdef Py_ssize_t commas = 0
+    return _text_counts(chars, &commas, False)
+
+
+cdef inline Py_ssize_t _text_counts(lg_chardata_t *chars, Py_ssize_t *commas, bint count_commas):
+    """Code points of a text node, and its commas added to `commas` when asked: 8 bytes at
+    a time, without a branch per byte."""
     cdef size_t i = 0, j, length = chars.data.length
-    cdef Py_ssize_t count = 0
+    cdef Py_ssize_t count = 0, found = 0
     cdef uint64_t word
     cdef const unsigned char *data = chars.data.data
     if data == NULL:
         return 0
     while i + 8 <= length:
         memcpy(&word, data + i, 8)
-        if (word & 0x8080808080808080ULL) == 0:
-            count += 8
-        else:
-            for j in range(i, i + 8):
-                if (data[j] & 0xC0) != 0x80:
-                    count += 1
+        count += 8
+        if word & 0x8080808080808080ULL:
+            count -= lg_popcount(lg_continuations(word))
+        if count_commas:
+            found += lg_popcount(lg_bytes_equal(word, 44))  # ","
         i += 8
     for j in range(i, length):
         if (data[j] & 0xC0) != 0x80:
             count += 1
+        if data[j] == 44:
+            found += 1
+    if count_commas:
+        commas[0] += found
     return count
 
 
@@ -568,122 +985,207 @@ cdef bint _holds_image(lg_node_t *root):
 
 
 cdef class Places:
-    """crawler.sections.Places on node addresses: (dom_path, section, landmark address)."""
+    """crawler.sections.Places on node states: dom_path, section and landmark of elements."""
 
     cdef Dom dom
-    cdef dict memo
-    cdef public set explicit
     cdef public bint main_seen
+    cdef lg_node_t **chain
+    cdef Py_ssize_t chain_cap
 
     def __cinit__(self, Dom dom):
         self.dom = dom
-        self.memo = {}
-        self.explicit = set()
         self.main_seen = False
+        self.chain = NULL
+        self.chain_cap = 0
 
-    cdef tuple of(self, lg_node_t *node):
-        memo = self.memo
-        found = memo.get(_key(node))
-        if found is not None:
-            return <tuple> found
-        chain = [_key(node)]
-        parent_place = ("", UNKNOWN, 0)
-        cdef lg_node_t *current = node.parent
+    def __dealloc__(self):
+        free(self.chain)
+
+    cdef NodeState *of(self, lg_node_t *node) except NULL:
+        """The state of `node` with its place known: climbs to the nearest known ancestor,
+        then fills downwards (iteratively: deep DOMs must not recurse)."""
+        cdef NodeState *found = self.dom.find(node)
+        cdef NodeState *parent = NULL
+        cdef lg_node_t *current = node
+        cdef Py_ssize_t depth = 0
+        if found != NULL and found.path != NULL:
+            return found
         while current != NULL:
-            known = memo.get(_key(current))
-            if known is not None:
-                parent_place = known
+            found = self.dom.find(current)
+            if found != NULL and found.path != NULL:
+                parent = found
                 break
-            chain.append(_key(current))
+            if depth == self.chain_cap:
+                self.chain_cap = max(64, 2 * self.chain_cap)
+                self.chain = <lg_node_t **> _grow(self.chain, self.chain_cap)
+            self.chain[depth] = current
+            depth += 1
             current = current.parent
-        for key in reversed(chain):
-            parent_place = memo[key] = self._step(_ptr(key), parent_place)
-        return parent_place
+        while depth > 0:
+            depth -= 1
+            parent = self._step(self.chain[depth], parent)
+        return parent
 
-    cdef tuple _step(self, lg_node_t *element, tuple parent):
-        dom = self.dom
-        tag = dom.tag(element) or ""
+    cdef NodeState *_step(self, lg_node_t *element, NodeState *parent) except NULL:
+        """`sections.Places._step`: the element's place from its parent's (NULL: none)."""
+        cdef NodeState *state = self.dom.state(element)
+        cdef Names names
+        cdef int mark
+        tag = self.dom.tag(element) or ""
         if tag in ROOTS:
-            return (tag, UNKNOWN, 0)
-        parent_path = <str> parent[0]
-        if not parent_path:
-            return ("", UNKNOWN, 0)
-        path = f"{parent_path}>{tag}"
+            _place(state, tag, -1, NULL, tag == "head")
+            return state
+        if parent == NULL or not <str> parent.path:
+            _place(state, "", -1, NULL, False)
+            return state
+        path = f"{<str> parent.path}>{tag}"
         if len(path) > MAX_PATH_CHARS:
+            # Pathologically deep DOM: keep the root and the innermost tags, so that building
+            # paths stays linear in depth instead of quadratic.
             root, _, rest = path.partition(">")
             path = f"{root}>…>{rest[len(rest) - MAX_PATH_CHARS // 2 :].partition('>')[2]}"
-        if parent_path[:4] == "head":
-            return (path, UNKNOWN, 0)
-        if dom.has_attrs(element):
-            role = dom.get(element, b"role")
-            names = dom.get(element, b"class")
-            ident = dom.get(element, b"id")
-            if not (role or names or ident):
-                mark = TAGS_SECTION.get(tag)
-            else:
-                mark = names_rules.landmark(tag, role, names, ident)
-        else:
-            role = None
-            mark = TAGS_SECTION.get(tag)
-        if mark is None:
-            return (path, parent[1], parent[2])
-        if mark == "main":
+        if parent.head:
+            _place(state, path, -1, NULL, True)
+            return state
+        self.dom.names_of(element, &names)
+        mark = _landmark(self.dom, &names, tag)
+        if mark < 0:
+            _place(state, path, parent.section, parent.mark, False)
+            return state
+        if mark == MAIN_SECTION:
             self.main_seen = True
-        if tag in TAGS_SECTION or role:
-            self.explicit.add(_key(element))
-        return (path, mark, _key(element))
+        state.explicit = tag in TAGS_SECTION or names.size[ROLE] > 0
+        _place(state, path, mark, element, False)
+        return state
+
+
+cdef void _place(NodeState *state, str path, int section, lg_node_t *mark, bint head):
+    Py_INCREF(path)
+    state.path = <PyObject *> path
+    state.section = section
+    state.mark = mark
+    state.head = head
+
+
+cdef int _landmark(Dom dom, Names *names, str tag) except -2:
+    """sections.landmark of an element: a _fastnames section index, or -1 (None)."""
+    if names.ascii:
+        return names_rules.landmark_b(
+            names_rules.tag_section(tag),
+            names.value[ROLE], names.size[ROLE],
+            names.value[CLASS], names.size[CLASS],
+            names.value[IDENT], names.size[IDENT],
+        )
+    section = names_rules.landmark(
+        tag, dom.name_value(names, ROLE), dom.name_value(names, CLASS), dom.name_value(names, IDENT)
+    )
+    return names_rules.section_index(section)
+
+
+cdef bint _unlikely(Dom dom, Names *names) except -1:
+    """content._unlikely: a junk role, or unlikely class and id names."""
+    cdef int found = UNKNOWN_ANSWER
+    if names.ascii:
+        if names.size[ROLE] and names_rules.junk_role_b(names.value[ROLE], names.size[ROLE]):
+            return True
+        found = names_rules.unlikely_b(
+            names.value[CLASS], names.size[CLASS], names.value[IDENT], names.size[IDENT]
+        )
+    if found != UNKNOWN_ANSWER:
+        return found
+    role = dom.name_value(names, ROLE)
+    if role and role.strip().lower() in JUNK_ROLES:
+        return True
+    return names_rules.unlikely(dom.name_value(names, CLASS), dom.name_value(names, IDENT))
+
+
+cdef int _class_weight(Dom dom, Names *names) except? -999:
+    """content.class_weight: Readability's +-25 for the class, and for the id."""
+    cdef int names_weight = UNKNOWN_ANSWER, ident_weight = UNKNOWN_ANSWER
+    if names.ascii:
+        names_weight = names_rules.weight_b(names.value[CLASS], names.size[CLASS])
+        ident_weight = names_rules.weight_b(names.value[IDENT], names.size[IDENT])
+    if names_weight == UNKNOWN_ANSWER:
+        names_weight = names_rules.weight(dom.name_value(names, CLASS))
+    if ident_weight == UNKNOWN_ANSWER:
+        ident_weight = names_rules.weight(dom.name_value(names, IDENT))
+    return names_weight + ident_weight
+
+
+cdef bint _shares(Dom dom, Names *names) except -1:
+    """"share" in the class and id names, any case."""
+    cdef int found = UNKNOWN_ANSWER
+    if names.ascii:
+        found = names_rules.shares_b(
+            names.value[CLASS], names.size[CLASS], names.value[IDENT], names.size[IDENT]
+        )
+    if found == UNKNOWN_ANSWER:
+        return names_rules.shares(dom.name_value(names, CLASS), dom.name_value(names, IDENT))
+    return found
+
+
+cdef inline object _section(int index):
+    return UNKNOWN if index < 0 else names_rules.section_name(index)
 
 
 cdef class Article:
-    """crawler.content.Article on node addresses."""
+    """crawler.content.Article on node states: scores, verdicts and the article's extent are
+    fields of the nodes' states, not dicts keyed by address."""
 
     cdef Dom dom
     cdef object tree
     cdef public list blocks
-    cdef set block_ids, around
-    cdef dict verdicts, scores, final
     cdef object promotes_
+    cdef NodeState **scored  # the scored blocks, in the order they were first scored
+    cdef Py_ssize_t scored_count, scored_cap
+    cdef lg_node_t **chain
+    cdef Py_ssize_t chain_cap
 
     def __cinit__(self, Dom dom, tree, bint main_seen, list paragraphs):
         self.dom = dom
         self.tree = tree
-        self.verdicts = {}
-        self.final = {}
         self.promotes_ = False if main_seen else None
-        self.scores = self._candidates(paragraphs)
-        self.blocks = self._article_blocks() if self.scores else []
-        self.block_ids = set(self.blocks)
-        self.around = set(self.block_ids)
+        self._candidates(paragraphs)
+        self.blocks = self._article_blocks() if self.scored_count else []
         cdef lg_node_t *parent
+        for key in self.blocks:
+            dom.state(_ptr(key)).block = True
+            dom.state(_ptr(key)).around = True
         if self.blocks:
             parent = _ptr(self.blocks[0]).parent
             while parent != NULL:
-                self.around.add(_key(parent))
+                dom.state(parent).around = True
                 parent = parent.parent
+
+    def __dealloc__(self):
+        free(self.scored)
+        free(self.chain)
+
+    cdef void _push(self, lg_node_t *node, Py_ssize_t depth) except *:
+        """chain[depth] = node, growing the chain."""
+        if depth == self.chain_cap:
+            self.chain_cap = max(64, 2 * self.chain_cap)
+            self.chain = <lg_node_t **> _grow(self.chain, self.chain_cap)
+        self.chain[depth] = node
 
     # -- Readability's scoring (content._candidates and friends) --
 
     cdef bint _unlikely(self, lg_node_t *node) except -1:
-        dom = self.dom
-        if not dom.has_attrs(node):
-            return False
-        role = dom.get(node, b"role")
-        if role and role.strip().lower() in JUNK_ROLES:
-            return True
-        return names_rules.unlikely(dom.get(node, b"class"), dom.get(node, b"id"))
+        cdef Names names
+        self.dom.names_of(node, &names)
+        return _unlikely(self.dom, &names)
 
     cdef int class_weight(self, lg_node_t *node) except? -999:
-        dom = self.dom
-        return names_rules.weight(dom.get(node, b"class")) + names_rules.weight(dom.get(node, b"id"))
+        cdef Names names
+        self.dom.names_of(node, &names)
+        return _class_weight(self.dom, &names)
 
-    cdef dict _candidates(self, list paragraphs):
-        cdef dict scores = {}
-        cdef dict unlikely = {}
-        cdef dict chains = {}
+    cdef void _candidates(self, list paragraphs) except *:
         cdef lg_node_t *para
         cdef lg_node_t *parent
-        cdef Py_ssize_t length, commas = 0
-        cdef double points
+        cdef lg_node_t *ancestor
+        cdef NodeState *parent_state
+        cdef Py_ssize_t length, commas = 0, points, level
         dom = self.dom
         for key in paragraphs:
             para = _ptr(key)
@@ -693,77 +1195,102 @@ cdef class Article:
             parent = para.parent
             if parent == NULL or (dom.tag(para) not in KEPT_TAGS and self._unlikely(para)):
                 continue
-            chain = chains.get(_key(parent))
-            if chain is None:
-                chain = chains[_key(parent)] = self._scored_ancestors(parent, scores, unlikely)
+            parent_state = dom.state(parent)
+            if parent_state.chain == 0:  # its scored ancestors: looked up once per parent
+                parent_state.chain = 1 + self._scored_ancestors(parent)
             points = 1 + commas + min(length // 100, 3)
-            for entry, divisor in zip(chain, DIVISORS):
-                entry[1] += points / divisor
-        return scores
+            ancestor = parent
+            for level in range(parent_state.chain - 1):
+                dom.find(ancestor).raw += <double> points / <double> DIVISOR_OF[level]
+                ancestor = ancestor.parent
 
-    cdef list _scored_ancestors(self, lg_node_t *parent, dict scores, dict unlikely):
-        if self._under_unlikely(parent, unlikely):
-            return []
-        chain = []
+    cdef Py_ssize_t _scored_ancestors(self, lg_node_t *parent) except -1:
+        """How many of `parent` and its next ancestors take a paragraph's points (none under
+        an unlikely block); each is scored (its initial score set) on the way."""
         cdef lg_node_t *ancestor = parent
+        cdef NodeState *state
+        cdef Py_ssize_t count = 0
+        if self._under_unlikely(parent):
+            return 0
         dom = self.dom
-        for _ in DIVISORS:
-            if ancestor == NULL:
-                break
+        while count < DIVISOR_COUNT and ancestor != NULL:
             tag = dom.tag(ancestor)
             if tag in STOP:
                 break
-            entry = scores.get(_key(ancestor))
-            if entry is None:
-                initial = TAG_SCORE.get(tag or "", 0) + self.class_weight(ancestor)
-                entry = scores[_key(ancestor)] = [_key(ancestor), float(initial)]
-            chain.append(entry)
+            state = dom.state(ancestor)
+            if not state.scored:
+                state.scored = True
+                state.raw = TAG_SCORE.get(tag or "", 0) + self.class_weight(ancestor)
+                self._remember_scored(state)
+            count += 1
             ancestor = ancestor.parent
-        return chain
+        return count
 
-    cdef bint _under_unlikely(self, lg_node_t *node, dict memo) except -1:
-        chain = []
+    cdef void _remember_scored(self, NodeState *state) except *:
+        cdef NodeState **grown
+        if self.scored_count == self.scored_cap:
+            self.scored_cap = max(64, 2 * self.scored_cap)
+            grown = <NodeState **> realloc(self.scored, self.scored_cap * sizeof(NodeState *))
+            if grown == NULL:
+                raise MemoryError()
+            self.scored = grown
+        self.scored[self.scored_count] = state
+        self.scored_count += 1
+
+    cdef bint _under_unlikely(self, lg_node_t *node) except -1:
         cdef lg_node_t *current = node
-        verdict = False
+        cdef NodeState *state
+        cdef Py_ssize_t depth = 0
+        cdef bint verdict = False
         dom = self.dom
         while current != NULL and dom.tag(current) not in STOP:
-            known = memo.get(_key(current))
-            if known is not None:
-                verdict = known
+            state = dom.find(current)
+            if state != NULL and state.unlikely:
+                verdict = state.unlikely == UNLIKELY
                 break
-            chain.append(_key(current))
+            self._push(current, depth)
+            depth += 1
             current = current.parent
-        for key in reversed(chain):
-            verdict = verdict or (dom.tag(_ptr(key)) not in KEPT_TAGS and self._unlikely(_ptr(key)))
-            memo[key] = verdict
+        while depth > 0:
+            depth -= 1
+            current = self.chain[depth]
+            verdict = verdict or (dom.tag(current) not in KEPT_TAGS and self._unlikely(current))
+            dom.state(current).unlikely = UNLIKELY if verdict else LIKELY
         return verdict
 
-    cdef object score(self, key):
-        if key not in self.scores:
-            return None
-        found = self.final.get(key)
-        if found is None:
-            entry = self.scores[key]
-            found = self.final[key] = entry[1] * (1 - self.dom.link_density(_ptr(key)))
-        return found
+    cdef double _final(self, NodeState *state) except? -1.0:
+        """The final score of a scored block (content score less link density)."""
+        if not state.final_known:
+            state.final = state.raw * (1 - self.dom.link_density(state.node))
+            state.final_known = True
+        return state.final
+
+    cdef NodeState *_scored_state(self, object key):
+        cdef NodeState *state = self.dom.find(_ptr(key))
+        return state if state != NULL and state.scored else NULL
 
     cdef double final_get(self, key, double default) except? -1.0:
-        found = self.score(key)
-        return default if found is None else found
+        cdef NodeState *state = self._scored_state(key)
+        return default if state == NULL else self._final(state)
 
     cdef bint reaches(self, key, double limit) except -1:
-        entry = self.scores.get(key)
-        if entry is None or (limit > 0 and entry[1] < limit):
+        cdef NodeState *state = self._scored_state(key)
+        if state == NULL or (limit > 0 and state.raw < limit):
             return False
-        return self.final_get(key, 0.0) >= limit
+        return self._final(state) >= limit
 
     cdef list best(self, Py_ssize_t count):
-        scores = self.scores
+        """The `count` best blocks by final score, looking at them in order of raw score (ties:
+        lower address first) and stopping once no raw score can beat the last kept one."""
+        cdef Py_ssize_t i
+        cdef NodeState *state
+        qsort(self.scored, self.scored_count, sizeof(NodeState *), _by_raw_score)
         kept = []
-        for key in sorted(scores, key=lambda k: (-scores[k][1], k)):
-            if len(kept) >= count and max(scores[key][1], 0.0) < -kept[count - 1][0]:
+        for i in range(self.scored_count):
+            state = self.scored[i]
+            if len(kept) >= count and max(state.raw, 0.0) < -kept[count - 1][0]:
                 break
-            kept.append((-self.final_get(key, 0.0), key))
+            kept.append((-self._final(state), _key(state.node)))
             kept.sort()
         return [key for _, key in kept[:count]]
 
@@ -809,7 +1336,7 @@ cdef class Article:
         node = _ptr(top).parent
         while node != NULL and dom.tag(node) not in STOP and dom.tag(node) != "body":
             key = _key(node)
-            if key in self.scores:
+            if self._scored_state(key) != NULL:
                 if not self.reaches(key, top_score / 3):
                     break
                 score = self.final_get(key, 0.0)
@@ -847,16 +1374,18 @@ cdef class Article:
 
     # -- verdicts (content.Article.section and below) --
 
-    cdef str section(self, lg_node_t *parent, str section, mark, bint explicit):
+    cdef str section(self, lg_node_t *parent, str section, lg_node_t *mark, bint explicit):
+        cdef NodeState *mark_state
         if not self.blocks:
             return section
         if section == "main":
             verdict = self.verdict(parent)
-            if verdict == NAMED or (verdict != MAIN and not explicit):
+            if verdict == V_NAMED or (verdict != V_MAIN and not explicit):
                 return UNKNOWN
             return section
-        wrapped = section == UNKNOWN or mark in self.around
-        if wrapped and self.promotes() and self.verdict(parent) == MAIN:
+        mark_state = NULL if mark == NULL else self.dom.find(mark)
+        wrapped = section == UNKNOWN or (mark_state != NULL and mark_state.around)
+        if wrapped and self.promotes() and self.verdict(parent) == V_MAIN:
             return "main"
         return section
 
@@ -866,47 +1395,52 @@ cdef class Article:
             self.promotes_ = body is None or not _has_main_landmark(self.dom, _ptr(body.mem_id))
         return self.promotes_
 
-    cdef str verdict(self, lg_node_t *element):
-        memo = self.verdicts
-        chain = []
-        verdict = OUTSIDE
+    cdef int verdict(self, lg_node_t *element) except -1:
+        """content.Article.verdict, memoized in the node states."""
         cdef lg_node_t *node = element
+        cdef NodeState *state
+        cdef Py_ssize_t depth = 0
+        cdef int verdict = V_OUTSIDE, junk
+        dom = self.dom
         while node != NULL:
-            key = _key(node)
-            known = memo.get(key)
-            if known is not None:
-                verdict = known
+            state = dom.find(node)
+            if state != NULL and state.verdict:
+                verdict = state.verdict
                 break
-            if key in self.around:
-                verdict = memo[key] = MAIN if key in self.block_ids else OUTSIDE
+            if state != NULL and state.around:
+                verdict = state.verdict = V_MAIN if state.block else V_OUTSIDE
                 break
-            chain.append(key)
+            self._push(node, depth)
+            depth += 1
             node = node.parent
-        for key in reversed(chain):
-            if verdict != NAMED:
-                junk = self.junk_kind(_ptr(key), verdict != OUTSIDE)
+        while depth > 0:
+            depth -= 1
+            node = self.chain[depth]
+            if verdict != V_NAMED:
+                junk = self.junk_kind(node, verdict != V_OUTSIDE)
                 if junk:
                     verdict = junk
-            memo[key] = verdict
+            dom.state(node).verdict = verdict
         return verdict
 
-    cdef str junk_kind(self, lg_node_t *node, bint in_article):
+    cdef int junk_kind(self, lg_node_t *node, bint in_article) except -1:
+        """content.junk_kind: V_NAMED, V_CLEANED or 0 (kept)."""
         dom = self.dom
+        cdef Names names
         if dom.has_attrs(node):
-            if self._unlikely(node):
-                return NAMED
-            if names_rules.shares(dom.get(node, b"class"), dom.get(node, b"id")) and (
-                dom.text_len(node) < 500
-            ):
-                return NAMED
+            dom.names_of(node, &names)
+            if _unlikely(dom, &names):
+                return V_NAMED
+            if _shares(dom, &names) and dom.text_len(node) < 500:
+                return V_NAMED
         tag = dom.tag(node) or ""
         if not in_article:
-            return ""
+            return 0
         if tag in DROPPED_TAGS:
-            return CLEANED
+            return V_CLEANED
         if tag in CLEANED_TAGS and self._cleaned_conditionally(node, tag):
-            return NAMED if self.class_weight(node) < 0 else CLEANED
-        return ""
+            return V_NAMED if self.class_weight(node) < 0 else V_CLEANED
+        return 0
 
     cdef bint _cleaned_conditionally(self, lg_node_t *root, str tag) except -1:
         cdef int weight = self.class_weight(root)
@@ -914,39 +1448,54 @@ cdef class Article:
             return True
         dom = self.dom
         cdef Py_ssize_t commas = 0
-        cdef Py_ssize_t length = dom.stripped_len(root, &commas)
+        cdef Tally tally
+        memset(&tally, 0, sizeof(Tally))
+        if root.type == ELEMENT:
+            _tally(root, &tally)
+        cdef Py_ssize_t length = dom.stripped_len(root, &commas, &tally)  # one walk for both
         if commas >= 10:
             return False
-        cdef Py_ssize_t paragraphs = 0, images = 0, inputs = 0, items = 0, embeds = 0
-        cdef lg_node_t *node = root
-        cdef uintptr_t name
-        while node != NULL:
-            if node.type == ELEMENT:
-                name = node.local_name
-                if name == TAG_P:
-                    paragraphs += 1
-                elif name == TAG_IMG:
-                    images += 1
-                elif name == TAG_INPUT:
-                    inputs += 1
-                elif name == TAG_LI:
-                    items += 1
-                elif name == TAG_OBJECT or name == TAG_EMBED or name == TAG_IFRAME:
-                    embeds += 1
-            node = _following(node, root)
-        items -= 100
-        cdef double density = dom.link_density(root)
+        cdef Py_ssize_t paragraphs = tally.paragraphs, images = tally.images
+        cdef Py_ssize_t items = tally.items - 100, embeds = tally.embeds
         is_list = tag in ("ul", "ol")
-        return (
+        if (
             (images > 1 and <double> paragraphs / images < 0.5)
             or (not is_list and items > paragraphs)
-            or inputs > paragraphs // 3
+            or tally.inputs > paragraphs // 3
             or (not is_list and length < 25 and (images == 0 or images > 2))
-            or (not is_list and weight < 25 and density > 0.2)
-            or (weight >= 25 and density > 0.5)
             or (embeds == 1 and length < 75)
             or embeds > 1
-        )
+        ):
+            return True
+        # The link density walks the block's links again: asked last, only when it decides.
+        cdef double density = dom.link_density(root)
+        return (not is_list and weight < 25 and density > 0.2) or (weight >= 25 and density > 0.5)
+
+
+cdef inline void _tally(lg_node_t *node, Tally *tally):
+    """Count an element Readability's conditional cleaning counts (content._COUNTED)."""
+    cdef uintptr_t name = node.local_name
+    if name == TAG_P:
+        tally.paragraphs += 1
+    elif name == TAG_IMG:
+        tally.images += 1
+    elif name == TAG_INPUT:
+        tally.inputs += 1
+    elif name == TAG_LI:
+        tally.items += 1
+    elif name == TAG_OBJECT or name == TAG_EMBED or name == TAG_IFRAME:
+        tally.embeds += 1
+
+
+cdef int _by_raw_score(const void *a, const void *b) noexcept nogil:
+    """qsort order of scored blocks: raw score, highest first, then address."""
+    cdef NodeState *x = (<NodeState **> a)[0]
+    cdef NodeState *y = (<NodeState **> b)[0]
+    if x.raw != y.raw:
+        return -1 if x.raw > y.raw else 1
+    if x.node != y.node:
+        return -1 if <uintptr_t> x.node < <uintptr_t> y.node else 1
+    return 0
 
 
 cdef bint _contains(lg_node_t *ancestor, lg_node_t *node):
@@ -958,64 +1507,89 @@ cdef bint _contains(lg_node_t *ancestor, lg_node_t *node):
     return False
 
 
-cdef tuple _rel_tokens(value):
-    """extract._rel_tokens, without a Python call per link."""
-    if not value:
-        return ()
-    return tuple(dict.fromkeys(value.lower().split()))
+cdef class Hrefs:
+    """`urls.Resolver.resolve` without a Python call per link when its memo, the C join of
+    simple hrefs or the not-a-link test answer; anything else asks the resolver."""
+
+    cdef object resolver
+    cdef dict memo
+    cdef str scheme, scheme_colon, origin, path, origin_path, origin_dir
+
+    def __cinit__(self, resolver):
+        self.resolver = resolver
+        self.memo = resolver._memo
+        self.scheme = resolver._scheme
+        if self.scheme:
+            self.scheme_colon = self.scheme + ":"
+            self.origin, self.path = resolver._origin, resolver._path
+            self.origin_path = self.origin + self.path
+            self.origin_dir = self.origin + resolver._dir
+
+    cdef object resolve(self, str href):
+        cdef PyObject *known = PyDict_GetItem(self.memo, href)
+        if known != NULL:
+            return <object> known
+        if self.scheme:
+            found = join_c(
+                href, self.scheme_colon, self.origin, self.path, self.origin_path,
+                self.origin_dir,
+            )
+            if found is not None:
+                self.memo[href] = found
+                return found
+        if _not_link(href):
+            self.memo[href] = None
+            return None
+        return self.resolver.resolve(href)
 
 
-cdef object _resolve(resolver, dict memo, str href):
-    """`resolver.resolve(href)` (urls.Resolver): its memo, then the C join, then its slow
-    path, without a Python call per link when the first two answer."""
-    found = memo.get(href, ABSENT)
-    if found is not ABSENT:
-        return found
-    if join_href is not None and resolver._scheme:
-        found = join_href(href, resolver._scheme, resolver._origin, resolver._path, resolver._dir)
-        if found is not None:
-            memo[href] = found
-            return found
-    return resolver.resolve(href)
+cdef bint _not_link(str href) except -1:
+    """What `urls.resolve` refuses before joining, for an ASCII href: empty once stripped, a
+    fragment, or a scheme of urls._NOT_LINKS (any case). False when unsure (not ASCII)."""
+    cdef Py_ssize_t size = 0, k
+    cdef const unsigned char *prefix
+    cdef const unsigned char *data = ascii_stripped(href, &size)
+    if data == NULL:
+        return False
+    if size == 0 or data[0] == 35:  # "#"
+        return True
+    for scheme in NOT_LINK_SCHEMES:
+        prefix = <bytes> scheme
+        if size < len(<bytes> scheme):
+            continue
+        for k in range(len(<bytes> scheme)):
+            if (data[k] + 32 if 65 <= data[k] <= 90 else data[k]) != prefix[k]:
+                break
+        else:
+            return True
+    return _other_scheme(data, size)
 
 
-cdef list _link_elements(Dom dom, lg_node_t *top, page):
-    """The addresses of the elements `tree.css(extract._SELECTOR)` finds, in document order:
-    a[href], area[href], iframe[src], frame[src], link[href], meta; on the way, the first
-    base[href], title and html, handed to `page.start` (what `css_first` would find)."""
-    found = []
-    cdef lg_node_t *node = top
-    cdef lg_node_t *base = NULL
-    cdef lg_node_t *title = NULL
-    cdef lg_node_t *html = NULL
-    cdef uintptr_t name
-    while node != NULL:
-        if node.type == ELEMENT:
-            name = node.local_name
-            if name == TAG_META:
-                found.append(_key(node))
-            elif name == TAG_A or name == TAG_AREA or name == TAG_LINK:
-                if dom.attr(node, b"href") is not ABSENT:
-                    found.append(_key(node))
-            elif name == TAG_IFRAME or name == TAG_FRAME:
-                if dom.attr(node, b"src") is not ABSENT:
-                    found.append(_key(node))
-            elif name == TAG_BASE:
-                if base == NULL and dom.attr(node, b"href") is not ABSENT:
-                    base = node
-            elif name == TAG_TITLE:
-                if title == NULL:
-                    title = node
-            elif name == TAG_HTML:
-                if html == NULL:
-                    html = node
-        node = _following(node, top)
-    page.start(
-        None if base == NULL else dom.get(base, b"href") or "",
-        None if title == NULL else dom.text(title),
-        None if html == NULL else dom.get(html, b"lang") or "",
-    )
-    return found
+cdef bint _other_scheme(const unsigned char *data, Py_ssize_t size):
+    """A scheme other than http(s) by urlsplit's rule (a letter, then letters, digits and
+    "+-." up to the first ":"): urljoin keeps such an href as it is and canonicalize refuses
+    it. Unsure (False) when the href holds a tab or newline, which urlsplit removes first."""
+    cdef Py_ssize_t colon = -1, k
+    for k in range(size):
+        if data[k] == 9 or data[k] == 10 or data[k] == 13:
+            return False
+        if colon < 0 and data[k] == 58:  # ":"
+            colon = k
+    if colon <= 0 or not (97 <= (data[0] | 32) <= 122):  # an ASCII letter first
+        return False
+    for k in range(1, colon):
+        if not SCHEME_CHARS[data[k]]:
+            return False
+    if colon == 4 or colon == 5:  # "http" or "https", any case, is a link's scheme
+        if (data[0] | 32) == 104 and (data[1] | 32) == 116 and (data[2] | 32) == 116 \
+                and (data[3] | 32) == 112 and (colon == 4 or (data[4] | 32) == 115):
+            return False
+    return True
+
+
+cdef unsigned char SCHEME_CHARS[256]  # urllib.parse.scheme_chars
+for _char in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.":
+    SCHEME_CHARS[_char] = 1
 
 
 cdef lg_node_t *_top(tree):
@@ -1035,15 +1609,24 @@ def links(page):
     cdef lg_node_t *top = _top(page.tree)
     if top == NULL:
         return [], []
-    dom = Dom()
-    places = Places(dom)
+    cdef Dom dom = Dom()
+    cdef Places places = Places(dom)
+    cdef NodeState *place
     facts = page.facts
-    elements = _link_elements(dom, top, page)  # also sets the page's base, title and lang
-    resolver = page.resolver
-    memo = resolver._memo
+    # One walk over the page finds the link elements and measures the text for the scoring.
+    cdef list elements = []
+    cdef list paragraphs = dom.measure(top, elements)
+    dom.start_page(page)  # the base, title and lang the walk found
+    cdef Hrefs hrefs = Hrefs(page.resolver)
     src_url, src_host, src_domain = page.url, page.host, page.domain
+    # Pages of docs hold thousands of "#..." hrefs: a debug call and a Counter update each
+    # cost more than the rest of their handling.
+    cdef bint debugging = logger.isEnabledFor(DEBUG)
+    cdef Py_ssize_t not_links = 0
     cdef dict domains = {}
-    cdef list in_body = []
+    cdef list in_body = []  # the a/area links in the body, and their parents:
+    cdef lg_node_t **parents = NULL  # their sections are the main-content pass's to judge
+    cdef Py_ssize_t parents_cap = 0
     cdef list robots = []
     cdef list out = []
     cdef lg_node_t *node
@@ -1057,19 +1640,19 @@ def links(page):
         is_image = False
         if tag == "a":
             href = dom.get(node, b"href")
-            rel = _rel_tokens(dom.get(node, b"rel"))
+            rel = dom.rel_tokens(node)
             is_image = _holds_image(node)
-            anchor = dom.anchor_with_images(node) if is_image else " ".join(dom.text(node).split())
+            anchor = dom.anchor_with_images(node) if is_image else dom.squeezed_text(node)
         elif tag == "area":
             href = dom.get(node, b"href")
-            rel = _rel_tokens(dom.get(node, b"rel"))
+            rel = dom.rel_tokens(node)
             anchor = " ".join((dom.get(node, b"alt") or "").split())
             is_image = True
         elif tag == "iframe" or tag == "frame":
             href = dom.get(node, b"src")
             tag = "frame"
         elif tag == "link":
-            rel = _rel_tokens(dom.get(node, b"rel"))
+            rel = dom.rel_tokens(node)
             href = dom.get(node, b"href")
             if "canonical" in rel:
                 tag = "canonical"
@@ -1089,10 +1672,11 @@ def links(page):
             tag = "refresh"
         else:
             continue
-        resolved = _resolve(resolver, memo, href) if href else None
+        resolved = hrefs.resolve(href) if href else None
         if resolved is None:
-            STATS["not_links"] += 1
-            logger.debug("not a link on %s: %r", src_url, href)
+            not_links += 1
+            if debugging:
+                logger.debug("not a link on %s: %r", src_url, href)
             continue
         dst, dst_host = resolved
         dst_domain = domains.get(dst_host)
@@ -1100,7 +1684,8 @@ def links(page):
             dst_domain = domains[dst_host] = registrable_domain(dst_host)
         parent = node.parent
         if parent != NULL:
-            path, section, _ = places.of(parent)
+            place = places.of(parent)
+            path, section = <str> place.path, _section(place.section)
         else:
             path, section = "", UNKNOWN
         if tag == "refresh":
@@ -1108,7 +1693,7 @@ def links(page):
             facts.refresh_url = facts.refresh_url or dst
         elif tag == "canonical":
             facts.canonical = facts.canonical or dst
-        link = OutLink(
+        link = _new_link(
             src_url,
             dst,
             anchor,
@@ -1117,7 +1702,7 @@ def links(page):
             section,
             f"{path}>{node_tag}" if path else "",
             len(out),
-            is_image,
+            True if is_image else False,
             hreflang,
             src_host,
             src_domain,
@@ -1127,62 +1712,98 @@ def links(page):
         )
         out.append(link)
         if (tag == "a" or tag == "area") and parent != NULL and path[:4] not in ("", "head"):
-            in_body.append((link, _key(parent)))
-    if in_body:
-        _main_content(dom, places, page.tree, top, in_body)
+            if len(in_body) == parents_cap:
+                parents_cap = max(256, 2 * parents_cap)
+                parents = <lg_node_t **> _grow(parents, parents_cap)
+            parents[len(in_body)] = parent
+            in_body.append(link)
+    if not_links:
+        STATS["not_links"] += not_links
+    try:
+        if in_body:
+            _main_content(dom, places, page.tree, in_body, parents, paragraphs)
+    finally:
+        free(parents)
     return out, robots
 
 
-cdef void _main_content(Dom dom, Places places, tree, lg_node_t *top, list in_body) except *:
-    cdef Article article = Article(dom, tree, places.main_seen, dom.measure(top))
+cdef void _main_content(
+    Dom dom, Places places, tree, list in_body, lg_node_t **parents, list paragraphs
+) except *:
+    """Relabel the body's a/area links by the page's text (Article), once per parent."""
+    cdef Article article = Article(dom, tree, places.main_seen, paragraphs)
+    cdef NodeState *place
+    cdef Py_ssize_t i
     if not article.blocks:
         return
-    cdef dict sections = {}
-    for link, key in in_body:
-        section = sections.get(key)
-        if section is None:
-            _, landmark_section, mark = places.of(_ptr(key))
-            section = sections[key] = article.section(
-                _ptr(key), landmark_section, mark, mark in places.explicit
+    for i in range(len(in_body)):
+        place = places.of(parents[i])
+        if place.link_section == NULL:
+            section = article.section(
+                parents[i],
+                _section(place.section),
+                place.mark,
+                place.mark != NULL and dom.find(place.mark).explicit,
             )
-        link.section = section
+            Py_INCREF(section)
+            place.link_section = <PyObject *> section
+        _set_section(in_body[i], <object> place.link_section)
 
 
 cdef bint _css_main_candidate(Dom dom, lg_node_t *node) except -1:
     """Whether `content._MAIN_CANDIDATES` (a CSS net: tags, `[role~=main i]`, class or id
-    holding a main word, ASCII case-insensitively) lets this element through."""
+    holding a main word, ASCII case-insensitively) lets this element through. Read on the
+    UTF-8 bytes: no byte of a non-ASCII character can take part in an ASCII match."""
+    cdef Names names
+    cdef int which
     if node.local_name == TAG_MAIN or node.local_name == TAG_ARTICLE:
         return True
     if not dom.has_attrs(node):
         return False
-    role = dom.get(node, b"role")
-    if role:
-        tokens = _ascii_tokens(role)
-        if "main" in tokens or "article" in tokens:
-            return True
-    for name in (b"class", b"id"):
-        value = dom.get(node, name)
-        if value:
-            folded = _ascii_lower(value)
-            for word in MAIN_WORDS:
-                if word in folded:
-                    return True
+    dom.names_of(node, &names)
+    if _has_token(&names, b"main") or _has_token(&names, b"article"):
+        return True
+    for which in (CLASS, IDENT):
+        for word in MAIN_WORDS:
+            if _ascii_contains(names.value[which], names.size[which], word):
+                return True
     return False
 
 
-cdef str _ascii_lower(str value):
-    return value.translate(_ASCII_LOWER)
+cdef inline unsigned char _ascii_folded(unsigned char c):
+    return c + 32 if 65 <= c <= 90 else c
 
 
-_ASCII_LOWER = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
+cdef bint _ascii_contains(const unsigned char *data, size_t size, bytes word):
+    """`word` (lower case) in `data`, ASCII case folded."""
+    cdef size_t length = len(word), i, k
+    cdef const unsigned char *wanted = word
+    if length > size:
+        return False
+    for i in range(size - length + 1):
+        for k in range(length):
+            if _ascii_folded(data[i + k]) != wanted[k]:
+                break
+        else:
+            return True
+    return False
 
 
-cdef set _ascii_tokens(str value):
-    """`~=` tokens: split on ASCII whitespace only, ASCII case folded."""
-    folded = _ascii_lower(value)
-    for space in "\t\n\x0c\r":
-        folded = folded.replace(space, " ")
-    return set(folded.split(" "))
+cdef bint _has_token(Names *names, bytes word):
+    """`[role~=word i]`: a token of the role (split on ASCII white space) is `word`, ASCII
+    case folded."""
+    cdef const unsigned char *role = names.value[ROLE]
+    cdef Py_ssize_t size = names.size[ROLE], i = 0, start
+    while i < size:
+        start = names_rules.next_token(role, size, &i, CSS_SPACE)
+        if i - start == len(word) and _ascii_contains(role + start, i - start, word):
+            return True
+    return False
+
+
+cdef unsigned char CSS_SPACE[256]  # the white space of CSS's ~= (and HTML's)
+for _space in b" \t\n\x0c\r":
+    CSS_SPACE[_space] = 1
 
 
 cdef bint _has_main_landmark(Dom dom, lg_node_t *body) except -1:
@@ -1240,6 +1861,47 @@ def may_nest_deeper(const unsigned char[:] body, Py_ssize_t budget, Py_ssize_t c
         depth = max(depth + opens - closes, 0)
         start = end
     return False
+
+
+def valid_utf8(const unsigned char[:] body):
+    """Whether `body.decode("utf-8")` succeeds (the Unicode standard's well-formed UTF-8,
+    which Python's codec checks), without building the string: ASCII 8 bytes at a time."""
+    cdef Py_ssize_t size = body.shape[0], i = 0
+    cdef const unsigned char *data
+    cdef unsigned char c, low, high
+    cdef uint64_t word
+    if size == 0:
+        return True
+    data = &body[0]
+    while i < size:
+        if i + 8 <= size:
+            memcpy(&word, data + i, 8)
+            if (word & 0x8080808080808080ULL) == 0:
+                i += 8
+                continue
+        c = data[i]
+        if c < 0x80:
+            i += 1
+            continue
+        if c < 0xC2 or c > 0xF4:
+            return False
+        low, high = 0x80, 0xBF  # the second byte's range (Table 3-7)
+        if c == 0xE0:
+            low = 0xA0
+        elif c == 0xED:
+            high = 0x9F
+        elif c == 0xF0:
+            low = 0x90
+        elif c == 0xF4:
+            high = 0x8F
+        if i + 1 >= size or not (low <= data[i + 1] <= high):
+            return False
+        if c >= 0xE0 and (i + 2 >= size or (data[i + 2] & 0xC0) != 0x80):
+            return False
+        if c >= 0xF0 and (i + 3 >= size or (data[i + 3] & 0xC0) != 0x80):
+            return False
+        i += 2 if c < 0xE0 else 3 if c < 0xF0 else 4
+    return True
 
 
 def text_measures(node):

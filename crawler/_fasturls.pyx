@@ -175,6 +175,17 @@ cdef bint _plain_path(const unsigned char *s, Py_ssize_t n):
     return True
 
 
+cdef bint _has_params(const unsigned char *s, Py_ssize_t n):
+    """`urls._no_params` is false: a `;` before the query or fragment."""
+    cdef Py_ssize_t i
+    for i in range(n):
+        if s[i] == 63 or s[i] == 35:  # "?" "#"
+            return False
+        if s[i] == 59:  # ";"
+            return True
+    return False
+
+
 cdef bint _double_slash_before_query(const unsigned char *s, Py_ssize_t n):
     cdef Py_ssize_t i
     for i in range(n - 1):
@@ -185,38 +196,210 @@ cdef bint _double_slash_before_query(const unsigned char *s, Py_ssize_t n):
     return False
 
 
-def join(str href, str scheme, str origin, str path, str directory):
-    """`Resolver._fast(href)` for a base split into scheme, origin, path and directory."""
-    if not PyUnicode_IS_ASCII(href):
-        return None
-    cdef Py_ssize_t n = 0, start = 0, i
-    cdef const unsigned char *s = <const unsigned char *> PyUnicode_AsUTF8AndSize(href, &n)
+cdef const unsigned char *ascii_stripped(str text, Py_ssize_t *size) except? NULL:
+    """The bytes of `text.strip()` (their number in `size`), or NULL when text is not ASCII."""
+    cdef Py_ssize_t n = 0, start = 0
+    if not PyUnicode_IS_ASCII(text):
+        return NULL
+    cdef const unsigned char *s = <const unsigned char *> PyUnicode_AsUTF8AndSize(text, &n)
     while start < n and SPACE[s[start]]:
         start += 1
     while n > start and SPACE[s[n - 1]]:
         n -= 1
-    s += start
-    n -= start
-    if n == 0 or s[0] == 35:  # "#"
+    size[0] = n - start
+    return s + start
+
+
+def join(str href, str scheme, str origin, str path, str directory):
+    """`Resolver._fast(href)` for a base split into scheme, origin, path and directory."""
+    return join_c(href, scheme + ":", origin, path, origin + path, origin + directory)
+
+
+cdef object join_c(str href, str scheme_colon, str origin, str path, str origin_path,
+                   str origin_dir):
+    """`join` without a Python call, the base's prefixes joined once per page by the caller
+    (crawler._fastlinks calls it per link)."""
+    cdef Py_ssize_t n = 0, i
+    cdef const unsigned char *s = ascii_stripped(href, &n)
+    if s == NULL or n == 0 or s[0] == 35:  # not ASCII, empty, or a fragment ("#")
         return None
     if s[0] == 47:  # "/"
         if n > 1 and s[1] == 47:
-            return _joined(scheme + ":", s, n)
-        if not _plain_path(s, n):
+            return None if _has_params(s, n) else _joined(scheme_colon, s, n)
+        if _has_params(s, n):
             return None
+        if not _plain_path(s, n):
+            return _dotted(origin, path, s, n)
         return _joined(origin, s, n)
     if s[0] == 63:  # "?"
         if n == 1 or s[1] == 35:
             return None  # urljoin keeps the base's query for an empty one
-        return _joined(origin + path, s, n)
+        return _joined(origin_path, s, n)
     for i in range(n):  # a scheme: ":" before any of "/?#"
         if s[i] == 47 or s[i] == 63 or s[i] == 35:
             break
         if s[i] == 58:
             if n >= 4 and _lower(s[0]) == 104 and _lower(s[1]) == 116 and _lower(s[2]) == 116 \
-                    and _lower(s[3]) == 112:
+                    and _lower(s[3]) == 112 and not _has_params(s, n):
                 return _result(s, n, 0)
             return None
-    if s[0] == 46 or not _plain_path(s, n) or _double_slash_before_query(s, n):
+    if _has_params(s, n) or _double_slash_before_query(s, n):
         return None
-    return _joined(origin + directory, s, n)
+    if s[0] == 46 or not _plain_path(s, n):  # "."
+        return _dotted(origin, path, s, n)
+    return _joined(origin_dir, s, n)
+
+
+DEF MAX_SEGMENTS = 256
+
+
+cdef object _dotted(str origin, str base_path, const unsigned char *s, Py_ssize_t n):
+    """urljoin's merge of an href path holding dot segments (`.`, `..`) with the base path,
+    then the canonical URL as `join` makes it; None when the path part holds a byte that
+    urlsplit would remove or w3lib encode, or too many segments."""
+    cdef const unsigned char *starts[MAX_SEGMENTS]
+    cdef Py_ssize_t lengths[MAX_SEGMENTS]
+    cdef Py_ssize_t count = 0, kept = 0, end = 0, i, k, size = 0, o
+    cdef const unsigned char *base = <const unsigned char *> PyUnicode_AsUTF8AndSize(base_path, &size)
+    while end < n and s[end] != 63 and s[end] != 35:  # the path part: up to "?" or "#"
+        if not PATH_CHARS[s[end]]:
+            return None
+        end += 1
+    if s[0] != 47:  # relative: the base path's directories first (its last segment dropped)
+        count = _split(base, size, starts, lengths, 0)
+        if count < 0:
+            return None
+        if lengths[count - 1] != 0:
+            count -= 1
+    count = _split(s, end, starts, lengths, count)
+    if count < 0:
+        return None
+    if s[0] != 47:  # urljoin drops the empty segments between the first and the last
+        for i in range(count):
+            if i == 0 or i == count - 1 or lengths[i] != 0:
+                starts[kept], lengths[kept] = starts[i], lengths[i]
+                kept += 1
+        count = kept
+    cdef bint trailing = _dots(starts[count - 1], lengths[count - 1]) != 0
+    kept = 0  # the resolved segments, in place
+    for i in range(count):
+        if _dots(starts[i], lengths[i]) == 2:
+            if kept:
+                kept -= 1
+        elif _dots(starts[i], lengths[i]) != 1:
+            starts[kept], lengths[kept] = starts[i], lengths[i]
+            kept += 1
+    if trailing:  # a last "." or ".." leaves a trailing "/"
+        starts[kept], lengths[kept] = s, 0
+        kept += 1
+    head = PyUnicode_AsUTF8AndSize(origin, &size)
+    if size + 1 + (n - end) + _joined_length(lengths, kept) > BUFFER - 16:
+        return None
+    memcpy(JOINED, head, size)
+    o = size
+    if kept == 0 or lengths[0] != 0 or kept == 1:  # urlunsplit's "/" before a path
+        JOINED[o] = 47
+        o += 1
+    for i in range(kept):
+        if i:
+            JOINED[o] = 47
+            o += 1
+        memcpy(JOINED + o, starts[i], lengths[i])
+        o += lengths[i]
+    memcpy(JOINED + o, s + end, n - end)
+    return _result(JOINED, o + n - end, 0)
+
+
+cdef Py_ssize_t _split(const unsigned char *text, Py_ssize_t size,
+                       const unsigned char **starts, Py_ssize_t *lengths, Py_ssize_t count):
+    """`text.split("/")` appended to the segments: the new count, or -1 when too many."""
+    cdef Py_ssize_t start = 0, i
+    for i in range(size + 1):
+        if i == size or text[i] == 47:
+            if count == MAX_SEGMENTS:
+                return -1
+            starts[count] = text + start
+            lengths[count] = i - start
+            count += 1
+            start = i + 1
+    return count
+
+
+cdef inline int _dots(const unsigned char *segment, Py_ssize_t length):
+    """1 for ".", 2 for "..", else 0."""
+    if length == 1 and segment[0] == 46:
+        return 1
+    if length == 2 and segment[0] == 46 and segment[1] == 46:
+        return 2
+    return 0
+
+
+cdef Py_ssize_t _joined_length(Py_ssize_t *lengths, Py_ssize_t count):
+    cdef Py_ssize_t total = count, i
+    for i in range(count):
+        total += lengths[i]
+    return total
+
+
+DEF MAX_LABELS = 256
+
+
+def registrable(str host, suffixes):
+    """`urls.registrable_domain` of a plain host name (labels of [a-z0-9-] joined by single
+    dots, no "xn--"), walking the same ICANN suffix trie `suffixes` (tldextract's: `.matches`
+    dicts, `.end` flags); None for any other host, which the caller hands to tldextract."""
+    cdef Py_ssize_t n = 0, i, count = 0, position, found, start, end
+    cdef Py_ssize_t starts[MAX_LABELS]
+    cdef const unsigned char *s
+    if not PyUnicode_IS_ASCII(host):
+        return None
+    s = <const unsigned char *> PyUnicode_AsUTF8AndSize(host, &n)
+    if n == 0 or n >= BUFFER:
+        return None
+    starts[0] = 0
+    count = 1
+    for i in range(n):  # every label non-empty, of plain characters
+        if s[i] == 46:  # "."
+            if i == starts[count - 1] or count == MAX_LABELS:
+                return None
+            starts[count] = i + 1
+            count += 1
+        elif not PLAIN_HOST[s[i]]:
+            return None
+        elif s[i] == 120 and i + 3 < n and s[i + 1] == 110 and s[i + 2] == 45 and s[i + 3] == 45:
+            return None  # "xn--": IDNA, tldextract's to decode
+    if starts[count - 1] == n:
+        return None
+    node = suffixes
+    found = position = count
+    while position > 0:  # labels right to left: urls._public_suffix_start
+        end = n if position == count else starts[position] - 1
+        label = host[starts[position - 1] : end]
+        matches = node.matches
+        child = matches.get(label)
+        if child is not None:
+            position -= 1
+            node = child
+            if node.end:
+                found = position
+            continue
+        if "*" in matches:
+            found = position if "!" + label in matches else position - 1
+            return _from_label(host, starts, found)
+        break
+    if found == count:
+        return host
+    return _from_label(host, starts, found)
+
+
+cdef str _from_label(str host, Py_ssize_t *starts, Py_ssize_t suffix_start):
+    """The host from the label before its public suffix on (the host itself when the
+    suffix is all of it)."""
+    if suffix_start <= 0:
+        return host
+    return host[starts[suffix_start - 1] :]
+
+
+cdef unsigned char PLAIN_HOST[256]  # urls._PLAIN_HOST's characters
+for _char in b"abcdefghijklmnopqrstuvwxyz0123456789-":
+    PLAIN_HOST[_char] = 1

@@ -13,7 +13,11 @@ the Content-Type header, a `<meta charset>` or `<meta http-equiv="content-type">
 from __future__ import annotations
 
 import codecs
+import importlib
+import os
 import re
+from collections.abc import Callable
+from functools import lru_cache
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -77,7 +81,9 @@ def _bom(body: bytes) -> tuple[str, int] | None:
     return None
 
 
+@lru_cache(maxsize=1024)
 def _from_header(content_type: str | None) -> str | None:
+    """Memoized: a crawl sees a few Content-Type values, on every page."""
     if not content_type:
         return None
     match = _HEADER_CHARSET.search(content_type)
@@ -91,7 +97,24 @@ def _from_meta(body: bytes) -> str | None:
     return codec_for(match.group(1).decode("ascii", "replace"))
 
 
+def _c_valid_utf8() -> Callable[[bytes], bool] | None:
+    """crawler._fastlinks.valid_utf8 (whether the body decodes as UTF-8, without decoding
+    it) when built, else None; LINKGRAPH_PURE_PYTHON=1 keeps the decoding."""
+    if os.environ.get("LINKGRAPH_PURE_PYTHON", "") not in ("", "0"):
+        return None
+    try:
+        valid: Callable[[bytes], bool] = importlib.import_module("crawler._fastlinks").valid_utf8
+    except ImportError:
+        return None
+    return valid
+
+
+_VALID_UTF8 = _c_valid_utf8()
+
+
 def _sniff(body: bytes, cut: bool) -> str:
+    if _VALID_UTF8 is not None and _VALID_UTF8(body):
+        return "utf-8"  # the common case; the decoding below says why a body is not
     try:
         body.decode("utf-8")
     except UnicodeDecodeError as exc:

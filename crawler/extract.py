@@ -27,7 +27,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from crawler import charset, content
 from crawler.records import OutLink, PageFacts
 from crawler.sections import UNKNOWN, Places
-from crawler.urls import Resolver, canonicalize, host_of, registrable_domain
+from crawler.urls import Resolver, canonical_and_host, host_of, registrable_domain
 
 logger = logging.getLogger(__name__)
 
@@ -234,10 +234,9 @@ class _Page:
         self.tree = tree
         self.facts = facts
         try:
-            self.url = canonicalize(url)
+            self.url, self.host = canonical_and_host(url)
         except ValueError:
-            self.url = url
-        self.host = host_of(self.url)
+            self.url, self.host = url, host_of(url)
         self.domain = registrable_domain(self.host)
         self.places = Places()
         self.resolver = Resolver(self.url)
@@ -249,13 +248,15 @@ class _Page:
             self.facts.title = " ".join(title.split())
         if lang is not None:
             self.facts.lang = lang.strip()
-        self.resolver = Resolver(self._base(base_href))
+        base = self._base(base_href)
+        if base != self.resolver.base:  # most pages have no <base>: keep the page's resolver
+            self.resolver = Resolver(base)
 
     def _base(self, href: str | None) -> str:
         if href is None:
             return self.url
         try:
-            resolved = Resolver(self.url).resolve(href)
+            resolved = self.resolver.resolve(href)
         except Exception:  # a broken page URL must not break the page
             logger.debug("bad base href on %s", self.url, exc_info=True)
             return self.url

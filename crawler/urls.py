@@ -41,6 +41,7 @@ _SIMPLE_URL = re.compile(
     re.DOTALL,
 )
 _RELATIVE_HEAD = re.compile(r"[^/?#]*")
+_SAFE_PATH = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*")  # _SIMPLE_URL's path characters
 
 
 def _c_join() -> Callable[[str, str, str, str, str], tuple[str, str] | None] | None:
@@ -64,6 +65,16 @@ def canonicalize(url: str) -> str:
     url = url.strip()
     simple = _simple_canonical(url)
     return simple[0] if simple is not None else _canonicalize(url)
+
+
+def canonical_and_host(url: str) -> tuple[str, str]:
+    """(canonicalize(url), host_of that URL), in one step on the fast path."""
+    url = url.strip()
+    simple = _simple_canonical(url)
+    if simple is not None:
+        return simple
+    canonical = _canonicalize(url)
+    return canonical, host_of(canonical)
 
 
 def _canonicalize(url: str) -> str:
@@ -157,9 +168,11 @@ class Resolver:
             return None
         if href[0] == "/":
             if href[:2] == "//":
-                return _simple_canonical(f"{self._scheme}:{href}")
-            if not _plain_path(href):
+                return _simple_canonical(f"{self._scheme}:{href}") if _no_params(href) else None
+            if not _no_params(href):
                 return None
+            if not _plain_path(href):
+                return self._dotted(href)
             return _simple_canonical(self._origin + href)
         if href[0] == "?":
             if href[1:2] in ("", "#"):
@@ -167,16 +180,34 @@ class Resolver:
             return _simple_canonical(self._origin + self._path + href)
         head = _RELATIVE_HEAD.match(href)
         if head is not None and ":" in head.group():
-            return _simple_canonical(href) if href[:4].lower() == "http" else None
-        if href[0] == "." or not _plain_path(href) or "//" in href.partition("?")[0]:
+            if href[:4].lower() != "http" or not _no_params(href):
+                return None
+            return _simple_canonical(href)
+        if not _no_params(href) or "//" in href.partition("?")[0]:
             return None
+        if href[0] == "." or not _plain_path(href):
+            return self._dotted(href)
         return _simple_canonical(self._origin + self._dir + href)
+
+    def _dotted(self, href: str) -> tuple[str, str] | None:
+        """An href whose path has dot segments: urljoin merges it. Plain characters only:
+        urlsplit removes tabs and newlines (which could make a dot segment) before joining."""
+        head = href.partition("#")[0]
+        if _SAFE_PATH.fullmatch(head.partition("?")[0]) is None or not head.isprintable():
+            return None
+        return _simple_canonical(urljoin(self._origin + self._path, href))
 
 
 def _plain_path(href: str) -> bool:
     """The path part has no dot segment or params, so joining it is concatenation."""
     path = href.partition("?")[0].partition("#")[0]
     return "/." not in path and ";" not in path
+
+
+def _no_params(href: str) -> bool:
+    """The path part has no `;`: urljoin (urlparse) drops an empty `;params` of a URL with
+    a host, which canonicalize (urlsplit) keeps."""
+    return ";" not in href.partition("?")[0].partition("#")[0]
 
 
 def host_of(url: str) -> str:
@@ -187,6 +218,10 @@ def host_of(url: str) -> str:
 @lru_cache(maxsize=65536)
 def registrable_domain(host: str) -> str:
     """The registrable domain (eTLD+1) of a host; an IP address or bare name stays as it is."""
+    if _C_REGISTRABLE is not None:
+        found = _C_REGISTRABLE(host, _SUFFIXES)
+        if found is not None:
+            return found
     if _PLAIN_HOST.fullmatch(host) is None or "xn--" in host:
         ext = _EXTRACT(host)
         if ext.suffix and ext.domain:
@@ -203,6 +238,10 @@ def registrable_domain(host: str) -> str:
 # IDNA decoding, so its public suffix trie can be walked directly (~4x faster than a call).
 _PLAIN_HOST = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*")
 _SUFFIXES = _EXTRACT._get_tld_extractor().tlds_excl_private_trie
+# crawler._fasturls.registrable: the same walk for plain host names, in C (when built).
+_C_REGISTRABLE: Callable[[str, object], str | None] | None = None
+if _JOIN is not None:
+    _C_REGISTRABLE = importlib.import_module("crawler._fasturls").registrable
 
 
 def _public_suffix_start(labels: list[str]) -> int | None:

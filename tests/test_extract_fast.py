@@ -189,7 +189,10 @@ _names = st.one_of(st.none(), st.lists(st.sampled_from(_NAME_PIECES), max_size=6
 @settings(max_examples=3000, deadline=None)
 @given(
     tag=st.sampled_from(["div", "nav", "main", "article", "aside", "p", ""]),
-    role=st.one_of(st.none(), st.sampled_from(["main", "navigation", "Banner note", ""])),
+    role=st.one_of(
+        st.none(),
+        st.sampled_from(["main", "navigation", "Banner note", "", " Menu\t", "x\x1cmain"]),
+    ),
     names=_names,
     ident=_names,
 )
@@ -206,6 +209,7 @@ def test_name_rules_equal_python(
         content._unlikely_names(joined),
         "share" in joined.lower(),
         sections._landmark(tag, role, names, ident),
+        None if role is None or not role.isascii() else role.strip().lower() in content._JUNK_ROLES,
     )
     assert _fastnames.verdicts(tag, role, names, ident) == python
 
@@ -224,3 +228,82 @@ def test_text_measures_equal_python(texts: list[str]) -> None:
     node = LexborHTMLParser(html).css_first("p")
     text = node.text()
     assert FAST.text_measures(node) == (len(text.strip()), text.count(","), len(text))
+
+
+_UTF8_PIECES = [
+    b"a", b"abcdefgh", b"\xc3\xa9", b"\xe2\x82\xac", b"\xf0\x9f\x98\x80", b"\xef\xbf\xbf",
+    b"\xf4\x8f\xbf\xbf", b"\xed\xa0\x80", b"\xc0\x80", b"\xe0\x80\x80", b"\xf4\x90\x80\x80",
+    b"\xff", b"\x80", b"\xc2", b"\xe2\x82", b"\xf0\x9f",
+]  # fmt: skip
+
+
+@needs_fast
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(st.lists(st.sampled_from(_UTF8_PIECES), max_size=8).map(b"".join), st.binary()))
+def test_valid_utf8_equals_decoding(body: bytes) -> None:
+    """The charset sniff's check without decoding says what bytes.decode says: valid
+    sequences, overlong forms, surrogates, code points past U+10FFFF, cut sequences."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        decodes = False
+    else:
+        decodes = True
+    assert FAST.valid_utf8(body) == decodes
+
+
+def _nests_deeper(body: bytes, budget: int, chunk: int) -> bool:
+    """extract._may_nest_deeper's pure Python rule, for any chunk size."""
+    if len(body) <= 3 * budget:
+        return False
+    depth = 0
+    for start in range(0, len(body), chunk):
+        closes = body.count(b"</", start, start + chunk)
+        opens = body.count(b"<", start, start + chunk) - closes
+        if depth + opens > budget:
+            return True
+        depth = max(depth + opens - closes, 0)
+    return False
+
+
+@needs_fast
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.lists(st.sampled_from([b"<", b"</", b"/", b"a", b"<div>", b"</div>", b"<<//"]), max_size=99),
+    st.sampled_from([1, 3, 8, 9, 17, 64]),
+    st.sampled_from([2, 8, 9, 16, 31, 8192]),
+)
+def test_depth_bound_counts(pieces: list[bytes], budget: int, chunk: int) -> None:
+    """The 8-bytes-at-a-time count of `<` and `</` says what bytes.count says, whatever
+    the chunk boundaries cut (a `</` across two chunks, or across two words)."""
+    body = b"".join(pieces)
+    assert FAST.may_nest_deeper(body, budget, chunk) == _nests_deeper(body, budget, chunk)
+
+
+_HREF_PIECES = [
+    "ftp:", "FTP://", "h.t+p:", "1x:", "http:", "HTTPS:", "https", ":", "x", "/", "//", "#",
+    "mailto:", "?", ".", "..", "\t", "\n", "\x01", " ", "é", "a-b", ";",
+]  # fmt: skip
+
+
+@needs_fast
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_HREF_PIECES), max_size=6).map("".join), max_size=6))
+def test_hrefs_equal_python(hrefs: list[str]) -> None:
+    """Hrefs the C side settles without the resolver (other schemes, fragments, dot
+    segments) give the records the resolver gives."""
+    body = "".join(f'<a href="{href}">x</a>' for href in hrefs).encode()
+    _both(body, "http://a.com/d/p.html")
+
+
+_REL_PIECES = ["nofollow", "NoFollow", "ugc", " ", "\t", "\x1c", "\xa0", "\u2003", "\u0130", "x"]
+
+
+@needs_fast
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_REL_PIECES), max_size=6).map("".join), max_size=4))
+def test_rel_tokens_equal_python(rels: list[str]) -> None:
+    """rel tokens split and lowered in C (ASCII) say what str.lower().split() says, in
+    order, without repeats; other values (Unicode spaces and case) take Python's way."""
+    body = "".join(f'<a href="/{i}" rel="{rel}">x</a>' for i, rel in enumerate(rels)).encode()
+    _both(body, "http://a.com/")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -50,3 +51,21 @@ _LABELS = ["com", "co", "uk", "ck", "www", "jp", "kawasaki", "city", "x", "a-b",
 @given(st.lists(st.sampled_from(_LABELS), min_size=1, max_size=5).map(".".join))
 def test_generated_hosts(host: str) -> None:
     assert _ask(host) == _tldextract(host)
+
+
+@pytest.mark.skipif(urls._C_REGISTRABLE is None, reason="crawler._fasturls not built")
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from([*_LABELS, "xn--", "-", "é", "."]), min_size=1, max_size=6))
+def test_c_walk_equals_python(labels: list[str]) -> None:
+    """The C walk answers what the Python walk answers, or leaves the host to it (None)."""
+    host = ".".join(labels)
+    found = urls._C_REGISTRABLE(host, urls._SUFFIXES)  # type: ignore[misc]
+    c_walk, urls._C_REGISTRABLE = urls._C_REGISTRABLE, None
+    try:
+        python = _ask(host)
+    finally:
+        urls._C_REGISTRABLE = c_walk
+        urls.registrable_domain.cache_clear()
+    assert found is None or found == python
+    if host.isascii() and host == host.lower() and "xn--" not in host and ".." not in host:
+        assert (found is None) == (not host or host[0] == "." or host[-1] == ".")
