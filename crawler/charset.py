@@ -13,11 +13,11 @@ the Content-Type header, a `<meta charset>` or `<meta http-equiv="content-type">
 from __future__ import annotations
 
 import codecs
-import importlib
-import os
 import re
 from collections.abc import Callable
 from functools import lru_cache
+
+from crawler.speedups import speedup
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -97,19 +97,10 @@ def _from_meta(body: bytes) -> str | None:
     return codec_for(match.group(1).decode("ascii", "replace"))
 
 
-def _c_valid_utf8() -> Callable[[bytes], bool] | None:
-    """crawler._fastlinks.valid_utf8 (whether the body decodes as UTF-8, without decoding
-    it) when built, else None; LINKGRAPH_PURE_PYTHON=1 keeps the decoding."""
-    if os.environ.get("LINKGRAPH_PURE_PYTHON", "") not in ("", "0"):
-        return None
-    try:
-        valid: Callable[[bytes], bool] = importlib.import_module("crawler._fastlinks").valid_utf8
-    except ImportError:
-        return None
-    return valid
-
-
-_VALID_UTF8 = _c_valid_utf8()
+# crawler._fastlinks.valid_utf8 (when built): whether the body decodes as UTF-8, without
+# decoding it.
+_FAST = speedup("crawler._fastlinks")
+_VALID_UTF8: Callable[[bytes], bool] | None = _FAST.valid_utf8 if _FAST is not None else None
 
 
 def _sniff(body: bytes, cut: bool) -> str:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
 import re
 from collections import Counter
 from collections.abc import Mapping
@@ -27,6 +26,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from crawler import charset, content
 from crawler.records import OutLink, PageFacts
 from crawler.sections import UNKNOWN, Places
+from crawler.speedups import speedup
 from crawler.urls import Resolver, canonical_and_host, host_of, registrable_domain
 
 logger = logging.getLogger(__name__)
@@ -414,16 +414,15 @@ def _fast_walk() -> Any:
     """crawler._fastlinks when built and agreeing with selectolax's lexbor, else None (the pure
     Python loop above: same output, slower: bench/RESULTS.md). LINKGRAPH_PURE_PYTHON=1 forces
     the latter."""
-    if os.environ.get("LINKGRAPH_PURE_PYTHON", "") not in ("", "0"):
+    fast = speedup("crawler._fastlinks")
+    if fast is None:
         return None
     try:
-        from crawler import _fastlinks  # type: ignore[attr-defined]
-
-        _fastlinks.bind()
-    except Exception as exc:  # not built, or disagreeing: never worse than slower
+        fast.bind()
+    except Exception as exc:  # disagreeing with this selectolax: never worse than slower
         logger.debug("C-speed link walk unavailable, pure Python: %s", exc)
         return None
-    return _fastlinks
+    return fast
 
 
 # Last: _fastlinks binds to this module's helpers (rel tokens, refresh targets, STATS).

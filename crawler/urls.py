@@ -15,8 +15,6 @@ dropped, unsafe characters percent-encoded (w3lib), the query kept as written.
 from __future__ import annotations
 
 import hashlib
-import importlib
-import os
 import re
 from collections.abc import Callable
 from functools import lru_cache
@@ -24,6 +22,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import tldextract
 from w3lib.url import safe_url_string
+
+from crawler.speedups import speedup
 
 # Offline: the bundled public suffix list only (a fetch would hang without internet).
 _EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
@@ -44,20 +44,12 @@ _RELATIVE_HEAD = re.compile(r"[^/?#]*")
 _SAFE_PATH = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*")  # _SIMPLE_URL's path characters
 
 
-def _c_join() -> Callable[[str, str, str, str, str], tuple[str, str] | None] | None:
-    """crawler._fasturls.join (Resolver._fast in C, same answers) when built, else None;
-    LINKGRAPH_PURE_PYTHON=1 keeps the Python version."""
-    if os.environ.get("LINKGRAPH_PURE_PYTHON", "") not in ("", "0"):
-        return None
-    try:
-        join: Callable[[str, str, str, str, str], tuple[str, str] | None]
-        join = importlib.import_module("crawler._fasturls").join
-    except ImportError:
-        return None
-    return join
-
-
-_JOIN = _c_join()
+# crawler._fasturls (when built): Resolver._fast's join and registrable_domain's walk for plain
+# host names, in C, with the same answers (tests/test_urls_fast.py, tests/test_urls_domain.py).
+_FAST_URLS = speedup("crawler._fasturls")
+_JOIN: Callable[[str, str, str, str, str], tuple[str, str] | None] | None = (
+    _FAST_URLS.join if _FAST_URLS is not None else None
+)
 
 
 def canonicalize(url: str) -> str:
@@ -238,10 +230,9 @@ def registrable_domain(host: str) -> str:
 # IDNA decoding, so its public suffix trie can be walked directly (~4x faster than a call).
 _PLAIN_HOST = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*")
 _SUFFIXES = _EXTRACT._get_tld_extractor().tlds_excl_private_trie
-# crawler._fasturls.registrable: the same walk for plain host names, in C (when built).
-_C_REGISTRABLE: Callable[[str, object], str | None] | None = None
-if _JOIN is not None:
-    _C_REGISTRABLE = importlib.import_module("crawler._fasturls").registrable
+_C_REGISTRABLE: Callable[[str, object], str | None] | None = (
+    _FAST_URLS.registrable if _FAST_URLS is not None else None
+)
 
 
 def _public_suffix_start(labels: list[str]) -> int | None:

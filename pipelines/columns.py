@@ -21,11 +21,12 @@ arrays.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from itertools import chain
 from operator import attrgetter
 from typing import Any
+
+from crawler.speedups import speedup
 
 __all__ = [
     "LINK_COLUMNS",
@@ -211,16 +212,5 @@ def arrow_array(values: Sequence[Any], type_: str) -> Any:
     return pa.array(values, pa.string())
 
 
-def _fast_columns() -> Any:
-    """pipelines._fastcolumns when built (`make setup`), else None: the pure Python path, which
-    LINKGRAPH_PURE_PYTHON=1 forces too (as for extraction)."""
-    if os.environ.get("LINKGRAPH_PURE_PYTHON", "") not in ("", "0"):
-        return None
-    try:
-        from pipelines import _fastcolumns  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return _fastcolumns
-
-
-_FAST = _fast_columns()
+# pipelines._fastcolumns when built (`make setup`), else the pure Python path.
+_FAST = speedup("pipelines._fastcolumns")
