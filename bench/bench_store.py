@@ -9,8 +9,9 @@ the domain drawn from a Zipf law too.
 
 What `ingest_rows_per_s` times: link rows divided by the wall time spent inside `Store.insert`,
 called once per 50,000-link batch (the sink's default) with that batch's pages and links: the
-same call the sink's flush makes (records -> Arrow -> chDB INSERT, or -> clickhouse-driver), with
-the materialized views the migrations define. Not timed: building the synthetic records, and
+same call the sink's flush makes (records -> Arrow -> chDB INSERT, or -> clickhouse-driver); the
+migrations define no materialized views (the history and domain views aggregate when read), so
+nothing else runs per insert. Not timed: building the synthetic records, and
 background merges still running after the last insert (merges during the run compete for the
 same cores and so are in the figure). Query latencies are over domains drawn uniformly from the
 target domains (p50), plus the most linked domain (`*_top_ms`); `load_avg_start` and

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import pytest
 
 from crawler.testweb import Web, WebServer, build_web, truth
-from pipelines.store import open_store
+from pipelines.store import Store, open_store
 from tests.servers import ClickHouseServer
 
 LinkKey = tuple[str, str, str, tuple[str, ...], str, str]
@@ -141,3 +141,14 @@ def wait_for(what: str, check: Callable[[], bool], timeout: float = 90.0) -> Non
     while not check():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.05)
+
+
+def backlinks_report(store: Store, domain: str, **filters: Any) -> list[dict[str, Any]]:
+    """Rows of the named query `linkgraph backlinks DOMAIN` runs, its parameters as the command
+    sets them, then overridden by `filters` (new_since=..., rel=...)."""
+    from crawler.cli import build_parser
+    from crawler.commands.queries import backlinks_params, run_named
+
+    params = backlinks_params(build_parser().parse_args(["backlinks", domain]))
+    params.update(filters)
+    return run_named(store, "backlinks_report", params).dicts()

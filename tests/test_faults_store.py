@@ -20,7 +20,9 @@ from typing import Any
 import pytest
 
 from crawler.testweb import WebServer, build_web, truth
+from pipelines.store import Store, open_store
 from tests.e2e import (
+    backlinks_report,
     diff,
     linkgraph,
     seeds_file,
@@ -33,7 +35,6 @@ from tests.e2e import (
 from tests.servers import ClickHouseServer, have_clickhouse_server
 
 Pair = tuple[str, str]
-_NEVER = datetime(2106, 1, 1, tzinfo=UTC)  # as the changes command's open end
 
 
 @pytest.fixture
@@ -175,10 +176,10 @@ def test_recrawl_of_an_edited_web_shows_exactly_its_lost_and_changed_links(
     before, after = build_web(12, 40, 9), build_web(12, 40, 9, revision=1)
     old, new = list(truth(before)), list(truth(after))
     data = tmp_path / "data"
-    between = _NEVER
+    started: dict[str, datetime] = {}
     for web, crawl_id in ((before, "first"), (after, "second")):
-        between = datetime.fromtimestamp(math.ceil(time.time()), UTC)
-        time.sleep(1.0)  # fetched_at is in whole seconds: the first crawl's are all before it
+        started[crawl_id] = datetime.fromtimestamp(math.ceil(time.time()), UTC)
+        time.sleep(1.0)  # fetched_at is in whole seconds: all earlier fetches are before it
         with WebServer(web) as server:
             linkgraph(["crawl", "--seeds-file", str(seeds_file(web, tmp_path)), "--data",
                        str(data), "--crawl-id", crawl_id, "--proxy", server.proxy])  # fmt: skip
@@ -214,7 +215,7 @@ def test_recrawl_of_an_edited_web_shows_exactly_its_lost_and_changed_links(
     )
     _, links = stored(target)
     assert links == current, diff(current, links)
-    _assert_change_queries(target, old, new, between)
+    _assert_change_queries(target, old, new, started["second"])
 
 
 def _assert_change_queries(
@@ -222,9 +223,6 @@ def _assert_change_queries(
 ) -> None:
     """`changes` (by crawl and by date) and `backlinks --new-since/--lost-since` rows, exactly
     as the two truths differ, for every domain the webs link to."""
-    from crawler.commands.queries import run_named
-    from pipelines.store import open_store
-
     both = truth_pages(old).keys() & truth_pages(new).keys()
     before, after = _backlink_anchors(old), _backlink_anchors(new)
     domains = before.keys() | after.keys()
@@ -240,27 +238,36 @@ def _assert_change_queries(
                 [("lost", s, d, a) for (s, d), a in lost.items()]
                 + [("new", s, d, a) for (s, d), a in added_by_crawl.items()]
             )
-            params = {"domain": domain, "from_crawl": "first", "to_crawl": "second"}
-            rows = run_named(store, "changes_crawls", params).dicts()
+            rows = _changes(store, domain, "--from-crawl", "first", "--to-crawl", "second")
             got = [(r["change"], r["src_url"], r["dst_url"], r["anchor"]) for r in rows]
             assert got == expected, domain
             seen.update(change for change, *_ in got)
-            params = {"domain": domain, "since": between, "until": _NEVER}
-            rows = run_named(store, "changes", params).dicts()
+            rows = _changes(store, domain, "--since", between.isoformat())
             got = sorted((r["change"], r["src_url"], r["dst_url"], r["anchor"]) for r in rows)
             assert got == sorted(
                 [("lost", s, d, a) for (s, d), a in lost.items()]
                 + [("new", s, d, a) for (s, d), a in added.items()]
             ), domain
-            assert _backlink_pairs(store, domain, new_since=between) == {
-                ("live", s, d) for s, d in added
-            }, domain
-            assert _backlink_pairs(store, domain, lost_since=between) == {
-                ("lost", s, d) for s, d in lost
-            }, domain
+            for since, status, pairs in (
+                ("new_since", "live", added),
+                ("lost_since", "lost", lost),
+            ):
+                rows = backlinks_report(store, domain, **{since: between})
+                assert {(r["status"], r["src_url"], r["dst_url"]) for r in rows} == {
+                    (status, s, d) for s, d in pairs
+                }, (domain, since)
     finally:
         store.close()
     assert seen["new"] > 10 and seen["lost"] > 10, seen  # the edit reaches other domains' links
+
+
+def _changes(store: Store, domain: str, *options: str) -> list[dict[str, Any]]:
+    """Rows of `linkgraph changes DOMAIN OPTIONS...`, run in this process on `store`."""
+    from crawler.cli import build_parser
+    from crawler.commands.queries import changes_query, run_named
+
+    name, params = changes_query(build_parser().parse_args(["changes", domain, *options]))
+    return run_named(store, name, params).dicts()
 
 
 def _backlink_anchors(records: list[dict[str, Any]]) -> dict[str, dict[Pair, str]]:
@@ -274,22 +281,7 @@ def _backlink_anchors(records: list[dict[str, Any]]) -> dict[str, dict[Pair, str
     return found
 
 
-def _backlink_pairs(store: Any, domain: str, **since: datetime) -> set[tuple[str, str, str]]:
-    from crawler.commands.queries import run_named
-
-    params: dict[str, Any] = {
-        "domain": domain, "dofollow": 0, "rel": "", "section": "", "kind": "",
-        "anchor_contains": "", "min_authority": 0.0, "country": "", "new_since": 0,
-        "lost_since": 0, "one_per_domain": 0, "limit": 2**63 - 1,
-    }  # fmt: skip
-    params.update(since)
-    rows = run_named(store, "backlinks_report", params).dicts()
-    return {(r["status"], r["src_url"], r["dst_url"]) for r in rows}
-
-
 def _rows(target: str, sql: str) -> list[tuple[Any, ...]]:
-    from pipelines.store import open_store
-
     store = open_store(target)
     try:
         return store.query(sql).rows

@@ -16,6 +16,7 @@ import pytest
 from crawler.commands.queries import run_named
 from crawler.records import OutLink, Page
 from pipelines.store import Store, open_store
+from tests.e2e import backlinks_report
 
 DAY1 = datetime(2026, 3, 1, 12, tzinfo=UTC).timestamp()
 DAY2 = datetime(2026, 3, 8, 12, tzinfo=UTC).timestamp()
@@ -148,23 +149,9 @@ def test_changes_between_crawls(store: Store) -> None:
 
 
 def _backlinks(store: Store, **filters: object) -> list[tuple[str, str, str]]:
-    params: dict[str, object] = {
-        "domain": ME,
-        "dofollow": 0,
-        "rel": "",
-        "section": "",
-        "kind": "",
-        "anchor_contains": "",
-        "min_authority": 0.0,
-        "country": "",
-        "new_since": 0,
-        "lost_since": 0,
-        "one_per_domain": 0,
-        "limit": 2**63 - 1,
-    }
-    params.update(filters)
-    rows = run_named(store, "backlinks_report", params).dicts()
-    return [(r["status"], r["src_url"], r["dst_url"]) for r in rows]
+    return [
+        (r["status"], r["src_url"], r["dst_url"]) for r in backlinks_report(store, ME, **filters)
+    ]
 
 
 def test_backlinks_new_and_lost_since(store: Store) -> None:
