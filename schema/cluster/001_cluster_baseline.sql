@@ -20,7 +20,8 @@ INSERT INTO linkgraph.schema_migrations (version, name, applied_at) VALUES
     (4, '004_src_url_index', now()),
     (5, '005_authority', now()),
     (6, '006_history_views', now()),
-    (7, '007_page_ip', now());
+    (7, '007_page_ip', now()),
+    (8, '008_domain_edges', now());
 
 CREATE TABLE IF NOT EXISTS linkgraph.page_fetches_local ON CLUSTER '{cluster}'
 (
@@ -187,34 +188,57 @@ SELECT
 FROM linkgraph.link_history
 WHERE anchor_variants > 1 OR rel_variants > 1;
 
+CREATE VIEW IF NOT EXISTS linkgraph.pages ON CLUSTER '{cluster}' AS
+SELECT *
+FROM linkgraph.page_fetches FINAL
+WHERE (url, fetch_us) IN (SELECT url, max(fetch_us) FROM linkgraph.page_fetches GROUP BY url);
+
+CREATE TABLE IF NOT EXISTS linkgraph.domain_edges_local ON CLUSTER '{cluster}'
+(
+    dst_domain LowCardinality(String),
+    src_domain LowCardinality(String),
+    links_state AggregateFunction(uniqExact, UInt64),
+    dofollow_links_state AggregateFunction(uniqExactIf, UInt64, UInt8),
+    first_seen_state AggregateFunction(min, DateTime('UTC')),
+    last_seen_state AggregateFunction(max, DateTime('UTC'))
+)
+ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/linkgraph/domain_edges', '{replica}')
+ORDER BY (dst_domain, src_domain);
+
+CREATE TABLE IF NOT EXISTS linkgraph.domain_edges ON CLUSTER '{cluster}'
+AS linkgraph.domain_edges_local
+ENGINE = Distributed('{cluster}', linkgraph, domain_edges_local);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS linkgraph.domain_edges_mv ON CLUSTER '{cluster}'
+TO linkgraph.domain_edges_local AS
+SELECT
+    dst_domain, src_domain,
+    uniqExactState(cityHash64(src_url, dst_url)) AS links_state,
+    uniqExactIfState(cityHash64(src_url, dst_url),
+                     nofollow = 0 AND ugc = 0 AND sponsored = 0 AND page_nofollow = 0)
+        AS dofollow_links_state,
+    minState(fetched_at) AS first_seen_state,
+    maxState(fetched_at) AS last_seen_state
+FROM linkgraph.link_fetches_local
+WHERE src_domain != dst_domain
+GROUP BY dst_domain, src_domain;
+
 CREATE VIEW IF NOT EXISTS linkgraph.referring_domains ON CLUSTER '{cluster}' AS
 SELECT
     dst_domain, src_domain,
-    uniqExact(src_url, dst_url) AS links,
-    uniqExactIf(src_url, dst_url,
-                nofollow = 0 AND ugc = 0 AND sponsored = 0 AND page_nofollow = 0) AS dofollow_links,
-    uniqExact(dst_url) AS pages_linked,
-    min(fetched_at) AS first_seen,
-    max(fetched_at) AS last_seen
-FROM linkgraph.link_fetches
-WHERE src_domain != dst_domain
+    uniqExactMerge(links_state) AS links,
+    uniqExactIfMerge(dofollow_links_state) AS dofollow_links,
+    minMerge(first_seen_state) AS first_seen,
+    maxMerge(last_seen_state) AS last_seen
+FROM linkgraph.domain_edges
 GROUP BY dst_domain, src_domain;
 
 CREATE VIEW IF NOT EXISTS linkgraph.domain_graph ON CLUSTER '{cluster}' AS
 SELECT
     src_domain, dst_domain,
-    uniqExact(src_url, dst_url) AS links,
-    uniqExactIf(src_url, dst_url,
-                nofollow = 0 AND ugc = 0 AND sponsored = 0 AND page_nofollow = 0) AS dofollow_links,
-    uniqExact(src_url) AS src_pages,
-    uniqExact(dst_url) AS dst_pages,
-    min(fetched_at) AS first_seen,
-    max(fetched_at) AS last_seen
-FROM linkgraph.link_fetches
-WHERE src_domain != dst_domain
+    uniqExactMerge(links_state) AS links,
+    uniqExactIfMerge(dofollow_links_state) AS dofollow_links,
+    minMerge(first_seen_state) AS first_seen,
+    maxMerge(last_seen_state) AS last_seen
+FROM linkgraph.domain_edges
 GROUP BY src_domain, dst_domain;
-
-CREATE VIEW IF NOT EXISTS linkgraph.pages ON CLUSTER '{cluster}' AS
-SELECT *
-FROM linkgraph.page_fetches FINAL
-WHERE (url, fetch_us) IN (SELECT url, max(fetch_us) FROM linkgraph.page_fetches GROUP BY url);
