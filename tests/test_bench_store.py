@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.bench_store import BATCH_LINKS, batches
+from bench.bench_store import BATCH_LINKS, REFERRING_DOMAINS, batches
 from pipelines.store import open_store
 from tests.e2e import linkgraph
 
@@ -62,3 +62,6 @@ def test_bench_store_json_and_domain_graph(
             "FROM domain_graph ORDER BY dst_domain, src_domain"
         ).rows
         assert edges == want
+        for domain in ("target0.com", "target7.com"):  # the bench's query: the view, narrowed
+            rows = sorted((r[1:] for r in want if r[0] == domain), key=lambda r: (-r[1], r[0]))
+            assert store.query(REFERRING_DOMAINS, {"domain": domain}).rows == rows != []
