@@ -40,6 +40,7 @@ Page = tuple[bytes, str, str]
 # Memos that outlive a page: cleared per pass, so no pass profits from the one before.
 CACHES: list[Any] = [
     charset._from_header,
+    charset.utf8_table,
     registrable_domain,
     sections._landmark,
     content._weight,

@@ -24,6 +24,7 @@ from cpython.ref cimport Py_DECREF, Py_INCREF
 from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 
 from crawler cimport _fastnames as names_rules
 from crawler._fasturls cimport ascii_stripped, join_c
@@ -1902,6 +1903,47 @@ def valid_utf8(const unsigned char[:] body):
             return False
         i += 2 if c < 0xE0 else 3 if c < 0xF0 else 4
     return True
+
+
+def transcode(const unsigned char[:] body, const unsigned char[:] table):
+    """`body.decode(encoding, "replace").encode("utf-8")` for a single-byte encoding, whose
+    `charset.utf8_table` is `table` (each byte's UTF-8, 4 bytes a byte, its length first):
+    what selectolax would parse from the decoded str, without the str. ASCII 8 bytes at a
+    time when the encoding keeps it as it is."""
+    cdef Py_ssize_t size = body.shape[0], i = 0, total = 0, k
+    cdef const unsigned char *entry
+    cdef unsigned char *out
+    cdef uint64_t word
+    cdef bint ascii_kept = True
+    if table.shape[0] != 1024:
+        raise ValueError("a UTF-8 table has 256 entries of 4 bytes")
+    for k in range(128):
+        if table[4 * k] != 1 or table[4 * k + 1] != k:
+            ascii_kept = False
+            break
+    for k in range(size):
+        total += table[4 * body[k]]
+    found = PyBytes_FromStringAndSize(NULL, total)
+    if size == 0:
+        return found
+    out = <unsigned char *> PyBytes_AS_STRING(found)
+    while i < size:
+        if ascii_kept and i + 8 <= size:
+            memcpy(&word, &body[i], 8)
+            if (word & 0x8080808080808080ULL) == 0:
+                memcpy(out, &word, 8)
+                out += 8
+                i += 8
+                continue
+        entry = &table[4 * body[i]]
+        out[0] = entry[1]
+        if entry[0] > 1:
+            out[1] = entry[2]
+            if entry[0] > 2:
+                out[2] = entry[3]
+        out += entry[0]
+        i += 1
+    return found
 
 
 def text_measures(node):

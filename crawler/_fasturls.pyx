@@ -210,6 +210,21 @@ cdef const unsigned char *ascii_stripped(str text, Py_ssize_t *size) except? NUL
     return s + start
 
 
+CANONICAL_MAX = BUFFER - 16  # the longest URL `canonical` takes
+
+
+def canonical(str url):
+    """`urls._simple_canonical(url)` of an ASCII URL of at most CANONICAL_MAX characters (the
+    caller asks the regex about any other): (canonical URL, host), or None when not simple."""
+    cdef Py_ssize_t n = 0
+    if not PyUnicode_IS_ASCII(url):
+        raise ValueError("canonical takes ASCII URLs only")
+    cdef const unsigned char *s = <const unsigned char *> PyUnicode_AsUTF8AndSize(url, &n)
+    if n > CANONICAL_MAX:
+        raise ValueError("URL too long for canonical")
+    return _result(s, n, 0)
+
+
 def join(str href, str scheme, str origin, str path, str directory):
     """`Resolver._fast(href)` for a base split into scheme, origin, path and directory."""
     return join_c(href, scheme + ":", origin, path, origin + path, origin + directory)

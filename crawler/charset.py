@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import sys
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -113,6 +114,31 @@ def _sniff(body: bytes, cut: bool) -> str:
         if not (cut and exc.reason == "unexpected end of data"):
             return "cp1252"
     return "utf-8"
+
+
+@lru_cache(maxsize=64)
+def utf8_table(encoding: str) -> bytes | None:
+    """For a single-byte encoding (a charmap codec: windows-125x, iso-8859-x, koi8, mac...):
+    each byte's decoding, "replace" errors (U+FFFD), as UTF-8 in 4 bytes a byte, its length
+    first, for a transcoder that skips the str round trip; None for any other encoding.
+
+    >>> utf8_table("cp1252")[4 * 0x80 : 4 * 0x81]  # the euro sign
+    b'\\x03\\xe2\\x82\\xac'
+    """
+    info = codecs.lookup(encoding)
+    module = getattr(getattr(info.decode, "__self__", None), "__module__", "")
+    table = getattr(sys.modules.get(module), "decoding_table", None)
+    if not isinstance(table, str) or len(table) != 256:
+        return None
+    every = bytes(range(256))
+    chars = [every[i : i + 1].decode(encoding, "replace") for i in range(256)]
+    if every.decode(encoding, "replace") != "".join(chars) or any(len(c) != 1 for c in chars):
+        return None  # not one character a byte, whatever came before: not for the table
+    out = bytearray()
+    for char in chars:
+        utf8 = char.encode("utf-8")
+        out += bytes((len(utf8),)) + utf8.ljust(3, b"\0")
+    return bytes(out)
 
 
 def detect(body: bytes, content_type: str | None = None, cut: bool = False) -> tuple[str, int]:

@@ -122,10 +122,15 @@ def _parse(body: bytes, url: str, content_type: str | None) -> LexborHTMLParser:
     if _may_nest_deeper(body):
         body = _cut_too_deep(body, url)
     encoding, skip = charset.detect(body, content_type, cut)
+    if skip:
+        body = body[skip:]
     if encoding == "utf-8":
         # Lexbor decodes UTF-8 itself (bad bytes become U+FFFD): no round trip through str.
-        return LexborHTMLParser(body[skip:] if skip else body)
-    return LexborHTMLParser(body[skip:].decode(encoding, "replace"))
+        return LexborHTMLParser(body)
+    table = None if _FAST is None else charset.utf8_table(encoding)
+    if table is not None:  # a single-byte encoding: straight to the UTF-8 selectolax makes
+        return LexborHTMLParser(_FAST.transcode(body, table))
+    return LexborHTMLParser(body.decode(encoding, "replace"))
 
 
 def _may_nest_deeper(body: bytes, budget: int = DEPTH_BUDGET) -> bool:

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
-from crawler import content, sections
+from crawler import charset, content, sections
 from crawler import extract as extract_module
 from crawler.extract import extract
 from crawler.testweb import build_web, truth
@@ -307,3 +307,23 @@ def test_rel_tokens_equal_python(rels: list[str]) -> None:
     order, without repeats; other values (Unicode spaces and case) take Python's way."""
     body = "".join(f'<a href="/{i}" rel="{rel}">x</a>' for i, rel in enumerate(rels)).encode()
     _both(body, "http://a.com/")
+
+
+_SINGLE_BYTE = ["cp1252", "cp1254", "cp874", "mac-roman", "koi8-r", "iso8859-2", "cp1251", "cp037"]
+
+
+@needs_fast
+@settings(max_examples=2000, deadline=None)
+@given(encoding=st.sampled_from(_SINGLE_BYTE), body=st.binary(max_size=64))
+def test_transcode_equals_decoding(encoding: str, body: bytes) -> None:
+    """The single-byte transcoder gives the bytes selectolax makes of the decoded str,
+    ASCII runs (taken 8 bytes at a time) or not, and U+FFFD for undefined bytes."""
+    table = charset.utf8_table(encoding)
+    assert table is not None
+    for data in (body, b"abcdefgh" * 3 + body, body + b"<p>ascii!" * 2):
+        assert FAST.transcode(data, table) == data.decode(encoding, "replace").encode("utf-8")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030", "shift_jis", "cp949", "big5"])
+def test_no_table_for_multibyte_encodings(encoding: str) -> None:
+    assert charset.utf8_table(encoding) is None
