@@ -20,7 +20,7 @@ import fails and `crawler.extract` keeps the pure Python path.
 from libc.stdint cimport uint64_t, uintptr_t
 from libc.stdlib cimport free, malloc, qsort, realloc
 from libc.string cimport memchr, memcpy, memset
-from cpython.ref cimport Py_DECREF, Py_INCREF
+from cpython.ref cimport Py_DECREF, Py_INCREF, Py_XDECREF
 from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8
@@ -29,6 +29,8 @@ from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from crawler cimport _fastnames as names_rules
 from crawler._fasturls cimport ascii_stripped, join_c
 from crawler._fastnames cimport UNKNOWN_ANSWER
+
+import sys
 
 cdef extern from "Python.h":
     const char *PyUnicode_AsUTF8AndSize(object text, Py_ssize_t *size) except NULL
@@ -415,6 +417,16 @@ cdef struct NodeState:
     PyObject *link_section  # the section of the a/area links it holds (owned), or NULL
 
 
+# rel values seen (`Dom.rel_tokens`): a direct-mapped memo by value, its tuples owned.
+DEF REL_ENTRIES = 64
+DEF REL_BYTES = 48
+cdef struct RelEntry:
+    size_t size
+    unsigned char value[REL_BYTES]
+    PyObject *tokens
+cdef RelEntry REL_MEMO[REL_ENTRIES]
+
+
 # The elements of a block content._COUNTED counts, by kind.
 cdef struct Tally:
     Py_ssize_t paragraphs, images, inputs, items, embeds
@@ -554,7 +566,11 @@ cdef class Dom:
                 return None
             self.names[key] = found
         if small:
-            Py_INCREF(found)  # held for good: a few dozen names
+            # Held for good (a few dozen names), interned: the walk's tag == "a" tests are
+            # then identity tests.
+            found = sys.intern(found)
+            self.names[key] = found
+            Py_INCREF(found)
             HTML_TAGS[node.local_name] = <PyObject *> found
         return found
 
@@ -592,6 +608,27 @@ cdef class Dom:
         value = lg_attr_value(attr, &size)
         if value == NULL or size == 0:
             return ()
+        # Pages repeat a few rel values ("nofollow", "noopener noreferrer"): their tuples are
+        # kept by value, across pages (a tuple of str is immutable, so one can be shared).
+        cdef RelEntry *entry = NULL
+        cdef uint64_t hashed = 14695981039346656037ULL  # FNV-1a
+        if size <= REL_BYTES:
+            for i in range(size):
+                hashed = (hashed ^ value[i]) * 1099511628211ULL
+            entry = &REL_MEMO[hashed & (REL_ENTRIES - 1)]
+            if entry.tokens != NULL and entry.size == size and memcmp_(entry.value, <const char *> value, size):
+                return <tuple> entry.tokens
+        found = self._rel_tokens(value, size)
+        if entry != NULL:
+            Py_XDECREF(entry.tokens)
+            Py_INCREF(found)
+            entry.tokens = <PyObject *> found
+            entry.size = size
+            memcpy(entry.value, value, size)
+        return found
+
+    cdef tuple _rel_tokens(self, const unsigned char *value, size_t size):
+        cdef Py_ssize_t i, start
         for i in range(size):
             if value[i] >= 0x80:
                 text = PyUnicode_DecodeUTF8(<char *> value, size, "replace")
@@ -1712,7 +1749,7 @@ def links(page):
             dst_domain != src_domain,
         )
         out.append(link)
-        if (tag == "a" or tag == "area") and parent != NULL and path[:4] not in ("", "head"):
+        if (tag == "a" or tag == "area") and parent != NULL and _in_body(path):
             if len(in_body) == parents_cap:
                 parents_cap = max(256, 2 * parents_cap)
                 parents = <lg_node_t **> _grow(parents, parents_cap)
@@ -1726,6 +1763,11 @@ def links(page):
     finally:
         free(parents)
     return out, robots
+
+
+cdef inline bint _in_body(str path):
+    """`path[:4] not in ("", "head")`, without the slice."""
+    return len(path) > 0 and not path.startswith("head")
 
 
 cdef void _main_content(
