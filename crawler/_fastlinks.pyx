@@ -174,7 +174,7 @@ DEF CLASS = 1
 DEF IDENT = 2
 DEF LINK_FIELDS = 18
 DEF SECTION_FIELD = 5
-DEF MEASURED_FROM = 2048
+DEF MEASURED_FROM = 256
 DEF TEXT_NODE = 3
 
 cdef uintptr_t TAG_TEXT = 0  # lexbor's tag ids, read from a probe page by bind()
@@ -1954,30 +1954,41 @@ def transcode(const unsigned char[:] body, const unsigned char[:] table):
     time when the encoding keeps it as it is."""
     cdef Py_ssize_t size = body.shape[0], i = 0, total = 0, k
     cdef const unsigned char *entry
+    cdef const unsigned char *data
+    cdef const unsigned char *codes
     cdef unsigned char *out
     cdef uint64_t word
     cdef bint ascii_kept = True
     if table.shape[0] != 1024:
         raise ValueError("a UTF-8 table has 256 entries of 4 bytes")
+    if size == 0:
+        return b""
+    data, codes = &body[0], &table[0]
     for k in range(128):
-        if table[4 * k] != 1 or table[4 * k + 1] != k:
+        if codes[4 * k] != 1 or codes[4 * k + 1] != k:
             ascii_kept = False
             break
-    for k in range(size):
-        total += table[4 * body[k]]
+    while i < size:  # the output's length
+        if ascii_kept and i + 8 <= size:
+            memcpy(&word, data + i, 8)
+            if (word & 0x8080808080808080ULL) == 0:
+                total += 8
+                i += 8
+                continue
+        total += codes[4 * data[i]]
+        i += 1
     found = PyBytes_FromStringAndSize(NULL, total)
-    if size == 0:
-        return found
     out = <unsigned char *> PyBytes_AS_STRING(found)
+    i = 0
     while i < size:
         if ascii_kept and i + 8 <= size:
-            memcpy(&word, &body[i], 8)
+            memcpy(&word, data + i, 8)
             if (word & 0x8080808080808080ULL) == 0:
                 memcpy(out, &word, 8)
                 out += 8
                 i += 8
                 continue
-        entry = &table[4 * body[i]]
+        entry = codes + 4 * data[i]
         out[0] = entry[1]
         if entry[0] > 1:
             out[1] = entry[2]
