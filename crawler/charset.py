@@ -25,6 +25,7 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
+_BOM_STARTS = frozenset(bom[:1] for bom, _ in _BOMS)
 # The standard maps these labels to other encodings than Python's codecs of the same name.
 _WHATWG_ALIASES = {
     "ascii": "cp1252",
@@ -76,6 +77,8 @@ def codec_for(label: str) -> str | None:
 
 
 def _bom(body: bytes) -> tuple[str, int] | None:
+    if body[:1] not in _BOM_STARTS:
+        return None
     for bom, name in _BOMS:
         if body.startswith(bom):
             return name, len(bom)
@@ -92,6 +95,8 @@ def _from_header(content_type: str | None) -> str | None:
 
 
 def _from_meta(body: bytes) -> str | None:
+    if b"charset" not in body[:PRESCAN_BYTES].lower():  # the regex's case-insensitive word
+        return None  # most pages say no charset: a byte search, not the regex's scan
     match = _META_CHARSET.search(body, 0, PRESCAN_BYTES)
     if match is None:
         return None

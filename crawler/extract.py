@@ -243,7 +243,6 @@ class _Page:
         except ValueError:
             self.url, self.host = url, host_of(url)
         self.domain = registrable_domain(self.host)
-        self.places = Places()
         self.resolver = Resolver(self.url)
 
     def start(self, base_href: str | None, title: str | None, lang: str | None) -> None:
@@ -275,6 +274,7 @@ class _Page:
             found, robots_found = _FAST.links(self)
             self._robots(robots_found, found)
             return found
+        self.places = Places()  # the C walk keeps its own
         base, title, html = (
             tree.css_first("base[href]"),
             tree.css_first("title"),
@@ -396,7 +396,7 @@ class _Page:
 
     def _robots(self, robots: list[str], links: list[OutLink]) -> None:
         facts = self.facts
-        facts.meta_robots = ", ".join(r for r in robots if r)
+        facts.meta_robots = ", ".join(r for r in robots if r) if robots else ""
         if facts.meta_robots:
             _apply_robots(facts, facts.meta_robots, scoped=False)
         if facts.nofollow:
