@@ -39,6 +39,7 @@ cdef extern from "Python.h":
 cdef extern from *:
     """
     #include <dlfcn.h>
+    #include <emmintrin.h>
     #include <stdint.h>
     #include <stddef.h>
     typedef struct lg_node_s lg_node_t;
@@ -115,6 +116,81 @@ cdef extern from *:
         return count;
     }
 
+    /* One UTF-8 sequence at data[i] checked (the Unicode standard's Table 3-7, which Python's
+       codec follows): the index after it, or -1 when ill-formed. */
+    static inline Py_ssize_t lg_utf8_next(const unsigned char *data, Py_ssize_t size,
+                                          Py_ssize_t i) {
+        unsigned char c = data[i], low = 0x80, high = 0xBF;
+        if (c < 0x80) return i + 1;
+        if (c < 0xC2 || c > 0xF4) return -1;
+        if (c == 0xE0) low = 0xA0;
+        else if (c == 0xED) high = 0x9F;
+        else if (c == 0xF0) low = 0x90;
+        else if (c == 0xF4) high = 0x8F;
+        if (i + 1 >= size || data[i + 1] < low || data[i + 1] > high) return -1;
+        if (c >= 0xE0 && (i + 2 >= size || (data[i + 2] & 0xC0) != 0x80)) return -1;
+        if (c >= 0xF0 && (i + 3 >= size || (data[i + 3] & 0xC0) != 0x80)) return -1;
+        return i + (c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4);
+    }
+
+    /* The sequences from *u on checked until one ends at or past `end`: 0 when ill-formed. */
+    static inline int lg_utf8_upto(const unsigned char *data, Py_ssize_t size, Py_ssize_t *u,
+                                   Py_ssize_t end) {
+        Py_ssize_t i = *u;
+        while (i < end) {
+            i = lg_utf8_next(data, size, i);
+            if (i < 0) return 0;
+        }
+        *u = i;
+        return 1;
+    }
+
+    /* extract._may_nest_deeper's counts (per chunk, `<` less `</` bounds the opening tags; a
+       `</` cut by the chunk's end counts as an opening tag) and, when asked, the UTF-8 check,
+       in one pass, 16 bytes at a time (SSE2, in every x86-64). Returns 1 when the body may
+       nest deeper than `budget` (and *utf8 = -1: the check stopped there), else 0, with *utf8
+       1 (valid) or 0 (not), or -1 when not asked. */
+    static int lg_scan(const unsigned char *data, Py_ssize_t size, Py_ssize_t budget,
+                       Py_ssize_t chunk, int check, int *utf8) {
+        const __m128i lt = _mm_set1_epi8('<'), slash = _mm_set1_epi8('/');
+        Py_ssize_t depth = 0, start = 0, u = 0;
+        *utf8 = -1;
+        while (start < size) {
+            Py_ssize_t end = size - start > chunk ? start + chunk : size;
+            Py_ssize_t opens = 0, closes = 0, p = start;
+            for (; p + 16 <= end; p += 16) {
+                __m128i v = _mm_loadu_si128((const __m128i *) (data + p));
+                uint64_t tags = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v, lt));
+                if (tags) {
+                    uint64_t after = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v, slash));
+                    uint64_t closing = tags & (after >> 1);
+                    if ((tags & 0x8000) && p + 16 < end && data[p + 16] == '/') closing |= 0x8000;
+                    int all = lg_popcount(tags), closed = lg_popcount(closing);
+                    closes += closed;
+                    opens += all - closed;
+                }
+                if (check && u < p + 16) {
+                    if (_mm_movemask_epi8(v) == 0) u = p + 16;  /* ASCII: u was in it */
+                    else if (!lg_utf8_upto(data, size, &u, p + 16)) { check = 0; *utf8 = 0; }
+                }
+            }
+            for (; p < end; p++) {
+                if (data[p] != '<') continue;
+                if (p + 1 < end && data[p + 1] == '/') closes++;
+                else opens++;
+            }
+            if (check && u < end && !lg_utf8_upto(data, size, &u, end)) { check = 0; *utf8 = 0; }
+            if (depth + opens > budget) {
+                *utf8 = -1;
+                return 1;
+            }
+            depth = depth + opens - closes > 0 ? depth + opens - closes : 0;
+            start = end;
+        }
+        if (check) *utf8 = 1;
+        return 0;
+    }
+
     static int lg_bind(const char *path) {
         void *lib = dlopen(path, RTLD_LAZY | RTLD_NOLOAD);
         if (lib == NULL) return -1;
@@ -147,6 +223,8 @@ cdef extern from *:
     lg_name_f lg_element_qualified_name, lg_attr_qualified_name, lg_attr_value
     lg_step_f lg_first_attr, lg_next_attr
     int lg_bind(const char *path)
+    int lg_scan(const unsigned char *data, Py_ssize_t size, Py_ssize_t budget, Py_ssize_t chunk,
+                int check, int *utf8)
     uint64_t lg_bytes_equal(uint64_t word, unsigned char c)
     uint64_t lg_continuations(uint64_t word)
     int lg_popcount(uint64_t x)
@@ -1904,6 +1982,21 @@ def may_nest_deeper(const unsigned char[:] body, Py_ssize_t budget, Py_ssize_t c
         depth = max(depth + opens - closes, 0)
         start = end
     return False
+
+
+def scan(const unsigned char[:] body, Py_ssize_t budget, Py_ssize_t chunk, bint check_utf8):
+    """(`may_nest_deeper(body, budget, chunk)`, `valid_utf8(body)` or None) in one pass over
+    the body; the UTF-8 answer is None when not asked, or when the body may nest deeper
+    (the check stops there: the body is to be cut)."""
+    cdef Py_ssize_t size = body.shape[0]
+    cdef int utf8 = -1
+    if size <= 3 * budget:  # an opening tag takes 3 bytes at least
+        return False, (valid_utf8(body) if check_utf8 else None)
+    if budget < 0 or chunk <= 0:
+        raise ValueError("scan takes a budget of 0 or more and a positive chunk")
+    if lg_scan(&body[0], size, budget, chunk, check_utf8, &utf8):
+        return True, None
+    return False, (None if utf8 < 0 else utf8 == 1)
 
 
 def valid_utf8(const unsigned char[:] body):

@@ -109,8 +109,12 @@ _FAST = speedup("crawler._fastlinks")
 _VALID_UTF8: Callable[[bytes], bool] | None = _FAST.valid_utf8 if _FAST is not None else None
 
 
-def _sniff(body: bytes, cut: bool) -> str:
-    if _VALID_UTF8 is not None and _VALID_UTF8(body):
+def sniff(body: bytes, cut: bool = False, valid_utf8: bool | None = None) -> str:
+    """The encoding of a body that declares none: UTF-8 when it is valid UTF-8 (`valid_utf8`
+    when already known), else windows-1252."""
+    if valid_utf8 is None and _VALID_UTF8 is not None:
+        valid_utf8 = _VALID_UTF8(body)
+    if valid_utf8:
         return "utf-8"  # the common case; the decoding below says why a body is not
     try:
         body.decode("utf-8")
@@ -149,10 +153,17 @@ def utf8_table(encoding: str) -> bytes | None:
 def detect(body: bytes, content_type: str | None = None, cut: bool = False) -> tuple[str, int]:
     """(Python codec name, length of the byte order mark to skip) for `body`;
     `cut` says the body was cut at a size cap, maybe inside a character."""
+    return declared(body, content_type) or (sniff(body, cut), 0)
+
+
+def declared(body: bytes, content_type: str | None = None) -> tuple[str, int] | None:
+    """(codec, byte order mark length) when the body or its header says the encoding: a
+    byte order mark, the header's charset, a meta in the first 1024 bytes; else None."""
     bom = _bom(body)
     if bom is not None:
         return bom
-    return _from_header(content_type) or _from_meta(body) or _sniff(body, cut), 0
+    found = _from_header(content_type) or _from_meta(body)
+    return None if found is None else (found, 0)
 
 
 def encoding_of(body: bytes, content_type: str | None = None) -> str:

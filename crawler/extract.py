@@ -119,9 +119,16 @@ def _parse(body: bytes, url: str, content_type: str | None) -> LexborHTMLParser:
             )
         STATS["truncated"] += 1
         body = body[:MAX_BODY_BYTES]
-    if _may_nest_deeper(body):
+    found = charset.declared(body, content_type)
+    utf8 = None  # whether the body is valid UTF-8, when known
+    if _FAST is not None:  # the depth bound and the UTF-8 check in one read of the body
+        deep, utf8 = _FAST.scan(body, DEPTH_BUDGET, _COUNT_CHUNK, found is None)
+    else:
+        deep = _may_nest_deeper(body)
+    if deep:
         body = _cut_too_deep(body, url)
-    encoding, skip = charset.detect(body, content_type, cut)
+        found, utf8 = charset.declared(body, content_type), None
+    encoding, skip = found or (charset.sniff(body, cut, utf8), 0)
     if skip:
         body = body[skip:]
     if encoding == "utf-8":

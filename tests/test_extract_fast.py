@@ -280,6 +280,32 @@ def test_depth_bound_counts(pieces: list[bytes], budget: int, chunk: int) -> Non
     assert FAST.may_nest_deeper(body, budget, chunk) == _nests_deeper(body, budget, chunk)
 
 
+_SCAN_PIECES = [b"<", b"</", b"/", b"a", b"<div>", b"</div>", b"<<//", b"x" * 15, b"\xc3\xa9"]
+_SCAN_PIECES += [b"\xe2\x82\xac", b"\xf0\x9f\x98\x80", b"\xed\xa0\x80", b"\xff", b"\xc2"]
+
+
+@needs_fast
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.lists(st.sampled_from(_SCAN_PIECES), max_size=200),
+    st.sampled_from([1, 3, 8, 9, 17, 64, 400]),
+    st.sampled_from([2, 8, 9, 16, 31, 33, 64, 8192]),
+    st.booleans(),
+)
+def test_scan_equals_counts_and_decoding(
+    pieces: list[bytes], budget: int, chunk: int, check_utf8: bool
+) -> None:
+    """The one-pass scan (16 bytes at a time, a `</` across blocks or chunks, UTF-8
+    sequences across blocks) answers as the depth rule and the UTF-8 check apart."""
+    body = b"".join(pieces)
+    deep, utf8 = FAST.scan(body, budget, chunk, check_utf8)
+    assert deep == _nests_deeper(body, budget, chunk)
+    if deep or not check_utf8:
+        assert utf8 is None
+    else:
+        assert utf8 == FAST.valid_utf8(body)
+
+
 _HREF_PIECES = [
     "ftp:", "FTP://", "h.t+p:", "1x:", "http:", "HTTPS:", "https", ":", "x", "/", "//", "#",
     "mailto:", "?", ".", "..", "\t", "\n", "\x01", " ", "é", "a-b", ";",
