@@ -261,7 +261,7 @@ cdef uintptr_t TAG_A = 0, TAG_IMG = 0, TAG_P = 0, TAG_LI = 0, TAG_INPUT = 0
 cdef uintptr_t TAG_OBJECT = 0, TAG_EMBED = 0, TAG_IFRAME = 0, TAG_MAIN = 0, TAG_ARTICLE = 0
 cdef uintptr_t TAG_AREA = 0, TAG_FRAME = 0, TAG_LINK = 0, TAG_META = 0
 cdef uintptr_t TAG_BASE = 0, TAG_TITLE = 0, TAG_HTML = 0
-cdef uintptr_t SCORED[8]  # the tags of content._SCORED
+cdef unsigned char SCORED_TAG[SMALL_TAGS]  # by tag id: one of content._SCORED
 cdef dict SPECIAL_NAMES = {}  # selectolax's names of non-element nodes by tag id
 cdef bint BOUND = False
 
@@ -333,8 +333,10 @@ def bind():
             ids[found.tag] = (<lg_node_t *> <uintptr_t> found.mem_id).local_name
     TAG_AREA, TAG_FRAME, TAG_LINK, TAG_META = ids["area"], ids["frame"], ids["link"], ids["meta"]
     TAG_BASE, TAG_TITLE, TAG_HTML = ids["base"], ids["title"], ids["html"]
-    for position, name in enumerate(("p", "pre", "td", "h2", "h3", "h4", "h5", "h6")):
-        SCORED[position] = ids[name]
+    for name in ("p", "pre", "td", "h2", "h3", "h4", "h5", "h6"):
+        if ids[name] >= SMALL_TAGS:
+            raise ImportError("lexbor's tag ids differ from this module's view")
+        SCORED_TAG[ids[name]] = 1
     dom = Dom()
     if (
         dom.text(p) != node.text()
@@ -473,6 +475,16 @@ cdef inline object _key(lg_node_t *node):
     return <uintptr_t> node
 
 
+# The elements of a block content._COUNTED counts, by kind.
+cdef struct Tally:
+    Py_ssize_t paragraphs, images, inputs, items, embeds
+
+# What `Dom.measure` sums in document order: text (code points; in paragraphs, commas and
+# text nodes holding more than white space) and linked text.
+cdef struct Run:
+    Py_ssize_t total, linked, commas, nonspace
+
+
 # What one page's walk learned of one node, found through lexbor's `node->user` slot (which
 # neither lexbor nor selectolax use) instead of a dict keyed by address.
 cdef struct NodeState:
@@ -493,6 +505,9 @@ cdef struct NodeState:
     int verdict  # V_* (0: not known)
     bint block, around  # one of the article's blocks; a block or an ancestor of the first
     PyObject *link_section  # the section of the a/area links it holds (owned), or NULL
+    # stripped_len's answer for a paragraph, when measured and known
+    bint stripped_known
+    Py_ssize_t stripped, commas
 
 
 # rel values seen (`Dom.rel_tokens`): a direct-mapped memo by value, its tuples owned.
@@ -504,10 +519,6 @@ cdef struct RelEntry:
     PyObject *tokens
 cdef RelEntry REL_MEMO[REL_ENTRIES]
 
-
-# The elements of a block content._COUNTED counts, by kind.
-cdef struct Tally:
-    Py_ssize_t paragraphs, images, inputs, items, embeds
 
 
 # An element's role, class and id values (NULL: absent or valueless; the last one wins).
@@ -847,29 +858,59 @@ cdef class Dom:
 
     cdef list measure(self, lg_node_t *root, list links=None):
         """Text and linked-text lengths (`text_len`, `link_density`'s numerator) of the large
-        elements under `root`, in one pass: the scoring asks them of nested blocks, each of
+        elements and the paragraphs under `root`, and the paragraphs' stripped length and
+        commas (`stripped_len`), in one pass: the scoring asks them of nested blocks, each of
         which would otherwise be walked again for every ancestor asked about. Returns the
         elements `tree.css(content._SCORED)` finds (paragraphs), in document order. Given
-        `links`, the same walk appends the link elements to it (`_link_element`)."""
+        `links`, the same walk appends the link elements to it (`_link_element`).
+
+        Running sums in document order: a subtree's sums are their values when it ends less
+        those when it starts (kept per depth), so nothing is added up level by level."""
         paragraphs = []
-        cdef Py_ssize_t depth = 0, capacity = 256
-        cdef Py_ssize_t *totals = <Py_ssize_t *> malloc(capacity * sizeof(Py_ssize_t))
-        cdef Py_ssize_t *linked = <Py_ssize_t *> malloc(capacity * sizeof(Py_ssize_t))
-        cdef Py_ssize_t total, inner
-        cdef lg_node_t *node = root
+        cdef Run run
         cdef NodeState *state
-        if totals == NULL or linked == NULL:
-            free(totals)
-            free(linked)
+        cdef Py_ssize_t depth = 0, capacity = 256, starts_cap = 256, total
+        cdef Run *entry = <Run *> malloc(capacity * sizeof(Run))
+        # per text node of a paragraph holding more than white space, in order: where its
+        # first other character is (in code points of the page's text) and that byte
+        cdef Py_ssize_t *first_at = <Py_ssize_t *> malloc(starts_cap * sizeof(Py_ssize_t))
+        cdef unsigned char *first_byte = <unsigned char *> malloc(starts_cap)
+        cdef lg_node_t *node = root
+        cdef lg_chardata_t *chars
+        cdef Py_ssize_t in_paragraphs = 0  # paragraphs open: their commas are counted
+        cdef Py_ssize_t lead, trail, last_end = 0  # last_end: the text up to the last other
+        cdef unsigned char last_byte = 0  # character, that character's last byte
+        if entry == NULL or first_at == NULL or first_byte == NULL:
+            free(entry)
+            free(first_at)
+            free(first_byte)
             raise MemoryError()
-        totals[0] = linked[0] = 0
+        memset(&run, 0, sizeof(Run))
         try:
             while True:
+                entry[depth] = run
                 if node.local_name == TAG_TEXT and (node != root or node.type == TEXT_NODE):
-                    totals[depth] += _code_points(<lg_chardata_t *> node)
+                    chars = <lg_chardata_t *> node
+                    if not in_paragraphs:  # only the paragraphs' text is asked its commas
+                        run.total += _code_points(chars)  # and ends
+                    elif _text_ends(chars, &lead, &trail):
+                        total = _text_counts(chars, &run.commas, True)
+                        if run.nonspace == starts_cap:
+                            starts_cap *= 2
+                            first_at = <Py_ssize_t *> _grow(first_at, starts_cap)
+                            first_byte = <unsigned char *> _grow_bytes(first_byte, starts_cap)
+                        first_at[run.nonspace] = run.total + lead
+                        first_byte[run.nonspace] = chars.data.data[lead]
+                        run.nonspace += 1
+                        last_end = run.total + total - trail
+                        last_byte = chars.data.data[chars.data.length - trail - 1]
+                        run.total += total
+                    else:
+                        run.total += _code_points(chars)  # white space only: no commas
                 elif node.type == ELEMENT:
                     if _scored(node.local_name):
                         paragraphs.append(_key(node))
+                        in_paragraphs += 1
                     elif links is not None:
                         self._link_element(node, links)
                 if node.first_child != NULL:
@@ -877,33 +918,57 @@ cdef class Dom:
                     depth += 1
                     if depth == capacity:
                         capacity *= 2
-                        totals = <Py_ssize_t *> _grow(totals, capacity)
-                        linked = <Py_ssize_t *> _grow(linked, capacity)
-                    totals[depth] = linked[depth] = 0
+                        entry = <Run *> _grow_bytes(entry, capacity * sizeof(Run))
                     continue
-                while True:  # `node` and its subtree are done: record, add to the parent
-                    total, inner = totals[depth], linked[depth]
+                while True:  # `node` and its subtree are done: record
                     if node.type == ELEMENT:
+                        total = run.total - entry[depth].total
                         if node.local_name == TAG_A:
-                            inner += total
-                        if total >= MEASURED_FROM:  # small blocks are cheaper to walk again
+                            run.linked += total
+                        if _scored(node.local_name):
+                            in_paragraphs -= 1
+                            self._record(node, &entry[depth], &run, first_at, first_byte,
+                                         last_end, last_byte)
+                        elif total >= MEASURED_FROM:  # small blocks: cheaper to walk again
                             state = self.state(node)
                             state.measured = True
-                            state.total, state.linked = total, inner
+                            state.total, state.linked = total, run.linked - entry[depth].linked
                     if node == root:
                         return paragraphs
                     depth -= 1
-                    totals[depth] += total
-                    linked[depth] += inner
                     if node.next != NULL:
                         node = node.next
                         depth += 1
-                        totals[depth] = linked[depth] = 0
                         break
                     node = node.parent
         finally:
-            free(totals)
-            free(linked)
+            free(entry)
+            free(first_at)
+            free(first_byte)
+
+    cdef void _record(self, lg_node_t *node, Run *start, Run *end, Py_ssize_t *first_at,
+                      unsigned char *first_byte, Py_ssize_t last_end,
+                      unsigned char last_byte) except *:
+        """Keep what `measure` learned of a paragraph (its subtree from `start` to `end`)."""
+        cdef NodeState *state = self.state(node)
+        state.measured = True
+        state.total, state.linked = end.total - start.total, end.linked - start.linked
+        state.commas = end.commas - start.commas
+        if end.nonspace == start.nonspace:  # white space only
+            state.stripped, state.stripped_known = 0, True
+            return
+        # a non-ASCII character (maybe Unicode white space) at an end asks Python, if ever
+        state.stripped_known = first_byte[start.nonspace] < 0x80 and last_byte < 0x80
+        state.stripped = last_end - first_at[start.nonspace]
+
+    cdef Py_ssize_t stripped_stats(self, lg_node_t *node, Py_ssize_t *commas) except -1:
+        """`stripped_len` of a paragraph, from the state `measure` left when it holds the
+        answer, else by a walk."""
+        cdef NodeState *state = self.find(node)
+        if state != NULL and state.stripped_known:
+            commas[0] = state.commas
+            return state.stripped
+        return self.stripped_len(node, commas)
 
     cdef Py_ssize_t text_len(self, lg_node_t *node) except -1:
         """`len(node.text())`: code points counted in place (lexbor's text is valid UTF-8,
@@ -1018,11 +1083,7 @@ cdef void *_grow(void *block, Py_ssize_t count) except NULL:
 
 
 cdef inline bint _scored(uintptr_t name):
-    cdef int i
-    for i in range(8):
-        if SCORED[i] == name:
-            return True
-    return False
+    return name < SMALL_TAGS and SCORED_TAG[name]
 
 
 cdef inline lg_node_t *_following(lg_node_t *node, lg_node_t *root):
@@ -1305,7 +1366,7 @@ cdef class Article:
         dom = self.dom
         for key in paragraphs:
             para = _ptr(key)
-            length = dom.stripped_len(para, &commas)
+            length = dom.stripped_stats(para, &commas)
             if length < MIN_PARAGRAPH:
                 continue
             parent = para.parent
@@ -1601,6 +1662,32 @@ cdef inline void _tally(lg_node_t *node, Tally *tally):
         tally.items += 1
     elif name == TAG_OBJECT or name == TAG_EMBED or name == TAG_IFRAME:
         tally.embeds += 1
+
+
+cdef inline bint _text_ends(lg_chardata_t *chars, Py_ssize_t *lead, Py_ssize_t *trail):
+    """Whether a text node holds more than (str.strip's ASCII) white space, and how much
+    white space (bytes: ASCII) it starts and ends with."""
+    cdef const unsigned char *data = chars.data.data
+    cdef Py_ssize_t length = chars.data.length, k = 0, j
+    if data == NULL:
+        return False
+    while k < length and SPACE[data[k]]:
+        k += 1
+    if k == length:
+        return False
+    j = length
+    while SPACE[data[j - 1]]:
+        j -= 1
+    lead[0], trail[0] = k, length - j
+    return True
+
+
+cdef void *_grow_bytes(void *block, size_t size) except NULL:
+    """`block` resized to `size` bytes; on failure MemoryError, `block` stays the caller's."""
+    cdef void *grown = realloc(block, size)
+    if grown == NULL:
+        raise MemoryError()
+    return grown
 
 
 cdef int _by_raw_score(const void *a, const void *b) noexcept nogil:
