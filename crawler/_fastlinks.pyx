@@ -796,13 +796,7 @@ cdef class Dom:
 
     cdef void _append(self, const unsigned char *data, size_t length) except *:
         cdef size_t need = self.size + length
-        cdef unsigned char *grown
-        if need > self.cap:
-            self.cap = max(need, 2 * self.cap, 4096)
-            grown = <unsigned char *> realloc(self.buf, self.cap)
-            if grown == NULL:
-                raise MemoryError()
-            self.buf = grown
+        self._reserve(need)
         if length:
             memcpy(self.buf + self.size, data, length)
         self.size = need
@@ -832,29 +826,52 @@ cdef class Dom:
         return PyUnicode_DecodeUTF8(<char *> self.buf, self.size, "replace")
 
     cdef str squeezed_text(self, lg_node_t *node):
-        """`" ".join(text.split())` of `text(node)`, squeezed in place when ASCII (where
-        str.split's white space is SPACE); other text asks Python."""
-        cdef size_t i, out = 0
+        """`" ".join(text.split())` of `text(node)`, squeezed while the text is gathered when
+        ASCII (where str.split's white space is SPACE); other text asks Python."""
+        cdef size_t i, out = 0, length
         cdef bint gap = False
         cdef unsigned char c
-        self._collect(node)
-        for i in range(self.size):
-            if self.buf[i] >= 0x80:
-                return " ".join(
-                    PyUnicode_DecodeUTF8(<char *> self.buf, self.size, "replace").split()
-                )
-        for i in range(self.size):
-            c = self.buf[i]
-            if SPACE[c]:
-                gap = out > 0
-                continue
-            if gap:
-                self.buf[out] = 32
-                out += 1
-                gap = False
-            self.buf[out] = c
-            out += 1
+        cdef const unsigned char *data
+        cdef lg_node_t *current = node.first_child
+        if node.local_name == TAG_TEXT and node.type == TEXT_NODE:
+            current = node  # a text node: its own data (it has no children)
+        while current != NULL:
+            if current.local_name == TAG_TEXT and (<lg_chardata_t *> current).data.data != NULL:
+                data = (<lg_chardata_t *> current).data.data
+                length = (<lg_chardata_t *> current).data.length
+                if out + length > self.cap:  # out <= the bytes read: room for this node's
+                    self.size = out
+                    self._reserve(out + length)
+                for i in range(length):
+                    c = data[i]
+                    if c >= 0x80:
+                        self._collect(node)
+                        return " ".join(
+                            PyUnicode_DecodeUTF8(<char *> self.buf, self.size, "replace").split()
+                        )
+                    if SPACE[c]:
+                        gap = out > 0
+                        continue
+                    if gap:
+                        self.buf[out] = 32
+                        out += 1
+                        gap = False
+                    self.buf[out] = c
+                    out += 1
+            if current == node:
+                break
+            current = _following(current, node)
         return PyUnicode_DecodeASCII(<char *> self.buf, out, NULL)
+
+    cdef void _reserve(self, size_t need) except *:
+        """Room for `need` bytes in `buf`, its first `size` kept."""
+        cdef unsigned char *grown
+        if need > self.cap:
+            self.cap = max(need, 2 * self.cap, 4096)
+            grown = <unsigned char *> realloc(self.buf, self.cap)
+            if grown == NULL:
+                raise MemoryError()
+            self.buf = grown
 
     cdef list measure(self, lg_node_t *root, list links=None):
         """Text and linked-text lengths (`text_len`, `link_density`'s numerator) of the large
