@@ -279,7 +279,8 @@ class _Page:
         tree, facts = self.tree, self.facts
         if _FAST is not None:
             found, robots_found = _FAST.links(self)
-            self._robots(robots_found, found)
+            if robots_found or facts.nofollow:  # most pages: nothing to apply
+                self._robots(robots_found, found)
             return found
         self.places = Places()  # the C walk keeps its own
         base, title, html = (
