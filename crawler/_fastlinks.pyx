@@ -510,8 +510,8 @@ cdef struct NodeState:
     Py_ssize_t stripped, commas
 
 
-# rel values seen (`Dom.rel_tokens`): a direct-mapped memo by value, its tuples owned.
-DEF REL_ENTRIES = 64
+# rel values seen (`Dom.rel_tokens`): a two-way memo by value, its tuples owned.
+DEF REL_ENTRIES = 256
 DEF REL_BYTES = 48
 cdef struct RelEntry:
     size_t size
@@ -700,13 +700,20 @@ cdef class Dom:
         # Pages repeat a few rel values ("nofollow", "noopener noreferrer"): their tuples are
         # kept by value, across pages (a tuple of str is immutable, so one can be shared).
         cdef RelEntry *entry = NULL
+        cdef RelEntry *other
         cdef uint64_t hashed = 14695981039346656037ULL  # FNV-1a
         if size <= REL_BYTES:
             for i in range(size):
                 hashed = (hashed ^ value[i]) * 1099511628211ULL
-            entry = &REL_MEMO[hashed & (REL_ENTRIES - 1)]
+            hashed ^= hashed >> 29
+            entry = &REL_MEMO[hashed & (REL_ENTRIES - 1)]  # two ways: this slot and the next
+            other = &REL_MEMO[(hashed + 1) & (REL_ENTRIES - 1)]
             if entry.tokens != NULL and entry.size == size and memcmp_(entry.value, <const char *> value, size):
                 return <tuple> entry.tokens
+            if other.tokens != NULL and other.size == size and memcmp_(other.value, <const char *> value, size):
+                return <tuple> other.tokens
+            if entry.tokens != NULL and other.tokens == NULL:
+                entry = other
         found = self._rel_tokens(value, size)
         if entry != NULL:
             Py_XDECREF(entry.tokens)
