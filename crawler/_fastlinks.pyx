@@ -772,13 +772,15 @@ cdef class Dom:
             if self.html == NULL:
                 self.html = node
 
-    cdef void start_page(self, page) except *:
-        """`page.start` with the base href, title text and html lang the walk found."""
-        page.start(
-            None if self.base == NULL else self.get(self.base, b"href") or "",
-            None if self.title == NULL else self.text(self.title),
-            None if self.html == NULL else self.get(self.html, b"lang") or "",
-        )
+    cdef void start_page(self, page, facts) except *:
+        """`page.start` with the base href, title text and html lang the walk found: the
+        title and lang set here, a base (rare) by Python, which makes its resolver."""
+        if self.title != NULL:
+            facts.title = self.squeezed_text(self.title)  # " ".join(title.split())
+        if self.html != NULL:
+            facts.lang = (self.get(self.html, b"lang") or "").strip()
+        if self.base != NULL:
+            page.start(self.get(self.base, b"href") or "", None, None)
 
     cdef bint has(self, lg_node_t *node, bytes name):
         """`name in node.attributes`."""
@@ -1843,7 +1845,7 @@ def links(page):
     # One walk over the page finds the link elements and measures the text for the scoring.
     cdef list elements = []
     cdef list paragraphs = dom.measure(top, elements)
-    dom.start_page(page)  # the base, title and lang the walk found
+    dom.start_page(page, facts)  # the base, title and lang the walk found
     cdef Hrefs hrefs = Hrefs(page.resolver)
     src_url, src_host, src_domain = page.url, page.host, page.domain
     # Pages of docs hold thousands of "#..." hrefs: a debug call and a Counter update each
