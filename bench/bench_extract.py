@@ -26,6 +26,7 @@ from selectolax.lexbor import LexborHTMLParser
 from crawler import charset, content, sections
 from crawler import extract as extract_module
 from crawler.extract import extract_links
+from crawler.speedups import speedup
 from crawler.testweb import build_web, truth
 from crawler.testweb.render import respond
 from crawler.urls import registrable_domain
@@ -46,6 +47,8 @@ CACHES: list[Any] = [
     content._weight,
     content._unlikely_names,
 ]
+# The C modules' own memos (rel values, recent hosts), when built.
+CACHES += [module for module in map(speedup, ("crawler._fastlinks", "crawler._fasturls")) if module]
 
 
 def readability_pages() -> list[Page]:
