@@ -26,6 +26,7 @@ from selectolax.lexbor import LexborHTMLParser
 from crawler import charset, content, sections
 from crawler import extract as extract_module
 from crawler.extract import extract_links
+from crawler.speedups import speedup
 from crawler.testweb import build_web, truth
 from crawler.testweb.render import respond
 from crawler.urls import registrable_domain
@@ -40,11 +41,14 @@ Page = tuple[bytes, str, str]
 # Memos that outlive a page: cleared per pass, so no pass profits from the one before.
 CACHES: list[Any] = [
     charset._from_header,
+    charset.utf8_table,
     registrable_domain,
     sections._landmark,
     content._weight,
     content._unlikely_names,
 ]
+# The C modules' own memos (rel values, recent hosts), when built.
+CACHES += [module for module in map(speedup, ("crawler._fastlinks", "crawler._fasturls")) if module]
 
 
 def readability_pages() -> list[Page]:

@@ -20,14 +20,17 @@ import fails and `crawler.extract` keeps the pure Python path.
 from libc.stdint cimport uint64_t, uintptr_t
 from libc.stdlib cimport free, malloc, qsort, realloc
 from libc.string cimport memchr, memcpy, memset
-from cpython.ref cimport Py_DECREF, Py_INCREF
+from cpython.ref cimport Py_DECREF, Py_INCREF, Py_XDECREF
 from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_DecodeASCII, PyUnicode_DecodeUTF8
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 
 from crawler cimport _fastnames as names_rules
 from crawler._fasturls cimport ascii_stripped, join_c
 from crawler._fastnames cimport UNKNOWN_ANSWER
+
+import sys
 
 cdef extern from "Python.h":
     const char *PyUnicode_AsUTF8AndSize(object text, Py_ssize_t *size) except NULL
@@ -36,6 +39,7 @@ cdef extern from "Python.h":
 cdef extern from *:
     """
     #include <dlfcn.h>
+    #include <emmintrin.h>
     #include <stdint.h>
     #include <stddef.h>
     typedef struct lg_node_s lg_node_t;
@@ -112,6 +116,81 @@ cdef extern from *:
         return count;
     }
 
+    /* One UTF-8 sequence at data[i] checked (the Unicode standard's Table 3-7, which Python's
+       codec follows): the index after it, or -1 when ill-formed. */
+    static inline Py_ssize_t lg_utf8_next(const unsigned char *data, Py_ssize_t size,
+                                          Py_ssize_t i) {
+        unsigned char c = data[i], low = 0x80, high = 0xBF;
+        if (c < 0x80) return i + 1;
+        if (c < 0xC2 || c > 0xF4) return -1;
+        if (c == 0xE0) low = 0xA0;
+        else if (c == 0xED) high = 0x9F;
+        else if (c == 0xF0) low = 0x90;
+        else if (c == 0xF4) high = 0x8F;
+        if (i + 1 >= size || data[i + 1] < low || data[i + 1] > high) return -1;
+        if (c >= 0xE0 && (i + 2 >= size || (data[i + 2] & 0xC0) != 0x80)) return -1;
+        if (c >= 0xF0 && (i + 3 >= size || (data[i + 3] & 0xC0) != 0x80)) return -1;
+        return i + (c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4);
+    }
+
+    /* The sequences from *u on checked until one ends at or past `end`: 0 when ill-formed. */
+    static inline int lg_utf8_upto(const unsigned char *data, Py_ssize_t size, Py_ssize_t *u,
+                                   Py_ssize_t end) {
+        Py_ssize_t i = *u;
+        while (i < end) {
+            i = lg_utf8_next(data, size, i);
+            if (i < 0) return 0;
+        }
+        *u = i;
+        return 1;
+    }
+
+    /* extract._may_nest_deeper's counts (per chunk, `<` less `</` bounds the opening tags; a
+       `</` cut by the chunk's end counts as an opening tag) and, when asked, the UTF-8 check,
+       in one pass, 16 bytes at a time (SSE2, in every x86-64). Returns 1 when the body may
+       nest deeper than `budget` (and *utf8 = -1: the check stopped there), else 0, with *utf8
+       1 (valid) or 0 (not), or -1 when not asked. */
+    static int lg_scan(const unsigned char *data, Py_ssize_t size, Py_ssize_t budget,
+                       Py_ssize_t chunk, int check, int *utf8) {
+        const __m128i lt = _mm_set1_epi8('<'), slash = _mm_set1_epi8('/');
+        Py_ssize_t depth = 0, start = 0, u = 0;
+        *utf8 = -1;
+        while (start < size) {
+            Py_ssize_t end = size - start > chunk ? start + chunk : size;
+            Py_ssize_t opens = 0, closes = 0, p = start;
+            for (; p + 16 <= end; p += 16) {
+                __m128i v = _mm_loadu_si128((const __m128i *) (data + p));
+                uint64_t tags = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v, lt));
+                if (tags) {
+                    uint64_t after = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v, slash));
+                    uint64_t closing = tags & (after >> 1);
+                    if ((tags & 0x8000) && p + 16 < end && data[p + 16] == '/') closing |= 0x8000;
+                    int all = lg_popcount(tags), closed = lg_popcount(closing);
+                    closes += closed;
+                    opens += all - closed;
+                }
+                if (check && u < p + 16) {
+                    if (_mm_movemask_epi8(v) == 0) u = p + 16;  /* ASCII: u was in it */
+                    else if (!lg_utf8_upto(data, size, &u, p + 16)) { check = 0; *utf8 = 0; }
+                }
+            }
+            for (; p < end; p++) {
+                if (data[p] != '<') continue;
+                if (p + 1 < end && data[p + 1] == '/') closes++;
+                else opens++;
+            }
+            if (check && u < end && !lg_utf8_upto(data, size, &u, end)) { check = 0; *utf8 = 0; }
+            if (depth + opens > budget) {
+                *utf8 = -1;
+                return 1;
+            }
+            depth = depth + opens - closes > 0 ? depth + opens - closes : 0;
+            start = end;
+        }
+        if (check) *utf8 = 1;
+        return 0;
+    }
+
     static int lg_bind(const char *path) {
         void *lib = dlopen(path, RTLD_LAZY | RTLD_NOLOAD);
         if (lib == NULL) return -1;
@@ -144,6 +223,8 @@ cdef extern from *:
     lg_name_f lg_element_qualified_name, lg_attr_qualified_name, lg_attr_value
     lg_step_f lg_first_attr, lg_next_attr
     int lg_bind(const char *path)
+    int lg_scan(const unsigned char *data, Py_ssize_t size, Py_ssize_t budget, Py_ssize_t chunk,
+                int check, int *utf8)
     uint64_t lg_bytes_equal(uint64_t word, unsigned char c)
     uint64_t lg_continuations(uint64_t word)
     int lg_popcount(uint64_t x)
@@ -171,7 +252,7 @@ DEF CLASS = 1
 DEF IDENT = 2
 DEF LINK_FIELDS = 18
 DEF SECTION_FIELD = 5
-DEF MEASURED_FROM = 2048
+DEF MEASURED_FROM = 256
 DEF TEXT_NODE = 3
 
 cdef uintptr_t TAG_TEXT = 0  # lexbor's tag ids, read from a probe page by bind()
@@ -180,7 +261,7 @@ cdef uintptr_t TAG_A = 0, TAG_IMG = 0, TAG_P = 0, TAG_LI = 0, TAG_INPUT = 0
 cdef uintptr_t TAG_OBJECT = 0, TAG_EMBED = 0, TAG_IFRAME = 0, TAG_MAIN = 0, TAG_ARTICLE = 0
 cdef uintptr_t TAG_AREA = 0, TAG_FRAME = 0, TAG_LINK = 0, TAG_META = 0
 cdef uintptr_t TAG_BASE = 0, TAG_TITLE = 0, TAG_HTML = 0
-cdef uintptr_t SCORED[8]  # the tags of content._SCORED
+cdef unsigned char SCORED_TAG[SMALL_TAGS]  # by tag id: one of content._SCORED
 cdef dict SPECIAL_NAMES = {}  # selectolax's names of non-element nodes by tag id
 cdef bint BOUND = False
 
@@ -252,8 +333,10 @@ def bind():
             ids[found.tag] = (<lg_node_t *> <uintptr_t> found.mem_id).local_name
     TAG_AREA, TAG_FRAME, TAG_LINK, TAG_META = ids["area"], ids["frame"], ids["link"], ids["meta"]
     TAG_BASE, TAG_TITLE, TAG_HTML = ids["base"], ids["title"], ids["html"]
-    for position, name in enumerate(("p", "pre", "td", "h2", "h3", "h4", "h5", "h6")):
-        SCORED[position] = ids[name]
+    for name in ("p", "pre", "td", "h2", "h3", "h4", "h5", "h6"):
+        if ids[name] >= SMALL_TAGS:
+            raise ImportError("lexbor's tag ids differ from this module's view")
+        SCORED_TAG[ids[name]] = 1
     dom = Dom()
     if (
         dom.text(p) != node.text()
@@ -392,6 +475,16 @@ cdef inline object _key(lg_node_t *node):
     return <uintptr_t> node
 
 
+# The elements of a block content._COUNTED counts, by kind.
+cdef struct Tally:
+    Py_ssize_t paragraphs, images, inputs, items, embeds
+
+# What `Dom.measure` sums in document order: text (code points; in paragraphs, commas and
+# text nodes holding more than white space) and linked text.
+cdef struct Run:
+    Py_ssize_t total, linked, commas, nonspace
+
+
 # What one page's walk learned of one node, found through lexbor's `node->user` slot (which
 # neither lexbor nor selectolax use) instead of a dict keyed by address.
 cdef struct NodeState:
@@ -412,11 +505,20 @@ cdef struct NodeState:
     int verdict  # V_* (0: not known)
     bint block, around  # one of the article's blocks; a block or an ancestor of the first
     PyObject *link_section  # the section of the a/area links it holds (owned), or NULL
+    # stripped_len's answer for a paragraph, when measured and known
+    bint stripped_known
+    Py_ssize_t stripped, commas
 
 
-# The elements of a block content._COUNTED counts, by kind.
-cdef struct Tally:
-    Py_ssize_t paragraphs, images, inputs, items, embeds
+# rel values seen (`Dom.rel_tokens`): a two-way memo by value, its tuples owned.
+DEF REL_ENTRIES = 256
+DEF REL_BYTES = 48
+cdef struct RelEntry:
+    size_t size
+    unsigned char value[REL_BYTES]
+    PyObject *tokens
+cdef RelEntry REL_MEMO[REL_ENTRIES]
+
 
 
 # An element's role, class and id values (NULL: absent or valueless; the last one wins).
@@ -553,7 +655,11 @@ cdef class Dom:
                 return None
             self.names[key] = found
         if small:
-            Py_INCREF(found)  # held for good: a few dozen names
+            # Held for good (a few dozen names), interned: the walk's tag == "a" tests are
+            # then identity tests.
+            found = sys.intern(found)
+            self.names[key] = found
+            Py_INCREF(found)
             HTML_TAGS[node.local_name] = <PyObject *> found
         return found
 
@@ -591,6 +697,34 @@ cdef class Dom:
         value = lg_attr_value(attr, &size)
         if value == NULL or size == 0:
             return ()
+        # Pages repeat a few rel values ("nofollow", "noopener noreferrer"): their tuples are
+        # kept by value, across pages (a tuple of str is immutable, so one can be shared).
+        cdef RelEntry *entry = NULL
+        cdef RelEntry *other
+        cdef uint64_t hashed = 14695981039346656037ULL  # FNV-1a
+        if size <= REL_BYTES:
+            for i in range(size):
+                hashed = (hashed ^ value[i]) * 1099511628211ULL
+            hashed ^= hashed >> 29
+            entry = &REL_MEMO[hashed & (REL_ENTRIES - 1)]  # two ways: this slot and the next
+            other = &REL_MEMO[(hashed + 1) & (REL_ENTRIES - 1)]
+            if entry.tokens != NULL and entry.size == size and memcmp_(entry.value, <const char *> value, size):
+                return <tuple> entry.tokens
+            if other.tokens != NULL and other.size == size and memcmp_(other.value, <const char *> value, size):
+                return <tuple> other.tokens
+            if entry.tokens != NULL and other.tokens == NULL:
+                entry = other
+        found = self._rel_tokens(value, size)
+        if entry != NULL:
+            Py_XDECREF(entry.tokens)
+            Py_INCREF(found)
+            entry.tokens = <PyObject *> found
+            entry.size = size
+            memcpy(entry.value, value, size)
+        return found
+
+    cdef tuple _rel_tokens(self, const unsigned char *value, size_t size):
+        cdef Py_ssize_t i, start
         for i in range(size):
             if value[i] >= 0x80:
                 text = PyUnicode_DecodeUTF8(<char *> value, size, "replace")
@@ -638,13 +772,15 @@ cdef class Dom:
             if self.html == NULL:
                 self.html = node
 
-    cdef void start_page(self, page) except *:
-        """`page.start` with the base href, title text and html lang the walk found."""
-        page.start(
-            None if self.base == NULL else self.get(self.base, b"href") or "",
-            None if self.title == NULL else self.text(self.title),
-            None if self.html == NULL else self.get(self.html, b"lang") or "",
-        )
+    cdef void start_page(self, page, facts) except *:
+        """`page.start` with the base href, title text and html lang the walk found: the
+        title and lang set here, a base (rare) by Python, which makes its resolver."""
+        if self.title != NULL:
+            facts.title = self.squeezed_text(self.title)  # " ".join(title.split())
+        if self.html != NULL:
+            facts.lang = (self.get(self.html, b"lang") or "").strip()
+        if self.base != NULL:
+            page.start(self.get(self.base, b"href") or "", None, None)
 
     cdef bint has(self, lg_node_t *node, bytes name):
         """`name in node.attributes`."""
@@ -669,13 +805,7 @@ cdef class Dom:
 
     cdef void _append(self, const unsigned char *data, size_t length) except *:
         cdef size_t need = self.size + length
-        cdef unsigned char *grown
-        if need > self.cap:
-            self.cap = max(need, 2 * self.cap, 4096)
-            grown = <unsigned char *> realloc(self.buf, self.cap)
-            if grown == NULL:
-                raise MemoryError()
-            self.buf = grown
+        self._reserve(need)
         if length:
             memcpy(self.buf + self.size, data, length)
         self.size = need
@@ -705,55 +835,108 @@ cdef class Dom:
         return PyUnicode_DecodeUTF8(<char *> self.buf, self.size, "replace")
 
     cdef str squeezed_text(self, lg_node_t *node):
-        """`" ".join(text.split())` of `text(node)`, squeezed in place when ASCII (where
-        str.split's white space is SPACE); other text asks Python."""
-        cdef size_t i, out = 0
+        """`" ".join(text.split())` of `text(node)`, squeezed while the text is gathered when
+        ASCII (where str.split's white space is SPACE); other text asks Python."""
+        cdef size_t i, out = 0, length
         cdef bint gap = False
         cdef unsigned char c
-        self._collect(node)
-        for i in range(self.size):
-            if self.buf[i] >= 0x80:
-                return " ".join(
-                    PyUnicode_DecodeUTF8(<char *> self.buf, self.size, "replace").split()
-                )
-        for i in range(self.size):
-            c = self.buf[i]
-            if SPACE[c]:
-                gap = out > 0
-                continue
-            if gap:
-                self.buf[out] = 32
-                out += 1
-                gap = False
-            self.buf[out] = c
-            out += 1
+        cdef const unsigned char *data
+        cdef lg_node_t *current = node.first_child
+        if node.local_name == TAG_TEXT and node.type == TEXT_NODE:
+            current = node  # a text node: its own data (it has no children)
+        while current != NULL:
+            if current.local_name == TAG_TEXT and (<lg_chardata_t *> current).data.data != NULL:
+                data = (<lg_chardata_t *> current).data.data
+                length = (<lg_chardata_t *> current).data.length
+                if out + length > self.cap:  # out <= the bytes read: room for this node's
+                    self.size = out
+                    self._reserve(out + length)
+                for i in range(length):
+                    c = data[i]
+                    if c >= 0x80:
+                        self._collect(node)
+                        return " ".join(
+                            PyUnicode_DecodeUTF8(<char *> self.buf, self.size, "replace").split()
+                        )
+                    if SPACE[c]:
+                        gap = out > 0
+                        continue
+                    if gap:
+                        self.buf[out] = 32
+                        out += 1
+                        gap = False
+                    self.buf[out] = c
+                    out += 1
+            if current == node:
+                break
+            current = _following(current, node)
         return PyUnicode_DecodeASCII(<char *> self.buf, out, NULL)
+
+    cdef void _reserve(self, size_t need) except *:
+        """Room for `need` bytes in `buf`, its first `size` kept."""
+        cdef unsigned char *grown
+        if need > self.cap:
+            self.cap = max(need, 2 * self.cap, 4096)
+            grown = <unsigned char *> realloc(self.buf, self.cap)
+            if grown == NULL:
+                raise MemoryError()
+            self.buf = grown
 
     cdef list measure(self, lg_node_t *root, list links=None):
         """Text and linked-text lengths (`text_len`, `link_density`'s numerator) of the large
-        elements under `root`, in one pass: the scoring asks them of nested blocks, each of
+        elements and the paragraphs under `root`, and the paragraphs' stripped length and
+        commas (`stripped_len`), in one pass: the scoring asks them of nested blocks, each of
         which would otherwise be walked again for every ancestor asked about. Returns the
         elements `tree.css(content._SCORED)` finds (paragraphs), in document order. Given
-        `links`, the same walk appends the link elements to it (`_link_element`)."""
+        `links`, the same walk appends the link elements to it (`_link_element`).
+
+        Running sums in document order: a subtree's sums are their values when it ends less
+        those when it starts (kept per depth), so nothing is added up level by level."""
         paragraphs = []
-        cdef Py_ssize_t depth = 0, capacity = 256
-        cdef Py_ssize_t *totals = <Py_ssize_t *> malloc(capacity * sizeof(Py_ssize_t))
-        cdef Py_ssize_t *linked = <Py_ssize_t *> malloc(capacity * sizeof(Py_ssize_t))
-        cdef Py_ssize_t total, inner
-        cdef lg_node_t *node = root
+        cdef Run run
         cdef NodeState *state
-        if totals == NULL or linked == NULL:
-            free(totals)
-            free(linked)
+        cdef Py_ssize_t depth = 0, capacity = 256, starts_cap = 256, total
+        cdef Run *entry = <Run *> malloc(capacity * sizeof(Run))
+        # per text node of a paragraph holding more than white space, in order: where its
+        # first other character is (in code points of the page's text) and that byte
+        cdef Py_ssize_t *first_at = <Py_ssize_t *> malloc(starts_cap * sizeof(Py_ssize_t))
+        cdef unsigned char *first_byte = <unsigned char *> malloc(starts_cap)
+        cdef lg_node_t *node = root
+        cdef lg_chardata_t *chars
+        cdef Py_ssize_t in_paragraphs = 0  # paragraphs open: their commas are counted
+        cdef Py_ssize_t lead, trail, last_end = 0  # last_end: the text up to the last other
+        cdef unsigned char last_byte = 0  # character, that character's last byte
+        if entry == NULL or first_at == NULL or first_byte == NULL:
+            free(entry)
+            free(first_at)
+            free(first_byte)
             raise MemoryError()
-        totals[0] = linked[0] = 0
+        memset(&run, 0, sizeof(Run))
         try:
             while True:
+                entry[depth] = run
                 if node.local_name == TAG_TEXT and (node != root or node.type == TEXT_NODE):
-                    totals[depth] += _code_points(<lg_chardata_t *> node)
+                    chars = <lg_chardata_t *> node
+                    if not in_paragraphs:  # only the paragraphs' text is asked its commas
+                        run.total += _code_points(chars)  # and ends
+                    elif _text_ends(chars, &lead, &trail):
+                        total = _text_counts(chars, &run.commas, True)
+                        if run.nonspace == starts_cap:
+                            starts_cap *= 2
+                            first_at = <Py_ssize_t *> _grow(first_at, starts_cap)
+                            first_byte = <unsigned char *> _grow_bytes(first_byte, starts_cap)
+                        first_at[run.nonspace] = run.total + lead
+                        first_byte[run.nonspace] = chars.data.data[lead]
+                        run.nonspace += 1
+                        last_end = run.total + total - trail
+                        last_byte = chars.data.data[chars.data.length - trail - 1]
+                        run.total += total
+                    else:
+                        run.total += _code_points(chars)  # white space only: no commas
                 elif node.type == ELEMENT:
                     if _scored(node.local_name):
                         paragraphs.append(_key(node))
+                        in_paragraphs += 1
                     elif links is not None:
                         self._link_element(node, links)
                 if node.first_child != NULL:
@@ -761,33 +944,57 @@ cdef class Dom:
                     depth += 1
                     if depth == capacity:
                         capacity *= 2
-                        totals = <Py_ssize_t *> _grow(totals, capacity)
-                        linked = <Py_ssize_t *> _grow(linked, capacity)
-                    totals[depth] = linked[depth] = 0
+                        entry = <Run *> _grow_bytes(entry, capacity * sizeof(Run))
                     continue
-                while True:  # `node` and its subtree are done: record, add to the parent
-                    total, inner = totals[depth], linked[depth]
+                while True:  # `node` and its subtree are done: record
                     if node.type == ELEMENT:
+                        total = run.total - entry[depth].total
                         if node.local_name == TAG_A:
-                            inner += total
-                        if total >= MEASURED_FROM:  # small blocks are cheaper to walk again
+                            run.linked += total
+                        if _scored(node.local_name):
+                            in_paragraphs -= 1
+                            self._record(node, &entry[depth], &run, first_at, first_byte,
+                                         last_end, last_byte)
+                        elif total >= MEASURED_FROM:  # small blocks: cheaper to walk again
                             state = self.state(node)
                             state.measured = True
-                            state.total, state.linked = total, inner
+                            state.total, state.linked = total, run.linked - entry[depth].linked
                     if node == root:
                         return paragraphs
                     depth -= 1
-                    totals[depth] += total
-                    linked[depth] += inner
                     if node.next != NULL:
                         node = node.next
                         depth += 1
-                        totals[depth] = linked[depth] = 0
                         break
                     node = node.parent
         finally:
-            free(totals)
-            free(linked)
+            free(entry)
+            free(first_at)
+            free(first_byte)
+
+    cdef void _record(self, lg_node_t *node, Run *start, Run *end, Py_ssize_t *first_at,
+                      unsigned char *first_byte, Py_ssize_t last_end,
+                      unsigned char last_byte) except *:
+        """Keep what `measure` learned of a paragraph (its subtree from `start` to `end`)."""
+        cdef NodeState *state = self.state(node)
+        state.measured = True
+        state.total, state.linked = end.total - start.total, end.linked - start.linked
+        state.commas = end.commas - start.commas
+        if end.nonspace == start.nonspace:  # white space only
+            state.stripped, state.stripped_known = 0, True
+            return
+        # a non-ASCII character (maybe Unicode white space) at an end asks Python, if ever
+        state.stripped_known = first_byte[start.nonspace] < 0x80 and last_byte < 0x80
+        state.stripped = last_end - first_at[start.nonspace]
+
+    cdef Py_ssize_t stripped_stats(self, lg_node_t *node, Py_ssize_t *commas) except -1:
+        """`stripped_len` of a paragraph, from the state `measure` left when it holds the
+        answer, else by a walk."""
+        cdef NodeState *state = self.find(node)
+        if state != NULL and state.stripped_known:
+            commas[0] = state.commas
+            return state.stripped
+        return self.stripped_len(node, commas)
 
     cdef Py_ssize_t text_len(self, lg_node_t *node) except -1:
         """`len(node.text())`: code points counted in place (lexbor's text is valid UTF-8,
@@ -902,11 +1109,7 @@ cdef void *_grow(void *block, Py_ssize_t count) except NULL:
 
 
 cdef inline bint _scored(uintptr_t name):
-    cdef int i
-    for i in range(8):
-        if SCORED[i] == name:
-            return True
-    return False
+    return name < SMALL_TAGS and SCORED_TAG[name]
 
 
 cdef inline lg_node_t *_following(lg_node_t *node, lg_node_t *root):
@@ -1189,7 +1392,7 @@ cdef class Article:
         dom = self.dom
         for key in paragraphs:
             para = _ptr(key)
-            length = dom.stripped_len(para, &commas)
+            length = dom.stripped_stats(para, &commas)
             if length < MIN_PARAGRAPH:
                 continue
             parent = para.parent
@@ -1487,6 +1690,32 @@ cdef inline void _tally(lg_node_t *node, Tally *tally):
         tally.embeds += 1
 
 
+cdef inline bint _text_ends(lg_chardata_t *chars, Py_ssize_t *lead, Py_ssize_t *trail):
+    """Whether a text node holds more than (str.strip's ASCII) white space, and how much
+    white space (bytes: ASCII) it starts and ends with."""
+    cdef const unsigned char *data = chars.data.data
+    cdef Py_ssize_t length = chars.data.length, k = 0, j
+    if data == NULL:
+        return False
+    while k < length and SPACE[data[k]]:
+        k += 1
+    if k == length:
+        return False
+    j = length
+    while SPACE[data[j - 1]]:
+        j -= 1
+    lead[0], trail[0] = k, length - j
+    return True
+
+
+cdef void *_grow_bytes(void *block, size_t size) except NULL:
+    """`block` resized to `size` bytes; on failure MemoryError, `block` stays the caller's."""
+    cdef void *grown = realloc(block, size)
+    if grown == NULL:
+        raise MemoryError()
+    return grown
+
+
 cdef int _by_raw_score(const void *a, const void *b) noexcept nogil:
     """qsort order of scored blocks: raw score, highest first, then address."""
     cdef NodeState *x = (<NodeState **> a)[0]
@@ -1616,7 +1845,7 @@ def links(page):
     # One walk over the page finds the link elements and measures the text for the scoring.
     cdef list elements = []
     cdef list paragraphs = dom.measure(top, elements)
-    dom.start_page(page)  # the base, title and lang the walk found
+    dom.start_page(page, facts)  # the base, title and lang the walk found
     cdef Hrefs hrefs = Hrefs(page.resolver)
     src_url, src_host, src_domain = page.url, page.host, page.domain
     # Pages of docs hold thousands of "#..." hrefs: a debug call and a Counter update each
@@ -1711,7 +1940,7 @@ def links(page):
             dst_domain != src_domain,
         )
         out.append(link)
-        if (tag == "a" or tag == "area") and parent != NULL and path[:4] not in ("", "head"):
+        if (tag == "a" or tag == "area") and parent != NULL and _in_body(path):
             if len(in_body) == parents_cap:
                 parents_cap = max(256, 2 * parents_cap)
                 parents = <lg_node_t **> _grow(parents, parents_cap)
@@ -1725,6 +1954,11 @@ def links(page):
     finally:
         free(parents)
     return out, robots
+
+
+cdef inline bint _in_body(str path):
+    """`path[:4] not in ("", "head")`, without the slice."""
+    return len(path) > 0 and not path.startswith("head")
 
 
 cdef void _main_content(
@@ -1863,6 +2097,21 @@ def may_nest_deeper(const unsigned char[:] body, Py_ssize_t budget, Py_ssize_t c
     return False
 
 
+def scan(const unsigned char[:] body, Py_ssize_t budget, Py_ssize_t chunk, bint check_utf8):
+    """(`may_nest_deeper(body, budget, chunk)`, `valid_utf8(body)` or None) in one pass over
+    the body; the UTF-8 answer is None when not asked, or when the body may nest deeper
+    (the check stops there: the body is to be cut)."""
+    cdef Py_ssize_t size = body.shape[0]
+    cdef int utf8 = -1
+    if size <= 3 * budget:  # an opening tag takes 3 bytes at least
+        return False, (valid_utf8(body) if check_utf8 else None)
+    if budget < 0 or chunk <= 0:
+        raise ValueError("scan takes a budget of 0 or more and a positive chunk")
+    if lg_scan(&body[0], size, budget, chunk, check_utf8, &utf8):
+        return True, None
+    return False, (None if utf8 < 0 else utf8 == 1)
+
+
 def valid_utf8(const unsigned char[:] body):
     """Whether `body.decode("utf-8")` succeeds (the Unicode standard's well-formed UTF-8,
     which Python's codec checks), without building the string: ASCII 8 bytes at a time."""
@@ -1902,6 +2151,67 @@ def valid_utf8(const unsigned char[:] body):
             return False
         i += 2 if c < 0xE0 else 3 if c < 0xF0 else 4
     return True
+
+
+def cache_clear():
+    """Forget the rel values kept across pages (the benchmark starts each pass cold)."""
+    cdef Py_ssize_t k
+    for k in range(REL_ENTRIES):
+        Py_XDECREF(REL_MEMO[k].tokens)
+        REL_MEMO[k].tokens = NULL
+        REL_MEMO[k].size = 0
+
+
+def transcode(const unsigned char[:] body, const unsigned char[:] table):
+    """`body.decode(encoding, "replace").encode("utf-8")` for a single-byte encoding, whose
+    `charset.utf8_table` is `table` (each byte's UTF-8, 4 bytes a byte, its length first):
+    what selectolax would parse from the decoded str, without the str. ASCII 8 bytes at a
+    time when the encoding keeps it as it is."""
+    cdef Py_ssize_t size = body.shape[0], i = 0, total = 0, k
+    cdef const unsigned char *entry
+    cdef const unsigned char *data
+    cdef const unsigned char *codes
+    cdef unsigned char *out
+    cdef uint64_t word
+    cdef bint ascii_kept = True
+    if table.shape[0] != 1024:
+        raise ValueError("a UTF-8 table has 256 entries of 4 bytes")
+    if size == 0:
+        return b""
+    data, codes = &body[0], &table[0]
+    for k in range(128):
+        if codes[4 * k] != 1 or codes[4 * k + 1] != k:
+            ascii_kept = False
+            break
+    while i < size:  # the output's length
+        if ascii_kept and i + 8 <= size:
+            memcpy(&word, data + i, 8)
+            if (word & 0x8080808080808080ULL) == 0:
+                total += 8
+                i += 8
+                continue
+        total += codes[4 * data[i]]
+        i += 1
+    found = PyBytes_FromStringAndSize(NULL, total)
+    out = <unsigned char *> PyBytes_AS_STRING(found)
+    i = 0
+    while i < size:
+        if ascii_kept and i + 8 <= size:
+            memcpy(&word, data + i, 8)
+            if (word & 0x8080808080808080ULL) == 0:
+                memcpy(out, &word, 8)
+                out += 8
+                i += 8
+                continue
+        entry = codes + 4 * data[i]
+        out[0] = entry[1]
+        if entry[0] > 1:
+            out[1] = entry[2]
+            if entry[0] > 2:
+                out[2] = entry[3]
+        out += entry[0]
+        i += 1
+    return found
 
 
 def text_measures(node):

@@ -10,7 +10,7 @@ concatenation gives (canonical URL, host); anything else gives None and takes th
     ('http://a.com/d/b?x=1', 'a.com')
 """
 
-from libc.string cimport memcpy
+from libc.string cimport memcmp, memcpy
 from cpython.unicode cimport PyUnicode_DecodeASCII
 
 cdef extern from "Python.h":
@@ -150,8 +150,39 @@ cdef object _result(const unsigned char *u, Py_ssize_t n, Py_ssize_t skip):
     cdef Py_ssize_t host_start = 8 if OUT[4] == 115 else 7
     return (
         PyUnicode_DecodeASCII(<char *> OUT, size, NULL),
-        PyUnicode_DecodeASCII(<char *> OUT + host_start, host_end - host_start, NULL),
+        _host(OUT + host_start, host_end - host_start),
     )
+
+
+# The last hosts made: a page's links go to a few hosts, so most are made once, and the
+# one str per host keeps its hash for the callers' dicts (registrable domains by host).
+DEF HOSTS = 8
+cdef list RECENT_HOSTS = [""] * HOSTS
+cdef Py_ssize_t NEXT_HOST = 0
+
+
+def cache_clear():
+    """Forget the recent hosts (the benchmark starts each pass cold)."""
+    global NEXT_HOST
+    for k in range(HOSTS):
+        RECENT_HOSTS[k] = ""
+    NEXT_HOST = 0
+
+
+cdef str _host(const unsigned char *data, Py_ssize_t size):
+    """The ASCII host `data[:size]` as a str, one of the recent ones when it is."""
+    global NEXT_HOST
+    cdef Py_ssize_t k, length = 0
+    cdef const char *known
+    for k in range(HOSTS):
+        recent = <str> RECENT_HOSTS[k]
+        known = PyUnicode_AsUTF8AndSize(recent, &length)
+        if length == size and memcmp(known, data, size) == 0:
+            return recent
+    host = PyUnicode_DecodeASCII(<char *> data, size, NULL)
+    RECENT_HOSTS[NEXT_HOST] = host
+    NEXT_HOST = (NEXT_HOST + 1) % HOSTS
+    return host
 
 
 cdef object _joined(str prefix, const unsigned char *s, Py_ssize_t n):
@@ -208,6 +239,21 @@ cdef const unsigned char *ascii_stripped(str text, Py_ssize_t *size) except? NUL
         n -= 1
     size[0] = n - start
     return s + start
+
+
+CANONICAL_MAX = BUFFER - 16  # the longest URL `canonical` takes
+
+
+def canonical(str url):
+    """`urls._simple_canonical(url)` of an ASCII URL of at most CANONICAL_MAX characters (the
+    caller asks the regex about any other): (canonical URL, host), or None when not simple."""
+    cdef Py_ssize_t n = 0
+    if not PyUnicode_IS_ASCII(url):
+        raise ValueError("canonical takes ASCII URLs only")
+    cdef const unsigned char *s = <const unsigned char *> PyUnicode_AsUTF8AndSize(url, &n)
+    if n > CANONICAL_MAX:
+        raise ValueError("URL too long for canonical")
+    return _result(s, n, 0)
 
 
 def join(str href, str scheme, str origin, str path, str directory):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import sys
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -24,6 +25,7 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
+_BOM_STARTS = frozenset(bom[:1] for bom, _ in _BOMS)
 # The standard maps these labels to other encodings than Python's codecs of the same name.
 _WHATWG_ALIASES = {
     "ascii": "cp1252",
@@ -75,6 +77,8 @@ def codec_for(label: str) -> str | None:
 
 
 def _bom(body: bytes) -> tuple[str, int] | None:
+    if body[:1] not in _BOM_STARTS:
+        return None
     for bom, name in _BOMS:
         if body.startswith(bom):
             return name, len(bom)
@@ -91,6 +95,8 @@ def _from_header(content_type: str | None) -> str | None:
 
 
 def _from_meta(body: bytes) -> str | None:
+    if b"charset" not in body[:PRESCAN_BYTES].lower():  # the regex's case-insensitive word
+        return None  # most pages say no charset: a byte search, not the regex's scan
     match = _META_CHARSET.search(body, 0, PRESCAN_BYTES)
     if match is None:
         return None
@@ -103,8 +109,12 @@ _FAST = speedup("crawler._fastlinks")
 _VALID_UTF8: Callable[[bytes], bool] | None = _FAST.valid_utf8 if _FAST is not None else None
 
 
-def _sniff(body: bytes, cut: bool) -> str:
-    if _VALID_UTF8 is not None and _VALID_UTF8(body):
+def sniff(body: bytes, cut: bool = False, valid_utf8: bool | None = None) -> str:
+    """The encoding of a body that declares none: UTF-8 when it is valid UTF-8 (`valid_utf8`
+    when already known), else windows-1252."""
+    if valid_utf8 is None and _VALID_UTF8 is not None:
+        valid_utf8 = _VALID_UTF8(body)
+    if valid_utf8:
         return "utf-8"  # the common case; the decoding below says why a body is not
     try:
         body.decode("utf-8")
@@ -115,13 +125,45 @@ def _sniff(body: bytes, cut: bool) -> str:
     return "utf-8"
 
 
+@lru_cache(maxsize=64)
+def utf8_table(encoding: str) -> bytes | None:
+    """For a single-byte encoding (a charmap codec: windows-125x, iso-8859-x, koi8, mac...):
+    each byte's decoding, "replace" errors (U+FFFD), as UTF-8 in 4 bytes a byte, its length
+    first, for a transcoder that skips the str round trip; None for any other encoding.
+
+    >>> utf8_table("cp1252")[4 * 0x80 : 4 * 0x81]  # the euro sign
+    b'\\x03\\xe2\\x82\\xac'
+    """
+    info = codecs.lookup(encoding)
+    module = getattr(getattr(info.decode, "__self__", None), "__module__", "")
+    table = getattr(sys.modules.get(module), "decoding_table", None)
+    if not isinstance(table, str) or len(table) != 256:
+        return None
+    every = bytes(range(256))
+    chars = [every[i : i + 1].decode(encoding, "replace") for i in range(256)]
+    if every.decode(encoding, "replace") != "".join(chars) or any(len(c) != 1 for c in chars):
+        return None  # not one character a byte, whatever came before: not for the table
+    out = bytearray()
+    for char in chars:
+        utf8 = char.encode("utf-8")
+        out += bytes((len(utf8),)) + utf8.ljust(3, b"\0")
+    return bytes(out)
+
+
 def detect(body: bytes, content_type: str | None = None, cut: bool = False) -> tuple[str, int]:
     """(Python codec name, length of the byte order mark to skip) for `body`;
     `cut` says the body was cut at a size cap, maybe inside a character."""
+    return declared(body, content_type) or (sniff(body, cut), 0)
+
+
+def declared(body: bytes, content_type: str | None = None) -> tuple[str, int] | None:
+    """(codec, byte order mark length) when the body or its header says the encoding: a
+    byte order mark, the header's charset, a meta in the first 1024 bytes; else None."""
     bom = _bom(body)
     if bom is not None:
         return bom
-    return _from_header(content_type) or _from_meta(body) or _sniff(body, cut), 0
+    found = _from_header(content_type) or _from_meta(body)
+    return None if found is None else (found, 0)
 
 
 def encoding_of(body: bytes, content_type: str | None = None) -> str:

@@ -119,13 +119,25 @@ def _parse(body: bytes, url: str, content_type: str | None) -> LexborHTMLParser:
             )
         STATS["truncated"] += 1
         body = body[:MAX_BODY_BYTES]
-    if _may_nest_deeper(body):
+    found = charset.declared(body, content_type)
+    utf8 = None  # whether the body is valid UTF-8, when known
+    if _FAST is not None:  # the depth bound and the UTF-8 check in one read of the body
+        deep, utf8 = _FAST.scan(body, DEPTH_BUDGET, _COUNT_CHUNK, found is None)
+    else:
+        deep = _may_nest_deeper(body)
+    if deep:
         body = _cut_too_deep(body, url)
-    encoding, skip = charset.detect(body, content_type, cut)
+        found, utf8 = charset.declared(body, content_type), None
+    encoding, skip = found or (charset.sniff(body, cut, utf8), 0)
+    if skip:
+        body = body[skip:]
     if encoding == "utf-8":
         # Lexbor decodes UTF-8 itself (bad bytes become U+FFFD): no round trip through str.
-        return LexborHTMLParser(body[skip:] if skip else body)
-    return LexborHTMLParser(body[skip:].decode(encoding, "replace"))
+        return LexborHTMLParser(body)
+    table = None if _FAST is None else charset.utf8_table(encoding)
+    if table is not None:  # a single-byte encoding: straight to the UTF-8 selectolax makes
+        return LexborHTMLParser(_FAST.transcode(body, table))
+    return LexborHTMLParser(body.decode(encoding, "replace"))
 
 
 def _may_nest_deeper(body: bytes, budget: int = DEPTH_BUDGET) -> bool:
@@ -238,7 +250,6 @@ class _Page:
         except ValueError:
             self.url, self.host = url, host_of(url)
         self.domain = registrable_domain(self.host)
-        self.places = Places()
         self.resolver = Resolver(self.url)
 
     def start(self, base_href: str | None, title: str | None, lang: str | None) -> None:
@@ -268,8 +279,10 @@ class _Page:
         tree, facts = self.tree, self.facts
         if _FAST is not None:
             found, robots_found = _FAST.links(self)
-            self._robots(robots_found, found)
+            if robots_found or facts.nofollow:  # most pages: nothing to apply
+                self._robots(robots_found, found)
             return found
+        self.places = Places()  # the C walk keeps its own
         base, title, html = (
             tree.css_first("base[href]"),
             tree.css_first("title"),
@@ -391,7 +404,7 @@ class _Page:
 
     def _robots(self, robots: list[str], links: list[OutLink]) -> None:
         facts = self.facts
-        facts.meta_robots = ", ".join(r for r in robots if r)
+        facts.meta_robots = ", ".join(r for r in robots if r) if robots else ""
         if facts.meta_robots:
             _apply_robots(facts, facts.meta_robots, scoped=False)
         if facts.nofollow:

@@ -50,6 +50,10 @@ _FAST_URLS = speedup("crawler._fasturls")
 _JOIN: Callable[[str, str, str, str, str], tuple[str, str] | None] | None = (
     _FAST_URLS.join if _FAST_URLS is not None else None
 )
+_CANONICAL: Callable[[str], tuple[str, str] | None] | None = (
+    _FAST_URLS.canonical if _FAST_URLS is not None else None
+)
+_CANONICAL_MAX: int = _FAST_URLS.CANONICAL_MAX if _FAST_URLS is not None else 0
 
 
 def canonicalize(url: str) -> str:
@@ -96,6 +100,13 @@ def resolve(base: str, href: str) -> str | None:
 
 def _simple_canonical(url: str) -> tuple[str, str] | None:
     """(canonical URL, host) for a URL the fast path can vouch for, else None."""
+    if _CANONICAL is not None and url.isascii() and len(url) <= _CANONICAL_MAX:
+        return _CANONICAL(url)  # the same grammar, in one C pass (no regex, no groups)
+    return _regex_canonical(url)
+
+
+def _regex_canonical(url: str) -> tuple[str, str] | None:
+    """`_simple_canonical` by the regex: any URL (the C path's reference)."""
     m = _SIMPLE_URL.fullmatch(url)
     if m is None:
         return None

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
-from crawler import content, sections
+from crawler import charset, content, sections
 from crawler import extract as extract_module
 from crawler.extract import extract
 from crawler.testweb import build_web, truth
@@ -280,6 +280,32 @@ def test_depth_bound_counts(pieces: list[bytes], budget: int, chunk: int) -> Non
     assert FAST.may_nest_deeper(body, budget, chunk) == _nests_deeper(body, budget, chunk)
 
 
+_SCAN_PIECES = [b"<", b"</", b"/", b"a", b"<div>", b"</div>", b"<<//", b"x" * 15, b"\xc3\xa9"]
+_SCAN_PIECES += [b"\xe2\x82\xac", b"\xf0\x9f\x98\x80", b"\xed\xa0\x80", b"\xff", b"\xc2"]
+
+
+@needs_fast
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.lists(st.sampled_from(_SCAN_PIECES), max_size=200),
+    st.sampled_from([1, 3, 8, 9, 17, 64, 400]),
+    st.sampled_from([2, 8, 9, 16, 31, 33, 64, 8192]),
+    st.booleans(),
+)
+def test_scan_equals_counts_and_decoding(
+    pieces: list[bytes], budget: int, chunk: int, check_utf8: bool
+) -> None:
+    """The one-pass scan (16 bytes at a time, a `</` across blocks or chunks, UTF-8
+    sequences across blocks) answers as the depth rule and the UTF-8 check apart."""
+    body = b"".join(pieces)
+    deep, utf8 = FAST.scan(body, budget, chunk, check_utf8)
+    assert deep == _nests_deeper(body, budget, chunk)
+    if deep or not check_utf8:
+        assert utf8 is None
+    else:
+        assert utf8 == FAST.valid_utf8(body)
+
+
 _HREF_PIECES = [
     "ftp:", "FTP://", "h.t+p:", "1x:", "http:", "HTTPS:", "https", ":", "x", "/", "//", "#",
     "mailto:", "?", ".", "..", "\t", "\n", "\x01", " ", "é", "a-b", ";",
@@ -307,3 +333,23 @@ def test_rel_tokens_equal_python(rels: list[str]) -> None:
     order, without repeats; other values (Unicode spaces and case) take Python's way."""
     body = "".join(f'<a href="/{i}" rel="{rel}">x</a>' for i, rel in enumerate(rels)).encode()
     _both(body, "http://a.com/")
+
+
+_SINGLE_BYTE = ["cp1252", "cp1254", "cp874", "mac-roman", "koi8-r", "iso8859-2", "cp1251", "cp037"]
+
+
+@needs_fast
+@settings(max_examples=2000, deadline=None)
+@given(encoding=st.sampled_from(_SINGLE_BYTE), body=st.binary(max_size=64))
+def test_transcode_equals_decoding(encoding: str, body: bytes) -> None:
+    """The single-byte transcoder gives the bytes selectolax makes of the decoded str,
+    ASCII runs (taken 8 bytes at a time) or not, and U+FFFD for undefined bytes."""
+    table = charset.utf8_table(encoding)
+    assert table is not None
+    for data in (body, b"abcdefgh" * 3 + body, body + b"<p>ascii!" * 2):
+        assert FAST.transcode(data, table) == data.decode(encoding, "replace").encode("utf-8")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030", "shift_jis", "cp949", "big5"])
+def test_no_table_for_multibyte_encodings(encoding: str) -> None:
+    assert charset.utf8_table(encoding) is None

@@ -85,6 +85,27 @@ def test_join_examples(href: str, expected: tuple[str, str] | None) -> None:
     assert resolver._fast(href) == expected
 
 
+@settings(max_examples=3000, deadline=None)
+@given(
+    scheme=st.sampled_from(["http://", "HTTPS://", "https://", "hTtP://", "http:/", "ftp://", ""]),
+    rest=hrefs,
+)
+def test_c_canonical_equals_regex(scheme: str, rest: str) -> None:
+    """The C pass of `_simple_canonical` answers as its regex on every ASCII URL; others
+    (and URLs over its length) go to the regex."""
+    url = scheme + rest
+    expected = urls._regex_canonical(url)
+    if url.isascii():
+        assert urls._FAST_URLS.canonical(url) == expected
+    assert urls._simple_canonical(url) == expected
+
+
+@pytest.mark.parametrize("length", [urls._CANONICAL_MAX - 1, urls._CANONICAL_MAX + 1])
+def test_canonical_of_long_urls(length: int) -> None:
+    url = "http://a.com/" + "x" * (length - len("http://a.com/"))
+    assert urls._simple_canonical(url) == urls._regex_canonical(url) == (url, "a.com")
+
+
 @settings(max_examples=2000, deadline=None)
 @given(scheme=st.sampled_from(["http://", "HTTPS://", "https://"]), rest=hrefs)
 def test_canonicalize_fast_path_equals_w3lib(scheme: str, rest: str) -> None:
