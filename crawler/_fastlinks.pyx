@@ -125,28 +125,52 @@ cdef extern from *:
     }
 
     /* Code points (bytes less UTF-8 continuation bytes) of data[0:length], and its commas
-       added to *commas when asked: 16 bytes at a time (SSE2), each byte's answers summed in
-       byte lanes (255 rounds at most) and the lanes added up by _mm_sad_epu8. */
+       added to *commas when asked: 16 bytes at a time (SSE2), then 8 and 4 (the vector's
+       other bytes zero: neither), each byte's answers summed in byte lanes (253 rounds at
+       most before they are added up by _mm_sad_epu8), the last 3 bytes one by one. */
     static inline Py_ssize_t lg_text_counts(const unsigned char *data, size_t length,
                                             Py_ssize_t *commas, int count_commas) {
         const __m128i low = _mm_set1_epi8((char) 0xC0), comma = _mm_set1_epi8(',');
         const __m128i zero = _mm_setzero_si128();
-        size_t i = 0, stop;
+        __m128i tails = zero, commas_seen = zero, v, sums;
+        size_t i = 0;
+        int rounds = 0;
+        uint32_t word;
         Py_ssize_t continuations = 0, found = 0;
-        while (i + 16 <= length) {
-            __m128i tails = zero, commas_seen = zero, sums;
-            stop = length - i >= 16 * 255 ? i + 16 * 255 : length;
-            for (; i + 16 <= stop; i += 16) {
-                __m128i v = _mm_loadu_si128((const __m128i *) (data + i));
-                /* signed: 0x80-0xBF are the bytes below (signed char) 0xC0 */
-                tails = _mm_sub_epi8(tails, _mm_cmplt_epi8(v, low));
-                commas_seen = _mm_sub_epi8(commas_seen, _mm_cmpeq_epi8(v, comma));
+    #define LG_COUNT(v) do { \
+            /* signed: 0x80-0xBF are the bytes below (signed char) 0xC0 */ \
+            tails = _mm_sub_epi8(tails, _mm_cmplt_epi8((v), low)); \
+            commas_seen = _mm_sub_epi8(commas_seen, _mm_cmpeq_epi8((v), comma)); \
+        } while (0)
+    #define LG_FLUSH() do { \
+            sums = _mm_sad_epu8(tails, zero); \
+            continuations += _mm_cvtsi128_si32(sums) + _mm_extract_epi16(sums, 4); \
+            sums = _mm_sad_epu8(commas_seen, zero); \
+            found += _mm_cvtsi128_si32(sums) + _mm_extract_epi16(sums, 4); \
+            tails = commas_seen = zero; \
+        } while (0)
+        for (; i + 16 <= length; i += 16) {
+            v = _mm_loadu_si128((const __m128i *) (data + i));
+            LG_COUNT(v);
+            if (++rounds == 253) {
+                LG_FLUSH();
+                rounds = 0;
             }
-            sums = _mm_sad_epu8(tails, zero);
-            continuations += _mm_cvtsi128_si32(sums) + _mm_extract_epi16(sums, 4);
-            sums = _mm_sad_epu8(commas_seen, zero);
-            found += _mm_cvtsi128_si32(sums) + _mm_extract_epi16(sums, 4);
         }
+        if (i + 8 <= length) {
+            v = _mm_loadl_epi64((const __m128i *) (data + i));
+            LG_COUNT(v);
+            i += 8;
+        }
+        if (i + 4 <= length) {
+            memcpy(&word, data + i, 4);
+            v = _mm_cvtsi32_si128((int) word);
+            LG_COUNT(v);
+            i += 4;
+        }
+        LG_FLUSH();
+    #undef LG_COUNT
+    #undef LG_FLUSH
         for (; i < length; i++) {
             continuations += (data[i] & 0xC0) == 0x80;
             found += data[i] == ',';
