@@ -182,9 +182,11 @@ cdef extern from *:
     /* Which of 16 bytes are blanks (space, newline, tab, carriage return: 32, 10, 9, 13,
        the white space of indentation, a part of SPACE), as a 16-bit mask. */
     static inline unsigned lg_blanks16(__m128i v) {
-        __m128i found = _mm_or_si128(
-            _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(32)), _mm_cmpeq_epi8(v, _mm_set1_epi8(10))),
-            _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(9)), _mm_cmpeq_epi8(v, _mm_set1_epi8(13))));
+        __m128i spaces = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(32)),
+                                      _mm_cmpeq_epi8(v, _mm_set1_epi8(10)));
+        __m128i others = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(9)),
+                                      _mm_cmpeq_epi8(v, _mm_set1_epi8(13)));
+        __m128i found = _mm_or_si128(spaces, others);
         return (unsigned) _mm_movemask_epi8(found);
     }
 
@@ -682,12 +684,12 @@ cdef class Dom:
             free(self.blocks[i])
         free(self.buf)
 
-    cdef inline NodeState *_at(self, Py_ssize_t index):
+    cdef inline NodeState *_at(self, Py_ssize_t index) noexcept:
         """Block k holds FIRST_BLOCK << k states, from index FIRST_BLOCK * (2**k - 1)."""
         cdef int block = 63 - _leading_zeros(<uint64_t> (index // FIRST_BLOCK + 1))
         return self.blocks[block] + index - FIRST_BLOCK * ((<Py_ssize_t> 1 << block) - 1)
 
-    cdef NodeState *find(self, lg_node_t *node):
+    cdef NodeState *find(self, lg_node_t *node) noexcept:
         """The node's state, or NULL. The slot's index is trusted only when that state is
         this node's: a slot left by another walk is not ours."""
         cdef Py_ssize_t index = <Py_ssize_t> <uintptr_t> node.user - 1
@@ -719,7 +721,7 @@ cdef class Dom:
         node.user = <void *> <uintptr_t> self.count
         return state
 
-    cdef void names_of(self, lg_node_t *node, Names *out):
+    cdef void names_of(self, lg_node_t *node, Names *out) noexcept:
         """The role, class and id of an element, in one pass over its attributes."""
         cdef void *attr
         cdef size_t length = 0, k
@@ -786,7 +788,7 @@ cdef class Dom:
             HTML_TAGS[node.local_name] = <PyObject *> found
         return found
 
-    cdef bint has_attrs(self, lg_node_t *node):
+    cdef bint has_attrs(self, lg_node_t *node) noexcept:
         return node.type == ELEMENT and lg_first_attr(node) != NULL
 
     cdef void *_find(self, lg_node_t *node, bytes name):
@@ -1238,7 +1240,7 @@ cdef void *_grow(void *block, Py_ssize_t count) except NULL:
     return grown
 
 
-cdef inline bint _scored(uintptr_t name):
+cdef inline bint _scored(uintptr_t name) noexcept:
     return name < SMALL_TAGS and SCORED_TAG[name]
 
 
@@ -1247,7 +1249,7 @@ cdef inline bint _link_tag(uintptr_t name) noexcept:
     return name >= SMALL_TAGS or LINK_TAG[name]
 
 
-cdef inline lg_node_t *_following(lg_node_t *node, lg_node_t *root):
+cdef inline lg_node_t *_following(lg_node_t *node, lg_node_t *root) noexcept:
     """The node after `node` in document order within `root`'s subtree, or NULL."""
     if node.first_child != NULL:
         return node.first_child
@@ -1326,7 +1328,7 @@ for _space in b" \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f":
     SPACE[_space] = 1
 
 
-cdef inline bint memcmp_(const unsigned char *a, const char *b, size_t length):
+cdef inline bint memcmp_(const unsigned char *a, const char *b, size_t length) noexcept:
     cdef size_t i
     for i in range(length):
         if a[i] != <unsigned char> b[i]:
@@ -1334,7 +1336,7 @@ cdef inline bint memcmp_(const unsigned char *a, const char *b, size_t length):
     return True
 
 
-cdef bint _holds_image(lg_node_t *root):
+cdef bint _holds_image(lg_node_t *root) noexcept:
     """extract._image_links for one `a`: an <img> below it whose nearest `a` is this one."""
     cdef lg_node_t *node = root.first_child
     if node == NULL:
@@ -1840,7 +1842,7 @@ cdef class Article:
         return (not is_list and weight < 25 and density > 0.2) or (weight >= 25 and density > 0.5)
 
 
-cdef inline void _tally(lg_node_t *node, Tally *tally):
+cdef inline void _tally(lg_node_t *node, Tally *tally) noexcept:
     """Count an element Readability's conditional cleaning counts (content._COUNTED)."""
     cdef uintptr_t name = node.local_name
     if name == TAG_P:
@@ -1855,7 +1857,8 @@ cdef inline void _tally(lg_node_t *node, Tally *tally):
         tally.embeds += 1
 
 
-cdef inline bint _text_ends(lg_chardata_t *chars, Py_ssize_t *lead, Py_ssize_t *trail):
+cdef inline bint _text_ends(lg_chardata_t *chars, Py_ssize_t *lead,
+                            Py_ssize_t *trail) noexcept:
     """Whether a text node holds more than (str.strip's ASCII) white space, and how much
     white space (bytes: ASCII) it starts and ends with."""
     cdef const unsigned char *data = chars.data.data
@@ -1893,7 +1896,7 @@ cdef int _by_raw_score(const void *a, const void *b) noexcept nogil:
     return 0
 
 
-cdef bint _contains(lg_node_t *ancestor, lg_node_t *node):
+cdef bint _contains(lg_node_t *ancestor, lg_node_t *node) noexcept:
     cdef lg_node_t *current = node.parent
     while current != NULL:
         if current == ancestor:
@@ -2170,7 +2173,7 @@ cdef bint _css_main_candidate(Dom dom, lg_node_t *node) except -1:
     return False
 
 
-cdef inline unsigned char _ascii_folded(unsigned char c):
+cdef inline unsigned char _ascii_folded(unsigned char c) noexcept:
     return c + 32 if 65 <= c <= 90 else c
 
 
