@@ -960,10 +960,11 @@ cdef class Dom:
         return PyUnicode_DecodeUTF8(<char *> self.buf, self.size, "replace")
 
     cdef str squeezed_text(self, lg_node_t *node):
-        """`" ".join(text.split())` of `text(node)`, squeezed while the text is gathered when
-        ASCII (where str.split's white space is SPACE); other text asks Python."""
+        """`" ".join(text.split())` of `text(node)`, squeezed while the text is gathered
+        (str.split's white space: SPACE, and the Unicode spaces `_maybe_unicode_space` tells
+        apart); text holding one of those asks Python."""
         cdef size_t i, out = 0, length
-        cdef bint gap = False
+        cdef bint gap = False, ascii = True
         cdef unsigned char c
         cdef const unsigned char *data
         cdef lg_node_t *current = node.first_child
@@ -978,7 +979,9 @@ cdef class Dom:
                     self._reserve(out + length)
                 for i in range(length):
                     c = data[i]
-                    if c >= 0x80:
+                    if c >= 0xC0 and (  # a lead byte (continuation bytes are copied)
+                        c < 0xC2 or c > 0xF4 or _maybe_unicode_space(data, length, i)
+                    ):
                         self._collect(node)
                         return " ".join(
                             PyUnicode_DecodeUTF8(<char *> self.buf, self.size, "replace").split()
@@ -990,12 +993,16 @@ cdef class Dom:
                         self.buf[out] = 32
                         out += 1
                         gap = False
+                    if c >= 0x80:
+                        ascii = False
                     self.buf[out] = c
                     out += 1
             if current == node:
                 break
             current = _following(current, node)
-        return PyUnicode_DecodeASCII(<char *> self.buf, out, NULL)
+        if ascii:
+            return PyUnicode_DecodeASCII(<char *> self.buf, out, NULL)
+        return PyUnicode_DecodeUTF8(<char *> self.buf, out, "replace")
 
     cdef void _reserve(self, size_t need) except *:
         """Room for `need` bytes in `buf`, its first `size` kept."""
@@ -1285,6 +1292,31 @@ cdef inline bint _unicode_space(uint32_t code) noexcept:
         or code == 0x2028 or code == 0x2029 or code == 0x202F or code == 0x205F
         or code == 0x3000
     )
+
+
+cdef inline bint _maybe_unicode_space(const unsigned char *data, size_t length,
+                                      size_t at) noexcept:
+    """Whether the sequence at data[at] (a lead byte from 0xC2) may be white space to
+    str.split: U+0085, U+00A0 (C2 85, C2 A0), U+1680 (E1 9A 80), U+2000-U+200A, U+2028,
+    U+2029, U+202F (E2 80 ..), U+205F (E2 81 9F), U+3000 (E3 80 80); a sequence cut short
+    may be."""
+    cdef unsigned char c = data[at], second, third
+    if c == 0xC2:
+        if at + 1 >= length:
+            return True
+        return data[at + 1] == 0x85 or data[at + 1] == 0xA0
+    if c < 0xE1 or c > 0xE3:
+        return False
+    if at + 2 >= length:
+        return True
+    second, third = data[at + 1], data[at + 2]
+    if c == 0xE1:
+        return second == 0x9A and third == 0x80
+    if c == 0xE3:
+        return second == 0x80 and third == 0x80
+    if second == 0x80:
+        return third <= 0x8A or third == 0xA8 or third == 0xA9 or third == 0xAF
+    return second == 0x81 and third == 0x9F
 
 
 cdef inline bint _unsure_space_at(const unsigned char *data, Py_ssize_t length,
