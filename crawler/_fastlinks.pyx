@@ -17,7 +17,7 @@ import fails and `crawler.extract` keeps the pure Python path.
     >>> bind()  # done by crawler.extract on import
 """
 
-from libc.stdint cimport uint64_t, uintptr_t
+from libc.stdint cimport uint32_t, uint64_t, uintptr_t
 from libc.stdlib cimport free, malloc, qsort, realloc
 from libc.string cimport memchr, memcpy, memset
 from cpython.ref cimport Py_DECREF, Py_INCREF, Py_XDECREF
@@ -99,15 +99,6 @@ cdef extern from *:
         Py_XDECREF(old);
     }
 
-    /* Byte counts 8 at a time (SWAR): the high bit of each byte of `word` equal to `c`. */
-    static inline uint64_t lg_bytes_equal(uint64_t word, unsigned char c) {
-        uint64_t x = word ^ (0x0101010101010101ULL * c);
-        return ~(((x & 0x7F7F7F7F7F7F7F7FULL) + 0x7F7F7F7F7F7F7F7FULL) | x | 0x7F7F7F7F7F7F7F7FULL);
-    }
-    /* The high bit of each UTF-8 continuation byte (10xxxxxx). */
-    static inline uint64_t lg_continuations(uint64_t word) {
-        return word & ~(word << 1) & 0x8080808080808080ULL;
-    }
     /* Set bits, one step per bit: these masks hold few (and x86-64's baseline has no popcnt). */
     static inline int lg_leading_zeros(uint64_t x) { return __builtin_clzll(x); }
     static inline int lg_popcount(uint64_t x) {
@@ -133,6 +124,107 @@ cdef extern from *:
         return i + (c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4);
     }
 
+    /* Code points (bytes less UTF-8 continuation bytes) of data[0:length], and its commas
+       added to *commas when asked: 16 bytes at a time (SSE2), then 8 and 4 (the vector's
+       other bytes zero: neither), each byte's answers summed in byte lanes (253 rounds at
+       most before they are added up by _mm_sad_epu8), the last 3 bytes one by one. */
+    static inline Py_ssize_t lg_text_counts(const unsigned char *data, size_t length,
+                                            Py_ssize_t *commas, int count_commas) {
+        const __m128i low = _mm_set1_epi8((char) 0xC0), comma = _mm_set1_epi8(',');
+        const __m128i zero = _mm_setzero_si128();
+        __m128i tails = zero, commas_seen = zero, v, sums;
+        size_t i = 0;
+        int rounds = 0;
+        uint32_t word;
+        Py_ssize_t continuations = 0, found = 0;
+    #define LG_COUNT(v) do { \
+            /* signed: 0x80-0xBF are the bytes below (signed char) 0xC0 */ \
+            tails = _mm_sub_epi8(tails, _mm_cmplt_epi8((v), low)); \
+            commas_seen = _mm_sub_epi8(commas_seen, _mm_cmpeq_epi8((v), comma)); \
+        } while (0)
+    #define LG_FLUSH() do { \
+            sums = _mm_sad_epu8(tails, zero); \
+            continuations += _mm_cvtsi128_si32(sums) + _mm_extract_epi16(sums, 4); \
+            sums = _mm_sad_epu8(commas_seen, zero); \
+            found += _mm_cvtsi128_si32(sums) + _mm_extract_epi16(sums, 4); \
+            tails = commas_seen = zero; \
+        } while (0)
+        for (; i + 16 <= length; i += 16) {
+            v = _mm_loadu_si128((const __m128i *) (data + i));
+            LG_COUNT(v);
+            if (++rounds == 253) {
+                LG_FLUSH();
+                rounds = 0;
+            }
+        }
+        if (i + 8 <= length) {
+            v = _mm_loadl_epi64((const __m128i *) (data + i));
+            LG_COUNT(v);
+            i += 8;
+        }
+        if (i + 4 <= length) {
+            memcpy(&word, data + i, 4);
+            v = _mm_cvtsi32_si128((int) word);
+            LG_COUNT(v);
+            i += 4;
+        }
+        LG_FLUSH();
+    #undef LG_COUNT
+    #undef LG_FLUSH
+        for (; i < length; i++) {
+            continuations += (data[i] & 0xC0) == 0x80;
+            found += data[i] == ',';
+        }
+        if (count_commas) *commas += found;
+        return (Py_ssize_t) length - continuations;
+    }
+
+    /* Which of 16 bytes are blanks (space, newline, tab, carriage return: 32, 10, 9, 13,
+       the white space of indentation, a part of SPACE), as a 16-bit mask. */
+    static inline unsigned lg_blanks16(__m128i v) {
+        __m128i spaces = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(32)),
+                                      _mm_cmpeq_epi8(v, _mm_set1_epi8(10)));
+        __m128i others = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(9)),
+                                      _mm_cmpeq_epi8(v, _mm_set1_epi8(13)));
+        __m128i found = _mm_or_si128(spaces, others);
+        return (unsigned) _mm_movemask_epi8(found);
+    }
+
+    /* data[k:] past its leading blanks, 16 then 8 bytes at a time: where the first byte
+       that is not a blank is (or where the last 8 start): callers finish byte by byte. */
+    static inline Py_ssize_t lg_skip_blanks(const unsigned char *data, Py_ssize_t k,
+                                            Py_ssize_t length) {
+        unsigned others;
+        while (k + 16 <= length) {
+            others = ~lg_blanks16(_mm_loadu_si128((const __m128i *) (data + k))) & 0xFFFF;
+            if (others) return k + __builtin_ctz(others);
+            k += 16;
+        }
+        if (k + 8 <= length) {
+            others = ~lg_blanks16(_mm_loadl_epi64((const __m128i *) (data + k))) & 0xFF;
+            if (others) return k + __builtin_ctz(others);
+            k += 8;
+        }
+        return k;
+    }
+
+    /* data[:end] less its trailing blanks, 16 then 8 bytes at a time: the new end (past the
+       last byte that is not a blank, or where the first 8 end). */
+    static inline Py_ssize_t lg_trim_blanks(const unsigned char *data, Py_ssize_t end) {
+        unsigned others;
+        while (end >= 16) {
+            others = ~lg_blanks16(_mm_loadu_si128((const __m128i *) (data + end - 16))) & 0xFFFF;
+            if (others) return end - 16 + (32 - __builtin_clz(others));
+            end -= 16;
+        }
+        if (end >= 8) {
+            others = ~lg_blanks16(_mm_loadl_epi64((const __m128i *) (data + end - 8))) & 0xFF;
+            if (others) return end - 8 + (32 - __builtin_clz(others));
+            end -= 8;
+        }
+        return end;
+    }
+
     /* The sequences from *u on checked until one ends at or past `end`: 0 when ill-formed. */
     static inline int lg_utf8_upto(const unsigned char *data, Py_ssize_t size, Py_ssize_t *u,
                                    Py_ssize_t end) {
@@ -145,9 +237,17 @@ cdef extern from *:
         return 1;
     }
 
+    /* The bytes of 64 (four vectors) equal to those of `c`, as a 64-bit mask. */
+    static inline uint64_t lg_mask64(__m128i v0, __m128i v1, __m128i v2, __m128i v3, __m128i c) {
+        return (uint64_t) (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v0, c))
+            | (uint64_t) (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v1, c)) << 16
+            | (uint64_t) (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v2, c)) << 32
+            | (uint64_t) (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v3, c)) << 48;
+    }
+
     /* extract._may_nest_deeper's counts (per chunk, `<` less `</` bounds the opening tags; a
        `</` cut by the chunk's end counts as an opening tag) and, when asked, the UTF-8 check,
-       in one pass, 16 bytes at a time (SSE2, in every x86-64). Returns 1 when the body may
+       in one pass, 64 then 16 bytes at a time (SSE2, in every x86-64). Returns 1 when the body may
        nest deeper than `budget` (and *utf8 = -1: the check stopped there), else 0, with *utf8
        1 (valid) or 0 (not), or -1 when not asked. */
     static int lg_scan(const unsigned char *data, Py_ssize_t size, Py_ssize_t budget,
@@ -158,6 +258,25 @@ cdef extern from *:
         while (start < size) {
             Py_ssize_t end = size - start > chunk ? start + chunk : size;
             Py_ssize_t opens = 0, closes = 0, p = start;
+            for (; p + 64 <= end; p += 64) {  /* 64 bytes a round: masks of 64 bits */
+                __m128i v0 = _mm_loadu_si128((const __m128i *) (data + p));
+                __m128i v1 = _mm_loadu_si128((const __m128i *) (data + p + 16));
+                __m128i v2 = _mm_loadu_si128((const __m128i *) (data + p + 32));
+                __m128i v3 = _mm_loadu_si128((const __m128i *) (data + p + 48));
+                uint64_t tags = lg_mask64(v0, v1, v2, v3, lt);
+                if (tags) {
+                    uint64_t closing = tags & (lg_mask64(v0, v1, v2, v3, slash) >> 1);
+                    if ((tags >> 63) && p + 64 < end && data[p + 64] == '/') closing |= 1ULL << 63;
+                    int all = lg_popcount(tags), closed = lg_popcount(closing);
+                    closes += closed;
+                    opens += all - closed;
+                }
+                if (check && u < p + 64) {
+                    __m128i any = _mm_or_si128(_mm_or_si128(v0, v1), _mm_or_si128(v2, v3));
+                    if (_mm_movemask_epi8(any) == 0) u = p + 64;  /* ASCII: u was in it */
+                    else if (!lg_utf8_upto(data, size, &u, p + 64)) { check = 0; *utf8 = 0; }
+                }
+            }
             for (; p + 16 <= end; p += 16) {
                 __m128i v = _mm_loadu_si128((const __m128i *) (data + p));
                 uint64_t tags = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(v, lt));
@@ -225,9 +344,11 @@ cdef extern from *:
     int lg_bind(const char *path)
     int lg_scan(const unsigned char *data, Py_ssize_t size, Py_ssize_t budget, Py_ssize_t chunk,
                 int check, int *utf8)
-    uint64_t lg_bytes_equal(uint64_t word, unsigned char c)
-    uint64_t lg_continuations(uint64_t word)
     int lg_popcount(uint64_t x)
+    Py_ssize_t lg_skip_blanks(const unsigned char *data, Py_ssize_t k, Py_ssize_t length)
+    Py_ssize_t lg_trim_blanks(const unsigned char *data, Py_ssize_t end)
+    Py_ssize_t lg_text_counts(const unsigned char *data, size_t length, Py_ssize_t *commas,
+                              int count_commas)
     int _leading_zeros "lg_leading_zeros"(uint64_t x)
     int lg_link_slot(int index, object descriptor)
     object lg_link_new(object link_type, PyObject **values)
@@ -262,6 +383,7 @@ cdef uintptr_t TAG_OBJECT = 0, TAG_EMBED = 0, TAG_IFRAME = 0, TAG_MAIN = 0, TAG_
 cdef uintptr_t TAG_AREA = 0, TAG_FRAME = 0, TAG_LINK = 0, TAG_META = 0
 cdef uintptr_t TAG_BASE = 0, TAG_TITLE = 0, TAG_HTML = 0
 cdef unsigned char SCORED_TAG[SMALL_TAGS]  # by tag id: one of content._SCORED
+cdef unsigned char LINK_TAG[SMALL_TAGS]  # by tag id: one `Dom._link_element` looks at
 cdef dict SPECIAL_NAMES = {}  # selectolax's names of non-element nodes by tag id
 cdef bint BOUND = False
 
@@ -337,6 +459,9 @@ def bind():
         if ids[name] >= SMALL_TAGS:
             raise ImportError("lexbor's tag ids differ from this module's view")
         SCORED_TAG[ids[name]] = 1
+    for name in ("meta", "a", "area", "link", "iframe", "frame", "base", "title", "html"):
+        if ids[name] < SMALL_TAGS:  # else `_link_tag` lets every tag id that large through
+            LINK_TAG[ids[name]] = 1
     dom = Dom()
     if (
         dom.text(p) != node.text()
@@ -559,12 +684,12 @@ cdef class Dom:
             free(self.blocks[i])
         free(self.buf)
 
-    cdef inline NodeState *_at(self, Py_ssize_t index):
+    cdef inline NodeState *_at(self, Py_ssize_t index) noexcept:
         """Block k holds FIRST_BLOCK << k states, from index FIRST_BLOCK * (2**k - 1)."""
         cdef int block = 63 - _leading_zeros(<uint64_t> (index // FIRST_BLOCK + 1))
         return self.blocks[block] + index - FIRST_BLOCK * ((<Py_ssize_t> 1 << block) - 1)
 
-    cdef NodeState *find(self, lg_node_t *node):
+    cdef NodeState *find(self, lg_node_t *node) noexcept:
         """The node's state, or NULL. The slot's index is trusted only when that state is
         this node's: a slot left by another walk is not ours."""
         cdef Py_ssize_t index = <Py_ssize_t> <uintptr_t> node.user - 1
@@ -596,7 +721,7 @@ cdef class Dom:
         node.user = <void *> <uintptr_t> self.count
         return state
 
-    cdef void names_of(self, lg_node_t *node, Names *out):
+    cdef void names_of(self, lg_node_t *node, Names *out) noexcept:
         """The role, class and id of an element, in one pass over its attributes."""
         cdef void *attr
         cdef size_t length = 0, k
@@ -663,7 +788,7 @@ cdef class Dom:
             HTML_TAGS[node.local_name] = <PyObject *> found
         return found
 
-    cdef bint has_attrs(self, lg_node_t *node):
+    cdef bint has_attrs(self, lg_node_t *node) noexcept:
         return node.type == ELEMENT and lg_first_attr(node) != NULL
 
     cdef void *_find(self, lg_node_t *node, bytes name):
@@ -835,10 +960,11 @@ cdef class Dom:
         return PyUnicode_DecodeUTF8(<char *> self.buf, self.size, "replace")
 
     cdef str squeezed_text(self, lg_node_t *node):
-        """`" ".join(text.split())` of `text(node)`, squeezed while the text is gathered when
-        ASCII (where str.split's white space is SPACE); other text asks Python."""
+        """`" ".join(text.split())` of `text(node)`, squeezed while the text is gathered
+        (str.split's white space: SPACE, and the Unicode spaces `_maybe_unicode_space` tells
+        apart); text holding one of those asks Python."""
         cdef size_t i, out = 0, length
-        cdef bint gap = False
+        cdef bint gap = False, ascii = True
         cdef unsigned char c
         cdef const unsigned char *data
         cdef lg_node_t *current = node.first_child
@@ -853,7 +979,9 @@ cdef class Dom:
                     self._reserve(out + length)
                 for i in range(length):
                     c = data[i]
-                    if c >= 0x80:
+                    if c >= 0xC0 and (  # a lead byte (continuation bytes are copied)
+                        c < 0xC2 or c > 0xF4 or _maybe_unicode_space(data, length, i)
+                    ):
                         self._collect(node)
                         return " ".join(
                             PyUnicode_DecodeUTF8(<char *> self.buf, self.size, "replace").split()
@@ -865,12 +993,16 @@ cdef class Dom:
                         self.buf[out] = 32
                         out += 1
                         gap = False
+                    if c >= 0x80:
+                        ascii = False
                     self.buf[out] = c
                     out += 1
             if current == node:
                 break
             current = _following(current, node)
-        return PyUnicode_DecodeASCII(<char *> self.buf, out, NULL)
+        if ascii:
+            return PyUnicode_DecodeASCII(<char *> self.buf, out, NULL)
+        return PyUnicode_DecodeUTF8(<char *> self.buf, out, "replace")
 
     cdef void _reserve(self, size_t need) except *:
         """Room for `need` bytes in `buf`, its first `size` kept."""
@@ -898,14 +1030,15 @@ cdef class Dom:
         cdef Py_ssize_t depth = 0, capacity = 256, starts_cap = 256, total
         cdef Run *entry = <Run *> malloc(capacity * sizeof(Run))
         # per text node of a paragraph holding more than white space, in order: where its
-        # first other character is (in code points of the page's text) and that byte
+        # first other character is (in code points of the page's text) and whether that
+        # character is (or may be) Unicode white space (`_unsure_space_at`)
         cdef Py_ssize_t *first_at = <Py_ssize_t *> malloc(starts_cap * sizeof(Py_ssize_t))
         cdef unsigned char *first_byte = <unsigned char *> malloc(starts_cap)
         cdef lg_node_t *node = root
         cdef lg_chardata_t *chars
         cdef Py_ssize_t in_paragraphs = 0  # paragraphs open: their commas are counted
         cdef Py_ssize_t lead, trail, last_end = 0  # last_end: the text up to the last other
-        cdef unsigned char last_byte = 0  # character, that character's last byte
+        cdef unsigned char last_byte = 0  # character, whether it is (or may be) white space
         if entry == NULL or first_at == NULL or first_byte == NULL:
             free(entry)
             free(first_at)
@@ -926,10 +1059,14 @@ cdef class Dom:
                             first_at = <Py_ssize_t *> _grow(first_at, starts_cap)
                             first_byte = <unsigned char *> _grow_bytes(first_byte, starts_cap)
                         first_at[run.nonspace] = run.total + lead
-                        first_byte[run.nonspace] = chars.data.data[lead]
+                        first_byte[run.nonspace] = _unsure_space_at(
+                            chars.data.data, chars.data.length, lead
+                        )
                         run.nonspace += 1
                         last_end = run.total + total - trail
-                        last_byte = chars.data.data[chars.data.length - trail - 1]
+                        last_byte = _unsure_space_before(
+                            chars.data.data, chars.data.length - trail
+                        )
                         run.total += total
                     else:
                         run.total += _code_points(chars)  # white space only: no commas
@@ -937,7 +1074,7 @@ cdef class Dom:
                     if _scored(node.local_name):
                         paragraphs.append(_key(node))
                         in_paragraphs += 1
-                    elif links is not None:
+                    elif links is not None and _link_tag(node.local_name):
                         self._link_element(node, links)
                 if node.first_child != NULL:
                     node = node.first_child
@@ -983,8 +1120,8 @@ cdef class Dom:
         if end.nonspace == start.nonspace:  # white space only
             state.stripped, state.stripped_known = 0, True
             return
-        # a non-ASCII character (maybe Unicode white space) at an end asks Python, if ever
-        state.stripped_known = first_byte[start.nonspace] < 0x80 and last_byte < 0x80
+        # Unicode white space (or maybe) at an end asks Python, if ever
+        state.stripped_known = not first_byte[start.nonspace] and not last_byte
         state.stripped = last_end - first_at[start.nonspace]
 
     cdef Py_ssize_t stripped_stats(self, lg_node_t *node, Py_ssize_t *commas) except -1:
@@ -1016,12 +1153,13 @@ cdef class Dom:
     cdef Py_ssize_t stripped_len(self, lg_node_t *node, Py_ssize_t *commas,
                                  Tally *tally=NULL) except -1:
         """`len(text.strip())` of `node.text()`, and `text.count(",")` into `commas`, read in
-        place from the text nodes; a non-ASCII character at either end of the text (maybe
-        Unicode white space) asks Python. With `tally`, the elements below `node` that
+        place from the text nodes; Unicode white space at either end of the text (or a
+        character not surely other) asks Python. With `tally`, the elements below `node` that
         Readability counts are counted on the same walk."""
         cdef Py_ssize_t total = 0, leading = 0, trailing = 0, found = 0, k
         cdef bint started = False
-        cdef int first = 0, last = 0  # the first and last non-space bytes of the text
+        cdef bint first = False, last = False  # the text's first and last characters (past
+        # ASCII white space) are white space to str.strip, or maybe are
         cdef lg_node_t *current = node.first_child
         cdef lg_chardata_t *chars
         cdef const unsigned char *data
@@ -1037,19 +1175,20 @@ cdef class Dom:
                 total += _text_counts(chars, &found, True)
                 k = 0
                 if not started:
+                    k = lg_skip_blanks(data, 0, length)
                     while k < <Py_ssize_t> length and SPACE[data[k]]:
                         k += 1
                     leading += k
                     if k < <Py_ssize_t> length:
                         started = True
-                        first = data[k]
+                        first = _unsure_space_at(data, length, k)
                 if started:
-                    k = length
+                    k = lg_trim_blanks(data, length)
                     while k > 0 and SPACE[data[k - 1]]:
                         k -= 1
                     if k > 0:  # a non-space byte in this node: the trailing run restarts
                         trailing = length - k
-                        last = data[k - 1]
+                        last = _unsure_space_before(data, k)
                     else:
                         trailing += length
             if current == node:
@@ -1058,7 +1197,7 @@ cdef class Dom:
         commas[0] = found
         if not started:
             return 0
-        if first >= 0x80 or last >= 0x80:
+        if first or last:
             self._collect(node)
             return len(PyUnicode_DecodeUTF8(<char *> self.buf, self.size, "replace").strip())
         return total - leading - trailing
@@ -1108,11 +1247,16 @@ cdef void *_grow(void *block, Py_ssize_t count) except NULL:
     return grown
 
 
-cdef inline bint _scored(uintptr_t name):
+cdef inline bint _scored(uintptr_t name) noexcept:
     return name < SMALL_TAGS and SCORED_TAG[name]
 
 
-cdef inline lg_node_t *_following(lg_node_t *node, lg_node_t *root):
+cdef inline bint _link_tag(uintptr_t name) noexcept:
+    """Whether `Dom._link_element` may want an element of this tag id (a cheap filter)."""
+    return name >= SMALL_TAGS or LINK_TAG[name]
+
+
+cdef inline lg_node_t *_following(lg_node_t *node, lg_node_t *root) noexcept:
     """The node after `node` in document order within `root`'s subtree, or NULL."""
     if node.first_child != NULL:
         return node.first_child
@@ -1123,45 +1267,100 @@ cdef inline lg_node_t *_following(lg_node_t *node, lg_node_t *root):
     return node.next
 
 
-cdef inline Py_ssize_t _code_points(lg_chardata_t *chars):
+cdef inline Py_ssize_t _code_points(lg_chardata_t *chars) noexcept:
     """Code points of a text node: bytes that are not UTF-8 continuation bytes."""
     cdef Py_ssize_t commas = 0
     return _text_counts(chars, &commas, False)
 
 
-cdef inline Py_ssize_t _text_counts(lg_chardata_t *chars, Py_ssize_t *commas, bint count_commas):
-    """Code points of a text node, and its commas added to `commas` when asked: 8 bytes at
-    a time, without a branch per byte."""
-    cdef size_t i = 0, j, length = chars.data.length
-    cdef Py_ssize_t count = 0, found = 0
-    cdef uint64_t word
-    cdef const unsigned char *data = chars.data.data
-    if data == NULL:
+cdef inline Py_ssize_t _text_counts(lg_chardata_t *chars, Py_ssize_t *commas,
+                                    bint count_commas) noexcept:
+    """Code points of a text node, and its commas added to `commas` when asked (SSE2:
+    `lg_text_counts`)."""
+    if chars.data.data == NULL:
         return 0
-    while i + 8 <= length:
-        memcpy(&word, data + i, 8)
-        count += 8
-        if word & 0x8080808080808080ULL:
-            count -= lg_popcount(lg_continuations(word))
-        if count_commas:
-            found += lg_popcount(lg_bytes_equal(word, 44))  # ","
-        i += 8
-    for j in range(i, length):
-        if (data[j] & 0xC0) != 0x80:
-            count += 1
-        if data[j] == 44:
-            found += 1
-    if count_commas:
-        commas[0] += found
-    return count
+    return lg_text_counts(chars.data.data, chars.data.length, commas, count_commas)
 
 
 cdef unsigned char SPACE[256]  # str.strip()'s ASCII white space
+
+
+cdef inline bint _unicode_space(uint32_t code) noexcept:
+    """`chr(code).isspace()` for a code point past ASCII."""
+    return (
+        code == 0x85 or code == 0xA0 or code == 0x1680 or 0x2000 <= code <= 0x200A
+        or code == 0x2028 or code == 0x2029 or code == 0x202F or code == 0x205F
+        or code == 0x3000
+    )
+
+
+cdef inline bint _maybe_unicode_space(const unsigned char *data, size_t length,
+                                      size_t at) noexcept:
+    """Whether the sequence at data[at] (a lead byte from 0xC2) may be white space to
+    str.split: U+0085, U+00A0 (C2 85, C2 A0), U+1680 (E1 9A 80), U+2000-U+200A, U+2028,
+    U+2029, U+202F (E2 80 ..), U+205F (E2 81 9F), U+3000 (E3 80 80); a sequence cut short
+    may be."""
+    cdef unsigned char c = data[at], second, third
+    if c == 0xC2:
+        if at + 1 >= length:
+            return True
+        return data[at + 1] == 0x85 or data[at + 1] == 0xA0
+    if c < 0xE1 or c > 0xE3:
+        return False
+    if at + 2 >= length:
+        return True
+    second, third = data[at + 1], data[at + 2]
+    if c == 0xE1:
+        return second == 0x9A and third == 0x80
+    if c == 0xE3:
+        return second == 0x80 and third == 0x80
+    if second == 0x80:
+        return third <= 0x8A or third == 0xA8 or third == 0xA9 or third == 0xAF
+    return second == 0x81 and third == 0x9F
+
+
+cdef inline bint _unsure_space_at(const unsigned char *data, Py_ssize_t length,
+                                  Py_ssize_t at) noexcept:
+    """Whether the character starting at data[at] (not ASCII white space) may be white
+    space to str.strip: ASCII is not (SPACE has those), a well-formed sequence is when a
+    Unicode space; anything else is unsure (True)."""
+    cdef unsigned char c = data[at]
+    if c < 0x80:
+        return False
+    if c < 0xC2 or c > 0xF4:
+        return True
+    if c < 0xE0:
+        if at + 1 >= length or (data[at + 1] & 0xC0) != 0x80:
+            return True
+        return _unicode_space(((c & 0x1F) << 6) | (data[at + 1] & 0x3F))
+    if c < 0xF0:
+        if at + 2 >= length or (data[at + 1] & 0xC0) != 0x80 or (data[at + 2] & 0xC0) != 0x80:
+            return True
+        return _unicode_space(
+            ((c & 0x0F) << 12) | ((data[at + 1] & 0x3F) << 6) | (data[at + 2] & 0x3F)
+        )
+    return True  # 4 bytes: no white space there, but rare enough to leave to Python
+
+
+cdef inline bint _unsure_space_before(const unsigned char *data, Py_ssize_t end) noexcept:
+    """`_unsure_space_at` for the character ending at data[end - 1] (end > 0): its start
+    found by stepping back over continuation bytes (3 at most), its sequence checked to
+    end exactly there."""
+    cdef Py_ssize_t start = end - 1
+    cdef unsigned char c = data[start]
+    if c < 0x80:
+        return False
+    while start > 0 and end - start < 4 and (data[start] & 0xC0) == 0x80:
+        start -= 1
+    c = data[start]
+    if c < 0xC2 or c > 0xEF or end - start != (2 if c < 0xE0 else 3):
+        return True
+    return _unsure_space_at(data, end, start)
 for _space in b" \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f":
     SPACE[_space] = 1
 
 
-cdef inline bint memcmp_(const unsigned char *a, const char *b, size_t length):
+cdef inline bint memcmp_(const unsigned char *a, const char *b, size_t length) noexcept:
     cdef size_t i
     for i in range(length):
         if a[i] != <unsigned char> b[i]:
@@ -1169,7 +1368,7 @@ cdef inline bint memcmp_(const unsigned char *a, const char *b, size_t length):
     return True
 
 
-cdef bint _holds_image(lg_node_t *root):
+cdef bint _holds_image(lg_node_t *root) noexcept:
     """extract._image_links for one `a`: an <img> below it whose nearest `a` is this one."""
     cdef lg_node_t *node = root.first_child
     if node == NULL:
@@ -1675,7 +1874,7 @@ cdef class Article:
         return (not is_list and weight < 25 and density > 0.2) or (weight >= 25 and density > 0.5)
 
 
-cdef inline void _tally(lg_node_t *node, Tally *tally):
+cdef inline void _tally(lg_node_t *node, Tally *tally) noexcept:
     """Count an element Readability's conditional cleaning counts (content._COUNTED)."""
     cdef uintptr_t name = node.local_name
     if name == TAG_P:
@@ -1690,18 +1889,20 @@ cdef inline void _tally(lg_node_t *node, Tally *tally):
         tally.embeds += 1
 
 
-cdef inline bint _text_ends(lg_chardata_t *chars, Py_ssize_t *lead, Py_ssize_t *trail):
+cdef inline bint _text_ends(lg_chardata_t *chars, Py_ssize_t *lead,
+                            Py_ssize_t *trail) noexcept:
     """Whether a text node holds more than (str.strip's ASCII) white space, and how much
     white space (bytes: ASCII) it starts and ends with."""
     cdef const unsigned char *data = chars.data.data
     cdef Py_ssize_t length = chars.data.length, k = 0, j
     if data == NULL:
         return False
+    k = lg_skip_blanks(data, 0, length)
     while k < length and SPACE[data[k]]:
         k += 1
     if k == length:
         return False
-    j = length
+    j = lg_trim_blanks(data, length)  # not before data[k]: no blank
     while SPACE[data[j - 1]]:
         j -= 1
     lead[0], trail[0] = k, length - j
@@ -1727,7 +1928,7 @@ cdef int _by_raw_score(const void *a, const void *b) noexcept nogil:
     return 0
 
 
-cdef bint _contains(lg_node_t *ancestor, lg_node_t *node):
+cdef bint _contains(lg_node_t *ancestor, lg_node_t *node) noexcept:
     cdef lg_node_t *current = node.parent
     while current != NULL:
         if current == ancestor:
@@ -2004,7 +2205,7 @@ cdef bint _css_main_candidate(Dom dom, lg_node_t *node) except -1:
     return False
 
 
-cdef inline unsigned char _ascii_folded(unsigned char c):
+cdef inline unsigned char _ascii_folded(unsigned char c) noexcept:
     return c + 32 if 65 <= c <= 90 else c
 
 
