@@ -196,12 +196,13 @@ cdef object _joined(str prefix, const unsigned char *s, Py_ssize_t n):
 
 
 cdef bint _plain_path(const unsigned char *s, Py_ssize_t n):
-    """`urls._plain_path`: no dot segment nor params before the query or fragment."""
+    """`urls._plain_path`: no dot segment before the query or fragment (params are ruled out
+    before, by `_has_params`)."""
     cdef Py_ssize_t i
     for i in range(n):
         if s[i] == 63 or s[i] == 35:  # "?" "#"
             return True
-        if s[i] == 59 or (s[i] == 47 and i + 1 < n and s[i + 1] == 46):  # ";" "/."
+        if s[i] == 47 and i + 1 < n and s[i + 1] == 46:  # "/."
             return False
     return True
 

@@ -202,9 +202,9 @@ class Resolver:
 
 
 def _plain_path(href: str) -> bool:
-    """The path part has no dot segment or params, so joining it is concatenation."""
-    path = href.partition("?")[0].partition("#")[0]
-    return "/." not in path and ";" not in path
+    """The path part has no dot segment, so joining it is concatenation (params are ruled out
+    before, by `_no_params`)."""
+    return "/." not in href.partition("?")[0].partition("#")[0]
 
 
 def _no_params(href: str) -> bool:

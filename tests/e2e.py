@@ -9,11 +9,13 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
 
+from crawler.records import OutLink
 from crawler.testweb import Web, WebServer, build_web, truth
 from pipelines.store import Store, open_store
 from tests.servers import ClickHouseServer
@@ -152,3 +154,26 @@ def backlinks_report(store: Store, domain: str, **filters: Any) -> list[dict[str
     params = backlinks_params(build_parser().parse_args(["backlinks", domain]))
     params.update(filters)
     return run_named(store, "backlinks_report", params).dicts()
+
+
+def domain_truth(links: Iterable[OutLink]) -> tuple[list[tuple], list[tuple]]:
+    """referring_domains and domain_graph rows (as the views give them, sorted) computed from
+    the link records themselves: distinct (src_url, dst_url) pairs ever seen, self-links out."""
+    groups: dict[tuple[str, str], list[OutLink]] = {}
+    for link in links:
+        if link.src_domain != link.dst_domain:
+            groups.setdefault((link.dst_domain, link.src_domain), []).append(link)
+    refs, edges = [], []
+    for (dst, src), group in sorted(groups.items()):
+        pairs = {(x.src_url, x.dst_url) for x in group}
+        dofollow = {(x.src_url, x.dst_url) for x in group
+                    if not (x.nofollow or x.ugc or x.sponsored or x.page_nofollow)}  # fmt: skip
+        seen = (utc(min(x.fetched_at for x in group)), utc(max(x.fetched_at for x in group)))
+        refs.append((dst, src, len(pairs), len(dofollow), *seen))
+        edges.append((src, dst, len(pairs), len(dofollow), *seen))
+    return refs, sorted(edges)
+
+
+def utc(seconds: float) -> datetime:
+    """A DateTime('UTC') column's value for a fetch time."""
+    return datetime.fromtimestamp(int(seconds), UTC)

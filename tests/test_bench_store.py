@@ -4,39 +4,17 @@ materialized domain graph (referring_domains, domain_graph) must equal the synth
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bench.bench_store import BATCH_LINKS, REFERRING_DOMAINS, batches
 from pipelines.store import open_store
-from tests.e2e import linkgraph
+from tests.e2e import domain_truth, linkgraph
 
 LINKS = 2 * BATCH_LINKS + 10_000  # three insert blocks, so domain pairs span blocks and merges
 KEYS = {"ingest_rows_per_s", "backlinks_p50_ms", "refdomains_p50_ms", "gap_p50_ms", "rows",
         "bytes_on_disk", "referring_domains_p50_ms", "referring_domains_top_ms"}  # fmt: skip
-
-
-def truth() -> list[tuple]:
-    """(dst_domain, src_domain, links, dofollow_links, first_seen, last_seen) of the bench graph."""
-    pairs: dict[tuple[str, str], set[tuple[str, str]]] = {}
-    dofollow: dict[tuple[str, str], set[tuple[str, str]]] = {}
-    seen: dict[tuple[str, str], list[float]] = {}
-    for _, links in batches(LINKS):
-        for link in links:
-            if link.src_domain == link.dst_domain:
-                continue
-            key, pair = (link.dst_domain, link.src_domain), (link.src_url, link.dst_url)
-            pairs.setdefault(key, set()).add(pair)
-            if not link.nofollow:
-                dofollow.setdefault(key, set()).add(pair)
-            seen.setdefault(key, []).append(link.fetched_at)
-    at = lambda t: datetime.fromtimestamp(int(t), UTC)  # noqa: E731
-    return sorted(
-        (*key, len(pairs[key]), len(dofollow.get(key, ())), at(min(seen[key])), at(max(seen[key])))
-        for key in pairs
-    )
 
 
 @pytest.mark.parametrize("engine", ["chdb", "server"])
@@ -49,7 +27,7 @@ def test_bench_store_json_and_domain_graph(
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result.keys() >= KEYS and result["rows"] == LINKS
     assert all(result[key] > 0 for key in KEYS)
-    want = truth()
+    want = domain_truth(link for _, links in batches(LINKS) for link in links)[0]
     assert len(want) > 10_000 and max(row[2] for row in want) > 1  # many pairs, some with several
     with open_store(target) as store:
         got = store.query(

@@ -6,7 +6,6 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,12 +15,10 @@ from crawler.errors import QueryError, StoreError, StoreLocked, StoreUnavailable
 from crawler.records import OutLink, Page
 from pipelines.columns import LINK_COLUMNS, PAGE_COLUMNS, arrow_array, columnar
 from pipelines.store import Store, migrations, open_store
+from tests.e2e import domain_truth
+from tests.e2e import utc as at
 
 T0, T1, T2 = 1_700_000_000.0, 1_700_000_100.0, 1_700_000_200.0
-
-
-def at(seconds: float) -> datetime:
-    return datetime.fromtimestamp(int(seconds), UTC)
 
 
 @pytest.fixture(params=["chdb", "server"])
@@ -366,23 +363,6 @@ def test_history_lost_and_changed_links(store: Store) -> None:
     edges = store.query("SELECT dst_domain, links FROM domain_graph WHERE src_domain = 'f.com' "
                         "ORDER BY dst_domain").rows  # fmt: skip
     assert edges == [("c1.com", 1), ("c2.com", 1), ("t.com", 1)]
-
-
-def domain_truth(links: list[OutLink]) -> tuple[list[tuple], list[tuple]]:
-    """referring_domains and domain_graph rows computed from the records themselves."""
-    groups: dict[tuple[str, str], list[OutLink]] = {}
-    for link in links:
-        if link.src_domain != link.dst_domain:
-            groups.setdefault((link.dst_domain, link.src_domain), []).append(link)
-    refs, edges = [], []
-    for (dst, src), group in sorted(groups.items()):
-        pairs = {(x.src_url, x.dst_url) for x in group}
-        dofollow = {(x.src_url, x.dst_url) for x in group
-                    if not (x.nofollow or x.ugc or x.sponsored or x.page_nofollow)}  # fmt: skip
-        seen = (at(min(x.fetched_at for x in group)), at(max(x.fetched_at for x in group)))
-        refs.append((dst, src, len(pairs), len(dofollow), *seen))
-        edges.append((src, dst, len(pairs), len(dofollow), *seen))
-    return refs, sorted(edges)
 
 
 def domain_rows(store: Store) -> tuple[list[tuple], list[tuple]]:
