@@ -1056,8 +1056,9 @@ cdef class Dom:
                         total = _text_counts(chars, &run.commas, True)
                         if run.nonspace == starts_cap:
                             starts_cap *= 2
-                            first_at = <Py_ssize_t *> _grow(first_at, starts_cap)
-                            first_byte = <unsigned char *> _grow_bytes(first_byte, starts_cap)
+                            first_at = <Py_ssize_t *> _grow(
+                                first_at, starts_cap * sizeof(Py_ssize_t))
+                            first_byte = <unsigned char *> _grow(first_byte, starts_cap)
                         first_at[run.nonspace] = run.total + lead
                         first_byte[run.nonspace] = _unsure_space_at(
                             chars.data.data, chars.data.length, lead
@@ -1081,7 +1082,7 @@ cdef class Dom:
                     depth += 1
                     if depth == capacity:
                         capacity *= 2
-                        entry = <Run *> _grow_bytes(entry, capacity * sizeof(Run))
+                        entry = <Run *> _grow(entry, capacity * sizeof(Run))
                     continue
                 while True:  # `node` and its subtree are done: record
                     if node.type == ELEMENT:
@@ -1239,9 +1240,9 @@ cdef class Dom:
         return " ".join("".join(parts).split())
 
 
-cdef void *_grow(void *block, Py_ssize_t count) except NULL:
-    """`block` resized; on failure MemoryError, and `block` stays the caller's to free."""
-    cdef void *grown = realloc(block, count * sizeof(Py_ssize_t))
+cdef void *_grow(void *block, size_t size) except NULL:
+    """`block` resized to `size` bytes; on failure MemoryError, `block` stays the caller's."""
+    cdef void *grown = realloc(block, size)
     if grown == NULL:
         raise MemoryError()
     return grown
@@ -1419,7 +1420,8 @@ cdef class Places:
                 break
             if depth == self.chain_cap:
                 self.chain_cap = max(64, 2 * self.chain_cap)
-                self.chain = <lg_node_t **> _grow(self.chain, self.chain_cap)
+                self.chain = <lg_node_t **> _grow(
+                    self.chain, self.chain_cap * sizeof(lg_node_t *))
             self.chain[depth] = current
             depth += 1
             current = current.parent
@@ -1567,7 +1569,7 @@ cdef class Article:
         """chain[depth] = node, growing the chain."""
         if depth == self.chain_cap:
             self.chain_cap = max(64, 2 * self.chain_cap)
-            self.chain = <lg_node_t **> _grow(self.chain, self.chain_cap)
+            self.chain = <lg_node_t **> _grow(self.chain, self.chain_cap * sizeof(lg_node_t *))
         self.chain[depth] = node
 
     # -- Readability's scoring (content._candidates and friends) --
@@ -1909,14 +1911,6 @@ cdef inline bint _text_ends(lg_chardata_t *chars, Py_ssize_t *lead,
     return True
 
 
-cdef void *_grow_bytes(void *block, size_t size) except NULL:
-    """`block` resized to `size` bytes; on failure MemoryError, `block` stays the caller's."""
-    cdef void *grown = realloc(block, size)
-    if grown == NULL:
-        raise MemoryError()
-    return grown
-
-
 cdef int _by_raw_score(const void *a, const void *b) noexcept nogil:
     """qsort order of scored blocks: raw score, highest first, then address."""
     cdef NodeState *x = (<NodeState **> a)[0]
@@ -2144,7 +2138,7 @@ def links(page):
         if (tag == "a" or tag == "area") and parent != NULL and _in_body(path):
             if len(in_body) == parents_cap:
                 parents_cap = max(256, 2 * parents_cap)
-                parents = <lg_node_t **> _grow(parents, parents_cap)
+                parents = <lg_node_t **> _grow(parents, parents_cap * sizeof(lg_node_t *))
             parents[len(in_body)] = parent
             in_body.append(link)
     if not_links:
@@ -2265,43 +2259,10 @@ cdef object _landmark_of(Dom dom, lg_node_t *node, str tag):
     return names_rules.landmark(tag, role, names, ident)
 
 
-def may_nest_deeper(const unsigned char[:] body, Py_ssize_t budget, Py_ssize_t chunk):
-    """extract._may_nest_deeper in one memchr pass: per chunk, `<` less `</` bounds the
-    opening tags (a `</` cut by the chunk's end counts as an opening tag, as there)."""
-    cdef Py_ssize_t size = body.shape[0]
-    cdef Py_ssize_t depth = 0, start, end, opens, closes
-    cdef const unsigned char *data
-    cdef const unsigned char *cursor
-    cdef const unsigned char *stop
-    if size <= 3 * budget:
-        return False
-    data = &body[0]
-    start = 0
-    while start < size:
-        end = min(start + chunk, size)
-        opens = closes = 0
-        cursor = data + start
-        stop = data + end
-        while cursor < stop:
-            cursor = <const unsigned char *> memchr(cursor, 60, stop - cursor)  # "<"
-            if cursor == NULL:
-                break
-            if cursor + 1 < stop and cursor[1] == 47:  # "/"
-                closes += 1
-            else:
-                opens += 1
-            cursor += 1
-        if depth + opens > budget:
-            return True
-        depth = max(depth + opens - closes, 0)
-        start = end
-    return False
-
-
 def scan(const unsigned char[:] body, Py_ssize_t budget, Py_ssize_t chunk, bint check_utf8):
-    """(`may_nest_deeper(body, budget, chunk)`, `valid_utf8(body)` or None) in one pass over
-    the body; the UTF-8 answer is None when not asked, or when the body may nest deeper
-    (the check stops there: the body is to be cut)."""
+    """(`extract._may_nest_deeper(body, budget)` with `chunk` bytes a chunk, `valid_utf8(body)`
+    or None) in one pass over the body; the UTF-8 answer is None when not asked, or when the
+    body may nest deeper (the check stops there: the body is to be cut)."""
     cdef Py_ssize_t size = body.shape[0]
     cdef int utf8 = -1
     if size <= 3 * budget:  # an opening tag takes 3 bytes at least

@@ -140,18 +140,17 @@ def _parse(body: bytes, url: str, content_type: str | None) -> LexborHTMLParser:
     return LexborHTMLParser(body.decode(encoding, "replace"))
 
 
-def _may_nest_deeper(body: bytes, budget: int = DEPTH_BUDGET) -> bool:
-    """Whether `body` may nest deeper than `budget`: a byte scan (C-speed counts of `<` and
-    `</` per 8 KiB) bounding, for each chunk, the opening tags not yet closed. Void and
-    implicitly closed tags make it an over-estimate; stray close tags can fool it."""
+def _may_nest_deeper(body: bytes, budget: int = DEPTH_BUDGET, chunk: int = _COUNT_CHUNK) -> bool:
+    """Whether `body` may nest deeper than `budget`: a byte scan (counts of `<` and `</` per
+    `chunk` bytes) bounding, for each chunk, the opening tags not yet closed. Void and
+    implicitly closed tags make it an over-estimate; stray close tags can fool it. The C
+    walk's `_fastlinks.scan` gives the same answer in the same read as its UTF-8 check."""
     if len(body) <= 3 * budget:  # an opening tag takes 3 bytes at least
         return False
-    if _FAST is not None:
-        return bool(_FAST.may_nest_deeper(body, budget, _COUNT_CHUNK))
     count = body.count
     depth = 0
-    for start in range(0, len(body), _COUNT_CHUNK):
-        end = start + _COUNT_CHUNK
+    for start in range(0, len(body), chunk):
+        end = start + chunk
         closes = count(b"</", start, end)
         opens = count(b"<", start, end) - closes
         if depth + opens > budget:

@@ -157,12 +157,8 @@ def test_real_pages() -> None:
     ],
 )
 def test_depth_bound(body: bytes) -> None:
-    fast = extract_module._may_nest_deeper(body)
-    extract_module._FAST = None
-    try:
-        assert extract_module._may_nest_deeper(body) == fast
-    finally:
-        extract_module._FAST = FAST
+    fast, _ = FAST.scan(body, extract_module.DEPTH_BUDGET, extract_module._COUNT_CHUNK, False)
+    assert extract_module._may_nest_deeper(body) == fast
 
 
 def test_pure_python_forced_by_environment() -> None:
@@ -252,20 +248,6 @@ def test_valid_utf8_equals_decoding(body: bytes) -> None:
     assert FAST.valid_utf8(body) == decodes
 
 
-def _nests_deeper(body: bytes, budget: int, chunk: int) -> bool:
-    """extract._may_nest_deeper's pure Python rule, for any chunk size."""
-    if len(body) <= 3 * budget:
-        return False
-    depth = 0
-    for start in range(0, len(body), chunk):
-        closes = body.count(b"</", start, start + chunk)
-        opens = body.count(b"<", start, start + chunk) - closes
-        if depth + opens > budget:
-            return True
-        depth = max(depth + opens - closes, 0)
-    return False
-
-
 @needs_fast
 @settings(max_examples=2000, deadline=None)
 @given(
@@ -274,10 +256,12 @@ def _nests_deeper(body: bytes, budget: int, chunk: int) -> bool:
     st.sampled_from([2, 8, 9, 16, 31, 8192]),
 )
 def test_depth_bound_counts(pieces: list[bytes], budget: int, chunk: int) -> None:
-    """The 8-bytes-at-a-time count of `<` and `</` says what bytes.count says, whatever
+    """The C scan's count of `<` and `</` says what bytes.count says, whatever
     the chunk boundaries cut (a `</` across two chunks, or across two words)."""
     body = b"".join(pieces)
-    assert FAST.may_nest_deeper(body, budget, chunk) == _nests_deeper(body, budget, chunk)
+    assert FAST.scan(body, budget, chunk, False)[0] == extract_module._may_nest_deeper(
+        body, budget, chunk
+    )
 
 
 _SCAN_PIECES = [b"<", b"</", b"/", b"a", b"<div>", b"</div>", b"<<//", b"x" * 15, b"\xc3\xa9"]
@@ -299,7 +283,7 @@ def test_scan_equals_counts_and_decoding(
     sequences across blocks) answers as the depth rule and the UTF-8 check apart."""
     body = b"".join(pieces)
     deep, utf8 = FAST.scan(body, budget, chunk, check_utf8)
-    assert deep == _nests_deeper(body, budget, chunk)
+    assert deep == extract_module._may_nest_deeper(body, budget, chunk)
     if deep or not check_utf8:
         assert utf8 is None
     else:
