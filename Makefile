@@ -9,15 +9,15 @@ DEMO_DATA ?= demo-out
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml setup.py $(wildcard crawler/_fast*.pyx crawler/_fast*.pxd pipelines/_fast*.pyx)
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml setup.py $(wildcard crawler/*/_fast*.pyx crawler/*/_fast*.pxd pipelines/_fast*.pyx)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
 	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
-	$(BIN)/python -c "import crawler._fastlinks, crawler._fastnames, crawler._fasturls, pipelines._fastcolumns"  # built: the C-speed paths
+	$(BIN)/python -c "import crawler.extract._fastlinks, crawler.extract._fastnames, crawler.urls._fasturls, pipelines._fastcolumns"  # built: the C-speed paths
 	touch $(STAMP)
 
 # Debian's redis-server and clickhouse-server, for the distributed tests, and chromium, which
-# renders the HTML report in tests/test_report.py (CI runs as root).
+# renders the HTML report in tests/e2e/test_report.py (CI runs as root).
 servers:
 	@if ! command -v redis-server >/dev/null || ! test -x /usr/sbin/clickhouse-server \
 			|| ! command -v chromium >/dev/null ; then \
@@ -27,7 +27,7 @@ servers:
 	fi
 
 demo: setup
-	$(BIN)/python -m crawler.demo --out $(DEMO_DATA)
+	$(BIN)/python -m crawler.cli.demo --out $(DEMO_DATA)
 
 test: setup servers
 	$(BIN)/python -m pytest -q -p no:cacheprovider

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crawler.errors import ConfigError
-from crawler.scope import SCOPE_MODES
+from crawler.scope.rules import SCOPE_MODES
 
 # Crawl-wide policy: decided by `crawl`, read by every worker from the frontier.
 POLICY_FIELDS = (

@@ -20,7 +20,7 @@ def pure_python() -> bool:
 
 
 def speedup(name: str) -> ModuleType | None:
-    """The C module `name` (e.g. "crawler._fasturls"), or None: not built, or pure_python()."""
+    """The C module `name` (e.g. "crawler.urls._fasturls"), or None: not built, or pure_python()."""
     if pure_python():
         return None
     try:

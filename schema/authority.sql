@@ -1,4 +1,4 @@
--- Authority scores, one snapshot per `linkgraph authority` run (crawler/authority.py).
+-- Authority scores, one snapshot per `linkgraph authority` run (crawler/analysis/authority.py).
 -- rank is 1-based by pagerank descending, ties by key; harmonic is exact up to 20,000 nodes
 -- per level, HyperBall's estimate beyond. Plain types and MergeTree only, so the same text
 -- runs on clickhouse-server 18.16 and chDB 26.x. Read the latest run with

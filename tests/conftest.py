@@ -9,9 +9,14 @@ from typing import NamedTuple
 
 import pytest
 
-from crawler.embedded import EmbeddedRedis
-from tests.e2e import CrawledWeb, crawled_web
-from tests.servers import ClickHouseServer, have_clickhouse_server, have_redis_server, redis_server
+from crawler.run.embedded import EmbeddedRedis
+from tests.helpers.e2e import CrawledWeb, crawled_web
+from tests.helpers.servers import (
+    ClickHouseServer,
+    have_clickhouse_server,
+    have_redis_server,
+    redis_server,
+)
 
 REALWEB = Path(__file__).resolve().parents[2] / "shared" / "realweb"
 

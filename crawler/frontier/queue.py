@@ -52,7 +52,7 @@ from crawler.frontier.politeness import (
     RETRY_AFTER_CAP,
 )
 from crawler.frontier.seen import SEEN_LUA, seen_member
-from crawler.urls import MAX_URL_LENGTH, canonicalize, host_of
+from crawler.urls.canonical import MAX_URL_LENGTH, canonicalize, host_of
 
 log = logging.getLogger(__name__)
 

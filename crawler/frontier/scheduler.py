@@ -41,7 +41,7 @@ from crawler.errors import ConfigError, FrontierError, FrontierLost, FrontierUna
 from crawler.frontier import robots as rb
 from crawler.frontier.queue import Frontier, Lease
 from crawler.signals import records_durable
-from crawler.urls import canonicalize, host_of, registrable_domain
+from crawler.urls.canonical import canonicalize, host_of, registrable_domain
 
 log = logging.getLogger(__name__)
 

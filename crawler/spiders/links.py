@@ -17,12 +17,12 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.config import CrawlConfig
-from crawler.extract import extract
-from crawler.guard import is_html
+from crawler.extract.extractor import extract
+from crawler.guard.middlewares import is_html
 from crawler.records import Fetched, OutLink, Page
-from crawler.scope import Scope
-from crawler.traps import check as check_trap
-from crawler.urls import host_of, registrable_domain, resolve
+from crawler.scope.rules import Scope
+from crawler.scope.traps import check as check_trap
+from crawler.urls.canonical import host_of, registrable_domain, resolve
 
 log = logging.getLogger(__name__)
 

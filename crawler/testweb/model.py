@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from crawler.testweb.names import Site, make_sites
-from crawler.urls import registrable_domain
+from crawler.urls.canonical import registrable_domain
 
 HTML_UTF8 = "text/html; charset=utf-8"
 NOT_FOUND_TYPE = HTML_UTF8  # what the server answers for an unknown path on a known host

@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from crawler.urls import registrable_domain
+from crawler.urls.canonical import registrable_domain
 
 ADJECTIVES = (
     "green", "blue", "alpine", "urban", "coastal", "golden", "silver", "north", "bright",

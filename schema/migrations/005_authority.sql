@@ -1,4 +1,4 @@
--- Authority scores (`linkgraph authority`, crawler/authority.py): schema/authority.sql as a
+-- Authority scores (`linkgraph authority`, crawler/analysis/authority.py): schema/authority.sql as a
 -- migration, plus trustrank (0 unless the run had --trust-seeds). One snapshot per run, all rows
 -- of a run share computed_at; read the latest with
 -- WHERE computed_at = (SELECT max(computed_at) FROM domain_authority).

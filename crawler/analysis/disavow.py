@@ -1,0 +1,97 @@
+"""Google's disavow file: read one back as an exclusion list, write one from scored domains.
+
+The format (Search Console help, "Disavow links to your site"): UTF-8 or 7-bit ASCII text, one
+entry per line, `domain:example.com` for a whole domain or a full URL for one page, lines
+starting with `#` are comments; at most 100,000 lines and 2 MB.
+
+    >>> text = "# spam network\\ndomain:spam.example\\nhttp://bad.example/page.html\\n"
+    >>> parse_disavow(text.splitlines(), "disavow.txt").domains
+    frozenset({'spam.example'})
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from crawler.errors import ConfigError
+from crawler.urls.canonical import canonicalize, registrable_domain
+
+MAX_LINES = 100_000
+MAX_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Disavow:
+    domains: frozenset[str]
+    urls: frozenset[str]
+
+    def excludes(self, url: str, domain: str) -> bool:
+        return domain in self.domains or url in self.urls
+
+
+def parse_disavow(lines: Iterable[str], source: str) -> Disavow:
+    """Entries of a disavow file's lines; a bad line raises ConfigError naming source and line."""
+    domains: set[str] = set()
+    urls: set[str] = set()
+    for number, raw in enumerate(lines, start=1):
+        line = raw.strip().lstrip("\ufeff")
+        if not line or line.startswith("#"):
+            continue
+        if line.lower().startswith("domain:"):
+            name = line[len("domain:") :].strip().lower().rstrip(".")
+            if not name or "/" in name or " " in name:
+                raise ConfigError(f"{source}:{number}: not a domain: {line!r}")
+            domains.add(registrable_domain(name) if name.count(".") > 1 else name)
+            continue
+        try:
+            urls.add(canonicalize(line))
+        except ValueError:
+            raise ConfigError(
+                f"{source}:{number}: neither domain:NAME nor a URL: {line!r}"
+            ) from None
+    return Disavow(frozenset(domains), frozenset(urls))
+
+
+def read_disavow(path: Path) -> Disavow:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read disavow file {path}: {exc}") from None
+    if len(data) > MAX_BYTES:
+        raise ConfigError(f"{path}: {len(data):,} bytes, over the disavow limit of 2 MB")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 ({exc})") from None
+    lines = text.splitlines()
+    if len(lines) > MAX_LINES:
+        raise ConfigError(f"{path}: {len(lines):,} lines, over the disavow limit of 100,000")
+    return parse_disavow(lines, str(path))
+
+
+def format_disavow(
+    domains: Iterable[tuple[str, str]], urls: Iterable[tuple[str, str]] = (), header: str = ""
+) -> str:
+    """A disavow file's text: `(domain, why)` and `(url, why)` pairs, each `why` as a comment.
+
+    Raises ConfigError when the result would break the limits (100,000 lines, 2 MB).
+    """
+    lines = [f"# {line}" for line in header.splitlines()]
+    for domain, why in domains:
+        if why:
+            lines.append(f"# {' '.join(why.split())}")
+        lines.append(f"domain:{domain}")
+    for url, why in urls:
+        if why:
+            lines.append(f"# {' '.join(why.split())}")
+        lines.append(url)
+    text = "\n".join(lines) + "\n"
+    if len(lines) > MAX_LINES or len(text.encode("utf-8")) > MAX_BYTES:
+        raise ConfigError(
+            f"the disavow file would have {len(lines):,} lines and "
+            f"{len(text.encode('utf-8')):,} bytes; Google's limits are 100,000 lines and 2 MB: "
+            "raise --min-score"
+        )
+    return text
