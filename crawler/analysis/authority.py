@@ -51,7 +51,7 @@ KEY_COLUMNS = {"page": "url", "host": "host", "domain": "domain"}  # of each {le
 # about 30 s on one core here (scipy's C BFS); larger graphs get HyperBall's estimate.
 EXACT_HARMONIC_WORK = 2e10
 _BFS_ROWS = 256  # sources per csgraph call: a (256, n) float block of distances
-DDL_PATH = Path(__file__).resolve().parents[1] / "schema" / "authority.sql"
+DDL_PATH = Path(__file__).resolve().parents[2] / "schema" / "authority.sql"
 
 
 class ConvergenceError(LinkgraphError):

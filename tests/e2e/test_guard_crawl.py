@@ -29,7 +29,7 @@ import brotli
 import pytest
 from backports import zstd
 
-CRAWL_SCRIPT = Path(__file__).with_name("guard_crawl.py")
+CRAWL_SCRIPT = Path(__file__).parents[1] / "helpers" / "guard_crawl.py"
 MiB = 1024 * 1024
 BOMB_SIZE = 1024 * MiB  # decompressed; the cap is LINKGRAPH_MAX_PAGE_BYTES' default, 10 MiB
 

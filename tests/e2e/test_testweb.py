@@ -27,7 +27,7 @@ from crawler.testweb.model import Web
 from crawler.testweb.render import respond
 from crawler.urls.canonical import canonicalize, registrable_domain
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ARGS = (20, 50, 1)
 
 

@@ -27,7 +27,7 @@ def linkgraph(
     args: Sequence[str], *, timeout: float = 300, check: bool = True, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run the CLI in a child process (a fresh Twisted reactor and chDB each time)."""
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     proc = subprocess.run(
         [sys.executable, "-m", "crawler.cli.app", *args],
         capture_output=True,
@@ -129,7 +129,7 @@ def start_linkgraph(
     args: Sequence[str], log: Path, env: dict[str, str] | None = None
 ) -> subprocess.Popen[str]:
     """`linkgraph ARGS` as a child process, its output to `log` (read while it runs)."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     full_env = {**os.environ, "PYTHONPATH": str(root), **(env or {})}
     with log.open("w") as out:
         return subprocess.Popen(

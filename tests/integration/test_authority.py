@@ -28,7 +28,7 @@ from crawler.analysis.authority import (
 from crawler.analysis.graph import LinkGraph, read_edge_list
 from tests.helpers.servers import ClickHouseServer
 
-CNR = Path(__file__).resolve().parents[2] / "shared" / "realweb" / "cnr-2000"
+CNR = Path(__file__).resolve().parents[3] / "shared" / "realweb" / "cnr-2000"
 CNR_EDGES = CNR / "cnr-2000-edges.tsv.gz"
 CNR_NODES = 325_557
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from pipelines.store import Migration, migrations, open_store
 from schema.cluster_ddl import Table, View, cluster_ddl, final_schema, render
 
-CLUSTER_FILE = Path(__file__).parents[1] / "schema" / "cluster" / "001_cluster_baseline.sql"
+CLUSTER_FILE = Path(__file__).parents[2] / "schema" / "cluster" / "001_cluster_baseline.sql"
 
 
 def test_cluster_file_is_generated_from_the_migrations() -> None:

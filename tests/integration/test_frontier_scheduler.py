@@ -2,7 +2,7 @@
 
 Checks robots.txt (2xx rules, 4xx allow-all, 5xx disallow-then-retry), that the host delay holds
 over every request a server saw (robots.txt included), and that leasing keeps the downloader fed.
-Run as ``python -m tests.test_frontier_scheduler '<json>'`` it is the crawl itself.
+Run as ``python -m tests.integration.test_frontier_scheduler "<json>"``: the crawl itself.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from crawler.records import Fetched, Page
 from crawler.run.embedded import EmbeddedRedis
 from crawler.signals import records_durable
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Site:
@@ -100,7 +100,7 @@ def crawl(valkey: EmbeddedRedis, seeds: list[str], **settings: Any) -> dict[str,
     }
     started = time.monotonic()
     out = subprocess.run(
-        [sys.executable, "-m", "tests.test_frontier_scheduler", json.dumps(config)],
+        [sys.executable, "-m", "tests.integration.test_frontier_scheduler", json.dumps(config)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -232,7 +232,7 @@ def main(config: dict[str, Any]) -> None:
     settings = {
         "SCHEDULER": "crawler.frontier.scheduler.FrontierScheduler",
         "DOWNLOADER_MIDDLEWARES": {"crawler.frontier.middleware.HostSlotMiddleware": 50},
-        "ITEM_PIPELINES": {"tests.test_frontier_scheduler.DurablePipeline": 100},
+        "ITEM_PIPELINES": {"tests.integration.test_frontier_scheduler.DurablePipeline": 100},
         "CONCURRENT_REQUESTS": 16,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
         "DOWNLOAD_DELAY": 0,

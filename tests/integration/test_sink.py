@@ -16,7 +16,7 @@ from pipelines.spool import Spool, SpoolFull
 from pipelines.store import Store, open_store
 from tests.helpers.servers import ClickHouseServer, have_clickhouse_server
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def item(n: int, links: int = 3, when: float = 1_700_000_000.0) -> Fetched:

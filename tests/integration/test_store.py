@@ -311,7 +311,7 @@ def test_second_process_is_refused(tmp_path: Path) -> None:
                 print("LOCKED", exc)
         """)
         out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                             timeout=60, cwd=Path(__file__).parents[1])  # fmt: skip
+                             timeout=60, cwd=Path(__file__).parents[2])  # fmt: skip
         assert out.stdout.startswith("LOCKED"), out.stderr
         assert "in use by another process" in out.stdout
         store.insert(*fetch("http://a.com/", T1, ("http://b.com/", "B")))

@@ -27,10 +27,10 @@ from crawler.extract import maincontent as content
 from crawler.extract.extractor import extract
 from crawler.testweb import build_web, truth
 from crawler.testweb.render import respond
-from tests.test_extract import KITCHEN_SINK
-from tests.test_extract_fuzz import _document
+from tests.unit.test_extract import KITCHEN_SINK
+from tests.unit.test_extract_fuzz import _document
 
-READABILITY = Path(__file__).resolve().parents[2] / "shared" / "realweb" / "readability"
+READABILITY = Path(__file__).resolve().parents[3] / "shared" / "realweb" / "readability"
 FAST = extract_module._FAST
 needs_fast = pytest.mark.skipif(FAST is None, reason="crawler.extract._fastlinks not built")
 

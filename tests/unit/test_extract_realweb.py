@@ -15,7 +15,7 @@ import pytest
 from crawler.extract.extractor import extract_links
 from crawler.urls.canonical import canonicalize
 
-READABILITY = Path(__file__).resolve().parents[2] / "shared" / "realweb" / "readability"
+READABILITY = Path(__file__).resolve().parents[3] / "shared" / "realweb" / "readability"
 
 pytestmark = pytest.mark.realweb
 
