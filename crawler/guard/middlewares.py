@@ -51,6 +51,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.error import DNSLookupError
 
+from crawler import settings as defaults
 from crawler.errors import BlockedAddress, ConfigError
 from crawler.guard.addresses import is_public, literal_address
 
@@ -371,7 +372,9 @@ class PageLimitsMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        max_bytes = crawler.settings.getint("LINKGRAPH_MAX_PAGE_BYTES")
+        max_bytes = crawler.settings.getint(
+            "LINKGRAPH_MAX_PAGE_BYTES", defaults.LINKGRAPH_MAX_PAGE_BYTES
+        )
         if max_bytes <= 0:
             raise ConfigError(f"LINKGRAPH_MAX_PAGE_BYTES must be positive, got {max_bytes}")
         assert crawler.stats is not None
