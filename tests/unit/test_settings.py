@@ -4,9 +4,11 @@ value, and the LINKGRAPH_* environment is checked once, at start, with one clear
 
 from __future__ import annotations
 
+import ast
 import inspect
 import logging
 import os
+import re
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -201,3 +203,35 @@ def test_environment_reaches_an_in_process_workers_sink_as_settings(
         assert (sink.max_rows, sink.max_age) == (7, 2.5)
     finally:
         sink.store.close()
+
+
+# -- the README's table ----------------------------------------------------------------------
+
+# A LINKGRAPH_ name, not a prefix written as LINKGRAPH_* or LINKGRAPH_BATCH_*.
+VARIABLE = re.compile(r"LINKGRAPH_[A-Z_]*[A-Z](?![A-Z_*])")
+ROW = re.compile(r"^\| `(LINKGRAPH_\w+)` \| ([^|]+?) \| `([^`]*)` \|", re.MULTILINE)
+
+
+def _readme_rows() -> dict[str, tuple[str, str]]:
+    rows = ROW.findall((ROOT / "README.md").read_text())
+    return {name: (kind, default) for name, kind, default in rows}
+
+
+def test_readme_table_has_every_variable_the_code_and_deploy_read() -> None:
+    used = set()
+    for folder in ("crawler", "pipelines", "deploy"):
+        for path in (ROOT / folder).rglob("*"):
+            if path.is_file() and path.suffix in {".py", ".pyx", ".yml", ".example", ""}:
+                used |= set(VARIABLE.findall(path.read_text(errors="replace")))
+    known = {name for name in vars(defaults) if name.startswith("LINKGRAPH_")}
+    known |= set(defaults.environment_variables) | defaults.deploy_variables
+    assert used <= known, "read but not declared in crawler/settings.py"
+    assert sorted(_readme_rows()) == sorted(known)
+
+
+def test_readme_table_gives_each_settings_default_and_type() -> None:
+    rows = _readme_rows()
+    for name, value in vars(defaults).items():
+        if name.startswith("LINKGRAPH_"):
+            kind, default = rows[name]
+            assert (kind, ast.literal_eval(default)) == (type(value).__name__, value), name
