@@ -49,6 +49,13 @@ DNS_TIMEOUT: int = 10
 # Scrapy's per-process delay stays off: LINKGRAPH_HOST_DELAY holds across workers.
 DOWNLOAD_DELAY: float = 0
 
+# The guard's handlers: its address checks hold for Scrapy's Twisted HTTP/1.1 handler (which
+# resolves through the reactor's resolver, TWISTED_DNS_RESOLVER); pinned, not inherited.
+DOWNLOAD_HANDLERS: dict[str, str] = {
+    "http": "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler",
+    "https": "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler",
+}
+
 # Scrapy's own size cap, the backstop of LINKGRAPH_MAX_PAGE_BYTES (10 MiB: a page larger than
 # that is almost always a file or a trap, not a page with links worth its memory).
 DOWNLOAD_MAXSIZE: int = 10 * 1024 * 1024
@@ -58,6 +65,21 @@ DOWNLOAD_TIMEOUT: int = 30
 
 # No warning per large page: oversize pages are dropped and counted (guard/oversize).
 DOWNLOAD_WARNSIZE: int = 0
+
+# The frontier's and the guard's, around Scrapy's own (100-900). Early (50), the host slot
+# frees on final responses, after the retry middleware decided; the guard caps the size (580),
+# bounds decompression (590, in place of Scrapy's), routes through LINKGRAPH_PROXY (740) and
+# checks the address after HttpProxyMiddleware (750) chose the hop (760); last (950), the
+# politeness gate records the request's real start.
+DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
+    "crawler.frontier.middleware.HostSlotMiddleware": 50,
+    "crawler.guard.middlewares.PageLimitsMiddleware": 580,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.guard.middlewares.CappedCompressionMiddleware": 590,
+    "crawler.guard.middlewares.ProxyMiddleware": 740,
+    "crawler.guard.middlewares.AddressGuardMiddleware": 760,
+    "crawler.frontier.middleware.DownloadGateMiddleware": 950,
+}
 
 # 4xx/5xx pages are recorded too: a broken link is data (status in `pages`).
 HTTPERROR_ALLOW_ALL: bool = True
@@ -150,6 +172,10 @@ SCHEDULER: str = "crawler.frontier.scheduler.FrontierScheduler"
 SPIDER_MODULES: list[str] = ["crawler.spiders"]
 
 TELNETCONSOLE_ENABLED: bool = False
+
+# Every name a worker resolves goes through the guard: the address it checks is the one the
+# download handler connects to.
+TWISTED_DNS_RESOLVER: str = "crawler.guard.middlewares.GuardedResolver"
 
 USER_AGENT: str = "linkgraph/0.1 (+https://github.com/linkgraph/linkgraph)"
 

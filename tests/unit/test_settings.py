@@ -14,6 +14,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from scrapy.utils.misc import load_object
 from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
@@ -24,9 +25,14 @@ from crawler.errors import ConfigError
 from crawler.extract import extractor
 from crawler.frontier.queue import Frontier
 from crawler.frontier.scheduler import FrontierScheduler
-from crawler.guard.middlewares import PageLimitsMiddleware
+from crawler.guard.middlewares import (
+    GUARD_MIDDLEWARES,
+    GUARD_SETTINGS,
+    GuardedResolver,
+    PageLimitsMiddleware,
+)
 from crawler.run.embedded import free_port
-from crawler.run.worker import WorkerPool
+from crawler.run.worker import WorkerPool, crawl_settings
 from pipelines.sink import LinkSink
 from tests.helpers.e2e import linkgraph
 
@@ -102,6 +108,27 @@ def test_one_page_size_cap_everywhere(scrapy_crawl_settings: Any) -> None:
         "extractor": extractor.MAX_BODY_BYTES,
     }
     assert values == dict.fromkeys(values, 10 * 1024 * 1024)
+
+
+# crawler.frontier.middleware is not imported here: it installs Twisted's default reactor.
+def test_scrapy_crawl_gets_the_guard_and_the_frontier_as_workers_do(
+    scrapy_crawl_settings: Any, tmp_path: Path
+) -> None:
+    worker = crawl_settings(CrawlConfig(seeds=["http://a.com/"], data=tmp_path).validate())
+    for settings in (scrapy_crawl_settings, worker):
+        chain = settings.getdict("DOWNLOADER_MIDDLEWARES")
+        assert chain == defaults.DOWNLOADER_MIDDLEWARES
+        assert GUARD_MIDDLEWARES.items() <= chain.items()
+        assert load_object(settings["TWISTED_DNS_RESOLVER"]) is GuardedResolver
+        assert settings.getdict("DOWNLOAD_HANDLERS") == GUARD_SETTINGS["DOWNLOAD_HANDLERS"]
+    assert [load_object(name).__name__ for name, order in chain.items() if order] == [
+        "HostSlotMiddleware",
+        "PageLimitsMiddleware",
+        "CappedCompressionMiddleware",
+        "ProxyMiddleware",
+        "AddressGuardMiddleware",
+        "DownloadGateMiddleware",
+    ]
 
 
 def test_crawl_config_defaults_are_the_settings_defaults() -> None:
