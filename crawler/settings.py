@@ -201,8 +201,8 @@ def _positive_float(text: str) -> float:
 
 
 def _flag(text: str) -> bool:
-    # Only 0 and 1: crawler/speedups.py reads "anything but 0" as on, so "false" is refused
-    # rather than read two ways.
+    # Exactly 0 or 1: crawler/speedups.py reads anything but "" and "0" as on, so "false" or
+    # " 0" is refused rather than read two ways.
     if text not in ("0", "1"):
         raise ValueError(text)
     return text == "1"
@@ -246,7 +246,7 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
         if name not in environment_variables:
             log.warning("ignoring %s: not a linkgraph environment variable (README.md)", name)
             continue
-        text = environ[name].strip()
+        text = environ[name]
         if not text:
             continue
         parse, wanted = environment_variables[name]

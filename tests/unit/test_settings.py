@@ -181,6 +181,7 @@ def test_environment_values_are_typed() -> None:
         ("LINKGRAPH_BATCH_SECONDS", "-1", "LINKGRAPH_BATCH_SECONDS=-1: not a positive number"),
         ("LINKGRAPH_BATCH_SECONDS", "nan", "LINKGRAPH_BATCH_SECONDS=nan: not a positive number"),
         ("LINKGRAPH_PURE_PYTHON", "false", "LINKGRAPH_PURE_PYTHON=false: not 0 or 1"),
+        ("LINKGRAPH_PURE_PYTHON", " 0", "LINKGRAPH_PURE_PYTHON= 0: not 0 or 1"),
     ],
 )
 def test_bad_environment_value_is_named(name: str, text: str, message: str) -> None:
