@@ -138,6 +138,14 @@ class CrawlConfig:
             self.clickhouse = policy.get("clickhouse", "")
         return self
 
+    def environment(self) -> dict[str, str]:
+        """What a `linkgraph worker` child process of this crawl gets in its environment: the
+        values checked at start, not whatever the child would find (it checks them again)."""
+        return {
+            "LINKGRAPH_BATCH_ROWS": str(self.batch_rows),
+            "LINKGRAPH_BATCH_SECONDS": str(self.batch_seconds),
+        }
+
     def settings(self) -> dict[str, Any]:
         """Scrapy settings for a worker of this crawl."""
         return {

@@ -201,6 +201,18 @@ def test_unknown_variable_is_warned_of_and_deploy_ones_are_not(
     ]
 
 
+def test_crawl_hands_its_checked_values_to_worker_processes(
+    clean_environment: pytest.MonkeyPatch,
+) -> None:
+    clean_environment.setenv("LINKGRAPH_BATCH_SECONDS", "2.5")
+    config = CrawlConfig(seeds=["http://a.com/"], batch_rows=7).validate()
+    handed = config.environment()
+    assert defaults.from_environment(handed) == {
+        "LINKGRAPH_BATCH_ROWS": 7,
+        "LINKGRAPH_BATCH_SECONDS": 2.5,
+    }
+
+
 def test_bad_environment_stops_the_crawl_before_anything_starts(
     tmp_path: Path, clean_environment: pytest.MonkeyPatch
 ) -> None:
