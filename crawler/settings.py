@@ -29,6 +29,7 @@ from crawler.errors import ConfigError
 # Scrapy's throttle adapts a per-process delay; ours is shared by every worker in Redis.
 AUTOTHROTTLE_ENABLED: bool = False
 
+# The project's name in Scrapy's logs and stats (the User-Agent is set on its own).
 BOT_NAME: str = "linkgraph"
 
 # One item per response: Scrapy starts this many asyncio tasks per response to process its
@@ -144,6 +145,7 @@ LINKGRAPH_WORKER_ID: str = ""
 # The CLI installs one handler at --log-level; Scrapy must not add its own.
 LOG_INSTALL_ROOT_HANDLER: bool = False
 
+# For `scrapy crawl`; the CLI sets its --log-level (WARNING by default: it prints progress).
 LOG_LEVEL: str = "INFO"
 
 # Progress is the crawl's job (a rate line every 2 s), not a per-worker stats line.
@@ -152,14 +154,19 @@ LOGSTATS_INTERVAL: float = 0
 # A meta refresh is a link (kind `refresh`) queued by the frontier, not followed in place.
 METAREFRESH_ENABLED: bool = False
 
+# Where `scrapy genspider` would put a spider (the project has one, `links`).
 NEWSPIDER_MODULE: str = "crawler.spiders"
 
 # A 3xx is a page with a `redirect` link; its target is queued through the frontier (scope,
 # seen set, politeness), not fetched behind its back.
 REDIRECT_ENABLED: bool = False
 
+# Scrapy's current fingerprints (the older ones are deprecated); the frontier's seen set uses
+# canonical URLs, not these.
 REQUEST_FINGERPRINTER_IMPLEMENTATION: str = "2.7"
 
+# A timeout or a 5xx gets two more tries before its page is recorded as failed: transient
+# errors should not become lost links.
 RETRY_ENABLED: bool = True
 RETRY_TIMES: int = 2
 
@@ -169,14 +176,17 @@ ROBOTSTXT_OBEY: bool = False
 # The frontier is the scheduler: a lease/ack queue in Redis shared by every worker.
 SCHEDULER: str = "crawler.frontier.scheduler.FrontierScheduler"
 
+# Where Scrapy finds the `links` spider.
 SPIDER_MODULES: list[str] = ["crawler.spiders"]
 
+# No telnet console: a worker must not open a port nobody asked for.
 TELNETCONSOLE_ENABLED: bool = False
 
 # Every name a worker resolves goes through the guard: the address it checks is the one the
 # download handler connects to.
 TWISTED_DNS_RESOLVER: str = "crawler.guard.middlewares.GuardedResolver"
 
+# Says who crawls and where to read about it, as a polite crawler does.
 USER_AGENT: str = "linkgraph/0.1 (+https://github.com/linkgraph/linkgraph)"
 
 

@@ -154,6 +154,17 @@ def test_settings_are_alphabetized_and_typed() -> None:
     assert set(names) <= set(defaults.__annotations__)
 
 
+def test_every_setting_has_a_comment_saying_why() -> None:
+    source = inspect.getsource(defaults)
+    lines = source.splitlines()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            above = node.lineno - 2  # the line above, 0-based
+            while lines[above].strip() and not lines[above].lstrip().startswith("#"):
+                above -= 1  # a setting of the same group, or its value's lines
+            assert lines[above].lstrip().startswith("#"), node.target.id
+
+
 # -- the environment -------------------------------------------------------------------------
 
 
