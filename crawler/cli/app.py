@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from crawler import settings as defaults
 from crawler.cli.output import FORMATS, write_rows
 from crawler.config import CrawlConfig
 from crawler.errors import ConfigError, LinkgraphError
@@ -179,37 +180,37 @@ def _politeness_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--host-delay",
         type=float,
-        default=0.0,
+        default=defaults.LINKGRAPH_HOST_DELAY,
         metavar="SECONDS",
         help="minimum seconds between request starts to one host, across all workers",
     )
     p.add_argument(
         "--host-concurrency",
         type=int,
-        default=2,
+        default=defaults.LINKGRAPH_HOST_CONCURRENCY,
         metavar="N",
-        help="requests in flight per host, across all workers (default 2)",
+        help="requests in flight per host, across all workers (default %(default)s)",
     )
     p.add_argument(
         "--lease-timeout",
         type=float,
-        default=60.0,
+        default=defaults.LINKGRAPH_LEASE_TIMEOUT,
         metavar="SECONDS",
-        help="a dead worker's requests return to the queue after this (default 60)",
+        help="a dead worker's requests return to the queue after this (default %(default)g)",
     )
     p.add_argument(
         "--concurrency",
         type=int,
-        default=32,
+        default=defaults.CONCURRENT_REQUESTS,
         metavar="N",
-        help="requests in flight per worker (default 32)",
+        help="requests in flight per worker (default %(default)s)",
     )
     p.add_argument(
         "--max-page-bytes",
         type=int,
-        default=10 * 1024 * 1024,
+        default=defaults.LINKGRAPH_MAX_PAGE_BYTES,
         metavar="N",
-        help="drop larger responses (default 10 MiB)",
+        help=f"drop larger responses (default {defaults.LINKGRAPH_MAX_PAGE_BYTES >> 20} MiB)",
     )
     p.add_argument(
         "--allow-private",
@@ -273,9 +274,9 @@ def _add_worker(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--concurrency",
         type=int,
-        default=32,
+        default=defaults.CONCURRENT_REQUESTS,
         metavar="N",
-        help="requests in flight per worker (default 32)",
+        help="requests in flight per worker (default %(default)s)",
     )
     p.set_defaults(func=_worker)
 

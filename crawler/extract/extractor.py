@@ -23,6 +23,7 @@ from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from crawler import settings as defaults
 from crawler.extract import charset
 from crawler.extract import maincontent as content
 from crawler.extract.sections import UNKNOWN, Places
@@ -32,7 +33,8 @@ from crawler.urls.canonical import Resolver, canonical_and_host, host_of, regist
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 10 * 1024 * 1024
+# The guard drops larger responses; a body handed to extract() directly is cut at the same size.
+MAX_BODY_BYTES = defaults.LINKGRAPH_MAX_PAGE_BYTES
 # Lexbor's tree building is quadratic in nesting depth (each block start tag scans the stack
 # of open elements): 20,000 nested <div> cost ~1 s, 2 M (a 10 MiB body) would never end.
 # A body that may nest deeper than this is cut where it does (counted in STATS).

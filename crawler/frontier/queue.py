@@ -40,6 +40,7 @@ from typing import Any
 
 import redis
 
+from crawler import settings as defaults
 from crawler.errors import FrontierError, FrontierLost, FrontierUnavailable
 from crawler.frontier.outage import Outage
 from crawler.frontier.politeness import (
@@ -366,8 +367,8 @@ class Frontier:
         crawl_id: str,
         *,
         host_delay: float = 0.0,
-        host_concurrency: int = 1,
-        lease_timeout: float = 60.0,
+        host_concurrency: int = defaults.LINKGRAPH_HOST_CONCURRENCY,
+        lease_timeout: float = defaults.LINKGRAPH_LEASE_TIMEOUT,
         max_pages: int = 0,
         max_pages_per_host: int = 0,
         seen: str = "exact",

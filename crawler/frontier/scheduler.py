@@ -37,6 +37,7 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.internet import task
 from twisted.python.failure import Failure
 
+from crawler import settings as defaults
 from crawler.errors import ConfigError, FrontierError, FrontierLost, FrontierUnavailable
 from crawler.frontier import robots as rb
 from crawler.frontier.queue import Frontier, Lease
@@ -66,7 +67,7 @@ class FrontierScheduler:
         *,
         worker: str,
         obey_robots: bool = True,
-        robots_retry: float = 300.0,
+        robots_retry: float = defaults.LINKGRAPH_ROBOTS_RETRY,
         sitemaps: bool = False,
     ) -> None:
         self.frontier = frontier
@@ -93,7 +94,7 @@ class FrontierScheduler:
         self._rate_mark = (0, time.monotonic())
         self._loop: task.LoopingCall | None = None
         self._stats = crawler.stats
-        self._slots = crawler.settings.getint("CONCURRENT_REQUESTS", 16)
+        self._slots = crawler.settings.getint("CONCURRENT_REQUESTS", defaults.CONCURRENT_REQUESTS)
         self._lease_at = max(1, min(BATCH // 2, self._slots // 4))
 
     @classmethod
@@ -107,18 +108,24 @@ class FrontierScheduler:
         frontier = Frontier(
             client,
             crawl_id,
-            host_delay=settings.getfloat("LINKGRAPH_HOST_DELAY"),
-            host_concurrency=settings.getint("LINKGRAPH_HOST_CONCURRENCY", 1),
-            lease_timeout=settings.getfloat("LINKGRAPH_LEASE_TIMEOUT", 60.0),
+            host_delay=settings.getfloat("LINKGRAPH_HOST_DELAY", defaults.LINKGRAPH_HOST_DELAY),
+            host_concurrency=settings.getint(
+                "LINKGRAPH_HOST_CONCURRENCY", defaults.LINKGRAPH_HOST_CONCURRENCY
+            ),
+            lease_timeout=settings.getfloat(
+                "LINKGRAPH_LEASE_TIMEOUT", defaults.LINKGRAPH_LEASE_TIMEOUT
+            ),
         )
         worker = settings.get("LINKGRAPH_WORKER_ID") or f"{socket.gethostname()}-{id(crawler):x}"
         scheduler = cls(
             frontier,
             crawler,
             worker=worker,
-            obey_robots=settings.getbool("LINKGRAPH_OBEY_ROBOTS", True),
-            robots_retry=settings.getfloat("LINKGRAPH_ROBOTS_RETRY", 300.0),
-            sitemaps=settings.getbool("LINKGRAPH_SITEMAPS", False),
+            obey_robots=settings.getbool("LINKGRAPH_OBEY_ROBOTS", defaults.LINKGRAPH_OBEY_ROBOTS),
+            robots_retry=settings.getfloat(
+                "LINKGRAPH_ROBOTS_RETRY", defaults.LINKGRAPH_ROBOTS_RETRY
+            ),
+            sitemaps=settings.getbool("LINKGRAPH_SITEMAPS", defaults.LINKGRAPH_SITEMAPS),
         )
         crawler.frontier_scheduler = scheduler  # type: ignore[attr-defined]
         return scheduler

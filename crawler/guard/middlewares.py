@@ -1,9 +1,9 @@
 """The fetch guard: what a worker may connect to, and how much of a response it will take.
 
-Merge `GUARD_SETTINGS` and `GUARD_MIDDLEWARES` (into DOWNLOADER_MIDDLEWARES) into the crawl's
-settings. Run the crawl with `CrawlerProcess`/`AsyncCrawlerProcess` (they install
-TWISTED_DNS_RESOLVER on the reactor); with a `CrawlerRunner`, install it yourself:
-``GuardedResolver.from_crawler(runner, reactor).install_on_reactor()``.
+crawler/settings.py enables the guard; elsewhere merge `GUARD_SETTINGS` and `GUARD_MIDDLEWARES`
+(into DOWNLOADER_MIDDLEWARES) into the crawl's settings. Run the crawl with `CrawlerProcess`/
+`AsyncCrawlerProcess` (they install TWISTED_DNS_RESOLVER on the reactor); with a `CrawlerRunner`,
+install it yourself: ``GuardedResolver.from_crawler(runner, reactor).install_on_reactor()``.
 
 SSRF (address checks off with LINKGRAPH_ALLOW_PRIVATE=True; the scheme check stays):
 - `AddressGuardMiddleware` refuses non-http(s) schemes and hosts that are IP literals of a
@@ -51,6 +51,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.error import DNSLookupError
 
+from crawler import settings as defaults
 from crawler.errors import BlockedAddress, ConfigError
 from crawler.guard.addresses import is_public, literal_address
 
@@ -65,22 +66,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# The guard's part of crawler/settings.py (which orders it among the frontier's middlewares).
 GUARD_MIDDLEWARES: dict[str, int | None] = {
-    "crawler.guard.middlewares.PageLimitsMiddleware": 580,
-    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
-    "crawler.guard.middlewares.CappedCompressionMiddleware": 590,
-    "crawler.guard.middlewares.ProxyMiddleware": 740,
-    # After HttpProxyMiddleware (750): sees the proxy a request really goes through.
-    "crawler.guard.middlewares.AddressGuardMiddleware": 760,
+    name: order
+    for name, order in defaults.DOWNLOADER_MIDDLEWARES.items()
+    if not name.startswith("crawler.frontier.")
 }
 GUARD_SETTINGS: dict[str, Any] = {
-    "TWISTED_DNS_RESOLVER": "crawler.guard.middlewares.GuardedResolver",
-    # The guard's checks hold for Scrapy's Twisted HTTP/1.1 handler (it resolves through the
-    # reactor's resolver); pin it rather than inherit another one.
-    "DOWNLOAD_HANDLERS": {
-        "http": "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler",
-        "https": "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler",
-    },
+    "TWISTED_DNS_RESOLVER": defaults.TWISTED_DNS_RESOLVER,
+    "DOWNLOAD_HANDLERS": defaults.DOWNLOAD_HANDLERS,
 }
 
 NON_HTML = "non-html"
@@ -371,7 +365,9 @@ class PageLimitsMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        max_bytes = crawler.settings.getint("LINKGRAPH_MAX_PAGE_BYTES")
+        max_bytes = crawler.settings.getint(
+            "LINKGRAPH_MAX_PAGE_BYTES", defaults.LINKGRAPH_MAX_PAGE_BYTES
+        )
         if max_bytes <= 0:
             raise ConfigError(f"LINKGRAPH_MAX_PAGE_BYTES must be positive, got {max_bytes}")
         assert crawler.stats is not None

@@ -10,6 +10,7 @@ inside this process. With --clickhouse the workers are `linkgraph worker` child 
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 import time
@@ -197,7 +198,10 @@ class Crawl:
         pool.run(tick=tick)
 
     def _run_processes(self, frontier: Frontier, progress: Progress) -> None:
-        procs = [subprocess.Popen(self._worker_command(i)) for i in range(self.config.workers)]
+        env = {**os.environ, **self.config.environment()}
+        procs = [
+            subprocess.Popen(self._worker_command(i), env=env) for i in range(self.config.workers)
+        ]
         try:
             while any(p.poll() is None for p in procs):
                 time.sleep(1.0)

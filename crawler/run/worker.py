@@ -16,25 +16,16 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.config import CrawlConfig
-from crawler.guard.middlewares import GUARD_MIDDLEWARES, GUARD_SETTINGS
 from crawler.spiders.links import LinksSpider
 
 log = logging.getLogger(__name__)
 
-# The same as crawler.frontier.middleware.FRONTIER_MIDDLEWARES (not imported: it imports the
-# reactor, which Scrapy must install first).
-FRONTIER_MIDDLEWARES = {
-    "crawler.frontier.middleware.HostSlotMiddleware": 50,
-    "crawler.frontier.middleware.DownloadGateMiddleware": 950,
-}
-
 
 def crawl_settings(config: CrawlConfig) -> Settings:
-    """Scrapy settings shared by every worker of a crawl: our defaults, the guard's, the options."""
+    """Scrapy settings shared by every worker of a crawl: our defaults (with the guard and the
+    frontier's middlewares), then the crawl's options."""
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
-    settings.update(GUARD_SETTINGS, priority="project")
-    settings.set("DOWNLOADER_MIDDLEWARES", {**GUARD_MIDDLEWARES, **FRONTIER_MIDDLEWARES}, "project")
     settings.update(config.settings(), priority="cmdline")
     return settings
 
