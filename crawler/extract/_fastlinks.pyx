@@ -5,8 +5,10 @@
 address of lexbor's `lxb_dom_node_t`); this module climbs their ancestors for the dom_path and
 landmark section (`crawler.extract.sections.Places`), reads anchors, and scores the page's blocks for
 main content (`crawler.extract.maincontent.Article`), with the same rules, in the same order, as the pure
-Python code, which it must match exactly (tests/unit/test_extract_fast.py). The per-string rules
-(landmark words, Readability's class regexes) are the Python modules' own memoized functions.
+Python code, which it must match exactly (tests/unit/test_extract_fast.py). The tables,
+constants and per-string rules (landmark words, Readability's class regexes) are read by their
+public names from `crawler.extract.rules`, which the Python walk imports too: no private name
+of a Python module crosses into C.
 
 Lexbor is not linked in: its functions are looked up in selectolax's already loaded extension
 (`dlopen(RTLD_NOLOAD)` + `dlsym`), and `lxb_dom_node_t` is read through a copy of its layout
@@ -19,7 +21,7 @@ by concern: _fastlinks_lexbor.pxi (lexbor's node layout, the C helpers), _fastli
 (node states, attributes, text measuring), _fastlinks_article.pxi (sections, main-content
 scoring) and _fastlinks_scan.pxi (the byte scans before parsing: depth, UTF-8, transcoding).
 
-    >>> bind()  # done by crawler.extract.extractor on import
+    >>> bind(STATS, logger)  # done by crawler.extract.extractor on import, through crawler.speedups
 """
 
 from libc.stdint cimport uint32_t, uint64_t, uintptr_t
@@ -67,13 +69,13 @@ cdef uintptr_t TAG_A = 0, TAG_IMG = 0, TAG_P = 0, TAG_LI = 0, TAG_INPUT = 0
 cdef uintptr_t TAG_OBJECT = 0, TAG_EMBED = 0, TAG_IFRAME = 0, TAG_MAIN = 0, TAG_ARTICLE = 0
 cdef uintptr_t TAG_AREA = 0, TAG_FRAME = 0, TAG_LINK = 0, TAG_META = 0
 cdef uintptr_t TAG_BASE = 0, TAG_TITLE = 0, TAG_HTML = 0
-cdef unsigned char SCORED_TAG[SMALL_TAGS]  # by tag id: one of content._SCORED
+cdef unsigned char SCORED_TAG[SMALL_TAGS]  # by tag id: one of rules.SCORED
 cdef unsigned char LINK_TAG[SMALL_TAGS]  # by tag id: one `Dom._link_element` looks at
 cdef dict SPECIAL_NAMES = {}  # selectolax's names of non-element nodes by tag id
 cdef bint BOUND = False
 
-# Python helpers, bound once the crawler modules are loaded (see bind()).
-cdef tuple NOT_LINK_SCHEMES = ()  # urls._NOT_LINKS as bytes
+# The shared rules (crawler.extract.rules) and Python helpers, bound by bind().
+cdef tuple NOT_LINK_SCHEMES = ()  # rules.NOT_LINK_SCHEMES as bytes
 cdef object refresh_target, registrable_domain, OutLink, STATS, logger, DEBUG
 cdef dict TAG_SCORE, TAGS_SECTION
 cdef frozenset ROOTS, JUNK_ROLES, DROPPED_TAGS, CLEANED_TAGS, KEPT_TAGS, STOP
@@ -81,14 +83,16 @@ cdef object UNKNOWN
 cdef Py_ssize_t MAX_PATH_CHARS, MIN_PARAGRAPH, ARTICLE_MIN_CHARS
 cdef tuple MAIN_WORDS
 cdef int MAIN_SECTION = -1
-cdef double DIVISOR_OF[8]  # content._LEVEL_DIVISORS
+cdef double DIVISOR_OF[8]  # rules.LEVEL_DIVISORS
 cdef Py_ssize_t DIVISOR_COUNT = 0
 cdef object ABSENT = object()
 
 
-def bind():
-    """Find lexbor in selectolax and check this module's view of its DOM; raise ImportError
-    when anything disagrees (the caller then keeps the pure Python extractor)."""
+def bind(stats, log):
+    """Find lexbor in selectolax and check this module's view of its DOM, and read the rules of
+    crawler.extract.rules; raise ImportError when anything disagrees (the caller then keeps the
+    pure Python extractor). Links that are not links are counted in `stats` (a Counter) and
+    logged at debug through `log`, as the Python walk does."""
     global BOUND, NS_HTML, TAG_TEXT, TAG_A, TAG_IMG, TAG_P, TAG_LI, TAG_INPUT, TAG_OBJECT, TAG_EMBED
     global TAG_IFRAME, SPECIAL_NAMES, TAG_MAIN, TAG_ARTICLE
     global TAG_AREA, TAG_FRAME, TAG_LINK, TAG_META, TAG_BASE, TAG_TITLE, TAG_HTML
@@ -158,11 +162,12 @@ def bind():
         or dom.text_len(p) != 4
     ):
         raise ImportError("lexbor's answers differ from selectolax's")
-    _bind_python()
+    _bind_python(stats, log)
     BOUND = True
 
 
-cdef void _bind_python() except *:
+cdef void _bind_python(stats, log) except *:
+    """Read the rules both walks share, by their public names in crawler.extract.rules."""
     global NOT_LINK_SCHEMES, MAIN_WORDS
     global refresh_target, registrable_domain, OutLink, STATS, logger, DEBUG, TAG_SCORE, TAGS_SECTION
     global ROOTS, JUNK_ROLES, DROPPED_TAGS, CLEANED_TAGS, KEPT_TAGS, STOP, UNKNOWN
@@ -170,40 +175,40 @@ cdef void _bind_python() except *:
     import logging
 
     from crawler import records
-    from crawler.extract import extractor as extract, maincontent as content, sections
-    from crawler.urls import canonical as urls
+    from crawler.extract import rules
+    from crawler.urls.canonical import registrable_domain as registrable
 
     from crawler.extract import _fastnames
 
     _fastnames.bind()
-    TAGS_SECTION = sections._TAGS
-    ROOTS = sections.ROOTS
-    UNKNOWN = sections.UNKNOWN
-    MAX_PATH_CHARS = sections.MAX_PATH_CHARS
-    MAIN_WORDS = tuple(word.encode("ascii") for word in sections.main_words())
+    TAGS_SECTION = rules.TAG_SECTIONS
+    ROOTS = rules.ROOTS
+    UNKNOWN = rules.UNKNOWN
+    MAX_PATH_CHARS = rules.MAX_PATH_CHARS
+    MAIN_WORDS = tuple(word.encode("ascii") for word in rules.main_words())
     MAIN_SECTION = names_rules.section_index("main")
-    TAG_SCORE = content._TAG_SCORE
-    JUNK_ROLES = content._JUNK_ROLES
-    DROPPED_TAGS = content._DROPPED_TAGS
-    CLEANED_TAGS = content._CLEANED_TAGS
-    KEPT_TAGS = content._KEPT_TAGS
-    STOP = content._STOP
-    MIN_PARAGRAPH = content._MIN_PARAGRAPH
-    ARTICLE_MIN_CHARS = content.ARTICLE_MIN_CHARS
-    divisors = content._LEVEL_DIVISORS
+    TAG_SCORE = rules.TAG_SCORE
+    JUNK_ROLES = rules.JUNK_ROLES
+    DROPPED_TAGS = rules.DROPPED_TAGS
+    CLEANED_TAGS = rules.CLEANED_TAGS
+    KEPT_TAGS = rules.KEPT_TAGS
+    STOP = rules.STOP_TAGS
+    MIN_PARAGRAPH = rules.MIN_PARAGRAPH
+    ARTICLE_MIN_CHARS = rules.ARTICLE_MIN_CHARS
+    divisors = rules.LEVEL_DIVISORS
     if len(divisors) > 8:
-        raise ImportError("content._LEVEL_DIVISORS: more levels than this module holds")
+        raise ImportError("rules.LEVEL_DIVISORS: more levels than this module holds")
     for level, divisor in enumerate(divisors):
         DIVISOR_OF[level] = divisor
     DIVISOR_COUNT = len(divisors)
-    NOT_LINK_SCHEMES = tuple(scheme.encode("ascii") for scheme in urls._NOT_LINKS)
+    NOT_LINK_SCHEMES = tuple(scheme.encode("ascii") for scheme in rules.NOT_LINK_SCHEMES)
     if any(scheme != scheme.lower() for scheme in NOT_LINK_SCHEMES):
-        raise ImportError("urls._NOT_LINKS must be lower case")
-    refresh_target = extract._refresh_target
-    STATS = extract.STATS
-    logger = extract.logger
+        raise ImportError("rules.NOT_LINK_SCHEMES must be lower case")
+    refresh_target = rules.refresh_target
+    STATS = stats
+    logger = log
     DEBUG = logging.DEBUG
-    registrable_domain = urls.registrable_domain
+    registrable_domain = registrable
     OutLink = records.OutLink
     _bind_records()
 
@@ -303,13 +308,13 @@ cdef class Hrefs:
 
     def __cinit__(self, resolver):
         self.resolver = resolver
-        self.memo = resolver._memo
-        self.scheme = resolver._scheme
+        self.memo = resolver.memo
+        self.scheme = resolver.scheme
         if self.scheme:
             self.scheme_colon = self.scheme + ":"
-            self.origin, self.path = resolver._origin, resolver._path
+            self.origin, self.path = resolver.origin, resolver.path
             self.origin_path = self.origin + self.path
-            self.origin_dir = self.origin + resolver._dir
+            self.origin_dir = self.origin + resolver.directory
 
     cdef object resolve(self, str href):
         cdef PyObject *known = PyDict_GetItem(self.memo, href)
@@ -331,7 +336,7 @@ cdef class Hrefs:
 
 cdef bint _not_link(str href) except -1:
     """What `urls.resolve` refuses before joining, for an ASCII href: empty once stripped, a
-    fragment, or a scheme of urls._NOT_LINKS (any case). False when unsure (not ASCII)."""
+    fragment, or a scheme of rules.NOT_LINK_SCHEMES (any case). False when unsure (not ASCII)."""
     cdef Py_ssize_t size = 0, k
     cdef const unsigned char *prefix
     cdef const unsigned char *data = ascii_stripped(href, &size)
@@ -542,7 +547,7 @@ cdef void _main_content(
 
 
 cdef bint _css_main_candidate(Dom dom, lg_node_t *node) except -1:
-    """Whether `content._MAIN_CANDIDATES` (a CSS net: tags, `[role~=main i]`, class or id
+    """Whether `rules.MAIN_CANDIDATES` (a CSS net: tags, `[role~=main i]`, class or id
     holding a main word, ASCII case-insensitively) lets this element through. Read on the
     UTF-8 bytes: no byte of a non-ASCII character can take part in an ASCII match."""
     cdef Names names

@@ -492,7 +492,7 @@ cdef class Article:
 
 
 cdef inline void _tally(lg_node_t *node, Tally *tally) noexcept:
-    """Count an element Readability's conditional cleaning counts (content._COUNTED)."""
+    """Count an element Readability's conditional cleaning counts (rules.COUNTED)."""
     cdef uintptr_t name = node.local_name
     if name == TAG_P:
         tally.paragraphs += 1

@@ -2,7 +2,7 @@
 # lexbor's `node->user` slot), reads attributes, tags and rel tokens, and measures text
 # (lengths, commas, link density) in lexbor's bytes; the white space rules of str.strip().
 
-# The elements of a block content._COUNTED counts, by kind.
+# The elements of a block rules.COUNTED counts, by kind.
 cdef struct Tally:
     Py_ssize_t paragraphs, images, inputs, items, embeds
 
@@ -213,7 +213,7 @@ cdef class Dom:
         return found
 
     cdef tuple rel_tokens(self, lg_node_t *node):
-        """extract._rel_tokens of the element's rel: ASCII tokens split and lowered in C,
+        """rules.rel_tokens of the element's rel: ASCII tokens split and lowered in C,
         others by Python (Unicode white space and case)."""
         cdef size_t size = 0
         cdef Py_ssize_t i, start
@@ -277,7 +277,7 @@ cdef class Dom:
                 self.buf[k] += 32
 
     cdef void _link_element(self, lg_node_t *node, list found) except *:
-        """Append `node` to `found` when `tree.css(extract._SELECTOR)` finds it: a[href],
+        """Append `node` to `found` when `tree.css(rules.LINK_SELECTOR)` finds it: a[href],
         area[href], iframe[src], frame[src], link[href], meta; remember the first base[href],
         title and html (what `css_first` would find) for `start_page`."""
         cdef uintptr_t name = node.local_name
@@ -421,7 +421,7 @@ cdef class Dom:
         elements and the paragraphs under `root`, and the paragraphs' stripped length and
         commas (`stripped_len`), in one pass: the scoring asks them of nested blocks, each of
         which would otherwise be walked again for every ancestor asked about. Returns the
-        elements `tree.css(content._SCORED)` finds (paragraphs), in document order. Given
+        elements `tree.css(rules.SCORED)` finds (paragraphs), in document order. Given
         `links`, the same walk appends the link elements to it (`_link_element`).
 
         Running sums in document order: a subtree's sums are their values when it ends less
