@@ -23,11 +23,9 @@ from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 from selectolax.lexbor import LexborHTMLParser
 
-from crawler.extract import charset, sections
+from crawler.extract import charset, rules
 from crawler.extract import extractor as extract_module
-from crawler.extract import maincontent as content
 from crawler.extract.extractor import extract_links
-from crawler.speedups import speedup
 from crawler.testweb import build_web, truth
 from crawler.testweb.render import respond
 from crawler.urls.canonical import registrable_domain
@@ -44,15 +42,15 @@ CACHES: list[Any] = [
     charset._from_header,
     charset.utf8_table,
     registrable_domain,
-    sections._landmark,
-    content._weight,
-    content._unlikely_names,
+    rules.landmark_of,
+    rules.name_weight,
+    rules.unlikely_names,
 ]
-# The C modules' own memos (rel values, recent hosts), when built.
+# The C modules' own memos (rel values, recent hosts), when loaded.
 CACHES += [
-    module
-    for module in map(speedup, ("crawler.extract._fastlinks", "crawler.urls._fasturls"))
-    if module
+    sys.modules[name]
+    for name in ("crawler.extract._fastlinks", "crawler.urls._fasturls")
+    if name in sys.modules
 ]
 
 

@@ -26,7 +26,7 @@ from itertools import chain
 from operator import attrgetter
 from typing import Any
 
-from crawler.speedups import speedup
+from crawler import speedups
 
 __all__ = [
     "LINK_COLUMNS",
@@ -213,4 +213,12 @@ def arrow_array(values: Sequence[Any], type_: str) -> Any:
 
 
 # pipelines._fastcolumns when built (`make setup`), else the pure Python path.
-_FAST = speedup("pipelines._fastcolumns")
+_FAST: Any = None
+
+
+def _use(fast: Any) -> None:
+    global _FAST
+    _FAST = fast
+
+
+speedups.load("pipelines._fastcolumns", "insert columns", _use)

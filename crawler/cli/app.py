@@ -14,6 +14,7 @@ from pathlib import Path
 
 from crawler import settings as defaults
 from crawler.cli.output import FORMATS, write_rows
+from crawler.cli.version import VersionAction
 from crawler.config import CrawlConfig
 from crawler.errors import ConfigError, LinkgraphError
 from pipelines.store import Store
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="linkgraph", description="An open, self-hosted backlink index."
     )
+    parser.add_argument("--version", action=VersionAction)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_crawl(sub)
     _add_worker(sub)

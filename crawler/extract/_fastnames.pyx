@@ -1,12 +1,12 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""The class/id name rules of crawler.extract.maincontent and crawler.extract.sections at C speed.
+"""The class/id name rules of crawler.extract.rules at C speed.
 
 `crawler.extract._fastlinks` asks them for every element it looks at, straight from lexbor's attribute
 bytes (no Python string, no memo): an ASCII value is lowered once into a buffer and scanned
 once, each position tried only against the literals starting with its character; landmark
 words and roles are compared in place. The literals, words and roles are read from the Python
-modules' own patterns and tables at `bind()` (which refuses any pattern that is not
-`^?literal$?` alternatives), so the rules live in one place. A non-ASCII value asks the Python
+rules' public patterns and tables (crawler.extract.rules) at `bind()`, which refuses any pattern
+that is not `^?literal$?` alternatives, so the rules live in one place. A non-ASCII value asks the Python
 function, whose Unicode case folding this does not copy (the `_b` functions then answer
 UNKNOWN_ANSWER). tests/unit/test_extract_fast.py checks both sides agree on generated names.
 
@@ -69,33 +69,33 @@ _LITERAL = frozenset("abcdefghijklmnopqrstuvwxyz0123456789- ")
 
 
 def bind():
-    """Read the rules from crawler.extract.maincontent and crawler.extract.sections; ImportError on a pattern
-    this module cannot run exactly."""
+    """Read the rules from crawler.extract.rules; ImportError on a pattern this module cannot run
+    exactly."""
     global py_weight, py_unlikely, py_landmark, SECTIONS, TAG_SECTIONS, LONGEST_WORD
-    from crawler.extract import maincontent as content, sections
+    from crawler.extract import rules
 
     for index, names in (
-        (NEGATIVE, content._NEGATIVE),
-        (POSITIVE, content._POSITIVE),
-        (UNLIKELY_NAMES, content._UNLIKELY),
-        (MAYBE, content._MAYBE),
+        (NEGATIVE, rules.NEGATIVE_NAMES),
+        (POSITIVE, rules.POSITIVE_NAMES),
+        (UNLIKELY_NAMES, rules.UNLIKELY_NAMES),
+        (MAYBE, rules.MAYBE_NAMES),
     ):
-        _load(index, names._folded.pattern)
+        _load(index, names.folded.pattern)
     for space in b" \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f":  # str.strip()'s ASCII white space
         SPACE[space] = 1
-    py_weight, py_unlikely, py_landmark = content._weight, content._unlikely_names, sections._landmark
-    if sections._WORD.pattern != "[a-z0-9]+" or any(
-        set(w) - _LITERAL or "-" in w or " " in w for w in sections._WORDS
+    py_weight, py_unlikely, py_landmark = rules.name_weight, rules.unlikely_names, rules.landmark_of
+    if rules.WORD.pattern != "[a-z0-9]+" or any(
+        set(w) - _LITERAL or "-" in w or " " in w for w in rules.WORD_SECTIONS
     ):
         raise ImportError("sections' word rule changed")
-    SECTIONS = tuple(sorted(sections._PRIORITY, key=sections._PRIORITY.__getitem__))
+    SECTIONS = tuple(sorted(rules.SECTION_PRIORITY, key=rules.SECTION_PRIORITY.__getitem__))
     for position, section in enumerate(SECTIONS):
-        PRIORITIES[position] = sections._PRIORITY[section]
-    TAG_SECTIONS = {tag: SECTIONS.index(section) for tag, section in sections._TAGS.items()}
-    _table(WORDS_TABLE, 0, {w: SECTIONS.index(s) for w, s in sections._WORDS.items()})
-    _table(ROLES_TABLE, 1, {r: SECTIONS.index(s) for r, s in sections._ROLES.items()})
-    _table(JUNK_TABLE, 2, dict.fromkeys(content._JUNK_ROLES, 0))
-    LONGEST_WORD = max(map(len, sections._WORDS))
+        PRIORITIES[position] = rules.SECTION_PRIORITY[section]
+    TAG_SECTIONS = {tag: SECTIONS.index(section) for tag, section in rules.TAG_SECTIONS.items()}
+    _table(WORDS_TABLE, 0, {w: SECTIONS.index(s) for w, s in rules.WORD_SECTIONS.items()})
+    _table(ROLES_TABLE, 1, {r: SECTIONS.index(s) for r, s in rules.ROLE_SECTIONS.items()})
+    _table(JUNK_TABLE, 2, dict.fromkeys(rules.JUNK_ROLES, 0))
+    LONGEST_WORD = max(map(len, rules.WORD_SECTIONS))
 
 
 cdef void _table(Word *table, int which, dict entries) except *:
@@ -176,7 +176,7 @@ cdef Py_ssize_t _lowered(const unsigned char *data, Py_ssize_t size, Py_ssize_t 
 
 
 cdef int weight_b(const unsigned char *value, Py_ssize_t size):
-    """content._weight of an ASCII value; UNKNOWN_ANSWER when it is too long to lower here."""
+    """rules.name_weight of an ASCII value; UNKNOWN_ANSWER when it is too long to lower here."""
     if size == 0:
         return 0
     if _lowered(value, size, 0) < 0:
@@ -198,7 +198,7 @@ cdef Py_ssize_t _joined(const unsigned char *names, Py_ssize_t names_size,
 
 cdef int unlikely_b(const unsigned char *names, Py_ssize_t names_size,
                     const unsigned char *ident, Py_ssize_t ident_size):
-    """content._unlikely_names(f"{names} {ident}") of ASCII values, or UNKNOWN_ANSWER."""
+    """rules.unlikely_names(f"{names} {ident}") of ASCII values, or UNKNOWN_ANSWER."""
     cdef Py_ssize_t size = _joined(names, names_size, ident, ident_size), i
     cdef bint blank = True
     if size < 0:
@@ -220,7 +220,7 @@ cdef int shares_b(const unsigned char *names, Py_ssize_t names_size,
 
 
 cdef int junk_role_b(const unsigned char *role, Py_ssize_t size):
-    """`role.strip().lower() in content._JUNK_ROLES` of an ASCII role."""
+    """`role.strip().lower() in rules.JUNK_ROLES` of an ASCII role."""
     while size > 0 and SPACE[role[0]]:
         role += 1
         size -= 1
@@ -252,7 +252,7 @@ cdef int _word_in(Word *table, int which, const unsigned char *word, Py_ssize_t 
 cdef int landmark_b(int tag_section, const unsigned char *role, Py_ssize_t role_size,
                     const unsigned char *names, Py_ssize_t names_size,
                     const unsigned char *ident, Py_ssize_t ident_size):
-    """sections._landmark of ASCII role, class and id (tag_section: TAG_SECTIONS of the tag,
+    """rules.landmark_of of ASCII role, class and id (tag_section: TAG_SECTIONS of the tag,
     or -1): the index in SECTIONS, or -1 for None. The most specific section wins."""
     cdef int best = tag_section, found
     cdef Py_ssize_t i = 0, start
@@ -302,7 +302,7 @@ cdef inline const unsigned char *_utf8(object value, Py_ssize_t *size) except? N
 
 
 cdef int weight(object value) except? -999:
-    """content._weight(value or "")."""
+    """rules.name_weight(value or "")."""
     cdef Py_ssize_t size
     cdef const unsigned char *data
     if not value:
@@ -327,7 +327,7 @@ cdef int _on_names(object names, object ident, NamesRule rule) except? -2:
 
 
 cdef int unlikely(object names, object ident) except -1:
-    """content._unlikely_names(f"{names or ''} {ident or ''}")."""
+    """rules.unlikely_names(f"{names or ''} {ident or ''}")."""
     cdef int found = _on_names(names, ident, unlikely_b)
     if found == UNKNOWN_ANSWER:
         return py_unlikely(f"{names or ''} {ident or ''}")
@@ -343,7 +343,7 @@ cdef int shares(object names, object ident) except -1:
 
 
 cdef object landmark(str tag, object role, object names, object ident):
-    """sections._landmark(tag, role, names, ident)."""
+    """rules.landmark_of(tag, role, names, ident)."""
     cdef Py_ssize_t role_size, names_size, ident_size
     cdef const unsigned char *role_data = _utf8(role or None, &role_size)
     cdef const unsigned char *names_data = _utf8(names or None, &names_size)

@@ -17,8 +17,9 @@ import re
 import sys
 from collections.abc import Callable
 from functools import lru_cache
+from types import ModuleType
 
-from crawler.speedups import speedup
+from crawler import speedups
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -105,8 +106,15 @@ def _from_meta(body: bytes) -> str | None:
 
 # crawler.extract._fastlinks.valid_utf8 (when built): whether the body decodes as UTF-8, without
 # decoding it.
-_FAST = speedup("crawler.extract._fastlinks")
-_VALID_UTF8: Callable[[bytes], bool] | None = _FAST.valid_utf8 if _FAST is not None else None
+_VALID_UTF8: Callable[[bytes], bool] | None = None
+
+
+def _use(fast: ModuleType | None) -> None:
+    global _VALID_UTF8
+    _VALID_UTF8 = None if fast is None else fast.valid_utf8
+
+
+speedups.load("crawler.extract._fastlinks", "extraction", _use)
 
 
 def sniff(body: bytes, cut: bool = False, valid_utf8: bool | None = None) -> str:

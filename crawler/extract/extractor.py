@@ -24,11 +24,12 @@ from typing import Any
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from crawler import settings as defaults
+from crawler import speedups
 from crawler.extract import charset
 from crawler.extract import maincontent as content
-from crawler.extract.sections import UNKNOWN, Places
+from crawler.extract.rules import LINK_SELECTOR, UNKNOWN, refresh_target, rel_tokens
+from crawler.extract.sections import Places
 from crawler.records import OutLink, PageFacts
-from crawler.speedups import speedup
 from crawler.urls.canonical import Resolver, canonical_and_host, host_of, registrable_domain
 
 logger = logging.getLogger(__name__)
@@ -50,9 +51,7 @@ _NOT_NESTING = frozenset(
 # Counters a spider may copy into its stats: pages cut at the cap, hrefs that were not links.
 STATS: Counter[str] = Counter()
 
-_SELECTOR = "a[href], area[href], iframe[src], frame[src], link[href], meta"
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
-_REFRESH = re.compile(r"""\s*[\d.]*\s*[;,]?\s*(?:url\s*=\s*)?(['"]?)(.*)""", re.I | re.S)
 _ROBOTS_DIRECTIVES = frozenset(
     ("all", "none", "noindex", "nofollow", "noarchive", "nosnippet", "noimageindex", "notranslate")
 )
@@ -213,12 +212,6 @@ def _apply_robots(facts: PageFacts, value: str, scoped: bool) -> None:
                 facts.nofollow = True
 
 
-def _rel_tokens(value: str | None) -> tuple[str, ...]:
-    if not value:
-        return ()
-    return tuple(dict.fromkeys(value.lower().split()))
-
-
 def _image_anchor(node: LexborNode) -> str:
     """Text content of a link with each <img> replaced by its alt."""
     parts = []
@@ -228,17 +221,6 @@ def _image_anchor(node: LexborNode) -> str:
         elif child.tag == "img":
             parts.append(child.attrs.get("alt") or "")
     return " ".join("".join(parts).split())
-
-
-def _refresh_target(value: str | None) -> str:
-    """The URL of a `<meta http-equiv=refresh>` content, or "" (a plain reload)."""
-    match = _REFRESH.match(value or "")
-    if match is None:
-        return ""
-    quote, target = match.groups()
-    if quote and quote in target:
-        target = target[: target.index(quote)]
-    return target.strip()
 
 
 class _Page:
@@ -295,7 +277,7 @@ class _Page:
             None if title is None else title.text(),
             None if html is None else html.attrs.get("lang") or "",
         )
-        nodes = tree.css(_SELECTOR)
+        nodes = tree.css(LINK_SELECTOR)
         images = self._image_links()
         places_of = self.places.of
         resolve = self.resolver.resolve
@@ -312,19 +294,19 @@ class _Page:
             is_image = False
             if tag == "a":
                 href = attrs.get("href")
-                rel = _rel_tokens(attrs.get("rel"))
+                rel = rel_tokens(attrs.get("rel"))
                 is_image = node.mem_id in images
                 anchor = _image_anchor(node) if is_image else " ".join(node.text().split())
             elif tag == "area":
                 href = attrs.get("href")
-                rel = _rel_tokens(attrs.get("rel"))
+                rel = rel_tokens(attrs.get("rel"))
                 anchor = " ".join((attrs.get("alt") or "").split())
                 is_image = True
             elif tag == "iframe" or tag == "frame":
                 href = attrs.get("src")
                 tag = "frame"
             elif tag == "link":
-                rel = _rel_tokens(attrs.get("rel"))
+                rel = rel_tokens(attrs.get("rel"))
                 href = attrs.get("href")
                 if "canonical" in rel:
                     tag = "canonical"
@@ -338,7 +320,7 @@ class _Page:
                     robots.append((attrs.get("content") or "").strip().lower())
                 if (attrs.get("http-equiv") or "").strip().lower() != "refresh":
                     continue
-                href = _refresh_target(attrs.get("content"))
+                href = refresh_target(attrs.get("content"))
                 tag = "refresh"
             else:
                 continue
@@ -425,20 +407,19 @@ class _Page:
         return found
 
 
-def _fast_walk() -> Any:
-    """crawler.extract._fastlinks when built and agreeing with selectolax's lexbor, else None (the
-    pure Python loop above: same output, slower: bench/RESULTS.md). LINKGRAPH_PURE_PYTHON=1 forces
-    the latter."""
-    fast = speedup("crawler.extract._fastlinks")
-    if fast is None:
-        return None
-    try:
-        fast.bind()
-    except Exception as exc:  # disagreeing with this selectolax: never worse than slower
-        logger.debug("C-speed link walk unavailable, pure Python: %s", exc)
-        return None
-    return fast
+def _bind(fast: Any) -> None:
+    """Check the C walk against this selectolax's lexbor and bind it to crawler.extract.rules;
+    it counts into this module's STATS and logs through its logger."""
+    fast.bind(STATS, logger)
 
 
-# Last: _fastlinks binds to this module's helpers (rel tokens, refresh targets, STATS).
-_FAST = _fast_walk()
+def _use(fast: Any) -> None:
+    global _FAST
+    _FAST = fast
+
+
+# crawler.extract._fastlinks when built and agreeing with selectolax's lexbor, else None (the
+# pure Python loop above: same output, slower: bench/RESULTS.md). Last: the walk counts into
+# STATS and logs through this module's logger.
+_FAST: Any = None
+speedups.load("crawler.extract._fastlinks", "extraction", _use, bind=_bind)

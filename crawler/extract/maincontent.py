@@ -11,6 +11,7 @@ block and its worthy siblings are the article, if they hold 500 characters of te
 - a `main` link in a block named like boilerplate is `unknown`, and so is one labeled by class
   words only (not tag or role) that is outside the article or in a block Readability cleans.
 On markup using exactly the contract's words (the simulated web) the labels are the contract's.
+The tables, name patterns and thresholds live in crawler.extract.rules (the C walk reads them too).
 
     >>> from selectolax.lexbor import LexborHTMLParser
     >>> tree = LexborHTMLParser("<div><p>" + "Words, words and words. " * 25 + "</p></div>")
@@ -20,102 +21,37 @@ On markup using exactly the contract's words (the simulated web) the labels are 
 
 from __future__ import annotations
 
-import re
 from collections import Counter
-from functools import lru_cache
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from crawler.extract.sections import ROOTS, UNKNOWN, landmark, main_words
-
-_SCORED = "p, pre, td, h2, h3, h4, h5, h6"
-# Elements that may be a main landmark: a cheap CSS net, checked word by word after.
-_MAIN_CANDIDATES = ", ".join(
-    ["main", "article", "[role~=main i]", "[role~=article i]"]
-    + [f"[{name}*={word} i]" for name in ("class", "id") for word in main_words()]
+from crawler.extract.rules import (
+    ARTICLE_MIN_CHARS,
+    CLEANED_TAGS,
+    COUNTED,
+    DROPPED_TAGS,
+    JUNK_ROLES,
+    KEPT_TAGS,
+    LEVEL_DIVISORS,
+    MAIN_CANDIDATES,
+    MIN_PARAGRAPH,
+    ROOTS,
+    SCORED,
+    STOP_TAGS,
+    TAG_SCORE,
+    UNKNOWN,
+    name_weight,
+    unlikely_names,
 )
-_TAG_SCORE = {
-    "div": 5,
-    "pre": 3,
-    "td": 3,
-    "blockquote": 3,
-    "address": -3,
-    "ol": -3,
-    "ul": -3,
-    "dl": -3,
-    "dd": -3,
-    "dt": -3,
-    "li": -3,
-    "form": -3,
-    "h1": -5,
-    "h2": -5,
-    "h3": -5,
-    "h4": -5,
-    "h5": -5,
-    "h6": -5,
-    "th": -5,
-}
+from crawler.extract.sections import landmark
 
-
-class _Names:
-    """A case-insensitive regex over class and id names (lower-case literals), fast on ASCII.
-
-    Lowering once and matching case-sensitively is ~4x faster than `re.I`, which folds every
-    character for every branch; non-ASCII names keep `re.I`, whose Unicode folding (U+212A
-    KELVIN SIGN ~ "k") `str.lower()` does not do."""
-
-    __slots__ = ("_any_case", "_folded")
-
-    def __init__(self, pattern: str) -> None:
-        self._folded = re.compile(pattern)
-        self._any_case = re.compile(pattern, re.I)
-
-    def search(self, value: str) -> bool:
-        if value.isascii():
-            return self._folded.search(value.lower()) is not None
-        return self._any_case.search(value) is not None
-
-
-_NEGATIVE = _Names(
-    r"-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|foot|footer|"
-    r"footnote|gdpr|masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|"
-    r"skyscraper|sponsor|shopping|tags|tool|widget|nav|menu|social|byline|author",
-)
-_POSITIVE = _Names(
-    r"article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story",
-)
-_STOP = frozenset(("html", "head"))
-_KEPT_TAGS = frozenset(("a", "table", "code"))  # never dropped for their names
-_MIN_PARAGRAPH = 25
-_COUNTED = "p, img, li, input, object, embed, iframe"
-_LEVEL_DIVISORS = (1, 2, 6, 9, 12)  # Readability: a paragraph's points shared up 5 levels
-ARTICLE_MIN_CHARS = 500  # Readability's charThreshold
 MAIN, NAMED, CLEANED, OUTSIDE = "main", "named", "cleaned", "outside"
-_UNLIKELY = _Names(
-    r"-ad-|ai2html|banner|breadcrumbs|combx|comment|community|cover-wrap|disqus|extra|footer|"
-    r"gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|"
-    r"sponsor|supplemental|ad-break|agegate|pagination|pager|popup|yom-remote",
-)
-_MAYBE = _Names(r"and|article|body|column|content|main|mathjax|shadow")
-_JUNK_ROLES = frozenset(
-    ("menu", "menubar", "complementary", "navigation", "alert", "alertdialog", "dialog")
-)
-_DROPPED_TAGS = frozenset(("aside", "footer", "nav", "form", "fieldset", "button", "h1"))
-_CLEANED_TAGS = frozenset(("div", "section", "ul", "table", "form", "fieldset"))
 
 
 def class_weight(node: LexborNode) -> int:
     """Readability's +-25 per class / id that sounds like content / boilerplate."""
     attrs = node.attrs
-    return _weight(attrs.get("class") or "") + _weight(attrs.get("id") or "")
-
-
-@lru_cache(maxsize=8192)
-def _weight(value: str) -> int:
-    """Memoized: sites repeat the same class names on thousands of elements."""
-    if not value:
-        return 0
-    return (25 if _POSITIVE.search(value) else 0) - (25 if _NEGATIVE.search(value) else 0)
+    return name_weight(attrs.get("class") or "") + name_weight(attrs.get("id") or "")
 
 
 def link_density(node: LexborNode) -> float:
@@ -134,19 +70,19 @@ def _candidates(tree: LexborHTMLParser) -> dict[int, list]:
     scores: dict[int, list] = {}
     unlikely: dict[int, bool] = {}
     chains: dict[int, list[list]] = {}
-    for para in tree.css(_SCORED):
+    for para in tree.css(SCORED):
         text = para.text()  # lexbor's C text: cheaper than the ancestor walk, so first
         length = len(text.strip())
-        if length < _MIN_PARAGRAPH:
+        if length < MIN_PARAGRAPH:
             continue
         parent = para.parent
-        if parent is None or (para.tag not in _KEPT_TAGS and _unlikely(para)):
+        if parent is None or (para.tag not in KEPT_TAGS and _unlikely(para)):
             continue
         chain = chains.get(parent.mem_id)
         if chain is None:
             chain = chains[parent.mem_id] = _scored_ancestors(parent, scores, unlikely)
         points = 1 + text.count(",") + min(length // 100, 3)
-        for entry, divisor in zip(chain, _LEVEL_DIVISORS, strict=False):
+        for entry, divisor in zip(chain, LEVEL_DIVISORS, strict=False):
             entry[1] += points / divisor
     return scores
 
@@ -157,12 +93,12 @@ def _scored_ancestors(parent: LexborNode, scores: dict[int, list], unlikely: dic
         return []
     chain = []
     ancestor: LexborNode | None = parent
-    for _ in _LEVEL_DIVISORS:
-        if ancestor is None or ancestor.tag in _STOP:
+    for _ in LEVEL_DIVISORS:
+        if ancestor is None or ancestor.tag in STOP_TAGS:
             break
         entry = scores.get(ancestor.mem_id)
         if entry is None:
-            initial = _TAG_SCORE.get(ancestor.tag or "", 0) + class_weight(ancestor)
+            initial = TAG_SCORE.get(ancestor.tag or "", 0) + class_weight(ancestor)
             entry = scores[ancestor.mem_id] = [ancestor, float(initial)]
         chain.append(entry)
         ancestor = ancestor.parent
@@ -175,14 +111,9 @@ def _unlikely(node: LexborNode) -> bool:
     if not attrs:
         return False
     role = attrs.get("role")
-    if role and role.strip().lower() in _JUNK_ROLES:
+    if role and role.strip().lower() in JUNK_ROLES:
         return True
-    return _unlikely_names(f"{attrs.get('class') or ''} {attrs.get('id') or ''}")
-
-
-@lru_cache(maxsize=8192)
-def _unlikely_names(names: str) -> bool:
-    return bool(names.strip()) and bool(_UNLIKELY.search(names)) and not _MAYBE.search(names)
+    return unlikely_names(f"{attrs.get('class') or ''} {attrs.get('id') or ''}")
 
 
 def _under_unlikely(node: LexborNode, memo: dict[int, bool]) -> bool:
@@ -190,7 +121,7 @@ def _under_unlikely(node: LexborNode, memo: dict[int, bool]) -> bool:
     chain = []
     current: LexborNode | None = node
     verdict = False
-    while current is not None and current.tag not in _STOP:
+    while current is not None and current.tag not in STOP_TAGS:
         known = memo.get(current.mem_id)
         if known is not None:
             verdict = known
@@ -198,7 +129,7 @@ def _under_unlikely(node: LexborNode, memo: dict[int, bool]) -> bool:
         chain.append(current)
         current = current.parent
     for element in reversed(chain):
-        verdict = verdict or (element.tag not in _KEPT_TAGS and _unlikely(element))
+        verdict = verdict or (element.tag not in KEPT_TAGS and _unlikely(element))
         memo[element.mem_id] = verdict
     return verdict
 
@@ -213,7 +144,7 @@ def article_blocks(tree: LexborHTMLParser) -> list[LexborNode]:
     top = _climb(scores[ranked[0]][0], ranked, scores, final)
     top_key = top.mem_id
     parent = top.parent
-    if parent is None or parent.tag in _STOP or top.tag == "body":
+    if parent is None or parent.tag in STOP_TAGS or top.tag == "body":
         return [top] if _enough_text([top]) else []
     threshold = max(10.0, final.get(top_key, 0.0) * 0.2)
     blocks = []
@@ -282,7 +213,7 @@ def _climb(top: LexborNode, best: list[int], scores: dict[int, list], final: _Fi
     close = {key for key in best[1:] if final[key] >= 0.75 * top_score}
     if len(close) >= 3:
         node = top.parent
-        while node is not None and node.tag not in _STOP:
+        while node is not None and node.tag not in STOP_TAGS:
             held = sum(1 for key in close if _contains(node, scores[key][0]))
             if held >= 3:
                 top = node
@@ -290,7 +221,7 @@ def _climb(top: LexborNode, best: list[int], scores: dict[int, list], final: _Fi
             node = node.parent
     last = final.get(top.mem_id, top_score)
     node = top.parent
-    while node is not None and node.tag not in _STOP and node.tag != "body":
+    while node is not None and node.tag not in STOP_TAGS and node.tag != "body":
         key = node.mem_id
         if key in scores:
             if not final.reaches(key, top_score / 3):
@@ -318,7 +249,7 @@ def _contains(ancestor: LexborNode, node: LexborNode) -> bool:
 
 def _only_child(node: LexborNode) -> bool:
     parent = node.parent
-    if parent is None or parent.tag in _STOP or parent.tag == "body":
+    if parent is None or parent.tag in STOP_TAGS or parent.tag == "body":
         return False
     return sum(1 for _ in parent.iter()) == 1
 
@@ -405,7 +336,7 @@ def has_main_landmark(tree: LexborHTMLParser) -> bool:
     body = tree.body
     if body is None:
         return False
-    for node in body.css(_MAIN_CANDIDATES):
+    for node in body.css(MAIN_CANDIDATES):
         tag = node.tag or ""
         if tag not in ROOTS and landmark(tag, node.attributes) == "main":
             return True
@@ -427,9 +358,9 @@ def junk_kind(node: LexborNode, in_article: bool) -> str:
     tag = node.tag or ""
     if not in_article:
         return ""
-    if tag in _DROPPED_TAGS:
+    if tag in DROPPED_TAGS:
         return CLEANED
-    if tag in _CLEANED_TAGS and _cleaned_conditionally(node, tag):
+    if tag in CLEANED_TAGS and _cleaned_conditionally(node, tag):
         return NAMED if class_weight(node) < 0 else CLEANED
     return ""
 
@@ -441,7 +372,7 @@ def _cleaned_conditionally(node: LexborNode, tag: str) -> bool:
     text = node.text()
     if text.count(",") >= 10:
         return False
-    counts = Counter(inner.tag for inner in node.css(_COUNTED))  # one C walk, not five
+    counts = Counter(inner.tag for inner in node.css(COUNTED))  # one C walk, not five
     paragraphs, images, inputs = counts["p"], counts["img"], counts["input"]
     items = counts["li"] - 100
     embeds = counts["object"] + counts["embed"] + counts["iframe"]

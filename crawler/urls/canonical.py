@@ -18,17 +18,19 @@ import hashlib
 import re
 from collections.abc import Callable
 from functools import lru_cache
+from types import ModuleType
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import tldextract
 from w3lib.url import safe_url_string
 
-from crawler.speedups import speedup
+from crawler import speedups
 
 # Offline: the bundled public suffix list only (a fetch would hang without internet).
 _EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-_NOT_LINKS = ("javascript:", "mailto:", "tel:", "data:", "about:", "vbscript:")
+# Schemes of hrefs that are never links (lower case: compared with the lowered href).
+NOT_LINK_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "vbscript:")
 MAX_URL_LENGTH = 2083
 
 # The fast path below handles only URLs made of characters that urljoin, safe_url_string and
@@ -44,17 +46,13 @@ _RELATIVE_HEAD = re.compile(r"[^/?#]*")
 _SAFE_PATH = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*")  # _SIMPLE_URL's path characters
 
 
-# crawler.urls._fasturls (when built): Resolver._fast's join and registrable_domain's walk for
-# plain host names, in C, with the same answers (tests/unit/test_urls_fast.py and
-# tests/unit/test_urls_domain.py).
-_FAST_URLS = speedup("crawler.urls._fasturls")
-_JOIN: Callable[[str, str, str, str, str], tuple[str, str] | None] | None = (
-    _FAST_URLS.join if _FAST_URLS is not None else None
-)
-_CANONICAL: Callable[[str], tuple[str, str] | None] | None = (
-    _FAST_URLS.canonical if _FAST_URLS is not None else None
-)
-_CANONICAL_MAX: int = _FAST_URLS.CANONICAL_MAX if _FAST_URLS is not None else 0
+# crawler.urls._fasturls (when built): Resolver's join and registrable_domain's walk for plain
+# host names, in C, with the same answers (tests/unit/test_urls_fast.py and
+# tests/unit/test_urls_domain.py); set by `_use` at the end of this module.
+_JOIN: Callable[[str, str, str, str, str], tuple[str, str] | None] | None = None
+_CANONICAL: Callable[[str], tuple[str, str] | None] | None = None
+_CANONICAL_MAX = 0
+_C_REGISTRABLE: Callable[[str, object], str | None] | None = None
 
 
 def canonicalize(url: str) -> str:
@@ -91,7 +89,7 @@ def _canonicalize(url: str) -> str:
 def resolve(base: str, href: str) -> str | None:
     """`href` resolved against `base` and canonicalized; None when it is not a link."""
     href = href.strip()
-    if not href or href.startswith("#") or href.lower().startswith(_NOT_LINKS):
+    if not href or href.startswith("#") or href.lower().startswith(NOT_LINK_SCHEMES):
         return None
     try:
         return canonicalize(urljoin(base, href))
@@ -132,31 +130,33 @@ class Resolver:
 
     Simple hrefs (the vast majority) are joined with plain string operations; the rest go
     through `resolve`. Results are memoized per instance, since pages repeat their links.
+    The C walk (crawler.extract._fastlinks) reads `memo` and, when `scheme` is not "" (a
+    simple base), `origin`, `path` and `directory`: its join of simple hrefs is the same.
     """
 
     def __init__(self, base: str) -> None:
         self.base = base
-        self._memo: dict[str, tuple[str, str] | None] = {}
+        self.memo: dict[str, tuple[str, str] | None] = {}
         simple = _simple_canonical(base)
-        self._scheme = ""
+        self.scheme = ""
         if simple is not None and simple[0] == base:
             path_start = base.index("/", base.index("//") + 2)
             path = base[path_start:].partition("?")[0]
             if "//" not in path and "/." not in path and ";" not in path:
-                self._scheme = base[: base.index(":")]
-                self._origin = base[:path_start]
-                self._path = path
-                self._dir = path[: path.rfind("/") + 1]
+                self.scheme = base[: base.index(":")]
+                self.origin = base[:path_start]
+                self.path = path
+                self.directory = path[: path.rfind("/") + 1]
 
     def resolve(self, href: str) -> tuple[str, str] | None:
         """(canonical URL, host) of `href`, or None when it is not a link."""
-        memo = self._memo
+        memo = self.memo
         if href in memo:
             return memo[href]
         found = None
-        if self._scheme:
+        if self.scheme:
             if _JOIN is not None:
-                found = _JOIN(href, self._scheme, self._origin, self._path, self._dir)
+                found = _JOIN(href, self.scheme, self.origin, self.path, self.directory)
             else:
                 found = self._fast(href)
         if found is None:
@@ -172,16 +172,16 @@ class Resolver:
             return None
         if href[0] == "/":
             if href[:2] == "//":
-                return _simple_canonical(f"{self._scheme}:{href}") if _no_params(href) else None
+                return _simple_canonical(f"{self.scheme}:{href}") if _no_params(href) else None
             if not _no_params(href):
                 return None
             if not _plain_path(href):
                 return self._dotted(href)
-            return _simple_canonical(self._origin + href)
+            return _simple_canonical(self.origin + href)
         if href[0] == "?":
             if href[1:2] in ("", "#"):
                 return None  # urljoin keeps the base's query for an empty one
-            return _simple_canonical(self._origin + self._path + href)
+            return _simple_canonical(self.origin + self.path + href)
         head = _RELATIVE_HEAD.match(href)
         if head is not None and ":" in head.group():
             if href[:4].lower() != "http" or not _no_params(href):
@@ -191,7 +191,7 @@ class Resolver:
             return None
         if href[0] == "." or not _plain_path(href):
             return self._dotted(href)
-        return _simple_canonical(self._origin + self._dir + href)
+        return _simple_canonical(self.origin + self.directory + href)
 
     def _dotted(self, href: str) -> tuple[str, str] | None:
         """An href whose path has dot segments: urljoin merges it. Plain characters only:
@@ -199,7 +199,7 @@ class Resolver:
         head = href.partition("#")[0]
         if _SAFE_PATH.fullmatch(head.partition("?")[0]) is None or not head.isprintable():
             return None
-        return _simple_canonical(urljoin(self._origin + self._path, href))
+        return _simple_canonical(urljoin(self.origin + self.path, href))
 
 
 def _plain_path(href: str) -> bool:
@@ -242,9 +242,6 @@ def registrable_domain(host: str) -> str:
 # IDNA decoding, so its public suffix trie can be walked directly (~4x faster than a call).
 _PLAIN_HOST = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*")
 _SUFFIXES = _EXTRACT._get_tld_extractor().tlds_excl_private_trie
-_C_REGISTRABLE: Callable[[str, object], str | None] | None = (
-    _FAST_URLS.registrable if _FAST_URLS is not None else None
-)
 
 
 def _public_suffix_start(labels: list[str]) -> int | None:
@@ -273,3 +270,15 @@ def domain_of(url: str) -> str:
 def fingerprint(url: str) -> int:
     """A 64-bit fingerprint of a canonical URL (the frontier's seen-set key)."""
     return int.from_bytes(hashlib.blake2b(url.encode(), digest_size=8).digest(), "big")
+
+
+def _use(fast: ModuleType | None) -> None:
+    global _JOIN, _CANONICAL, _CANONICAL_MAX, _C_REGISTRABLE
+    _JOIN = None if fast is None else fast.join
+    _CANONICAL = None if fast is None else fast.canonical
+    _CANONICAL_MAX = 0 if fast is None else fast.CANONICAL_MAX
+    _C_REGISTRABLE = None if fast is None else fast.registrable
+    registrable_domain.cache_clear()  # its answers came from the other path
+
+
+speedups.load("crawler.urls._fasturls", "urls", _use)

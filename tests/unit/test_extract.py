@@ -12,6 +12,8 @@ from crawler.extract.charset import decode_html, detect, encoding_of
 from crawler.extract.extractor import extract, extract_links
 from crawler.records import OutLink, PageFacts
 
+pytestmark = pytest.mark.usefixtures("speed_path")  # each test on the C and the Python path
+
 PAGE_URL = "http://example.com/p/q"
 
 

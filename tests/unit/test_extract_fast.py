@@ -2,7 +2,7 @@
 answers.
 
 Every page is extracted twice in one process, once through `crawler.extract._fastlinks` and once
-with it switched off (`crawler.extract.extractor._FAST = None`, what an unbuilt extension or
+with the C modules switched off (crawler.speedups.python_only: what an unbuilt extension or
 LINKGRAPH_PURE_PYTHON=1 gives), and the two (PageFacts, [OutLink]) must be equal: stored pages,
 the simulated web, the real pages when present, tag soup, and generated article-like pages whose
 blocks exercise every rule of the main-content scoring.
@@ -21,9 +21,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
-from crawler.extract import charset, sections
+from crawler import speedups
+from crawler.extract import charset, rules
 from crawler.extract import extractor as extract_module
-from crawler.extract import maincontent as content
 from crawler.extract.extractor import extract
 from crawler.testweb import build_web, truth
 from crawler.testweb.render import respond
@@ -31,8 +31,15 @@ from tests.unit.test_extract import KITCHEN_SINK
 from tests.unit.test_extract_fuzz import _document
 
 READABILITY = Path(__file__).resolve().parents[3] / "shared" / "realweb" / "readability"
-FAST = extract_module._FAST
-needs_fast = pytest.mark.skipif(FAST is None, reason="crawler.extract._fastlinks not built")
+try:
+    from crawler.extract import _fastlinks as FAST
+except ImportError:  # not built: the speed_path fixture fails every test here, saying why
+    FAST = None
+# Each test compares the C walk with the Python one itself: on the "c" path only.
+pytestmark = [
+    pytest.mark.usefixtures("speed_path"),
+    pytest.mark.parametrize("speed_path", ["c"], indirect=True),
+]
 
 _WORDS = [
     "content", "sidebar", "share", "comment", "nav", "post", "related", "footer", "widget",
@@ -45,11 +52,8 @@ def _both(
     body: bytes, url: str, content_type: str | None = "text/html", headers: dict | None = None
 ) -> None:
     fast = extract(body, url, content_type, headers)
-    extract_module._FAST = None
-    try:
+    with speedups.python_only():
         pure = extract(body, url, content_type, headers)
-    finally:
-        extract_module._FAST = FAST
     assert fast == pure
 
 
@@ -85,12 +89,10 @@ def _article_page(rng: random.Random) -> bytes:
     return f"<html><head><title>t</title></head><body>{body}</body></html>".encode()
 
 
-@needs_fast
 def test_stored_page() -> None:
     _both(KITCHEN_SINK, "http://example.com/p/q")
 
 
-@needs_fast
 @pytest.mark.parametrize("seed", range(300))
 def test_generated_article_pages(seed: int) -> None:
     _both(_article_page(random.Random(seed)), "http://example.com/a/b")
@@ -114,7 +116,6 @@ _FOREIGN = [
 ]
 
 
-@needs_fast
 @pytest.mark.parametrize("body", _FOREIGN)
 def test_foreign_and_odd_elements(body: bytes) -> None:
     """The C walk finds the same link elements as the CSS selector: SVG and MathML elements,
@@ -122,7 +123,6 @@ def test_foreign_and_odd_elements(body: bytes) -> None:
     _both(body, "http://example.com/a/b")
 
 
-@needs_fast
 @pytest.mark.parametrize("seed", range(100))
 def test_tag_soup(seed: int) -> None:
     rng = random.Random(seed)
@@ -130,7 +130,6 @@ def test_tag_soup(seed: int) -> None:
         _both(_document(rng), "http://example.com/a/b", rng.choice([None, "text/html"]))
 
 
-@needs_fast
 def test_simulated_web() -> None:
     web = build_web(8, 40, 3)
     for record in truth(web):
@@ -139,7 +138,6 @@ def test_simulated_web() -> None:
             _both(answer.body, record["url"], None, dict(answer.headers))
 
 
-@needs_fast
 @pytest.mark.realweb
 @pytest.mark.skipif(not READABILITY.is_dir(), reason=f"real pages absent: {READABILITY}")
 def test_real_pages() -> None:
@@ -147,7 +145,6 @@ def test_real_pages() -> None:
         _both(source.read_bytes(), "http://fakehost/test/page.html")
 
 
-@needs_fast
 @pytest.mark.parametrize(
     "body",
     [
@@ -166,13 +163,17 @@ def test_depth_bound(body: bytes) -> None:
 def test_pure_python_forced_by_environment() -> None:
     env = {**os.environ, "LINKGRAPH_PURE_PYTHON": "1"}
     code = (
-        "import crawler.extract.extractor as e; assert e._FAST is None; "
-        "print(e.extract(b'<nav><a href=/a>A</a></nav>', 'http://x.com/p')[1][0].section)"
+        "import crawler.extract.extractor as e; from crawler.speedups import active_paths; "
+        "print(e.extract(b'<nav><a href=/a>A</a></nav>', 'http://x.com/p')[1][0].section); "
+        "print(active_paths())"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
-    assert done.stdout.strip() == "nav"
+    section, paths = done.stdout.strip().splitlines()
+    assert section == "nav"
+    assert paths == str(dict.fromkeys(speedups.PATHS, "Python (LINKGRAPH_PURE_PYTHON=1)"))
+    assert done.stderr == ""  # asked for: no warning
 
 
 _NAME_PIECES = [
@@ -183,7 +184,6 @@ _NAME_PIECES = [
 _names = st.one_of(st.none(), st.lists(st.sampled_from(_NAME_PIECES), max_size=6).map("".join))
 
 
-@needs_fast
 @settings(max_examples=3000, deadline=None)
 @given(
     tag=st.sampled_from(["div", "nav", "main", "article", "aside", "p", ""]),
@@ -202,12 +202,12 @@ def test_name_rules_equal_python(
 
     joined = f"{names or ''} {ident or ''}"
     python = (
-        content._weight(names or ""),
-        content._weight(ident or ""),
-        content._unlikely_names(joined),
+        rules.name_weight(names or ""),
+        rules.name_weight(ident or ""),
+        rules.unlikely_names(joined),
         "share" in joined.lower(),
-        sections._landmark(tag, role, names, ident),
-        None if role is None or not role.isascii() else role.strip().lower() in content._JUNK_ROLES,
+        rules.landmark_of(tag, role, names, ident),
+        None if role is None or not role.isascii() else role.strip().lower() in rules.JUNK_ROLES,
     )
     assert _fastnames.verdicts(tag, role, names, ident) == python
 
@@ -216,7 +216,6 @@ _TEXT_PIECES = ["", " ", "\n\t", "\xa0", "\u3000", "a", "b,", ", ,", "é", "日�
 _text = st.lists(st.sampled_from(_TEXT_PIECES), max_size=5).map("".join)
 
 
-@needs_fast
 @settings(max_examples=1500, deadline=None)
 @given(st.lists(_text, min_size=1, max_size=5))
 def test_text_measures_equal_python(texts: list[str]) -> None:
@@ -235,7 +234,6 @@ _UTF8_PIECES = [
 ]  # fmt: skip
 
 
-@needs_fast
 @settings(max_examples=3000, deadline=None)
 @given(st.one_of(st.lists(st.sampled_from(_UTF8_PIECES), max_size=8).map(b"".join), st.binary()))
 def test_valid_utf8_equals_decoding(body: bytes) -> None:
@@ -250,7 +248,6 @@ def test_valid_utf8_equals_decoding(body: bytes) -> None:
     assert FAST.valid_utf8(body) == decodes
 
 
-@needs_fast
 @settings(max_examples=2000, deadline=None)
 @given(
     st.lists(st.sampled_from([b"<", b"</", b"/", b"a", b"<div>", b"</div>", b"<<//"]), max_size=99),
@@ -270,7 +267,6 @@ _SCAN_PIECES = [b"<", b"</", b"/", b"a", b"<div>", b"</div>", b"<<//", b"x" * 15
 _SCAN_PIECES += [b"\xe2\x82\xac", b"\xf0\x9f\x98\x80", b"\xed\xa0\x80", b"\xff", b"\xc2"]
 
 
-@needs_fast
 @settings(max_examples=3000, deadline=None)
 @given(
     st.lists(st.sampled_from(_SCAN_PIECES), max_size=200),
@@ -298,7 +294,6 @@ _HREF_PIECES = [
 ]  # fmt: skip
 
 
-@needs_fast
 @settings(max_examples=1500, deadline=None)
 @given(st.lists(st.lists(st.sampled_from(_HREF_PIECES), max_size=6).map("".join), max_size=6))
 def test_hrefs_equal_python(hrefs: list[str]) -> None:
@@ -311,7 +306,6 @@ def test_hrefs_equal_python(hrefs: list[str]) -> None:
 _REL_PIECES = ["nofollow", "NoFollow", "ugc", " ", "\t", "\x1c", "\xa0", "\u2003", "\u0130", "x"]
 
 
-@needs_fast
 @settings(max_examples=1000, deadline=None)
 @given(st.lists(st.lists(st.sampled_from(_REL_PIECES), max_size=6).map("".join), max_size=4))
 def test_rel_tokens_equal_python(rels: list[str]) -> None:
@@ -324,7 +318,6 @@ def test_rel_tokens_equal_python(rels: list[str]) -> None:
 _SINGLE_BYTE = ["cp1252", "cp1254", "cp874", "mac-roman", "koi8-r", "iso8859-2", "cp1251", "cp037"]
 
 
-@needs_fast
 @settings(max_examples=2000, deadline=None)
 @given(encoding=st.sampled_from(_SINGLE_BYTE), body=st.binary(max_size=64))
 def test_transcode_equals_decoding(encoding: str, body: bytes) -> None:

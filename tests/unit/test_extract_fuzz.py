@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crawler.extract.extractor import extract
 from crawler.urls.canonical import Resolver, host_of, resolve
+
+pytestmark = pytest.mark.usefixtures("speed_path")  # each test on the C and the Python path
 
 _TAGS = [
     "a",

@@ -16,6 +16,8 @@ from crawler.extract.extractor import extract, is_html
 from crawler.testweb import build_web, truth
 from crawler.testweb.render import respond
 
+pytestmark = pytest.mark.usefixtures("speed_path")  # each test on the C and the Python path
+
 Row = tuple[str, str, tuple[str, ...], str, str, bool, str, int]
 
 
