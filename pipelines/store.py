@@ -29,16 +29,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crawler.errors import QueryError, StoreError
+from crawler.errors import StoreError
 from crawler.records import OutLink, Page
 from pipelines.columns import LINK_COLUMNS, PAGE_COLUMNS, Column, columnar
+from pipelines.named_queries import load_query
 from pipelines.sqlparams import render
 
 log = logging.getLogger(__name__)
 
 SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schema"
 MIGRATIONS_DIR = SCHEMA_DIR / "migrations"
-QUERIES_DIR = SCHEMA_DIR / "queries"
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 _REQUIRES = re.compile(r"^--\s*requires:\s*(\d+(?:\.\d+)*)\s*$", re.MULTILINE)
@@ -132,12 +132,8 @@ class Store(ABC):
         return self.execute(render(sql, params))
 
     def named(self, name: str, params: Mapping[str, Any] | None = None) -> Result:
-        """Run ``schema/queries/<name>.sql`` with `params`."""
-        path = QUERIES_DIR / f"{name}.sql"
-        if not re.fullmatch(r"[a-z0-9_]+", name) or not path.is_file():
-            known = ", ".join(sorted(p.stem for p in QUERIES_DIR.glob("*.sql")))
-            raise QueryError(f"unknown query {name!r} (known: {known})")
-        return self.execute(render(path.read_text(), params, query=f"query {name!r}"))
+        """Run ``schema/queries/<name>.sql`` (includes resolved) with `params`."""
+        return self.execute(render(load_query(name), params, query=f"query {name!r}"))
 
     def migrate(self) -> list[str]:
         """Apply the migrations not applied yet (and allowed by the server version)."""
