@@ -1,6 +1,6 @@
 """Rules of the store written once: the insert columns (pipelines/columns.py) and the authority
-tables (migration 005). A second declaration drifts from the first (the authority tables once
-did: the older one had no trustrank), so these read the source and fail on a copy."""
+tables (migration 005). A second declaration drifts from the first (the authority tables did:
+schema/authority.sql had no trustrank), so these read the source and fail on a copy."""
 
 from __future__ import annotations
 
@@ -36,3 +36,15 @@ def test_the_pattern_finds_a_declaration() -> None:
     found = _TYPED_COLUMN.findall((ROOT / "pipelines" / "columns.py").read_text())
     assert ("rel", "Array(String)") in found
     assert ("fetched_at", "DateTime('UTC')") in found
+
+
+def test_authority_tables_are_created_only_by_migration_005() -> None:
+    # cluster/ is generated from the migrations (schema/cluster_ddl.py), so it is no copy.
+    creates = re.compile(r"CREATE TABLE[^(;]*\b(page|host|domain)_authority\b", re.IGNORECASE)
+    sources = [*CODE, *(ROOT / "schema").rglob("*.sql")]
+    defining = sorted(
+        str(path.relative_to(ROOT))
+        for path in sources
+        if "cluster" not in path.relative_to(ROOT).parts and creates.search(path.read_text())
+    )
+    assert defining == ["schema/migrations/005_authority.sql"]
