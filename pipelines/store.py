@@ -1,8 +1,11 @@
 """The link store: one interface over a ClickHouse server (clickhouse-driver) and chDB (embedded).
 
-`open_store(target)` picks the backend: ``clickhouse://[user[:password]@]host[:port]/db`` is a
-server (the database is created if missing), anything else is a chDB data directory, opened once
-per process and shared by every in-process worker (a lock file refuses a second process).
+This module holds what both backends share: the `Store` interface and its behaviour built on a
+backend's `execute` and `insert_columns` (record inserts, parameters, named queries, migrations)
+and `open_store`, which picks the backend: ``clickhouse://[user[:password]@]host[:port]/db`` is a
+server (`pipelines.server_store`; the database is created if missing), anything else is a chDB
+data directory (`pipelines.embedded_store`), opened once per process and shared by every
+in-process worker (a lock file refuses a second process).
 
     >>> store = open_store("linkgraph-data/graph")                       # doctest: +SKIP
     >>> store.migrate()                                                    # doctest: +SKIP
@@ -18,43 +21,27 @@ QueryError for a bad named query or parameter.
 
 from __future__ import annotations
 
-import fcntl
-import json
 import logging
-import os
 import re
-import threading
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
-from crawler.errors import QueryError, StoreError, StoreLocked, StoreUnavailable
+from crawler.errors import StoreError
 from crawler.records import OutLink, Page
-from pipelines.columns import (
-    LINK_COLUMNS,
-    PAGE_COLUMNS,
-    Column,
-    arrow_array,
-    arrow_arrays,
-    columnar,
-)
+from pipelines.columns import LINK_COLUMNS, PAGE_COLUMNS, Column, columnar
+from pipelines.named_queries import load_query
 from pipelines.sqlparams import render
 
 log = logging.getLogger(__name__)
 
 SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schema"
 MIGRATIONS_DIR = SCHEMA_DIR / "migrations"
-QUERIES_DIR = SCHEMA_DIR / "queries"
-EMBEDDED_DATABASE = "linkgraph"
-LOCK_FILE = ".linkgraph.lock"
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 _REQUIRES = re.compile(r"^--\s*requires:\s*(\d+(?:\.\d+)*)\s*$", re.MULTILINE)
-_CODE = re.compile(r"Code:\s*(\d+)")
 # LowCardinality is experimental before 19.x: CREATE needs this setting there, and 26.x rejects it.
 _LOW_CARDINALITY_SETTING = {"allow_experimental_low_cardinality_type": 1}
 
@@ -145,12 +132,8 @@ class Store(ABC):
         return self.execute(render(sql, params))
 
     def named(self, name: str, params: Mapping[str, Any] | None = None) -> Result:
-        """Run ``schema/queries/<name>.sql`` with `params`."""
-        path = QUERIES_DIR / f"{name}.sql"
-        if not re.fullmatch(r"[a-z0-9_]+", name) or not path.is_file():
-            known = ", ".join(sorted(p.stem for p in QUERIES_DIR.glob("*.sql")))
-            raise QueryError(f"unknown query {name!r} (known: {known})")
-        return self.execute(render(path.read_text(), params, query=f"query {name!r}"))
+        """Run ``schema/queries/<name>.sql`` (includes resolved) with `params`."""
+        return self.execute(render(load_query(name), params, query=f"query {name!r}"))
 
     def migrate(self) -> list[str]:
         """Apply the migrations not applied yet (and allowed by the server version)."""
@@ -185,229 +168,18 @@ class Store(ABC):
         self.close()
 
 
-# -- server backend ------------------------------------------------------------------------------
-
-
-class ServerStore(Store):
-    """A ClickHouse server through clickhouse-driver (native protocol); one client, one lock."""
-
-    def __init__(self, target: str, *, connect_timeout: float = 5.0) -> None:
-        from clickhouse_driver import Client
-
-        parts = urlsplit(target)
-        self.target = target
-        self.database = parts.path.strip("/") or "default"
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", self.database):
-            raise StoreError(f"bad database name {self.database!r} in {target}")
-        options = {
-            "host": parts.hostname or "127.0.0.1",
-            "port": parts.port or 9000,
-            "user": unquote(parts.username or "default"),
-            "password": unquote(parts.password or ""),
-            "connect_timeout": connect_timeout,
-        }
-        self._lock = threading.Lock()
-        bootstrap = Client(**options)
-        try:
-            self.version = str(self._run(bootstrap, "SELECT version()", None).rows[0][0])
-            self._run(bootstrap, f"CREATE DATABASE IF NOT EXISTS {self.database}", None)
-        finally:
-            bootstrap.disconnect()
-        self._client = Client(database=self.database, **options)
-
-    def execute(self, sql: str, settings: Mapping[str, Any] | None = None) -> Result:
-        with self._lock:
-            return self._run(self._client, sql, settings)
-
-    def insert_columns(self, table: str, columns: Sequence[Column], data: list[list[Any]]) -> None:
-        names = ", ".join(name for name, _, _ in columns)
-        with self._lock:
-            self._call(
-                self._client.execute,
-                f"INSERT INTO {table} ({names}) VALUES",
-                data,
-                columnar=True,
-                types_check=False,
-            )
-
-    def close(self) -> None:
-        self._client.disconnect()
-
-    def _run(self, client: Any, sql: str, settings: Mapping[str, Any] | None) -> Result:
-        rows, types = self._call(client.execute, sql, settings=settings, with_column_types=True)
-        return Result([name for name, _ in types], [tuple(row) for row in rows])
-
-    def _call(self, method: Any, *args: Any, **kwargs: Any) -> Any:
-        from clickhouse_driver import errors
-
-        try:
-            return method(*args, **kwargs)
-        except errors.ServerException as exc:
-            first = str(exc.message).strip().splitlines()[0] if exc.message else str(exc)
-            raise StoreError(f"ClickHouse at {self.target}: {first}", code=exc.code) from exc
-        except (errors.NetworkError, errors.SocketTimeoutError, EOFError, OSError) as exc:
-            self._disconnect(method)
-            reason = _first_line(exc)
-            raise StoreUnavailable(f"cannot reach ClickHouse at {self.target}: {reason}") from exc
-        except errors.Error as exc:
-            self._disconnect(method)
-            raise StoreError(f"ClickHouse at {self.target}: {exc}", code=exc.code) from exc
-
-    @staticmethod
-    def _disconnect(method: Any) -> None:
-        client = getattr(method, "__self__", None)
-        if client is not None:
-            client.disconnect()
-
-
-# -- embedded backend ----------------------------------------------------------------------------
-
-
-class EmbeddedStore(Store):
-    """chDB on a data directory; one per process (see `open_store`), serialized by a lock."""
-
-    def __init__(self, path: Path) -> None:
-        import pyarrow  # noqa: F401  (imported now, so the first flush is not the slow one)
-        from chdb import session
-
-        self.path = path
-        self.target = str(path)
-        path.mkdir(parents=True, exist_ok=True)
-        self._lock_fd = _lock_directory(path)
-        self._lock = threading.Lock()
-        self._users = 0
-        try:
-            self._session = session.Session(str(path))
-            self._session.query(f"CREATE DATABASE IF NOT EXISTS {EMBEDDED_DATABASE}")
-            self._session.query(f"USE {EMBEDDED_DATABASE}")
-            self.version = str(self.execute("SELECT version()").rows[0][0])
-        except BaseException:
-            os.close(self._lock_fd)
-            raise
-
-    def execute(self, sql: str, settings: Mapping[str, Any] | None = None) -> Result:
-        with self._lock:
-            out = self._call(sql, "JSONCompact")
-        text = out.bytes() if hasattr(out, "bytes") else bytes(out)
-        if not text.strip():
-            return Result([], [])
-        doc = json.loads(text)
-        converters = [_converter(column["type"]) for column in doc["meta"]]
-        rows = [tuple(f(v) for f, v in zip(converters, row, strict=True)) for row in doc["data"]]
-        return Result([column["name"] for column in doc["meta"]], rows)
-
-    def insert_columns(self, table: str, columns: Sequence[Column], data: list[list[Any]]) -> None:
-        arrays = [arrow_array(values, t) for (_, t, _), values in zip(columns, data, strict=True)]
-        self._insert_arrow(table, columns, arrays)
-
-    def insert_records(self, table: str, columns: Sequence[Column], records: Sequence[Any]) -> None:
-        # Records go straight to Arrow (pipelines._fastcolumns), with no Python list per column.
-        self._insert_arrow(table, columns, arrow_arrays(records, columns))
-
-    def _insert_arrow(self, table: str, columns: Sequence[Column], arrays: list[Any]) -> None:
-        import pyarrow as pa
-
-        block = pa.table(dict(zip((name for name, _, _ in columns), arrays, strict=True)))
-        names = ", ".join(name for name, _, _ in columns)
-        # chDB's Python() table function reads `block` from this frame's locals.
-        # optimize_on_insert = 0: no ReplacingMergeTree pass over each new block (~1/3 of insert
-        # time); a duplicate inside a block is like one across blocks, which every reader
-        # already collapses before merges do (schema/README.md, "How idempotence ... work").
-        sql = f"INSERT INTO {table} ({names}) SELECT {names} FROM Python(block)"
-        with self._lock:
-            self._call(f"{sql} SETTINGS optimize_on_insert = 0", "CSV")
-        del block
-
-    def close(self) -> None:
-        with _EMBEDDED_LOCK:
-            self._users -= 1
-            if self._users > 0:
-                return
-            _EMBEDDED.pop(self.path, None)
-            with self._lock:
-                self._session.close()
-            os.close(self._lock_fd)
-
-    def _call(self, sql: str, fmt: str) -> Any:
-        try:
-            return self._session.query(sql, fmt)
-        except Exception as exc:
-            code = _CODE.search(str(exc))
-            message = re.sub(r"^Code:\s*\d+\.\s*(DB::Exception:\s*)?", "", str(exc).strip())
-            message = message.strip("'\"").split(". In scope ")[0]
-            raise StoreError(
-                f"chDB at {self.path}: {message.splitlines()[0] if message else exc!r}",
-                code=int(code.group(1)) if code else None,
-            ) from exc
-
-
-def _lock_directory(path: Path) -> int:
-    lock_path = path / LOCK_FILE
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
-        os.close(fd)
-        raise StoreLocked(
-            f"the embedded store {path} is in use by another process (pid {holder}); "
-            "run the workers inside that process, or put a ClickHouse server in front "
-            "(--clickhouse clickhouse://host:9000/db)"
-        ) from None
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-    return fd
-
-
-def _converter(type_: str) -> Any:
-    """A function turning one JSONCompact value of `type_` into its Python value."""
-    inner = re.sub(r"^(LowCardinality|Nullable)\((.*)\)$", r"\2", type_)
-    if inner != type_:
-        convert = _converter(inner)
-        return lambda v: None if v is None else convert(v)
-    if type_.startswith("Array("):
-        convert = _converter(type_[6:-1])
-        return lambda v: [convert(x) for x in v]
-    if type_.startswith("DateTime64"):
-        return lambda v: datetime.fromisoformat(v).replace(tzinfo=UTC)
-    if type_.startswith("DateTime"):
-        return lambda v: datetime.strptime(v, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
-    if type_ == "Date":
-        return date.fromisoformat
-    if re.fullmatch(r"U?Int\d+", type_):
-        return int
-    if type_.startswith("Tuple("):
-        return tuple
-    return lambda v: v
-
-
 # -- opening ------------------------------------------------------------------------------------
-
-_EMBEDDED: dict[Path, EmbeddedStore] = {}
-_EMBEDDED_LOCK = threading.Lock()
 
 
 def open_store(target: str) -> Store:
     """A store for `target`: a clickhouse:// URL or a chDB data directory (see module docstring)."""
+    # The backends import this module (for Store), so they are imported here, when first used.
     if not target:
         raise StoreError("no store given: set LINKGRAPH_STORE to clickhouse://... or a directory")
     if target.startswith("clickhouse://"):
+        from pipelines.server_store import ServerStore
+
         return ServerStore(target)
-    path = Path(target).expanduser().resolve()
-    with _EMBEDDED_LOCK:
-        store = _EMBEDDED.get(path)
-        if store is None:
-            if _EMBEDDED:
-                other = next(iter(_EMBEDDED))
-                raise StoreError(
-                    f"cannot open the embedded store {path}: this process already has {other} "
-                    "open, and chDB serves one data directory per process"
-                )
-            store = _EMBEDDED[path] = EmbeddedStore(path)
-        store._users += 1
-        return store
+    from pipelines.embedded_store import open_embedded
 
-
-def _first_line(exc: BaseException) -> str:
-    text = re.sub(r"^Code:\s*\d+\.\s*", "", str(exc).strip())
-    return text.splitlines()[0] if text else type(exc).__name__
+    return open_embedded(Path(target).expanduser().resolve())

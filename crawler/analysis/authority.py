@@ -17,8 +17,6 @@ pages' rank spread uniformly, scores sum to 1), `harmonic` equals
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -35,8 +33,6 @@ __all__ = [
     "LEVELS",
     "Authority",
     "ConvergenceError",
-    "authority_columns",
-    "authority_ddl",
     "compute_authority",
     "harmonic",
     "level_graphs",
@@ -51,7 +47,6 @@ KEY_COLUMNS = {"page": "url", "host": "host", "domain": "domain"}  # of each {le
 # about 30 s on one core here (scipy's C BFS); larger graphs get HyperBall's estimate.
 EXACT_HARMONIC_WORK = 2e10
 _BFS_ROWS = 256  # sources per csgraph call: a (256, n) float block of distances
-DDL_PATH = Path(__file__).resolve().parents[2] / "schema" / "authority.sql"
 
 
 class ConvergenceError(LinkgraphError):
@@ -211,21 +206,3 @@ def compute_authority(
 def _pairs(graph: LinkGraph) -> Iterable[tuple[str, str]]:
     assert graph.names is not None
     return zip(graph.names[graph.src], graph.names[graph.dst], strict=True)
-
-
-def authority_columns(level: str, scores: Authority, computed_at: datetime) -> dict[str, list]:
-    """One columnar insert batch for `{level}_authority`, columns named as in the DDL."""
-    return {
-        KEY_COLUMNS[level]: scores.names.tolist(),
-        "pagerank": scores.pagerank.tolist(),
-        "harmonic": scores.harmonic.tolist(),
-        "rank": scores.rank.tolist(),
-        "computed_at": [computed_at] * len(scores.names),
-    }
-
-
-def authority_ddl() -> list[str]:
-    """The CREATE TABLE statements of schema/authority.sql, one string each."""
-    text = DDL_PATH.read_text()
-    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
-    return [stmt.strip() for stmt in body.split(";") if stmt.strip()]

@@ -55,26 +55,16 @@ from typing import Any, NamedTuple
 
 from crawler.errors import ConfigError
 from crawler.urls.canonical import _simple_canonical, canonicalize, host_of, registrable_domain
+from pipelines.columns import LINK_COLUMNS, PAGE_COLUMNS
 from pipelines.store import Store
 
 FORMATS = ("csv", "gsc", "ahrefs")
 BATCH_ROWS = 100_000
 SHOWN_ERRORS = 5
 
-LINK_INSERT = [
-    ("dst_domain", "String"), ("dst_url", "String"), ("src_url", "String"),
-    ("fetch_us", "UInt64"), ("ordinal", "UInt32"), ("dst_host", "String"),
-    ("src_host", "String"), ("src_domain", "String"), ("anchor", "String"),
-    ("rel", "Array(String)"), ("nofollow", "UInt8"), ("ugc", "UInt8"), ("sponsored", "UInt8"),
-    ("kind", "String"), ("section", "String"), ("dom_path", "String"), ("is_image", "UInt8"),
-    ("hreflang", "String"), ("is_external", "UInt8"), ("page_nofollow", "UInt8"),
-    ("fetched_at", "DateTime('UTC')"), ("crawl_id", "String"),
-]  # fmt: skip
-PAGE_INSERT = [
-    ("url", "String"), ("fetch_us", "UInt64"), ("host", "String"), ("domain", "String"),
-    ("status", "UInt16"), ("outlink_count", "UInt32"), ("fetched_at", "DateTime('UTC')"),
-    ("crawl_id", "String"), ("error", "String"),
-]  # fmt: skip
+# Import rows name the columns they fill; order and types come from pipelines.columns, the
+# tables' one declaration (a link row fills every link_fetches column, a page row a few).
+_LINK_NAMES = [name for name, _, _ in LINK_COLUMNS]
 
 
 class ImportFileError(ConfigError):
@@ -333,7 +323,7 @@ def import_file(
     crawled = crawled_urls(store)
     stats = ImportStats()
     ordinals: dict[str, int] = {}
-    batch: list[list[Any]] = [[] for _ in LINK_INSERT]
+    batch: list[list[Any]] = [[] for _ in LINK_COLUMNS]
     for number, row in read_rows(path, fmt, target):
         stats.rows += 1
         link = _link(row, at, source, crawled, ordinals)
@@ -350,8 +340,8 @@ def import_file(
             continue
         stats.links += 1
         for values in link:
-            for column, value in zip(batch, values, strict=True):
-                column.append(value)
+            for column, name in zip(batch, _LINK_NAMES, strict=True):
+                column.append(values[name])
         if len(batch[0]) >= batch_rows:
             _flush_links(store, batch)
     _flush_links(store, batch)
@@ -362,8 +352,8 @@ def import_file(
 
 def _link(
     row: Row | str, at: float, source: str, crawled: set[str], ordinals: dict[str, int]
-) -> list[list[Any]] | str:
-    """The link_fetches rows of one link (LINK_INSERT order; see `_seen_rows`), or why not."""
+) -> list[dict[str, Any]] | str:
+    """The link_fetches rows of one link, by column name (see `_seen_rows`), or why not."""
     if isinstance(row, str):
         return row
     try:
@@ -379,37 +369,35 @@ def _link(
     ordinal = ordinals.get(src, 0)
     ordinals[src] = ordinal + 1
     rel = list(row.rel)
-    link = [
-        dst_domain, dst, src, round(at * 1_000_000), ordinal, dst_host, src_host, src_domain,
-        row.anchor, rel, "nofollow" in rel, "ugc" in rel, "sponsored" in rel, "a", "unknown", "",
-        row.is_image, "", src_domain != dst_domain, 0, int(at), source,
-    ]  # fmt: skip
+    link = {
+        "dst_domain": dst_domain, "dst_url": dst, "src_url": src,
+        "fetch_us": round(at * 1_000_000), "ordinal": ordinal, "dst_host": dst_host,
+        "src_host": src_host, "src_domain": src_domain, "anchor": row.anchor, "rel": rel,
+        "nofollow": "nofollow" in rel, "ugc": "ugc" in rel, "sponsored": "sponsored" in rel,
+        "kind": "a", "section": "unknown", "dom_path": "", "is_image": row.is_image,
+        "hreflang": "", "is_external": src_domain != dst_domain, "page_nofollow": 0,
+        "fetched_at": int(at), "crawl_id": source,
+    }  # fmt: skip
     return _seen_rows(link, row, at)
 
 
-_FETCH_US = [name for name, _ in LINK_INSERT].index("fetch_us")
-_FETCHED_AT = [name for name, _ in LINK_INSERT].index("fetched_at")
-
-
-def _seen_rows(link: list[Any], row: Row, at: float) -> list[list[Any]]:
+def _seen_rows(link: dict[str, Any], row: Row, at: float) -> list[dict[str, Any]]:
     """The link's row in the import's fetch, at its last seen time, and one more occurrence at
     its first seen time when that is earlier (see the module docstring)."""
     if row.first_seen is None and row.last_seen is None:
         return [link]
     last = min(at if row.last_seen is None else row.last_seen, at)
-    link[_FETCHED_AT] = int(last)
+    link["fetched_at"] = int(last)
     first = last if row.first_seen is None else min(row.first_seen, last)
     if int(first) == int(last):
         return [link]
-    earlier = list(link)
-    earlier[_FETCH_US], earlier[_FETCHED_AT] = round(first * 1_000_000), int(first)
+    earlier = dict(link, fetch_us=round(first * 1_000_000), fetched_at=int(first))
     return [earlier, link]
 
 
 def _flush_links(store: Store, batch: list[list[Any]]) -> None:
     if batch[0]:
-        columns = [(name, type_, None) for name, type_ in LINK_INSERT]
-        store.insert_columns("link_fetches", columns, batch)  # type: ignore[arg-type]
+        store.insert_columns("link_fetches", LINK_COLUMNS, batch)
         for column in batch:
             column.clear()
 
@@ -422,22 +410,23 @@ def _write_pages(
     batch_rows: int,
 ) -> int:
     """One page_fetches row per imported source page, after its links (the store's order)."""
-    columns = [(name, type_, None) for name, type_ in PAGE_INSERT]
     urls = list(ordinals)
     error = f"not fetched: links imported ({source})"
     for lo in range(0, len(urls), batch_rows):
         chunk = urls[lo : lo + batch_rows]
         parts = [_url(u) for u in chunk]
-        data = [
-            chunk,
-            [round(at * 1_000_000)] * len(chunk),
-            [host for _, host, _ in parts],
-            [domain for _, _, domain in parts],
-            [0] * len(chunk),
-            [ordinals[u] for u in chunk],
-            [int(at)] * len(chunk),
-            [source] * len(chunk),
-            [error] * len(chunk),
-        ]
-        store.insert_columns("page_fetches", columns, data)  # type: ignore[arg-type]
+        data: dict[str, list[Any]] = {
+            "url": chunk,
+            "fetch_us": [round(at * 1_000_000)] * len(chunk),
+            "host": [host for _, host, _ in parts],
+            "domain": [domain for _, _, domain in parts],
+            "status": [0] * len(chunk),
+            "outlink_count": [ordinals[u] for u in chunk],
+            "fetched_at": [int(at)] * len(chunk),
+            "crawl_id": [source] * len(chunk),
+            "error": [error] * len(chunk),
+        }
+        columns = [column for column in PAGE_COLUMNS if column[0] in data]
+        assert len(columns) == len(data), "every name in `data` is a page_fetches column"
+        store.insert_columns("page_fetches", columns, [data[name] for name, _, _ in columns])
     return len(urls)

@@ -22,7 +22,10 @@ from crawler.analysis.authority import (
     trustrank,
 )
 from crawler.analysis.graph import LinkGraph
+from crawler.records import OutLink, Page
 from crawler.urls.canonical import domain_of
+from pipelines.store import open_store
+from tests.conftest import Engine
 from tests.helpers.e2e import CrawledWeb, crawled_web, linkgraph, sql_rows
 
 
@@ -96,3 +99,38 @@ def test_bad_trust_seeds_line_names_file_and_line(
     assert proc.returncode == 2
     assert f"{seeds_file}:3: neither a URL nor a domain" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_authority_on_a_store_older_than_migration_005(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A store from before the authority tables: a report query, then `linkgraph authority`
+    with trust seeds, both through the CLI; the tables are migration 005's (with trustrank)."""
+    import pipelines.store as store_module
+
+    every = store_module.migrations()
+    monkeypatch.setattr(store_module, "migrations", lambda: [m for m in every if m.version != 5])
+    pages = ["http://a.com/", "http://b.org/", "http://c.net/"]
+    with open_store(engine.target) as store:
+        store.migrate()
+        store.insert(
+            [Page(url=u, host=u[7:-1], domain=u[7:-1], status=200, fetched_at=1e9) for u in pages],
+            [_link(src, dst) for src, dst in zip(pages, pages[1:] + pages[:1], strict=True)],
+        )
+    report = linkgraph(["backlinks", "b.org", *engine.args, "--format", "jsonl"]).stdout
+    assert '"src_url": "http://a.com/"' in report
+    seeds = tmp_path / "trusted.txt"
+    seeds.write_text("a.com\n")
+    linkgraph(["authority", *engine.args, "--trust-seeds", str(seeds)])
+    rows = _latest(engine.args, "domain")
+    assert [r["name"] for r in rows] == ["a.com", "b.org", "c.net"]
+    assert [r["rank"] for r in rows] == [1, 2, 3]  # a cycle: equal scores, ties by name
+    assert sum(r["trustrank"] for r in rows) == pytest.approx(1.0)
+    assert rows[0]["trustrank"] > rows[2]["trustrank"]  # the seed before the page it reaches last
+
+
+def _link(src: str, dst: str) -> OutLink:
+    return OutLink(
+        src_url=src, dst_url=dst, src_host=src[7:-1], src_domain=src[7:-1], dst_host=dst[7:-1],
+        dst_domain=dst[7:-1], is_external=True, fetched_at=1e9,
+    )  # fmt: skip

@@ -6,8 +6,6 @@ The cnr-2000 checks read ../shared/realweb/cnr-2000 and skip with the path when 
 from __future__ import annotations
 
 import time
-import uuid
-from datetime import datetime
 from pathlib import Path
 
 import networkx as nx
@@ -16,8 +14,6 @@ import pytest
 
 from crawler.analysis.authority import (
     EXACT_HARMONIC_WORK,
-    authority_columns,
-    authority_ddl,
     compute_authority,
     harmonic,
     level_graphs,
@@ -25,8 +21,12 @@ from crawler.analysis.authority import (
     rank,
     trustrank,
 )
+from crawler.analysis.authority_job import write_level
 from crawler.analysis.graph import LinkGraph, read_edge_list
-from tests.helpers.servers import ClickHouseServer
+from crawler.records import OutLink, Page
+from pipelines.store import open_store
+from tests.conftest import Engine
+from tests.helpers.e2e import backlinks_report
 
 CNR = Path(__file__).resolve().parents[3] / "shared" / "realweb" / "cnr-2000"
 CNR_EDGES = CNR / "cnr-2000-edges.tsv.gz"
@@ -37,6 +37,7 @@ CNR_NODES = 325_557
 SMALL_SRC = [0, 0, 0, 1, 2, 2, 2, 4, 4, 5, 8, 0]
 SMALL_DST = [1, 1, 2, 2, 0, 3, 2, 0, 3, 5, 6, 4]
 SMALL_N = 9
+T = 1_735_776_000.0  # 2025-01-02 00:00:00 UTC
 
 
 def small_graphs() -> list[LinkGraph]:
@@ -181,43 +182,44 @@ def test_compute_authority_from_arrays_equals_from_pairs() -> None:
         assert from_arrays[level].rank.tolist() == from_pairs[level].rank.tolist()
 
 
-def test_ddl_runs_on_chdb_and_takes_a_batch(tmp_path: Path) -> None:
-    session = pytest.importorskip("chdb.session").Session(str(tmp_path / "chdb"))
-    try:
-        for statement in authority_ddl():
-            session.query(statement)
-        batch = authority_columns("host", compute_authority(LINKS)["host"], datetime(2025, 1, 2))
-        values = ", ".join(
-            f"('{h}', {p!r}, {c!r}, {r}, '2025-01-02 00:00:00')"
-            for h, p, c, r in zip(
-                batch["host"], batch["pagerank"], batch["harmonic"], batch["rank"], strict=True
-            )
-        )
-        session.query(f"INSERT INTO host_authority VALUES {values}")
-        top = session.query("SELECT host FROM host_authority WHERE rank = 1", "CSV")
-        assert str(top).strip() == '"b.org"'
-    finally:
-        session.close()
+def test_migration_005_holds_a_snapshot(engine: Engine) -> None:
+    """The authority tables come from migration 005, their one definition, on both engines."""
+    with open_store(engine.target) as store:
+        store.migrate()
+        scores = compute_authority(LINKS)
+        for level in ("host", "domain"):
+            write_level(store, level, scores[level], None, int(T))
+        top = store.query("SELECT host FROM host_authority WHERE rank = 1").rows
+        assert top == [("b.org",)]
+        rows = store.query("SELECT domain, rank, trustrank FROM domain_authority ORDER BY rank")
+        assert rows.rows == [("a.com", 1, 0.0), ("b.org", 2, 0.0)]
 
 
-@pytest.mark.server
-def test_ddl_runs_on_clickhouse_18(clickhouse: ClickHouseServer) -> None:
-    from clickhouse_driver import Client
+def test_report_query_migrates_a_store_older_than_005(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store that never ran migration 005 (nor `linkgraph authority`) answers the queries that
+    read the scores: they migrate it, so its tables are 005's, trustrank and all."""
+    import pipelines.store as store_module
 
-    database = f"t_{uuid.uuid4().hex[:12]}"
-    client = Client("127.0.0.1", port=clickhouse.port)
-    client.execute(f"CREATE DATABASE {database}")
-    client = Client("127.0.0.1", port=clickhouse.port, database=database)
-    for statement in authority_ddl():
-        client.execute(statement)
-    batch = authority_columns("domain", compute_authority(LINKS)["domain"], datetime(2025, 1, 2))
-    client.execute(
-        f"INSERT INTO domain_authority ({', '.join(batch)}) VALUES",
-        list(zip(*batch.values(), strict=True)),
-    )
-    assert client.execute("SELECT domain, rank FROM domain_authority ORDER BY rank") == [
-        ("a.com", 1), ("b.org", 2),
-    ]  # fmt: skip
+    every = store_module.migrations()
+    monkeypatch.setattr(store_module, "migrations", lambda: [m for m in every if m.version != 5])
+    with open_store(engine.target) as store:
+        store.migrate()
+        store.insert(
+            [Page(url="http://a.com/", host="a.com", domain="a.com", status=200, fetched_at=T)],
+            [OutLink(src_url="http://a.com/", dst_url="http://b.org/", src_host="a.com",
+                     src_domain="a.com", dst_host="b.org", dst_domain="b.org",
+                     is_external=True, fetched_at=T)],
+        )  # fmt: skip
+        monkeypatch.setattr(store_module, "migrations", lambda: every)
+        rows = backlinks_report(store, "b.org")
+        assert [(r["src_url"], r["dst_url"]) for r in rows] == [("http://a.com/", "http://b.org/")]
+        applied = store.query("SELECT version FROM schema_migrations WHERE version = 5").rows
+        assert applied == [(5,)]
+        write_level(store, "domain", compute_authority(LINKS)["domain"], np.ones(2), 1)
+        trust = store.query("SELECT domain, trustrank FROM domain_authority ORDER BY domain")
+        assert trust.rows == [("a.com", 1.0), ("b.org", 1.0)]
 
 
 @pytest.fixture(scope="module")

@@ -105,12 +105,11 @@ def _nonnegative_float(text: str) -> float:
 
 
 def run_named(store: Store, name: str, params: dict[str, Any]) -> Result:
-    """Run a named query, creating the (empty) authority tables first if it reads them."""
+    """Run a named query, migrating the store first if it reads the authority tables."""
     if name in _AUTHORITY_QUERIES:
-        from crawler.analysis.authority import authority_ddl
-
-        for statement in authority_ddl():
-            store.execute(statement)
+        # A store that never ran `linkgraph authority` may predate migration 005, the tables'
+        # one definition: the migration creates them (empty) the way every other table comes.
+        store.migrate()
     return store.named(name, params)
 
 
