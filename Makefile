@@ -9,7 +9,7 @@ DEMO_DATA ?= demo-out
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml setup.py $(wildcard crawler/*/_fast*.pyx crawler/*/_fast*.pxd pipelines/_fast*.pyx)
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml setup.py $(wildcard crawler/*/_fast*.pyx crawler/*/_fast*.pxd crawler/*/_fast*.pxi pipelines/_fast*.pyx)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
 	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .

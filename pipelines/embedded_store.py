@@ -24,7 +24,7 @@ from typing import Any
 
 from crawler.errors import StoreError, StoreLocked
 from pipelines.columns import Column, arrow_array, arrow_arrays
-from pipelines.store import Result, Store
+from pipelines.store_base import Result, Store
 
 EMBEDDED_DATABASE = "linkgraph"
 LOCK_FILE = ".linkgraph.lock"

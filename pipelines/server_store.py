@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from crawler.errors import StoreError, StoreUnavailable
 from pipelines.columns import Column
-from pipelines.store import Result, Store
+from pipelines.store_base import Result, Store
 
 
 class ServerStore(Store):

@@ -18,7 +18,9 @@ PACKAGES = ("crawler", "pipelines", "schema", "bench")
 NO_PRINT = ("crawler/analysis", "crawler/extract", "crawler/frontier", "pipelines")
 MAX_PY_LINES = 500
 MAX_PYX_LINES = 1000
-_PYX_IMPORT = re.compile(r"^\s*(?:from\s+([\w.]+)\s+c?import\s+([\w, ]+)|c?import\s+([\w.]+))", re.M)
+_PYX_IMPORT = re.compile(
+    r"^\s*(?:from\s+([\w.]+)\s+c?import\s+([\w, ]+)|c?import\s+([\w.]+))", re.M
+)
 
 
 def module_name(path: Path) -> str:
@@ -156,12 +158,20 @@ def test_no_library_module_imports_the_cli() -> None:
 def _prints(path: Path) -> Iterator[str]:
     tree = ast.parse(path.read_text())
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            if node.func.id == "print":
-                yield f"{path.relative_to(ROOT)}:{node.lineno} print()"
-        if isinstance(node, ast.Attribute) and node.attr in ("stdout", "stderr"):
-            if isinstance(node.value, ast.Name) and node.value.id == "sys":
-                yield f"{path.relative_to(ROOT)}:{node.lineno} sys.{node.attr}"
+        where = f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', 0)}"
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "print"
+        ):
+            yield f"{where} print()"
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in ("stdout", "stderr")
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "sys"
+        ):
+            yield f"{where} sys.{node.attr}"
 
 
 def test_the_library_never_prints() -> None:
