@@ -26,6 +26,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from crawler.extract import charset
 from crawler.extract import maincontent as content
 from crawler.extract.sections import UNKNOWN, Places
+from crawler.guard.mime import is_html
 from crawler.records import OutLink, PageFacts
 from crawler.speedups import speedup
 from crawler.urls.canonical import Resolver, canonical_and_host, host_of, registrable_domain
@@ -49,18 +50,10 @@ _NOT_NESTING = frozenset(
 STATS: Counter[str] = Counter()
 
 _SELECTOR = "a[href], area[href], iframe[src], frame[src], link[href], meta"
-_HTML_TYPES = ("text/html", "application/xhtml+xml")
 _REFRESH = re.compile(r"""\s*[\d.]*\s*[;,]?\s*(?:url\s*=\s*)?(['"]?)(.*)""", re.I | re.S)
 _ROBOTS_DIRECTIVES = frozenset(
     ("all", "none", "noindex", "nofollow", "noarchive", "nosnippet", "noimageindex", "notranslate")
 )
-
-
-def is_html(content_type: str | None, body: bytes) -> bool:
-    """Whether the contract lets us parse this body: an HTML type, or none and an HTML body."""
-    if content_type:
-        return content_type.split(";", 1)[0].strip().lower() in _HTML_TYPES
-    return body.lstrip()[:1] == b"<"
 
 
 def extract(

@@ -167,7 +167,8 @@ def test_pure_python_forced_by_environment() -> None:
     env = {**os.environ, "LINKGRAPH_PURE_PYTHON": "1"}
     code = (
         "import crawler.extract.extractor as e; assert e._FAST is None; "
-        "print(e.extract(b'<nav><a href=/a>A</a></nav>', 'http://x.com/p')[1][0].section)"
+        "print(e.extract(b'<nav><a href=/a>A</a></nav>', 'http://x.com/p', 'text/html')"
+        "[1][0].section)"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True

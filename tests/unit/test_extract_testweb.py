@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from crawler.extract.extractor import extract, is_html
+from crawler.extract.extractor import extract
+from crawler.guard.mime import is_html
 from crawler.testweb import build_web, truth
 from crawler.testweb.render import respond
 
