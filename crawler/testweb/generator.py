@@ -13,6 +13,8 @@ the page number, so other sites can link to them without building this site.
 from __future__ import annotations
 
 import random
+import struct
+import zlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
@@ -85,6 +87,24 @@ SECTION_WORDS = {
 }
 NEUTRAL_CLASSES = ("col", "box", "wrap", "inner", "row")  # hold no landmark word
 PDF_BODY = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n(http://example.org/in-pdf)\n%%EOF\n"
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+# A 1x1 grey PNG whose text chunk holds markup: a crawler that parsed it as HTML would find a
+# link (to a page the web does not have), and the crawl would no longer match the truth.
+PNG_BODY = b"".join(
+    (
+        b"\x89PNG\r\n\x1a\n",
+        _png_chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)),
+        _png_chunk(b"tEXt", b'Comment\x00<a href="/files/in-image.html">not a link</a>'),
+        _png_chunk(b"IDAT", zlib.compress(b"\x00\x80")),
+        _png_chunk(b"IEND", b""),
+    )
+)
+OCTET_STREAM = "application/octet-stream"
 
 
 def content_count(pages_per_site: int) -> int:
@@ -391,6 +411,25 @@ class _SiteBuilder:
         url = self.url("/files/brochure.pdf")
         self.pages[url] = Page(url=url, content_type="application/pdf", raw=PDF_BODY)
         self.place(self.local_a(url, "Brochure (PDF)"))
+
+    def _special_sniffed(self) -> None:
+        """Files whose Content-Type says nothing, so the crawler sniffs their bodies
+        (crawler/guard/mime.py): HTML served as octet-stream, HTML served with no Content-Type
+        (both carry their charset in <meta>, the header being gone), and a PNG as octet-stream.
+        The notes page is linked only from the octet-stream page: reached only if its links are.
+        """
+        octet, untyped = self.url("/files/page.bin"), self.url("/files/untyped")
+        notes, image = self.url("/files/notes.html"), self.url("/files/logo.png")
+        charset = self.site.charset
+        links = [self.local_a(notes, "Notes"), self.cross_site()]
+        self.simple_page(octet, "Download", links, content_type=OCTET_STREAM, meta_charset=charset)
+        home = [self.local_a(self.home, "Home")]
+        self.simple_page(untyped, "Untyped", home, content_type="", meta_charset=charset)
+        self.simple_page(notes, "Notes", [self.local_a(self.home, "Home")])
+        self.pages[image] = Page(url=image, content_type=OCTET_STREAM, raw=PNG_BODY)
+        self.place(self.local_a(octet, "Download"))
+        self.place(self.local_a(untyped, "No type"))
+        self.place(self.local_a(image, "Logo"))
 
     def _special_private(self) -> None:
         url = self.url("/private/report.html")

@@ -102,6 +102,8 @@ class Page:
 
     url: str  # canonical absolute URL
     status: int = 200
+    # The Content-Type header as sent, "" for none. What the body is does not depend on it: a
+    # page with no `raw` is HTML even when served as application/octet-stream or untyped.
     content_type: str = HTML_UTF8
     charset: str = "utf-8"  # encoding of the body
     meta_charset: str = ""  # declared in <meta charset> when set
@@ -114,11 +116,12 @@ class Page:
     base: Link | None = None  # <base href>; its target is absolute
     head: list[Link] = field(default_factory=list)  # canonical, alternate, refresh
     blocks: list[Block] = field(default_factory=list)
-    raw: bytes = b""  # body of a non-HTML file
+    raw: bytes = b""  # body of a file that is not HTML (a PDF, an image); empty for HTML
 
     @property
     def is_html(self) -> bool:
-        return self.content_type.split(";")[0].strip() in ("text/html", "application/xhtml+xml")
+        """Whether the body is HTML (rendered from the blocks), whatever its declared type."""
+        return not self.raw
 
     @property
     def nofollow(self) -> bool:

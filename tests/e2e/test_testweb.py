@@ -128,6 +128,36 @@ def test_every_status_and_content_type_is_present(pages: dict[str, dict[str, Any
     types = {p["content_type"] for p in pages.values()}
     assert {"text/html; charset=utf-8", "text/html; charset=ISO-8859-1", "text/html"} <= types
     assert "application/pdf" in types
+    assert {"application/octet-stream", ""} <= types  # "": served with no Content-Type
+
+
+def test_sniffed_pages(
+    web: Web, pages: dict[str, Any], links_by_page: dict[str, list[Any]]
+) -> None:
+    """HTML served as octet-stream or untyped carries links (the crawler must sniff its body);
+    the PNG served as octet-stream carries none, though its bytes hold markup."""
+    sites = [site for site in web.sites if "sniffed" in site.features]
+    assert sites
+    for site in sites:
+        base = f"http://{site.host}/files/"
+        octet, untyped, image = (pages[base + name] for name in ("page.bin", "untyped", "logo.png"))
+        assert octet["content_type"] == image["content_type"] == "application/octet-stream"
+        assert untyped["content_type"] == ""
+        assert [r["status"] for r in (octet, untyped, image)] == [200, 200, 200]
+        assert len(links_by_page[octet["url"]]) >= 3 and len(links_by_page[untyped["url"]]) >= 2
+        # The notes page is fetched, and only the octet-stream page links to it.
+        notes = base + "notes.html"
+        assert pages[notes]["status"] == 200
+        referrers = {
+            src for src, out in links_by_page.items() if notes in {r["dst_url"] for r in out}
+        }
+        assert referrers == {octet["url"]}
+        assert image["url"] not in links_by_page
+        body = respond(web, image["url"]).body
+        assert body.startswith(b"\x89PNG\r\n\x1a\n") and b"<a href=" in body
+        for url in (octet["url"], untyped["url"]):
+            head = respond(web, url).body[:200]
+            assert head.startswith(b"<!DOCTYPE html>") and b"<meta charset=" in head
 
 
 def test_special_pages(web: Web, pages: dict[str, Any], links: list[dict[str, Any]]) -> None:
@@ -226,7 +256,7 @@ def test_server_answers_every_truth_page_as_proxy_and_direct(
         for response in (_get(conn, url), _get(conn, path, host=parts.netloc)):
             assert (response.status, response.getheader("Content-Type")) == (
                 page["status"],
-                page["content_type"],
+                page["content_type"] or None,  # "": no Content-Type header at all
             ), url
             assert int(response.getheader("Content-Length")) == len(response.body)
             if 300 <= page["status"] < 400:
@@ -389,13 +419,17 @@ def _decode(body: bytes, content_type: str) -> str:
 
 
 def test_served_html_matches_truth_by_independent_parse(
-    server: WebServer, pages: dict[str, Any], links_by_page: dict[str, list[Any]]
+    server: WebServer, web: Web, pages: dict[str, Any], links_by_page: dict[str, list[Any]]
 ) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     checked = 0
+    types = set()
     for url, page in pages.items():
-        if page["status"] != 200 or not page["content_type"].startswith("text/html"):
+        model = web.page(url)
+        # HTML by the model, whatever the declared type (octet-stream and untyped pages too).
+        if page["status"] != 200 or model is None or not model.is_html:
             continue
+        types.add(page["content_type"])
         response = _get(conn, url)
         parser = _Anchors()
         parser.feed(_decode(response.body, page["content_type"]))
@@ -413,6 +447,7 @@ def test_served_html_matches_truth_by_independent_parse(
         assert found == expected, url
         checked += 1
     assert checked > 500
+    assert {"application/octet-stream", ""} <= types
 
 
 def test_charsets_are_declared_in_header_or_meta(web: Web, pages: dict[str, Any]) -> None:
