@@ -1,6 +1,8 @@
 """Pure link and page-fact extraction: (body, url, headers) -> PageFacts + OutLinks.
 
 Follows docs/LINKS.md to the letter: which elements are links, how each field is filled.
+Whether a body is HTML at all is the one rule of crawler/guard/mime.py (a body it does not take
+for HTML gives page facts from the headers and no links).
 Never raises on a body: malformed HTML, binary served as HTML, a huge page (cut at
 `MAX_BODY_BYTES`), a pathologically nested one (cut where it nests deeper than
 `DEPTH_BUDGET`), all counted in `STATS`, give a deterministic, possibly empty, answer.
