@@ -155,7 +155,9 @@ class Web:
         self.site_pages = lru_cache(maxsize=256)(self._build_site)
 
     def _build_site(self, index: int) -> dict[str, Page]:
-        from crawler.testweb.generator import build_site, revise  # they need Web: import late
+        # They need Web: import late.
+        from crawler.testweb.generator import build_site
+        from crawler.testweb.revision import revise
 
         pages = build_site(self, self.sites[index])
         return revise(pages, self.seed, self.revision) if self.revision else pages
@@ -219,7 +221,7 @@ def _zipf_weights(count: int, seed: int) -> list[float]:
 def build_web(sites: int, pages_per_site: int, seed: int, revision: int = 0) -> Web:
     """The web for these arguments; the same arguments always give the same web.
 
-    `revision` > 0 is the same web edited later (see `generator.revise`: some links removed,
+    `revision` > 0 is the same web edited later (see `revision.revise`: some links removed,
     some anchors and rel attributes changed, links out of the web added), for recrawl and
     history tests; 0 is the original.
     """
