@@ -63,7 +63,8 @@ class Verdict(NamedTuple):
     @property
     def stats_key(self) -> str:
         """The crawl stats counter of a sniffed response, e.g.
-        ``guard/sniffed/application/octet-stream/html`` or ``guard/sniffed/none/not_html``."""
+        ``guard/sniffed/application/octet-stream/html`` or ``guard/sniffed/none/not_html``.
+        Only UNKNOWN_TYPES are sniffed, so a server cannot grow the stats with made-up types."""
         return f"guard/sniffed/{self.declared or NO_TYPE}/{'html' if self.html else 'not_html'}"
 
 
