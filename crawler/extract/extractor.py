@@ -1,6 +1,8 @@
 """Pure link and page-fact extraction: (body, url, headers) -> PageFacts + OutLinks.
 
 Follows docs/LINKS.md to the letter: which elements are links, how each field is filled.
+Whether a body is HTML at all is the one rule of crawler/guard/mime.py (a body it does not take
+for HTML gives page facts from the headers and no links).
 Never raises on a body: malformed HTML, binary served as HTML, a huge page (cut at
 `MAX_BODY_BYTES`), a pathologically nested one (cut where it nests deeper than
 `DEPTH_BUDGET`), all counted in `STATS`, give a deterministic, possibly empty, answer.
@@ -29,6 +31,7 @@ from crawler.extract import charset
 from crawler.extract import maincontent as content
 from crawler.extract.rules import LINK_SELECTOR, UNKNOWN, refresh_target, rel_tokens
 from crawler.extract.sections import Places
+from crawler.guard.mime import is_html
 from crawler.records import OutLink, PageFacts
 from crawler.urls.canonical import Resolver, canonical_and_host, host_of, registrable_domain
 
@@ -51,17 +54,9 @@ _NOT_NESTING = frozenset(
 # Counters a spider may copy into its stats: pages cut at the cap, hrefs that were not links.
 STATS: Counter[str] = Counter()
 
-_HTML_TYPES = ("text/html", "application/xhtml+xml")
 _ROBOTS_DIRECTIVES = frozenset(
     ("all", "none", "noindex", "nofollow", "noarchive", "nosnippet", "noimageindex", "notranslate")
 )
-
-
-def is_html(content_type: str | None, body: bytes) -> bool:
-    """Whether the contract lets us parse this body: an HTML type, or none and an HTML body."""
-    if content_type:
-        return content_type.split(";", 1)[0].strip().lower() in _HTML_TYPES
-    return body.lstrip()[:1] == b"<"
 
 
 def extract(

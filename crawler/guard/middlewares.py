@@ -22,7 +22,9 @@ Responses (always on):
   which Scrapy's handler enforces while streaming, with or without Content-Length, and its
   HttpCompressionMiddleware on the decompressed size, 64 KiB at a time), counts drops in
   ``guard/oversize``, and flags non-HTML responses (``NON_HTML`` in ``response.flags``,
-  ``guard/non_html``) so the spider records them without parsing. DOWNLOAD_TIMEOUT bounds slow
+  ``guard/non_html``) so the spider records them without parsing. HTML or not is the one rule of
+  crawler/guard/mime.py; a response whose type was sniffed from its body is counted in
+  ``guard/sniffed/<declared type or none>/<html|not_html>``. DOWNLOAD_TIMEOUT bounds slow
   servers (the whole download, not each read).
 - `CappedCompressionMiddleware` is Scrapy's HttpCompressionMiddleware counting decompression
   bombs in ``guard/oversize``.
@@ -33,7 +35,6 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-import re
 import time
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
@@ -54,6 +55,7 @@ from twisted.internet.error import DNSLookupError
 from crawler import settings as defaults
 from crawler.errors import BlockedAddress, ConfigError
 from crawler.guard.addresses import is_public, literal_address
+from crawler.guard.mime import classify
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -80,43 +82,10 @@ GUARD_SETTINGS: dict[str, Any] = {
 NON_HTML = "non-html"
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 
-_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-# Content types that say nothing: sniff the body, as browsers do.
-_UNKNOWN_TYPES = frozenset(
-    {"", "application/octet-stream", "application/unknown", "unknown/unknown", "*/*"}
-)
-# WHATWG MIME sniffing's HTML signatures, after leading whitespace, case-insensitive.
-_HTML_SIGNATURE = re.compile(
-    rb"\s*(?:<!doctype html|<html|<head|<script|<iframe|<h1|<div|<font|<table|<a|<style"
-    rb"|<title|<b|<body|<br|<p|<!--)[\s>]",
-    re.IGNORECASE,
-)
 _MAX_REPORTED_HOSTS = 10_000
 # Proxy mode: how long a host's local-resolution verdict is kept, and how many hosts.
 NAME_VERDICT_TTL = 600.0
 _MAX_NAME_VERDICTS = 100_000
-
-
-def is_html(content_type: str | None, body_head: bytes) -> bool:
-    """True when a response is HTML worth parsing for links.
-
-    `content_type` is the Content-Type header (parameters allowed); when it is missing or says
-    nothing (application/octet-stream), the first bytes of the body decide.
-
-        >>> is_html("text/html; charset=utf-8", b"")
-        True
-        >>> is_html(None, b"  <!DOCTYPE html><title>x</title>")
-        True
-        >>> is_html("application/pdf", b"<html>")
-        False
-    """
-    mime = (content_type or "").split(";", 1)[0].strip().lower()
-    if mime in _HTML_TYPES:
-        return True
-    if mime not in _UNKNOWN_TYPES:
-        return False
-    head = body_head.removeprefix(b"\xef\xbb\xbf")
-    return bool(_HTML_SIGNATURE.match(head))
 
 
 class _ResolvedToPrivate(BlockedAddress, DNSLookupError):
@@ -378,9 +347,12 @@ class PageLimitsMiddleware:
         request.meta["download_maxsize"] = self.max_bytes
 
     def process_response(self, request: Request, response: Response) -> Response:
-        content_type = response.headers.get(b"Content-Type")
-        declared = content_type.decode("latin-1") if content_type else None
-        if not is_html(declared, response.body[:1024]):
+        verdict = classify(response.headers.get(b"Content-Type"), response.body)
+        if verdict.sniffed:
+            # Counted, so a server sending its pages as octet-stream shows in the crawl's stats.
+            self.stats.inc_value(verdict.stats_key)
+            log.debug("sniffed %s (%s): html=%s", request.url, verdict.declared, verdict.html)
+        if not verdict.html:
             self.stats.inc_value("guard/non_html")
             response.flags.append(NON_HTML)
         return response

@@ -102,6 +102,8 @@ class Page:
 
     url: str  # canonical absolute URL
     status: int = 200
+    # The Content-Type header as sent, "" for none. What the body is does not depend on it: a
+    # page with no `raw` is HTML even when served as application/octet-stream or untyped.
     content_type: str = HTML_UTF8
     charset: str = "utf-8"  # encoding of the body
     meta_charset: str = ""  # declared in <meta charset> when set
@@ -114,11 +116,12 @@ class Page:
     base: Link | None = None  # <base href>; its target is absolute
     head: list[Link] = field(default_factory=list)  # canonical, alternate, refresh
     blocks: list[Block] = field(default_factory=list)
-    raw: bytes = b""  # body of a non-HTML file
+    raw: bytes = b""  # body of a file that is not HTML (a PDF, an image); empty for HTML
 
     @property
     def is_html(self) -> bool:
-        return self.content_type.split(";")[0].strip() in ("text/html", "application/xhtml+xml")
+        """Whether the body is HTML (rendered from the blocks), whatever its declared type."""
+        return not self.raw
 
     @property
     def nofollow(self) -> bool:
@@ -152,7 +155,9 @@ class Web:
         self.site_pages = lru_cache(maxsize=256)(self._build_site)
 
     def _build_site(self, index: int) -> dict[str, Page]:
-        from crawler.testweb.generator import build_site, revise  # they need Web: import late
+        # They need Web: import late.
+        from crawler.testweb.generator import build_site
+        from crawler.testweb.revision import revise
 
         pages = build_site(self, self.sites[index])
         return revise(pages, self.seed, self.revision) if self.revision else pages
@@ -216,7 +221,7 @@ def _zipf_weights(count: int, seed: int) -> list[float]:
 def build_web(sites: int, pages_per_site: int, seed: int, revision: int = 0) -> Web:
     """The web for these arguments; the same arguments always give the same web.
 
-    `revision` > 0 is the same web edited later (see `generator.revise`: some links removed,
+    `revision` > 0 is the same web edited later (see `revision.revise`: some links removed,
     some anchors and rel attributes changed, links out of the web added), for recrawl and
     history tests; 0 is the original.
     """

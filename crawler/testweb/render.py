@@ -69,7 +69,7 @@ def respond(web: Web, url: str) -> Response:
 
 
 def render(page: Page) -> Response:
-    headers = [("Content-Type", page.content_type)]
+    headers = [("Content-Type", page.content_type)] if page.content_type else []
     if page.x_robots_tag:
         headers.append(("X-Robots-Tag", page.x_robots_tag))
     if page.redirect is not None:

@@ -4,7 +4,7 @@ A default crawl starts at every site's home page, keeps to the web's registrable
 robots.txt and follows links by the rules of docs/LINKS.md "What the crawler follows". The walk
 yields one dict per fetched page, per robots-blocked URL and per link occurrence:
 
-    {"type": "page", "url", "status", "content_type"}
+    {"type": "page", "url", "status", "content_type"}   (content_type "": no header sent)
     {"type": "blocked", "url"}
     {"type": "link", "src_url", "dst_url", "src_domain", "dst_domain", "anchor", "rel",
      "section", "kind", "is_image", "hreflang", "ordinal"}

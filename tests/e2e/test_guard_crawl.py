@@ -394,6 +394,8 @@ def test_response_guards() -> None:
         "/slow": trickle(10),
         "/page": fixed({"Content-Type": "text/html; charset=utf-8"}, page),
         "/sniffed": fixed({}, page),
+        "/octet": fixed({"Content-Type": "application/octet-stream"}, page),
+        "/png": fixed({"Content-Type": "application/octet-stream"}, b"\x89PNG\r\n\x1a\n<p>"),
         "/pdf": fixed({"Content-Type": "application/pdf"}, b"%PDF-1.7 <html>"),
     }
     with serving(GuardWeb(routes)) as web:
@@ -416,10 +418,18 @@ def test_response_guards() -> None:
     assert outcome["/gzip-ok"] == {"status": 200, "bytes": len(page), "non_html": False}
     assert outcome["/page"] == {"status": 200, "bytes": len(page), "non_html": False}
     assert outcome["/sniffed"] == {"status": 200, "bytes": len(page), "non_html": False}
+    assert outcome["/octet"] == {"status": 200, "bytes": len(page), "non_html": False}
+    assert outcome["/png"] == {"status": 200, "bytes": 11, "non_html": True}
     assert outcome["/pdf"] == {"status": 200, "bytes": 15, "non_html": True}
     stats = report["stats"]
     assert stats["guard/oversize"] == len(bombs()) + 2
-    assert stats["guard/non_html"] == 1
+    assert stats["guard/non_html"] == 2
+    sniffed = {k: v for k, v in stats.items() if k.startswith("guard/sniffed/")}
+    assert sniffed == {
+        "guard/sniffed/none/html": 1,
+        "guard/sniffed/application/octet-stream/html": 1,
+        "guard/sniffed/application/octet-stream/not_html": 1,
+    }
     grown_mb = (report["rss_peak_kb"] - report["rss_before_kb"]) / 1024
     assert grown_mb < 200, f"crawl grew by {grown_mb:.0f} MB"
 

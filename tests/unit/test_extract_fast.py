@@ -164,8 +164,8 @@ def test_pure_python_forced_by_environment() -> None:
     env = {**os.environ, "LINKGRAPH_PURE_PYTHON": "1"}
     code = (
         "import crawler.extract.extractor as e; from crawler.speedups import active_paths; "
-        "print(e.extract(b'<nav><a href=/a>A</a></nav>', 'http://x.com/p')[1][0].section); "
-        "print(active_paths())"
+        "print(e.extract(b'<nav><a href=/a>A</a></nav>', 'http://x.com/p', 'text/html')"
+        "[1][0].section); print(active_paths())"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True

@@ -1,8 +1,9 @@
-"""The extractor against the simulated web's ground truth: every link of every HTML page, exact.
+"""The extractor against the simulated web's ground truth: every link of every page, exact.
 
-Each status-200 HTML page of the default crawl is rendered by the test server's own code and
-extracted; the complete list of (dst_url, anchor, rel, section, kind, is_image, hreflang,
-ordinal) must equal the truth's. Redirect links are the spider's (the parser never sees them).
+Each status-200 page of the default crawl (HTML whatever its declared type, and files) is
+rendered by the test server's own code and extracted; the complete list of (dst_url, anchor,
+rel, section, kind, is_image, hreflang, ordinal) must equal the truth's. Redirect links are the
+spider's (the parser never sees them).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from crawler.extract.extractor import extract, is_html
+from crawler.extract.extractor import extract
 from crawler.testweb import build_web, truth
 from crawler.testweb.render import respond
 
@@ -27,7 +28,8 @@ def _truth_rows(args: tuple[int, int, int]) -> tuple[Any, dict[str, list[Row]]]:
     links: dict[str, list[Row]] = defaultdict(list)
     for record in truth(web):
         if record["type"] == "page":
-            if record["status"] == 200 and is_html(record["content_type"], b""):
+            # Files too (PDF, a PNG served as octet-stream): the truth gives them no links.
+            if record["status"] == 200:
                 pages[record["url"]] = []
         elif record["type"] == "link" and record["kind"] != "redirect":
             links[record["src_url"]].append(
@@ -51,6 +53,10 @@ def _truth_rows(args: tuple[int, int, int]) -> tuple[Any, dict[str, list[Row]]]:
 def test_every_page_matches_the_truth(args: tuple[int, int, int]) -> None:
     web, pages = _truth_rows(args)
     assert len(pages) > 100
+    # Bodies the extractor must sniff: HTML with links, and a binary without, as octet-stream.
+    served = {url: dict(respond(web, url).headers).get("Content-Type", "") for url in pages}
+    assert {served[url] for url, rows in pages.items() if rows} >= {"", "application/octet-stream"}
+    assert "application/octet-stream" in {served[url] for url, rows in pages.items() if not rows}
     mismatched = []
     for url, expected in pages.items():
         answer = respond(web, url)

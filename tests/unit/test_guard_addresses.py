@@ -1,4 +1,4 @@
-"""The guard's pure checks: address spellings, public or not, the per-URL check, HTML or not."""
+"""The guard's pure checks: address spellings, public or not, the per-URL check."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import ipaddress
 import pytest
 
 from crawler.guard.addresses import is_public, literal_address
-from crawler.guard.middlewares import GuardedResolver, _ResolvedToPrivate, check_url, is_html
+from crawler.guard.middlewares import GuardedResolver, _ResolvedToPrivate, check_url
 
 LOOPBACK_SPELLINGS = {
     "127.0.0.1": "127.0.0.1",
@@ -105,28 +105,6 @@ def test_resolver_check_refuses_and_remembers() -> None:
     ):
         resolver._check("10.0.0.1", "Evil.Test")
     assert dict(resolver.refusals) == {"evil.test": "10.0.0.1"}
-
-
-@pytest.mark.parametrize(
-    ("content_type", "head", "expected"),
-    [
-        ("text/html", b"", True),
-        ("text/html; charset=utf-8", b"%PDF", True),
-        ("application/xhtml+xml", b"<?xml", True),
-        ("TEXT/HTML", b"", True),
-        (None, b"\xef\xbb\xbf  <!DOCTYPE HTML>", True),
-        ("", b"<html lang=en>", True),
-        ("application/octet-stream", b"\n<p>hi", True),
-        (None, b"%PDF-1.7", False),
-        (None, b"<htmlx>", False),
-        ("application/pdf", b"<html>", False),
-        ("image/png", b"\x89PNG", False),
-        ("text/plain", b"<html>", False),
-        ("application/json", b"{}", False),
-    ],
-)
-def test_is_html(content_type: str | None, head: bytes, expected: bool) -> None:
-    assert is_html(content_type, head) is expected
 
 
 def test_middlewares_read_settings() -> None:
