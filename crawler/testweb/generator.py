@@ -19,8 +19,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TypeVar
 
-from crawler.testweb.model import HTML_UTF8, Block, Decoy, Link, Page
 from crawler.testweb.names import OUTSIDE, Site
+from crawler.testweb.pages import HTML_UTF8, Block, Decoy, Link, Page
 
 if TYPE_CHECKING:
     from crawler.testweb.model import Web

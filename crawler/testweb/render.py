@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from html.entities import codepoint2name
 from urllib.parse import unquote, urlsplit
 
-from crawler.testweb.model import NOT_FOUND_TYPE, Block, Decoy, Link, Page, Web
+from crawler.testweb.model import Web
+from crawler.testweb.pages import NOT_FOUND_TYPE, Block, Decoy, Link, Page
 
 _SEMANTIC = {
     "header": ("<header>", "</header>"),

@@ -14,8 +14,8 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
-from crawler.testweb.model import Block, Decoy, Link, Page
 from crawler.testweb.names import OUTSIDE
+from crawler.testweb.pages import Block, Decoy, Link, Page
 
 REVISION_REMOVE = 0.06  # share of <a> links on HTML pages each revision removes ...
 REVISION_ANCHOR = 0.06  # ... gives a new anchor text ...

@@ -23,7 +23,8 @@ from collections import deque
 from collections.abc import Iterator
 from typing import IO, Any
 
-from crawler.testweb.model import NOT_FOUND_TYPE, Link, Page, Web, domain_of
+from crawler.testweb.model import Web
+from crawler.testweb.pages import NOT_FOUND_TYPE, Link, Page, domain_of
 
 
 def truth(web: Web) -> Iterator[dict[str, Any]]:

@@ -113,7 +113,7 @@ def country(web: Web, records: list[dict[str, Any]], domain: str) -> str:
 
 
 def _domain(url: str) -> str:
-    from crawler.testweb.model import domain_of
+    from crawler.testweb.pages import domain_of
 
     return domain_of(url)
 
