@@ -11,14 +11,13 @@ import pytest
 
 from crawler.run.embedded import EmbeddedRedis
 from tests.helpers.e2e import CrawledWeb, crawled_web
+from tests.helpers.realweb import REALWEB
 from tests.helpers.servers import (
     ClickHouseServer,
     have_clickhouse_server,
     have_redis_server,
     redis_server,
 )
-
-REALWEB = Path(__file__).resolve().parents[2] / "shared" / "realweb"
 
 
 @pytest.fixture(scope="session")

@@ -24,8 +24,8 @@ import pytest
 
 from crawler.run.embedded import free_port
 from crawler.urls.canonical import canonicalize
-from tests.conftest import REALWEB
 from tests.helpers.e2e import diff, linkgraph, stored
+from tests.helpers.realweb import REALWEB
 
 NOT_LINKS = ("javascript:", "mailto:", "tel:", "data:", "about:", "vbscript:")
 

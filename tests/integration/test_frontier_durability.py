@@ -89,15 +89,6 @@ def test_flushall_is_frontier_lost(server: EmbeddedRedis) -> None:
         frontier.done()
 
 
-def test_ping_names_the_server() -> None:
-    from crawler.run.embedded import free_port
-
-    port = free_port()
-    frontier = Frontier(redis.Redis(port=port, socket_connect_timeout=1), "nobody")
-    with pytest.raises(FrontierUnavailable, match=f"127.0.0.1:{port}|localhost:{port}"):
-        frontier.ping()
-
-
 # -- crashes with appendfsync everysec: the AOF is a prefix of whole scripts -----------------------
 
 PAGES = 1500
