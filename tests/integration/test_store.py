@@ -19,7 +19,7 @@ from tests.helpers.e2e import utc as at
 from tests.helpers.samples import GRAPH, T0, T1, T2, fetch
 
 
-@pytest.fixture(params=["chdb", "server"])
+@pytest.fixture(params=["chdb", pytest.param("server", marks=pytest.mark.server)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     chdb = request.param == "chdb"
     target = str(tmp_path / "graph") if chdb else request.getfixturevalue("ch_url")
@@ -328,7 +328,7 @@ def test_domain_views_exact_under_redelivery(store: Store) -> None:
     assert domain_rows(store) == truth
 
 
-@pytest.mark.parametrize("engine", ["chdb", "server"])
+@pytest.mark.parametrize("engine", ["chdb", pytest.param("server", marks=pytest.mark.server)])
 def test_domain_edges_backfill(
     engine: str, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,18 +1,13 @@
-"""Authority scores against networkx: hand-made graphs exactly, cnr-2000 (LAW) for real.
-
-The cnr-2000 checks read ../shared/realweb/cnr-2000 and skip with the path when it is absent.
-"""
+"""Authority scores against networkx on hand-made graphs, exactly. The same checks on cnr-2000
+(LAW's 3-million-link graph, tens of seconds) are in tests/integration/test_authority.py."""
 
 from __future__ import annotations
-
-import time
 
 import networkx as nx
 import numpy as np
 import pytest
 
 from crawler.analysis.authority import (
-    EXACT_HARMONIC_WORK,
     compute_authority,
     harmonic,
     level_graphs,
@@ -20,13 +15,9 @@ from crawler.analysis.authority import (
     rank,
     trustrank,
 )
-from crawler.analysis.graph import LinkGraph, read_edge_list
-from tests.helpers.realweb import REALWEB
+from crawler.analysis.graph import LinkGraph
+from tests.helpers.graphs import as_array, to_networkx
 from tests.helpers.samples import LINKS
-
-CNR = REALWEB / "cnr-2000"
-CNR_EDGES = CNR / "cnr-2000-edges.tsv.gz"
-CNR_NODES = 325_557
 
 # Dangling nodes (3, 6), self-loops (2->2, 5->5), repeated links (0->1 twice), a node with
 # only a self-loop (5), an isolated node (7), and two disconnected parts ({0..4}, {6, 8}).
@@ -44,17 +35,6 @@ def small_graphs() -> list[LinkGraph]:
         LinkGraph.from_arrays([0, 1, 2, 3], [1, 2, 3, 0]),  # a cycle: no dangling node
         LinkGraph.from_arrays([], [], 3),  # no links at all
     ]
-
-
-def to_networkx(graph: LinkGraph) -> nx.DiGraph:
-    g = nx.DiGraph()
-    g.add_nodes_from(range(graph.n))
-    g.add_edges_from(zip(graph.src.tolist(), graph.dst.tolist(), strict=True))
-    return g
-
-
-def as_array(scores: dict[int, float], n: int) -> np.ndarray:
-    return np.array([scores[i] for i in range(n)])
 
 
 def test_graph_drops_self_links_and_repeats() -> None:
@@ -164,45 +144,3 @@ def test_compute_authority_from_arrays_equals_from_pairs() -> None:
         assert from_arrays[level].names.tolist() == from_pairs[level].names.tolist()
         assert from_arrays[level].pagerank.tolist() == from_pairs[level].pagerank.tolist()
         assert from_arrays[level].rank.tolist() == from_pairs[level].rank.tolist()
-
-
-@pytest.fixture(scope="module")
-def cnr() -> LinkGraph:
-    if not CNR_EDGES.is_file():
-        pytest.skip(f"cnr-2000 edge list not found at {CNR_EDGES} (it lives in ../shared)")
-    return LinkGraph.from_arrays(*read_edge_list(CNR_EDGES), n=CNR_NODES)
-
-
-@pytest.mark.realweb
-def test_cnr2000_graph_has_laws_counts(cnr: LinkGraph) -> None:
-    assert cnr.n == CNR_NODES
-    assert cnr.src.size == 3_216_152 - 87_442  # LAW's arcs less its self-loops
-
-
-@pytest.mark.realweb
-def test_cnr2000_pagerank_matches_networkx_and_is_faster(cnr: LinkGraph) -> None:
-    start = time.perf_counter()
-    ours = pagerank(LinkGraph.from_arrays(cnr.src, cnr.dst, cnr.n))
-    ours_s = time.perf_counter() - start
-    start = time.perf_counter()
-    theirs = as_array(nx.pagerank(to_networkx(cnr), tol=1e-10, max_iter=200), cnr.n)
-    theirs_s = time.perf_counter() - start
-    top = np.argsort(-theirs, kind="stable")[:1000]
-    assert np.max(np.abs(ours[top] - theirs[top]) / theirs[top]) < 1e-3
-    assert ours.sum() == pytest.approx(1.0, abs=1e-9)
-    assert ours_s < theirs_s, f"ours {ours_s:.1f} s, networkx {theirs_s:.1f} s"
-
-
-@pytest.mark.realweb
-def test_cnr2000_hyperball_close_to_exact_on_a_subgraph(cnr: LinkGraph) -> None:
-    # The first 5,000 ids (LAW orders by URL, so a few whole hosts): exact takes under a second.
-    inside = (cnr.src < 5000) & (cnr.dst < 5000)
-    graph = LinkGraph.from_arrays(cnr.src[inside], cnr.dst[inside], 5000)
-    assert graph.n * (graph.src.size + graph.n) <= EXACT_HARMONIC_WORK
-    exact = harmonic(graph, exact=True)
-    approx = harmonic(graph, exact=False, registers=256)
-    reached = exact > 0
-    relative = np.abs(approx[reached] - exact[reached]) / exact[reached]
-    assert relative.mean() < 0.04
-    top = np.argsort(-exact)[:100]
-    assert np.max(np.abs(approx[top] - exact[top]) / exact[top]) < 0.1
