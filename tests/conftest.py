@@ -11,12 +11,12 @@ import pytest
 
 from crawler.run.embedded import EmbeddedRedis
 from tests.helpers.e2e import CrawledWeb, crawled_web
-from tests.helpers.realweb import REALWEB
 from tests.helpers.servers import (
     ClickHouseServer,
     have_clickhouse_server,
     have_redis_server,
     redis_server,
+    unmarked_server_tests,
 )
 
 
@@ -81,10 +81,11 @@ def analysis_web(
     return crawled_web(tmp_path_factory, server)
 
 
-@pytest.fixture
-def realweb() -> Path:
-    if not REALWEB.is_dir():
-        pytest.skip(
-            f"real web data not found at {REALWEB} (it lives in ../shared, not in the repo)"
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`-m "not server"` must start no Debian server: a test using one carries the marker."""
+    unmarked = unmarked_server_tests(items)
+    if unmarked:
+        raise pytest.UsageError(
+            "these tests start Debian's redis-server or clickhouse-server without "
+            "@pytest.mark.server: " + ", ".join(unmarked)
         )
-    return REALWEB
