@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
 
 import pytest
 
 from crawler.run.embedded import EmbeddedRedis
-from tests.helpers.e2e import CrawledWeb, crawled_web
+from tests.helpers.e2e import CrawledWeb, Engine, crawled_web
 from tests.helpers.servers import (
     ClickHouseServer,
     have_clickhouse_server,
@@ -52,14 +51,6 @@ def clickhouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClickHouseS
 def ch_url(clickhouse: ClickHouseServer) -> str:
     """A clickhouse:// URL naming a fresh, randomly named database on the session's server."""
     return clickhouse.url_for(f"t_{uuid.uuid4().hex[:12]}")
-
-
-class Engine(NamedTuple):
-    """A fresh store: its `open_store` target and the CLI options naming it."""
-
-    name: str
-    target: str
-    args: list[str]
 
 
 @pytest.fixture(params=["chdb", pytest.param("server", marks=pytest.mark.server)])

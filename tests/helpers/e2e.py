@@ -63,6 +63,14 @@ class CrawledWeb(NamedTuple):
     target: str
 
 
+class Engine(NamedTuple):
+    """A fresh store: its `open_store` target and the CLI options naming it."""
+
+    name: str
+    target: str
+    args: list[str]
+
+
 ANALYSIS_WEB = (12, 40, 7)  # sites, pages per site, seed
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from crawler.cli.commands.toxicity import score_domain
 from crawler.records import OutLink, Page
 from pipelines.store import open_store
-from tests.conftest import Engine
+from tests.helpers.e2e import Engine
 
 T = "shoes.com"
 
