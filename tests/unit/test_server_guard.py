@@ -12,7 +12,7 @@ import pytest
 
 from crawler.run.embedded import EmbeddedRedis, free_port
 from crawler.testweb import WebServer, build_web
-from pipelines.store import open_store
+from pipelines.store import EmbeddedStore
 from tests.helpers.e2e import linkgraph
 from tests.helpers.server_guard import ServerStarted
 from tests.helpers.servers import CLICKHOUSE_BINARY, REDIS_BINARY
@@ -37,8 +37,10 @@ def test_debian_servers_are_refused(binary: str, server_guard: ServerGuard) -> N
 def test_chdb_is_refused_even_when_the_caller_catches(
     tmp_path: Path, server_guard: ServerGuard
 ) -> None:
+    # EmbeddedStore itself, not open_store: a store left open by an earlier test in this process
+    # would make open_store refuse before chDB is reached.
     with contextlib.suppress(Exception):  # the store may wrap it: the report still holds it
-        open_store(str(tmp_path / "store"))
+        EmbeddedStore(tmp_path / "store")
     assert any("chDB (chdb." in line for line in server_guard.take())
     import chdb
 
