@@ -1,4 +1,5 @@
-"""LinkSink and its spool: batching, the durable signal, spooling through a ClickHouse outage."""
+"""LinkSink: batching and the durable signal in a real crawler, spooling through a ClickHouse
+outage. The spool alone, on disk: tests/unit/test_spool.py."""
 
 from __future__ import annotations
 
