@@ -33,7 +33,7 @@ test: setup servers
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 # tests/unit only: no server process, no chDB, no crawl (tests/unit/conftest.py fails a test that
-# starts one), in under a minute.
+# starts one).
 test-fast: setup
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/unit
 
