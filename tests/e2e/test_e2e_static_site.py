@@ -150,6 +150,7 @@ def _serve(directory: Path) -> tuple[subprocess.Popen[bytes], int]:
     raise RuntimeError("http.server did not start")
 
 
+@pytest.mark.realweb  # its pages, where no rustdoc book is installed
 def test_static_site_crawl_finds_every_page_and_link(tmp_path: Path) -> None:
     site = _make_site(tmp_path)
     server, port = _serve(site)
