@@ -32,8 +32,10 @@ demo: setup
 test: setup servers
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
+# tests/unit only: no server process, no chDB, no crawl (tests/unit/conftest.py fails a test that
+# starts one).
 test-fast: setup
-	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not server"
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/unit
 
 bench: setup servers
 	$(BIN)/python -m bench

@@ -25,8 +25,7 @@ from crawler.analysis.graph import LinkGraph
 from crawler.records import OutLink, Page
 from crawler.urls.canonical import domain_of
 from pipelines.store import open_store
-from tests.conftest import Engine
-from tests.helpers.e2e import CrawledWeb, crawled_web, linkgraph, sql_rows
+from tests.helpers.e2e import CrawledWeb, Engine, crawled_web, linkgraph, sql_rows
 
 
 def _truth_graph(records: list[dict[str, Any]]) -> tuple[list[tuple[str, str]], list[str]]:

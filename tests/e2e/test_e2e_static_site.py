@@ -24,8 +24,8 @@ import pytest
 
 from crawler.run.embedded import free_port
 from crawler.urls.canonical import canonicalize
-from tests.conftest import REALWEB
 from tests.helpers.e2e import diff, linkgraph, stored
+from tests.helpers.realweb import REALWEB
 
 NOT_LINKS = ("javascript:", "mailto:", "tel:", "data:", "about:", "vbscript:")
 
@@ -150,6 +150,7 @@ def _serve(directory: Path) -> tuple[subprocess.Popen[bytes], int]:
     raise RuntimeError("http.server did not start")
 
 
+@pytest.mark.realweb  # its pages, where no rustdoc book is installed
 def test_static_site_crawl_finds_every_page_and_link(tmp_path: Path) -> None:
     site = _make_site(tmp_path)
     server, port = _serve(site)

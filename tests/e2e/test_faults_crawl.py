@@ -36,8 +36,6 @@ from tests.helpers.e2e import (
 )
 from tests.helpers.servers import REDIS_BINARY, have_redis_server, redis_server
 
-pytestmark = pytest.mark.server
-
 
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
@@ -99,6 +97,7 @@ def _assert_truth(target: str, records: list[dict[str, Any]]) -> None:
 # -- a worker dies -----------------------------------------------------------------------------
 
 
+@pytest.mark.server
 def test_sigkill_one_of_three_workers_loses_nothing(
     tmp_path: Path, own_redis: EmbeddedRedis, ch_url: str
 ) -> None:
@@ -125,6 +124,7 @@ def test_sigkill_one_of_three_workers_loses_nothing(
 # -- politeness --------------------------------------------------------------------------------
 
 
+@pytest.mark.server
 def test_politeness_holds_across_three_workers(
     tmp_path: Path, own_redis: EmbeddedRedis, ch_url: str
 ) -> None:
@@ -173,6 +173,7 @@ def _kill_redis_mid_crawl(
     return proc, log, web_server
 
 
+@pytest.mark.server
 def test_redis_killed_and_restarted_with_its_aof_loses_nothing(
     tmp_path: Path, own_redis: EmbeddedRedis, ch_url: str
 ) -> None:
@@ -191,6 +192,7 @@ def test_redis_killed_and_restarted_with_its_aof_loses_nothing(
     _assert_truth(ch_url, records)
 
 
+@pytest.mark.server
 def test_redis_restarted_empty_fails_loudly(
     tmp_path: Path, own_redis: EmbeddedRedis, ch_url: str
 ) -> None:

@@ -44,6 +44,15 @@ def linkgraph(
     return proc
 
 
+def one_clear_error(stderr: str, *needles: str) -> None:
+    """`stderr` holds one `linkgraph: error:` line, holding each needle, and no traceback."""
+    assert "Traceback" not in stderr, stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("linkgraph: error:")]
+    assert len(errors) == 1, stderr
+    for needle in needles:
+        assert needle in errors[0], errors[0]
+
+
 class CrawledWeb(NamedTuple):
     """The simulated web, its truth records, and the store of its crawl: the CLI options naming
     it and its `open_store` target."""
@@ -52,6 +61,14 @@ class CrawledWeb(NamedTuple):
     records: list[dict[str, Any]]
     args: list[str]
     target: str
+
+
+class Engine(NamedTuple):
+    """A fresh store: its `open_store` target and the CLI options naming it."""
+
+    name: str
+    target: str
+    args: list[str]
 
 
 ANALYSIS_WEB = (12, 40, 7)  # sites, pages per site, seed

@@ -10,7 +10,9 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from crawler.run.embedded import EmbeddedRedis, free_port
 
@@ -115,3 +117,19 @@ class ClickHouseServer:
 def redis_server(base: Path, appendonly: bool = True) -> EmbeddedRedis:
     """Debian's redis-server, not started yet."""
     return EmbeddedRedis(base, binary=REDIS_BINARY, appendonly=appendonly)
+
+
+# Fixtures that start Debian's servers (tests/conftest.py and the fault tests' own ones).
+DEBIAN_SERVER_FIXTURES = frozenset(
+    {"clickhouse", "ch_url", "redis_debian", "own_clickhouse", "own_redis"}
+)
+
+
+def unmarked_server_tests(items: Iterable[Any]) -> list[str]:
+    """The node ids of collected tests using a Debian-server fixture without the `server` mark."""
+    return [
+        item.nodeid
+        for item in items
+        if DEBIAN_SERVER_FIXTURES & set(getattr(item, "fixturenames", ()))
+        and item.get_closest_marker("server") is None
+    ]

@@ -1,6 +1,9 @@
-"""Authority scores against networkx: hand-made graphs exactly, cnr-2000 (LAW) for real.
+"""Authority at scale and on a store: the scores of cnr-2000 (LAW, 3 million links) against
+networkx, the tables of migration 005 on chDB and on clickhouse-server 18.16 taking a snapshot, and
+two runs in one second writing two snapshots. Hand-made graphs: tests/unit/test_authority.py.
 
-The cnr-2000 checks read ../shared/realweb/cnr-2000 and skip with the path when it is absent.
+The cnr-2000 checks read ../shared/realweb/cnr-2000 and skip with the path when it is absent;
+they take tens of seconds, too long for the under-a-minute unit run.
 """
 
 from __future__ import annotations
@@ -16,170 +19,18 @@ from crawler.analysis.authority import (
     EXACT_HARMONIC_WORK,
     compute_authority,
     harmonic,
-    level_graphs,
     pagerank,
-    rank,
-    trustrank,
 )
 from crawler.analysis.authority_job import write_level
 from crawler.analysis.graph import LinkGraph, read_edge_list
 from crawler.records import OutLink, Page
 from pipelines.store import open_store
-from tests.conftest import Engine
-from tests.helpers.e2e import backlinks_report
+from tests.helpers.e2e import Engine, backlinks_report
+from tests.helpers.graphs import as_array, to_networkx
+from tests.helpers.realweb import REALWEB
+from tests.helpers.samples import LINKS
 
-CNR = Path(__file__).resolve().parents[3] / "shared" / "realweb" / "cnr-2000"
-CNR_EDGES = CNR / "cnr-2000-edges.tsv.gz"
-CNR_NODES = 325_557
-
-# Dangling nodes (3, 6), self-loops (2->2, 5->5), repeated links (0->1 twice), a node with
-# only a self-loop (5), an isolated node (7), and two disconnected parts ({0..4}, {6, 8}).
-SMALL_SRC = [0, 0, 0, 1, 2, 2, 2, 4, 4, 5, 8, 0]
-SMALL_DST = [1, 1, 2, 2, 0, 3, 2, 0, 3, 5, 6, 4]
-SMALL_N = 9
 T = 1_735_776_000.0  # 2025-01-02 00:00:00 UTC
-
-
-def small_graphs() -> list[LinkGraph]:
-    rng = np.random.default_rng(7)
-    dense = rng.integers(0, 40, size=(2, 300))
-    return [
-        LinkGraph.from_arrays(SMALL_SRC, SMALL_DST, SMALL_N),
-        LinkGraph.from_arrays(dense[0], dense[1], 40),
-        LinkGraph.from_arrays([0, 1, 2, 3], [1, 2, 3, 0]),  # a cycle: no dangling node
-        LinkGraph.from_arrays([], [], 3),  # no links at all
-    ]
-
-
-def to_networkx(graph: LinkGraph) -> nx.DiGraph:
-    g = nx.DiGraph()
-    g.add_nodes_from(range(graph.n))
-    g.add_edges_from(zip(graph.src.tolist(), graph.dst.tolist(), strict=True))
-    return g
-
-
-def as_array(scores: dict[int, float], n: int) -> np.ndarray:
-    return np.array([scores[i] for i in range(n)])
-
-
-def test_graph_drops_self_links_and_repeats() -> None:
-    g = LinkGraph.from_arrays(SMALL_SRC, SMALL_DST, SMALL_N)
-    assert list(zip(g.src.tolist(), g.dst.tolist(), strict=True)) == [
-        (0, 1), (0, 2), (0, 4), (1, 2), (2, 0), (2, 3), (4, 0), (4, 3), (8, 6),
-    ]  # fmt: skip
-    assert g.out_degree.tolist() == [3, 1, 2, 0, 2, 0, 0, 0, 1]
-
-
-def test_graph_refuses_ids_out_of_range() -> None:
-    with pytest.raises(ValueError, match=r"0\.\.2"):
-        LinkGraph.from_arrays([0], [3], n=3)
-
-
-@pytest.mark.parametrize("graph", small_graphs(), ids=["small", "random40", "cycle", "empty"])
-def test_pagerank_equals_networkx(graph: LinkGraph) -> None:
-    ours = pagerank(graph)
-    theirs = as_array(nx.pagerank(to_networkx(graph), tol=1e-10, max_iter=200), graph.n)
-    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)
-    assert ours.sum() == pytest.approx(1.0, abs=1e-12)
-
-
-@pytest.mark.parametrize("graph", small_graphs(), ids=["small", "random40", "cycle", "empty"])
-def test_trustrank_equals_personalized_networkx(graph: LinkGraph) -> None:
-    seeds = [0, 2]
-    trusted = {i: float(i in seeds) for i in range(graph.n)}
-    theirs = nx.pagerank(
-        to_networkx(graph), personalization=trusted, dangling=trusted, tol=1e-10, max_iter=200
-    )
-    np.testing.assert_allclose(
-        trustrank(graph, seeds), as_array(theirs, graph.n), rtol=1e-12, atol=1e-15
-    )
-
-
-def test_trustrank_gives_nothing_to_pages_no_seed_reaches() -> None:
-    scores = trustrank(LinkGraph.from_arrays(SMALL_SRC, SMALL_DST, SMALL_N), seeds=[0])
-    assert scores[[5, 6, 7, 8]].tolist() == [0.0, 0.0, 0.0, 0.0]
-    with pytest.raises(ValueError, match="seed ids"):
-        trustrank(LinkGraph.from_arrays([0], [1]), seeds=[5])
-
-
-@pytest.mark.parametrize("graph", small_graphs(), ids=["small", "random40", "cycle", "empty"])
-def test_exact_harmonic_equals_networkx(graph: LinkGraph) -> None:
-    theirs = as_array(nx.harmonic_centrality(to_networkx(graph)), graph.n)
-    np.testing.assert_allclose(harmonic(graph, exact=True), theirs, rtol=1e-12)
-
-
-def test_hyperball_close_to_exact_on_random_graph() -> None:
-    g = nx.gnp_random_graph(3000, 0.002, seed=3, directed=True)
-    arcs = np.array(list(g.edges()))
-    graph = LinkGraph.from_arrays(arcs[:, 0], arcs[:, 1], n=3000)
-    exact = harmonic(graph, exact=True)
-    approx = harmonic(graph, exact=False, registers=256)
-    reached = exact > 0
-    relative = np.abs(approx[reached] - exact[reached]) / exact[reached]
-    assert relative.mean() < 0.05
-    assert approx[~reached].tolist() == [0.0] * int((~reached).sum())  # no one links in
-
-
-def test_hyperball_is_reproducible() -> None:
-    graph = LinkGraph.from_arrays(SMALL_SRC, SMALL_DST, SMALL_N)
-    first = harmonic(graph, exact=False, seed=5)
-    assert harmonic(graph, exact=False, seed=5).tolist() == first.tolist()
-
-
-def test_rank_breaks_ties_by_id() -> None:
-    assert rank(np.array([0.1, 0.3, 0.1, 0.3, 0.2])).tolist() == [4, 1, 5, 2, 3]
-
-
-LINKS = [
-    ("http://www.a.com/", "http://www.a.com/about"),
-    ("http://www.a.com/", "http://blog.a.com/post"),
-    ("http://www.a.com/about", "http://b.org/"),
-    ("http://www.a.com/about", "http://b.org/"),  # repeated: counted once
-    ("http://blog.a.com/post", "http://blog.a.com/post"),  # self-link: dropped
-    ("http://blog.a.com/post", "http://b.org/x"),
-    ("http://b.org/x", "http://www.a.com/"),
-]
-
-
-def test_levels_fold_pages_to_hosts_and_domains() -> None:
-    graphs = level_graphs(LinkGraph.from_names(LINKS))
-    host = graphs["host"]
-    assert host.names is not None
-    assert host.names.tolist() == ["b.org", "blog.a.com", "www.a.com"]
-    assert list(zip(host.src.tolist(), host.dst.tolist(), strict=True)) == [
-        (0, 2), (1, 0), (2, 0), (2, 1),
-    ]  # fmt: skip
-    domain = graphs["domain"]
-    assert domain.names is not None
-    assert domain.names.tolist() == ["a.com", "b.org"]
-    assert list(zip(domain.src.tolist(), domain.dst.tolist(), strict=True)) == [(0, 1), (1, 0)]
-
-
-def test_compute_authority_matches_networkx_per_level() -> None:
-    scores = compute_authority(LINKS, pages=["http://c.net/"])
-    assert set(scores) == {"page", "host", "domain"}
-    page = scores["page"]
-    assert page.names.tolist() == sorted({u for link in LINKS for u in link} | {"http://c.net/"})
-    for level, graph in level_graphs(LinkGraph.from_names(LINKS, ["http://c.net/"])).items():
-        g = to_networkx(graph)
-        np.testing.assert_allclose(
-            scores[level].pagerank, as_array(nx.pagerank(g, tol=1e-10), graph.n), rtol=1e-12
-        )
-        np.testing.assert_allclose(
-            scores[level].harmonic, as_array(nx.harmonic_centrality(g), graph.n), rtol=1e-12
-        )
-        assert sorted(scores[level].rank.tolist()) == list(range(1, graph.n + 1))
-
-
-def test_compute_authority_from_arrays_equals_from_pairs() -> None:
-    src = np.array([s for s, _ in LINKS])
-    dst = np.array([d for _, d in LINKS])
-    from_arrays = compute_authority((src, dst))
-    from_pairs = compute_authority(LINKS)
-    for level in ("page", "host", "domain"):
-        assert from_arrays[level].names.tolist() == from_pairs[level].names.tolist()
-        assert from_arrays[level].pagerank.tolist() == from_pairs[level].pagerank.tolist()
-        assert from_arrays[level].rank.tolist() == from_pairs[level].rank.tolist()
 
 
 def test_migration_005_holds_a_snapshot(engine: Engine) -> None:
@@ -222,6 +73,32 @@ def test_report_query_migrates_a_store_older_than_005(
         assert trust.rows == [("a.com", 1.0), ("b.org", 1.0)]
 
 
+def test_two_runs_in_one_second_get_their_own_snapshots(tmp_path: Path) -> None:
+    from crawler.analysis.authority_job import _snapshot_time, write_level
+    from pipelines.store import open_store
+
+    store = open_store(str(tmp_path / "store"))
+    try:
+        store.migrate()
+        scores = compute_authority(LINKS)["page"]
+        first = _snapshot_time(store)
+        write_level(store, "page", scores, None, first)
+        second = _snapshot_time(store)  # at once, as a second run in the same second would
+        assert second > first
+        write_level(store, "page", scores, None, second)
+        rows = store.query(
+            "SELECT computed_at, count() FROM page_authority GROUP BY computed_at ORDER BY 1"
+        ).rows
+        assert [count for _, count in rows] == [len(scores.names)] * 2
+    finally:
+        store.close()
+
+
+CNR = REALWEB / "cnr-2000"
+CNR_EDGES = CNR / "cnr-2000-edges.tsv.gz"
+CNR_NODES = 325_557
+
+
 @pytest.fixture(scope="module")
 def cnr() -> LinkGraph:
     if not CNR_EDGES.is_file():
@@ -262,24 +139,3 @@ def test_cnr2000_hyperball_close_to_exact_on_a_subgraph(cnr: LinkGraph) -> None:
     assert relative.mean() < 0.04
     top = np.argsort(-exact)[:100]
     assert np.max(np.abs(approx[top] - exact[top]) / exact[top]) < 0.1
-
-
-def test_two_runs_in_one_second_get_their_own_snapshots(tmp_path: Path) -> None:
-    from crawler.analysis.authority_job import _snapshot_time, write_level
-    from pipelines.store import open_store
-
-    store = open_store(str(tmp_path / "store"))
-    try:
-        store.migrate()
-        scores = compute_authority(LINKS)["page"]
-        first = _snapshot_time(store)
-        write_level(store, "page", scores, None, first)
-        second = _snapshot_time(store)  # at once, as a second run in the same second would
-        assert second > first
-        write_level(store, "page", scores, None, second)
-        rows = store.query(
-            "SELECT computed_at, count() FROM page_authority GROUP BY computed_at ORDER BY 1"
-        ).rows
-        assert [count for _, count in rows] == [len(scores.names)] * 2
-    finally:
-        store.close()

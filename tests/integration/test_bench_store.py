@@ -17,7 +17,7 @@ KEYS = {"ingest_rows_per_s", "backlinks_p50_ms", "refdomains_p50_ms", "gap_p50_m
         "bytes_on_disk", "referring_domains_p50_ms", "referring_domains_top_ms"}  # fmt: skip
 
 
-@pytest.mark.parametrize("engine", ["chdb", "server"])
+@pytest.mark.parametrize("engine", ["chdb", pytest.param("server", marks=pytest.mark.server)])
 def test_bench_store_json_and_domain_graph(
     engine: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:

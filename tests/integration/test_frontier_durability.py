@@ -19,8 +19,6 @@ from crawler.frontier import Frontier, Lease
 from crawler.run.embedded import EmbeddedRedis
 from tests.helpers.servers import have_redis_server, redis_server
 
-pytestmark = pytest.mark.server
-
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[EmbeddedRedis]:
@@ -35,6 +33,7 @@ def frontier_on(server: EmbeddedRedis) -> Frontier:
     return Frontier(redis.Redis.from_url(server.url), "durable", lease_timeout=30)
 
 
+@pytest.mark.server
 def test_restart_with_aof_resumes(server: EmbeddedRedis) -> None:
     frontier = frontier_on(server)
     frontier.create({"scope": "x"})
@@ -54,6 +53,7 @@ def test_restart_with_aof_resumes(server: EmbeddedRedis) -> None:
     assert sorted(lease.url for lease in rest) == sorted({child["url"], *seeds})
 
 
+@pytest.mark.server
 def test_crash_keeps_acknowledged_state(server: EmbeddedRedis) -> None:
     frontier = frontier_on(server)
     frontier.create({})
@@ -66,6 +66,7 @@ def test_crash_keeps_acknowledged_state(server: EmbeddedRedis) -> None:
     assert [lease.url for lease in frontier.lease("w1", 5)] == ["http://a.test/b"]
 
 
+@pytest.mark.server
 def test_restart_empty_is_frontier_lost(server: EmbeddedRedis) -> None:
     frontier = frontier_on(server)
     frontier.create({})
@@ -79,6 +80,7 @@ def test_restart_empty_is_frontier_lost(server: EmbeddedRedis) -> None:
         frontier.done()
 
 
+@pytest.mark.server
 def test_flushall_is_frontier_lost(server: EmbeddedRedis) -> None:
     frontier = frontier_on(server)
     frontier.create({})
@@ -87,15 +89,6 @@ def test_flushall_is_frontier_lost(server: EmbeddedRedis) -> None:
         frontier.meta()
     with pytest.raises(FrontierLost):
         frontier.done()
-
-
-def test_ping_names_the_server() -> None:
-    from crawler.run.embedded import free_port
-
-    port = free_port()
-    frontier = Frontier(redis.Redis(port=port, socket_connect_timeout=1), "nobody")
-    with pytest.raises(FrontierUnavailable, match=f"127.0.0.1:{port}|localhost:{port}"):
-        frontier.ping()
 
 
 # -- crashes with appendfsync everysec: the AOF is a prefix of whole scripts -----------------------
@@ -163,7 +156,7 @@ def _finish(server: EmbeddedRedis) -> dict[str, int]:
     return counts
 
 
-@pytest.fixture(params=["valkey", "redis"])
+@pytest.fixture(params=["valkey", pytest.param("redis", marks=pytest.mark.server)])
 def everysec(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EmbeddedRedis]:
     if request.param == "redis" and not have_redis_server():
         pytest.skip("Debian's redis-server is not installed (make test installs it)")

@@ -10,8 +10,7 @@ from pathlib import Path
 
 from crawler.analysis.importer import import_file
 from pipelines.store import open_store
-from tests.conftest import Engine
-from tests.helpers.e2e import linkgraph, sql_rows
+from tests.helpers.e2e import Engine, linkgraph, sql_rows
 
 CSV = """src_url,dst_url,anchor,rel
 http://blog.example.net/post,http://www.shop.com/,Shop,

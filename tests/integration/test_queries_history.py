@@ -97,7 +97,7 @@ def _fill(store: Store) -> None:
     )
 
 
-@pytest.fixture(params=["chdb", "server"])
+@pytest.fixture(params=["chdb", pytest.param("server", marks=pytest.mark.server)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     if request.param == "server":
         target = request.getfixturevalue("ch_url")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import redis
 from clickhouse_driver import Client
 
@@ -16,10 +17,12 @@ def test_valkey_answers(valkey: EmbeddedRedis) -> None:
     client.delete("lg:test:ping")
 
 
+@pytest.mark.server
 def test_redis_debian_answers(redis_debian: EmbeddedRedis) -> None:
     assert redis.Redis.from_url(redis_debian.url).ping()
 
 
+@pytest.mark.server
 def test_clickhouse_is_18_16(clickhouse: ClickHouseServer) -> None:
     client = Client("127.0.0.1", port=clickhouse.port)
     assert client.execute("SELECT version()")[0][0].startswith("18.16")

@@ -12,16 +12,14 @@ import pytest
 
 from crawler.errors import QueryError, StoreError, StoreLocked, StoreUnavailable
 from crawler.records import OutLink, Page
-from crawler.run.embedded import free_port
-from pipelines.columns import LINK_COLUMNS, PAGE_COLUMNS, arrow_array, columnar
+from pipelines.columns import LINK_COLUMNS, PAGE_COLUMNS
 from pipelines.store import Store, migrations, open_store
 from tests.helpers.e2e import domain_truth
 from tests.helpers.e2e import utc as at
+from tests.helpers.samples import GRAPH, T0, T1, T2, fetch
 
-T0, T1, T2 = 1_700_000_000.0, 1_700_000_100.0, 1_700_000_200.0
 
-
-@pytest.fixture(params=["chdb", "server"])
+@pytest.fixture(params=["chdb", pytest.param("server", marks=pytest.mark.server)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     chdb = request.param == "chdb"
     target = str(tmp_path / "graph") if chdb else request.getfixturevalue("ch_url")
@@ -31,41 +29,9 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     opened.close()
 
 
-def domain_of(url: str) -> str:
-    return url.split("/")[2]
-
-
-def fetch(src: str, when: float, *targets: tuple[str, str] | tuple[str, str, tuple[str, ...]]):
-    """A page fetch of `src` with links to `targets` (dst_url, anchor[, rel]), in order."""
-    page = Page(url=src, host=domain_of(src), domain=domain_of(src), status=200,
-                outlink_count=len(targets), fetched_at=when, crawl_id="c1")  # fmt: skip
-    links = [
-        OutLink(src_url=src, dst_url=t[0], anchor=t[1], rel=t[2] if len(t) > 2 else (),
-                ordinal=i, section="main", src_host=domain_of(src), src_domain=domain_of(src),
-                dst_host=domain_of(t[0]), dst_domain=domain_of(t[0]),
-                is_external=domain_of(src) != domain_of(t[0]), fetched_at=when, crawl_id="c1")
-        for i, t in enumerate(targets)
-    ]  # fmt: skip
-    return [page], links
-
-
 def load(store: Store, *fetches: tuple[list[Page], list[OutLink]]) -> None:
     for pages, links in fetches:
         store.insert(pages, links)
-
-
-GRAPH = [
-    fetch("http://a.com/1", T1, ("http://c1.com/x", "A1"), ("http://c2.com/", "A2"),
-          ("http://c1.com/x", "A1 footer", ("nofollow",))),
-    fetch("http://b.com/1", T1, ("http://c1.com/", "B1")),
-    fetch("http://b.com/2", T1, ("http://c2.com/y", "B2", ("nofollow",))),
-    fetch("http://d.com/1", T1, ("http://c1.com/", "D1"), ("http://t.com/", "DT")),
-    fetch("http://e.com/1", T1, ("http://c3.com/", "E3")),
-    fetch("http://c1.com/", T1, ("http://c2.com/", "C1C2"), ("http://c1.com/about", "self")),
-    fetch("http://t.com/", T1, ("http://c1.com/", "TC1")),
-    fetch("http://f.com/1", T0, ("http://t.com/", "old FT")),
-    fetch("http://f.com/1", T2, ("http://c1.com/", "F1"), ("http://c2.com/", "F2")),
-]  # fmt: skip
 
 
 def test_round_trip_every_column(store: Store) -> None:
@@ -137,32 +103,6 @@ def test_insert_columns_match_the_schema(store: Store) -> None:
     for table, columns in (("page_fetches", PAGE_COLUMNS), ("link_fetches", LINK_COLUMNS)):
         described = store.query(f"DESCRIBE TABLE {table}").rows
         assert [row[0] for row in described] == [name for name, _, _ in columns]
-
-
-def test_fast_columns_equal_the_pure_python_path() -> None:
-    """pipelines._fastcolumns gives the Arrow arrays `columnar` + `arrow_array` give."""
-    fast = pytest.importorskip("pipelines._fastcolumns")
-    odd = [
-        # non-ASCII text, empty strings and rel, a list rel, an exact half microsecond (rounds to
-        # even, as round() does), int fetch times and bools given as ints
-        Page(url="http://ä.com/ü", title="", fetched_at=1_700_000_000.0000005, noindex=1),
-        Page(url="http://a.com/", title="x" * 5000, fetched_at=1_700_000_001, status=404),
-    ]
-    links = [link for _, fetched in GRAPH for link in fetched] + [
-        OutLink(src_url="http://ä.com/ü", dst_url="http://b.com/€", anchor="日本 ",
-                rel=["ugc", "nofollow"], fetched_at=1_700_000_000.0000015, is_image=1),
-        OutLink(src_url="", dst_url="", rel=(), fetched_at=2.5),
-    ]  # fmt: skip
-    pages = [page for fetched, _ in GRAPH for page in fetched] + odd
-    for records, columns in ((links, LINK_COLUMNS), (pages, PAGE_COLUMNS)):
-        specs = [get.spec(type_) for _, type_, get in columns]
-        got = fast.arrow_arrays(records, specs)
-        data = columnar(records, columns)
-        want = [arrow_array(v, t) for (_, t, _), v in zip(columns, data, strict=True)]
-        for (name, _, _), a, b in zip(columns, got, want, strict=True):
-            assert a.equals(b), name
-    with pytest.raises(OverflowError):
-        fast.arrow_arrays([Page(url="x", fetched_at=-1.0)], [("fetched_at", "fetch_us", None)])
 
 
 def test_redelivered_fetch_shows_once(store: Store) -> None:
@@ -289,15 +229,6 @@ def test_migrations_are_idempotent(store: Store) -> None:
     assert applied == allowed
 
 
-def test_unreachable_server_is_one_clear_line() -> None:
-    url = f"clickhouse://127.0.0.1:{free_port()}/x"
-    with pytest.raises(StoreUnavailable) as info:
-        open_store(url)
-    message = str(info.value)
-    assert message.startswith(f"cannot reach ClickHouse at {url}: ")
-    assert "\n" not in message
-
-
 def test_second_process_is_refused(tmp_path: Path) -> None:
     store = open_store(str(tmp_path / "graph"))
     store.migrate()
@@ -397,7 +328,7 @@ def test_domain_views_exact_under_redelivery(store: Store) -> None:
     assert domain_rows(store) == truth
 
 
-@pytest.mark.parametrize("engine", ["chdb", "server"])
+@pytest.mark.parametrize("engine", ["chdb", pytest.param("server", marks=pytest.mark.server)])
 def test_domain_edges_backfill(
     engine: str, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
