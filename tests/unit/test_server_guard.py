@@ -12,7 +12,7 @@ import pytest
 
 from crawler.run.embedded import EmbeddedRedis, free_port
 from crawler.testweb import WebServer, build_web
-from pipelines.store import EmbeddedStore
+from pipelines.embedded_store import EmbeddedStore
 from tests.helpers.e2e import linkgraph
 from tests.helpers.server_guard import ServerStarted
 from tests.helpers.servers import CLICKHOUSE_BINARY, REDIS_BINARY
