@@ -27,6 +27,7 @@ from crawler.extract import extractor as extract_module
 from crawler.extract.extractor import extract
 from crawler.testweb import build_web, truth
 from crawler.testweb.render import respond
+from tests.helpers.examples import examples
 from tests.unit.test_extract import KITCHEN_SINK
 from tests.unit.test_extract_fuzz import _document
 
@@ -93,7 +94,7 @@ def test_stored_page() -> None:
     _both(KITCHEN_SINK, "http://example.com/p/q")
 
 
-@pytest.mark.parametrize("seed", range(300))
+@pytest.mark.parametrize("seed", range(examples(300)))
 def test_generated_article_pages(seed: int) -> None:
     _both(_article_page(random.Random(seed)), "http://example.com/a/b")
 
@@ -123,7 +124,7 @@ def test_foreign_and_odd_elements(body: bytes) -> None:
     _both(body, "http://example.com/a/b")
 
 
-@pytest.mark.parametrize("seed", range(100))
+@pytest.mark.parametrize("seed", range(examples(100)))
 def test_tag_soup(seed: int) -> None:
     rng = random.Random(seed)
     for _ in range(10):
@@ -184,7 +185,7 @@ _NAME_PIECES = [
 _names = st.one_of(st.none(), st.lists(st.sampled_from(_NAME_PIECES), max_size=6).map("".join))
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 @given(
     tag=st.sampled_from(["div", "nav", "main", "article", "aside", "p", ""]),
     role=st.one_of(
@@ -216,7 +217,7 @@ _TEXT_PIECES = ["", " ", "\n\t", "\xa0", "\u3000", "a", "b,", ", ,", "é", "日�
 _text = st.lists(st.sampled_from(_TEXT_PIECES), max_size=5).map("".join)
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=examples(1500), deadline=None)
 @given(st.lists(_text, min_size=1, max_size=5))
 def test_text_measures_equal_python(texts: list[str]) -> None:
     """Stripped length, commas and length read in place equal str.strip/count/len on
@@ -234,7 +235,7 @@ _UTF8_PIECES = [
 ]  # fmt: skip
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 @given(st.one_of(st.lists(st.sampled_from(_UTF8_PIECES), max_size=8).map(b"".join), st.binary()))
 def test_valid_utf8_equals_decoding(body: bytes) -> None:
     """The charset sniff's check without decoding says what bytes.decode says: valid
@@ -248,7 +249,7 @@ def test_valid_utf8_equals_decoding(body: bytes) -> None:
     assert FAST.valid_utf8(body) == decodes
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=examples(2000), deadline=None)
 @given(
     st.lists(st.sampled_from([b"<", b"</", b"/", b"a", b"<div>", b"</div>", b"<<//"]), max_size=99),
     st.sampled_from([1, 3, 8, 9, 17, 64]),
@@ -267,7 +268,7 @@ _SCAN_PIECES = [b"<", b"</", b"/", b"a", b"<div>", b"</div>", b"<<//", b"x" * 15
 _SCAN_PIECES += [b"\xe2\x82\xac", b"\xf0\x9f\x98\x80", b"\xed\xa0\x80", b"\xff", b"\xc2"]
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 @given(
     st.lists(st.sampled_from(_SCAN_PIECES), max_size=200),
     st.sampled_from([1, 3, 8, 9, 17, 64, 400]),
@@ -294,7 +295,7 @@ _HREF_PIECES = [
 ]  # fmt: skip
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=examples(1500), deadline=None)
 @given(st.lists(st.lists(st.sampled_from(_HREF_PIECES), max_size=6).map("".join), max_size=6))
 def test_hrefs_equal_python(hrefs: list[str]) -> None:
     """Hrefs the C side settles without the resolver (other schemes, fragments, dot
@@ -306,7 +307,7 @@ def test_hrefs_equal_python(hrefs: list[str]) -> None:
 _REL_PIECES = ["nofollow", "NoFollow", "ugc", " ", "\t", "\x1c", "\xa0", "\u2003", "\u0130", "x"]
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=examples(1000), deadline=None)
 @given(st.lists(st.lists(st.sampled_from(_REL_PIECES), max_size=6).map("".join), max_size=4))
 def test_rel_tokens_equal_python(rels: list[str]) -> None:
     """rel tokens split and lowered in C (ASCII) say what str.lower().split() says, in
@@ -318,7 +319,7 @@ def test_rel_tokens_equal_python(rels: list[str]) -> None:
 _SINGLE_BYTE = ["cp1252", "cp1254", "cp874", "mac-roman", "koi8-r", "iso8859-2", "cp1251", "cp037"]
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=examples(2000), deadline=None)
 @given(encoding=st.sampled_from(_SINGLE_BYTE), body=st.binary(max_size=64))
 def test_transcode_equals_decoding(encoding: str, body: bytes) -> None:
     """The single-byte transcoder gives the bytes selectolax makes of the decoded str,

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from crawler.extract.extractor import extract
 from crawler.urls.canonical import Resolver, host_of, resolve
+from tests.helpers.examples import examples
 
 pytestmark = pytest.mark.usefixtures("speed_path")  # each test on the C and the Python path
 
@@ -97,7 +98,7 @@ def _document(rng: random.Random) -> bytes:
     return doc.encode("utf-8" if kind == 2 else "cp1252", "replace")
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     seed=st.integers(0, 2**32),
     content_type=st.sampled_from(
@@ -141,7 +142,7 @@ _BASES = st.sampled_from(
 )
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=examples(1500), deadline=None)
 @given(base=_BASES, href=_HREF)
 def test_resolver_fast_path_equals_resolve(base: str, href: str) -> None:
     expected = resolve(base, href)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from crawler.scope import traps
 from crawler.scope.traps import Verdict, check, crawl_url, trap_reason
+from tests.helpers.examples import examples
 
 NOW = date(2026, 6, 15)
 
@@ -214,7 +215,7 @@ URLISH = st.lists(st.sampled_from(_PIECES), max_size=30).map("".join)
 ANY = st.one_of(st.text(), URLISH, URLISH.flatmap(lambda u: st.text().map(lambda t: u + t)))
 
 
-@settings(max_examples=2000)
+@settings(max_examples=examples(2000))
 @given(ANY)
 @example("http://x/(S(a))\n/(S(a))")  # "$" would match before the newline
 @example("/a:;jsessionid=1//b/b/b")

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from crawler import speedups
 from crawler.urls import canonical as urls
+from tests.helpers.examples import examples
 
 try:
     from crawler.urls import _fasturls as FAST
@@ -54,14 +55,14 @@ _LABELS = ["com", "co", "uk", "ck", "www", "jp", "kawasaki", "city", "x", "a-b",
            "xn--p1ai", "рф", "", "EXAMPLE", "github", "io", "blogspot"]  # fmt: skip
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=examples(2000), deadline=None)
 @given(st.lists(st.sampled_from(_LABELS), min_size=1, max_size=5).map(".".join))
 def test_generated_hosts(host: str) -> None:
     assert _ask(host) == _tldextract(host)
 
 
 @pytest.mark.parametrize("speed_path", ["c"], indirect=True)  # compares both itself
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=examples(2000), deadline=None)
 @given(st.lists(st.sampled_from([*_LABELS, "xn--", "-", "é", "."]), min_size=1, max_size=6))
 def test_c_walk_equals_python(labels: list[str]) -> None:
     """The C walk answers what the Python walk answers, or leaves the host to it (None)."""

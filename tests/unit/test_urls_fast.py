@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crawler.urls import canonical as urls
+from tests.helpers.examples import examples
 
 try:
     from crawler.urls import _fasturls as FAST
@@ -48,7 +49,7 @@ def _python(resolver: urls.Resolver, href: str) -> tuple[str, str] | None:
     return resolver._fast(href)
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 @given(base=st.sampled_from(BASES), href=hrefs)
 def test_join_equals_python(base: str, href: str) -> None:
     resolver = urls.Resolver(base)
@@ -97,7 +98,7 @@ def test_join_examples(href: str, expected: tuple[str, str] | None) -> None:
     assert resolver._fast(href) == expected
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(3000), deadline=None)
 @given(
     scheme=st.sampled_from(["http://", "HTTPS://", "https://", "hTtP://", "http:/", "ftp://", ""]),
     rest=hrefs,
@@ -118,7 +119,7 @@ def test_canonical_of_long_urls(length: int) -> None:
     assert urls._simple_canonical(url) == urls._regex_canonical(url) == (url, "a.com")
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=examples(2000), deadline=None)
 @given(scheme=st.sampled_from(["http://", "HTTPS://", "https://"]), rest=hrefs)
 def test_canonicalize_fast_path_equals_w3lib(scheme: str, rest: str) -> None:
     """canonicalize's regex fast path answers exactly as the w3lib path, or leaves it to it."""
