@@ -264,8 +264,8 @@ def _override(name: str, setting: Callable[[str], Any], parse: Callable[[str], A
         return setting(name)
     try:
         return parse(text)
-    except ValueError:
-        raise ConfigError(f"environment variable {name} must be a number, got {text!r}") from None
+    except ValueError as exc:
+        raise ConfigError(f"environment variable {name} must be a number, got {text!r}") from exc
 
 
 async def _wait(d: defer.Deferred[Any]) -> Any:

@@ -54,7 +54,6 @@ LOCK_FILE = ".linkgraph.lock"
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 _REQUIRES = re.compile(r"^--\s*requires:\s*(\d+(?:\.\d+)*)\s*$", re.MULTILINE)
-_CODE = re.compile(r"Code:\s*(\d+)")
 # LowCardinality is experimental before 19.x: CREATE needs this setting there, and 26.x rejects it.
 _LOW_CARDINALITY_SETTING = {"allow_experimental_low_cardinality_type": 1}
 
@@ -332,13 +331,8 @@ class EmbeddedStore(Store):
         try:
             return self._session.query(sql, fmt)
         except Exception as exc:
-            code = _CODE.search(str(exc))
-            message = re.sub(r"^Code:\s*\d+\.\s*(DB::Exception:\s*)?", "", str(exc).strip())
-            message = message.strip("'\"").split(". In scope ")[0]
-            raise StoreError(
-                f"chDB at {self.path}: {message.splitlines()[0] if message else exc!r}",
-                code=int(code.group(1)) if code else None,
-            ) from exc
+            where = f"chDB at {self.path}"
+            raise StoreError.from_server_text(where, str(exc) or repr(exc)) from exc
 
 
 def _lock_directory(path: Path) -> int:
@@ -347,6 +341,7 @@ def _lock_directory(path: Path) -> int:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
+        # from None: the cause is EWOULDBLOCK, which says less than the message below.
         holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
         os.close(fd)
         raise StoreLocked(

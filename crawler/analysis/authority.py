@@ -26,7 +26,7 @@ import scipy.sparse.csgraph as csgraph
 
 from crawler.analysis.graph import LinkGraph
 from crawler.analysis.hyperball import hyperball_harmonic
-from crawler.errors import LinkgraphError
+from crawler.errors import ConvergenceError
 from crawler.urls.canonical import host_of, registrable_domain
 
 __all__ = [
@@ -34,7 +34,6 @@ __all__ = [
     "KEY_COLUMNS",
     "LEVELS",
     "Authority",
-    "ConvergenceError",
     "authority_columns",
     "authority_ddl",
     "compute_authority",
@@ -52,10 +51,6 @@ KEY_COLUMNS = {"page": "url", "host": "host", "domain": "domain"}  # of each {le
 EXACT_HARMONIC_WORK = 2e10
 _BFS_ROWS = 256  # sources per csgraph call: a (256, n) float block of distances
 DDL_PATH = Path(__file__).resolve().parents[2] / "schema" / "authority.sql"
-
-
-class ConvergenceError(LinkgraphError):
-    """The power iteration did not reach `tol` within `max_iter` steps."""
 
 
 class Authority(NamedTuple):

@@ -30,7 +30,7 @@ from crawler.analysis.authority import (
 )
 from crawler.analysis.graph import LinkGraph
 from crawler.cli.app import open_query_store
-from crawler.errors import ConfigError
+from crawler.errors import ConfigError, InputFileError
 from crawler.urls.canonical import canonicalize, host_of, registrable_domain
 from pipelines.store import Store
 
@@ -75,7 +75,7 @@ def read_trust_seeds(path: Path) -> tuple[set[str], set[str]]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read trust seeds {path}: {exc}") from None
+        raise InputFileError(f"cannot read trust seeds {path}: {exc}") from exc
     urls: set[str] = set()
     names: set[str] = set()
     for number, raw in enumerate(lines, start=1):
@@ -85,14 +85,14 @@ def read_trust_seeds(path: Path) -> tuple[set[str], set[str]]:
         if "://" in text:
             try:
                 urls.add(canonicalize(text))
-            except ValueError:
-                raise ConfigError(f"{path}:{number}: not an http(s) URL: {text!r}") from None
+            except ValueError as exc:
+                raise InputFileError(f"{path}:{number}: not an http(s) URL: {text!r}") from exc
         elif "/" in text or " " in text or "." not in text:
-            raise ConfigError(f"{path}:{number}: neither a URL nor a domain: {text!r}")
+            raise InputFileError(f"{path}:{number}: neither a URL nor a domain: {text!r}")
         else:
             names.add(text.lower().rstrip("."))
     if not urls and not names:
-        raise ConfigError(f"{path}: no trust seeds in the file")
+        raise InputFileError(f"{path}: no trust seeds in the file")
     return urls, names
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawler.errors import ConfigError
+from crawler.errors import ConfigError, InputFileError
 from crawler.urls.canonical import canonicalize, registrable_domain
 
 MAX_LINES = 100_000
@@ -32,7 +32,7 @@ class Disavow:
 
 
 def parse_disavow(lines: Iterable[str], source: str) -> Disavow:
-    """Entries of a disavow file's lines; a bad line raises ConfigError naming source and line."""
+    """Entries of a disavow file's lines; a bad line raises InputFileError naming its line."""
     domains: set[str] = set()
     urls: set[str] = set()
     for number, raw in enumerate(lines, start=1):
@@ -42,15 +42,15 @@ def parse_disavow(lines: Iterable[str], source: str) -> Disavow:
         if line.lower().startswith("domain:"):
             name = line[len("domain:") :].strip().lower().rstrip(".")
             if not name or "/" in name or " " in name:
-                raise ConfigError(f"{source}:{number}: not a domain: {line!r}")
+                raise InputFileError(f"{source}:{number}: not a domain: {line!r}")
             domains.add(registrable_domain(name) if name.count(".") > 1 else name)
             continue
         try:
             urls.add(canonicalize(line))
-        except ValueError:
-            raise ConfigError(
+        except ValueError as exc:
+            raise InputFileError(
                 f"{source}:{number}: neither domain:NAME nor a URL: {line!r}"
-            ) from None
+            ) from exc
     return Disavow(frozenset(domains), frozenset(urls))
 
 
@@ -58,16 +58,16 @@ def read_disavow(path: Path) -> Disavow:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"cannot read disavow file {path}: {exc}") from None
+        raise InputFileError(f"cannot read disavow file {path}: {exc}") from exc
     if len(data) > MAX_BYTES:
-        raise ConfigError(f"{path}: {len(data):,} bytes, over the disavow limit of 2 MB")
+        raise InputFileError(f"{path}: {len(data):,} bytes, over the disavow limit of 2 MB")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 ({exc})") from None
+        raise InputFileError(f"{path}: not UTF-8 ({exc})") from exc
     lines = text.splitlines()
     if len(lines) > MAX_LINES:
-        raise ConfigError(f"{path}: {len(lines):,} lines, over the disavow limit of 100,000")
+        raise InputFileError(f"{path}: {len(lines):,} lines, over the disavow limit of 100,000")
     return parse_disavow(lines, str(path))
 
 

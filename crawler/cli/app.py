@@ -14,10 +14,12 @@ from pathlib import Path
 
 from crawler.cli.output import FORMATS, write_rows
 from crawler.config import CrawlConfig
-from crawler.errors import ConfigError, LinkgraphError
+from crawler.errors import ConfigError, CrawlInterrupted, LinkgraphError
 from pipelines.store import Store
 
 DEFAULT_DATA = Path("linkgraph-data")
+
+log = logging.getLogger(__name__)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -27,11 +29,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except LinkgraphError as exc:
+        # One line for the user; the causes (`raise ... from exc`) at --log-level DEBUG.
+        log.debug("%s", type(exc).__name__, exc_info=True)
         print(f"linkgraph: error: {exc}", file=sys.stderr)
-        return 2
+        return exc.exit_code
     except KeyboardInterrupt:
         print("linkgraph: interrupted", file=sys.stderr)
-        return 130
+        return CrawlInterrupted.exit_code
 
 
 def configure_logging(level: str) -> None:

@@ -58,7 +58,7 @@ def write_rows(
         with out.open("w", encoding="utf-8", newline="") as stream:
             _write(columns, rows, fmt, stream)
     except OSError as exc:
-        raise ConfigError(f"cannot write {out}: {exc}") from None
+        raise ConfigError(f"cannot write {out}: {exc}") from exc
 
 
 def _write(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, out: TextIO) -> None:
@@ -125,4 +125,4 @@ def _write_xlsx(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: Path
     try:
         book.save(out)
     except OSError as exc:
-        raise ConfigError(f"cannot write {out}: {exc}") from None
+        raise ConfigError(f"cannot write {out}: {exc}") from exc

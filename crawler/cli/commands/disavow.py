@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         args.out.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"cannot write {args.out}: {exc}") from None
+        raise ConfigError(f"cannot write {args.out}: {exc}") from exc
     print(f"disavow: {listed} domains and {pages} pages scoring >= {args.min_score:g} "
           f"written to {args.out}")  # fmt: skip
     return 0

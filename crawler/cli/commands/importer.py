@@ -47,8 +47,8 @@ def run(args: argparse.Namespace) -> int:
     if target:
         try:
             target = canonicalize(target if "://" in target else f"http://{target}/")
-        except ValueError:
-            raise ConfigError(f"--target is not a URL: {args.target!r}") from None
+        except ValueError as exc:
+            raise ConfigError(f"--target is not a URL: {args.target!r}") from exc
     if not args.file.is_file():
         raise ConfigError(f"no such file: {args.file}")
     store = _open_store(args)

@@ -62,10 +62,10 @@ def date_arg(text: str) -> datetime:
     """A UTC datetime from `YYYY-MM-DD` or ISO 8601 (a given offset is converted to UTC)."""
     try:
         value = datetime.fromisoformat(text.strip())
-    except ValueError:
+    except ValueError as exc:
         raise argparse.ArgumentTypeError(
             f"not a date: {text!r} (use YYYY-MM-DD or YYYY-MM-DDTHH:MM)"
-        ) from None
+        ) from exc
     value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     if value.year < 1971:
         raise argparse.ArgumentTypeError(f"date before 1971: {text!r}")
@@ -84,8 +84,8 @@ def country_arg(text: str) -> str:
 def _positive(text: str) -> int:
     try:
         value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
     return value
@@ -94,8 +94,8 @@ def _positive(text: str) -> int:
 def _nonnegative_float(text: str) -> float:
     try:
         value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
     if not 0 <= value <= 100:
         raise argparse.ArgumentTypeError(f"authority is 0-100, not {text}")
     return value

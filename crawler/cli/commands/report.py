@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         args.html.write_text(render_html(data), encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"cannot write {args.html}: {exc}") from None
+        raise ConfigError(f"cannot write {args.html}: {exc}") from exc
     print(f"report: {domain}, {data.totals['ref_domains']:,} referring domains, "
           f"{data.totals['links']:,} links; written to {args.html}")  # fmt: skip
     return 0
