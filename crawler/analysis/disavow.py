@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
+from crawler.analysis.toxicity import DomainScore, LinkScore
 from crawler.errors import ConfigError, InputFileError
 from crawler.urls.canonical import canonicalize, registrable_domain
 
@@ -95,3 +97,30 @@ def format_disavow(
             "raise --min-score"
         )
     return text
+
+
+def disavow_text(
+    domain: str, domains: list[DomainScore], links: list[LinkScore], min_score: float
+) -> tuple[str, int, int]:
+    """(file text, domains listed, pages listed) for the toxicity scores of `domain`'s
+    backlinks at or above `min_score`: domains worst first, then pages (not of a listed
+    domain, each with its worst link's reasons) by URL."""
+    chosen = [d for d in domains if d.score >= min_score]
+    listed = {d.ref_domain for d in chosen}
+    worst: dict[str, LinkScore] = {}
+    for link in links:
+        if link.score < min_score or link.src_domain in listed:
+            continue
+        if link.src_url not in worst or link.score > worst[link.src_url].score:
+            worst[link.src_url] = link
+    header = (
+        f"Disavow file for {domain}, written by linkgraph on "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC: toxicity score >= {min_score:g}.\n"
+        "Each entry's comment gives its score and reasons (linkgraph toxicity)."
+    )
+    text = format_disavow(
+        [(d.ref_domain, f"score {d.score:g}: {'; '.join(d.reasons)}") for d in chosen],
+        [(u, f"score {s.score:g}: {'; '.join(s.reasons)}") for u, s in sorted(worst.items())],
+        header=header,
+    )
+    return text, len(chosen), len(worst)

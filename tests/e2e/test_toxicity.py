@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from crawler.analysis.disavow import MAX_BYTES, MAX_LINES, read_disavow
-from crawler.analysis.toxicity import Backlink, score_backlinks
-from crawler.cli.commands.toxicity import score_domain
+from crawler.analysis.toxicity import Backlink, score_backlinks, score_domain
 from crawler.records import OutLink, Page
 from pipelines.store import open_store
 from tests.conftest import Engine
@@ -132,7 +131,7 @@ def test_shared_address_block_on_stored_addresses(engine: Engine) -> None:
     try:
         store.migrate()
         store.insert([page for page, _ in fetches], [link for _, link in fetches])
-        domains, _ = score_domain(store, T)
+        domains = score_domain(store, T).domains
     finally:
         store.close()
 
