@@ -192,9 +192,7 @@ def _check_regex(option: str, pattern: str) -> None:
     try:
         re.compile(pattern)
     except re.error as exc:
-        raise ConfigError(
-            f"{option} {pattern!r} is not a valid regular expression: {exc}"
-        ) from None
+        raise ConfigError(f"{option} {pattern!r} is not a valid regular expression: {exc}") from exc
 
 
 def _check_url(option: str, url: str, schemes: tuple[str, ...]) -> None:

@@ -29,8 +29,6 @@ from pipelines.store_base import Result, Store
 EMBEDDED_DATABASE = "linkgraph"
 LOCK_FILE = ".linkgraph.lock"
 
-_CODE = re.compile(r"Code:\s*(\d+)")
-
 
 class EmbeddedStore(Store):
     """chDB on a data directory; one per process (see `open_store`), serialized by a lock."""
@@ -101,13 +99,8 @@ class EmbeddedStore(Store):
         try:
             return self._session.query(sql, fmt)
         except Exception as exc:
-            code = _CODE.search(str(exc))
-            message = re.sub(r"^Code:\s*\d+\.\s*(DB::Exception:\s*)?", "", str(exc).strip())
-            message = message.strip("'\"").split(". In scope ")[0]
-            raise StoreError(
-                f"chDB at {self.path}: {message.splitlines()[0] if message else exc!r}",
-                code=int(code.group(1)) if code else None,
-            ) from exc
+            where = f"chDB at {self.path}"
+            raise StoreError.from_server_text(where, str(exc) or repr(exc)) from exc
 
 
 def _lock_directory(path: Path) -> int:
@@ -116,6 +109,7 @@ def _lock_directory(path: Path) -> int:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
+        # from None: the cause is EWOULDBLOCK, which says less than the message below.
         holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
         os.close(fd)
         raise StoreLocked(

@@ -24,7 +24,7 @@ import scipy.sparse.csgraph as csgraph
 
 from crawler.analysis.graph import LinkGraph
 from crawler.analysis.hyperball import hyperball_harmonic
-from crawler.errors import LinkgraphError
+from crawler.errors import ConvergenceError
 from crawler.urls.canonical import host_of, registrable_domain
 
 __all__ = [
@@ -32,7 +32,6 @@ __all__ = [
     "KEY_COLUMNS",
     "LEVELS",
     "Authority",
-    "ConvergenceError",
     "compute_authority",
     "harmonic",
     "level_graphs",
@@ -47,10 +46,6 @@ KEY_COLUMNS = {"page": "url", "host": "host", "domain": "domain"}  # of each {le
 # about 30 s on one core here (scipy's C BFS); larger graphs get HyperBall's estimate.
 EXACT_HARMONIC_WORK = 2e10
 _BFS_ROWS = 256  # sources per csgraph call: a (256, n) float block of distances
-
-
-class ConvergenceError(LinkgraphError):
-    """The power iteration did not reach `tol` within `max_iter` steps."""
 
 
 class Authority(NamedTuple):

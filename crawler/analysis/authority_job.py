@@ -1,4 +1,4 @@
-"""`linkgraph authority`: PageRank, harmonic centrality (and TrustRank) of the current links.
+"""The authority job: PageRank, harmonic centrality (and TrustRank) of the current links.
 
     linkgraph authority --data linkgraph-data --trust-seeds trusted.txt
 
@@ -12,11 +12,10 @@ page, host and domain; a name seeds every page and host in it, and itself.
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -29,36 +28,43 @@ from crawler.analysis.authority import (
     trustrank,
 )
 from crawler.analysis.graph import LinkGraph
-from crawler.cli.app import open_query_store
-from crawler.errors import ConfigError
+from crawler.errors import ConfigError, InputFileError
 from crawler.urls.canonical import canonicalize, host_of, registrable_domain
 from pipelines.store import Store
 
 _BATCH = 100_000
+TrustSeeds = tuple[set[str], set[str]]  # (page URLs, host or domain names)
 
 
-def run(args: argparse.Namespace) -> int:
-    seeds = read_trust_seeds(args.trust_seeds) if args.trust_seeds else None
-    started = time.monotonic()
-    store = open_query_store(args)
-    try:
-        store.migrate()
-        src, dst, pages = read_graph(store)
-        scores = compute_authority((src, dst), pages)
-        trust = trust_scores(src, dst, pages, seeds) if seeds is not None else {}
-        computed_at = _snapshot_time(store)
-        for level in LEVELS:
-            write_level(store, level, scores[level], trust.get(level), computed_at)
-    finally:
-        store.close()
-    when = datetime.fromtimestamp(computed_at, UTC).isoformat(sep=" ")
-    print(
-        f"authority: {len(scores['page'].names):,} pages, {len(scores['host'].names):,} hosts, "
-        f"{len(scores['domain'].names):,} domains from {len(src):,} links"
-        f"{' with TrustRank' if trust else ''}; computed_at {when} "
-        f"in {time.monotonic() - started:.1f} s"
+class AuthorityRun(NamedTuple):
+    """What one run scored and stored; every row of it carries `computed_at` (epoch seconds)."""
+
+    pages: int
+    hosts: int
+    domains: int
+    links: int
+    trustrank: bool
+    computed_at: int
+
+
+def run_authority(store: Store, seeds: TrustSeeds | None = None) -> AuthorityRun:
+    """Score the store's current link graph (TrustRank too, given seeds) and append the
+    snapshot to the *_authority tables."""
+    store.migrate()
+    src, dst, pages = read_graph(store)
+    scores = compute_authority((src, dst), pages)
+    trust = trust_scores(src, dst, pages, seeds) if seeds is not None else {}
+    computed_at = _snapshot_time(store)
+    for level in LEVELS:
+        write_level(store, level, scores[level], trust.get(level), computed_at)
+    return AuthorityRun(
+        pages=len(scores["page"].names),
+        hosts=len(scores["host"].names),
+        domains=len(scores["domain"].names),
+        links=len(src),
+        trustrank=bool(trust),
+        computed_at=computed_at,
     )
-    return 0
 
 
 def read_graph(store: Store) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -70,12 +76,12 @@ def read_graph(store: Store) -> tuple[np.ndarray, np.ndarray, list[str]]:
     return src, dst, pages
 
 
-def read_trust_seeds(path: Path) -> tuple[set[str], set[str]]:
+def read_trust_seeds(path: Path) -> TrustSeeds:
     """(page URLs, host or domain names) of a trust-seeds file; a bad line names file:line."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read trust seeds {path}: {exc}") from None
+        raise InputFileError(f"cannot read trust seeds {path}: {exc}") from exc
     urls: set[str] = set()
     names: set[str] = set()
     for number, raw in enumerate(lines, start=1):
@@ -85,19 +91,19 @@ def read_trust_seeds(path: Path) -> tuple[set[str], set[str]]:
         if "://" in text:
             try:
                 urls.add(canonicalize(text))
-            except ValueError:
-                raise ConfigError(f"{path}:{number}: not an http(s) URL: {text!r}") from None
+            except ValueError as exc:
+                raise InputFileError(f"{path}:{number}: not an http(s) URL: {text!r}") from exc
         elif "/" in text or " " in text or "." not in text:
-            raise ConfigError(f"{path}:{number}: neither a URL nor a domain: {text!r}")
+            raise InputFileError(f"{path}:{number}: neither a URL nor a domain: {text!r}")
         else:
             names.add(text.lower().rstrip("."))
     if not urls and not names:
-        raise ConfigError(f"{path}: no trust seeds in the file")
+        raise InputFileError(f"{path}: no trust seeds in the file")
     return urls, names
 
 
 def trust_scores(
-    src: np.ndarray, dst: np.ndarray, pages: list[str], seeds: tuple[set[str], set[str]]
+    src: np.ndarray, dst: np.ndarray, pages: list[str], seeds: TrustSeeds
 ) -> dict[str, np.ndarray]:
     """TrustRank per level, the seeds mapped to each level's nodes (see the module docstring).
 

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
-from crawler.errors import ConfigError
+from crawler.analysis.toxicity import DomainScore, LinkScore
+from crawler.errors import ConfigError, InputFileError
 from crawler.urls.canonical import canonicalize, registrable_domain
 
 MAX_LINES = 100_000
@@ -32,7 +34,7 @@ class Disavow:
 
 
 def parse_disavow(lines: Iterable[str], source: str) -> Disavow:
-    """Entries of a disavow file's lines; a bad line raises ConfigError naming source and line."""
+    """Entries of a disavow file's lines; a bad line raises InputFileError naming its line."""
     domains: set[str] = set()
     urls: set[str] = set()
     for number, raw in enumerate(lines, start=1):
@@ -42,15 +44,15 @@ def parse_disavow(lines: Iterable[str], source: str) -> Disavow:
         if line.lower().startswith("domain:"):
             name = line[len("domain:") :].strip().lower().rstrip(".")
             if not name or "/" in name or " " in name:
-                raise ConfigError(f"{source}:{number}: not a domain: {line!r}")
+                raise InputFileError(f"{source}:{number}: not a domain: {line!r}")
             domains.add(registrable_domain(name) if name.count(".") > 1 else name)
             continue
         try:
             urls.add(canonicalize(line))
-        except ValueError:
-            raise ConfigError(
+        except ValueError as exc:
+            raise InputFileError(
                 f"{source}:{number}: neither domain:NAME nor a URL: {line!r}"
-            ) from None
+            ) from exc
     return Disavow(frozenset(domains), frozenset(urls))
 
 
@@ -58,16 +60,16 @@ def read_disavow(path: Path) -> Disavow:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"cannot read disavow file {path}: {exc}") from None
+        raise InputFileError(f"cannot read disavow file {path}: {exc}") from exc
     if len(data) > MAX_BYTES:
-        raise ConfigError(f"{path}: {len(data):,} bytes, over the disavow limit of 2 MB")
+        raise InputFileError(f"{path}: {len(data):,} bytes, over the disavow limit of 2 MB")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 ({exc})") from None
+        raise InputFileError(f"{path}: not UTF-8 ({exc})") from exc
     lines = text.splitlines()
     if len(lines) > MAX_LINES:
-        raise ConfigError(f"{path}: {len(lines):,} lines, over the disavow limit of 100,000")
+        raise InputFileError(f"{path}: {len(lines):,} lines, over the disavow limit of 100,000")
     return parse_disavow(lines, str(path))
 
 
@@ -95,3 +97,30 @@ def format_disavow(
             "raise --min-score"
         )
     return text
+
+
+def disavow_text(
+    domain: str, domains: list[DomainScore], links: list[LinkScore], min_score: float
+) -> tuple[str, int, int]:
+    """(file text, domains listed, pages listed) for the toxicity scores of `domain`'s
+    backlinks at or above `min_score`: domains worst first, then pages (not of a listed
+    domain, each with its worst link's reasons) by URL."""
+    chosen = [d for d in domains if d.score >= min_score]
+    listed = {d.ref_domain for d in chosen}
+    worst: dict[str, LinkScore] = {}
+    for link in links:
+        if link.score < min_score or link.src_domain in listed:
+            continue
+        if link.src_url not in worst or link.score > worst[link.src_url].score:
+            worst[link.src_url] = link
+    header = (
+        f"Disavow file for {domain}, written by linkgraph on "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC: toxicity score >= {min_score:g}.\n"
+        "Each entry's comment gives its score and reasons (linkgraph toxicity)."
+    )
+    text = format_disavow(
+        [(d.ref_domain, f"score {d.score:g}: {'; '.join(d.reasons)}") for d in chosen],
+        [(u, f"score {s.score:g}: {'; '.join(s.reasons)}") for u, s in sorted(worst.items())],
+        header=header,
+    )
+    return text, len(chosen), len(worst)

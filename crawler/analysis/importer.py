@@ -34,7 +34,7 @@ Imported links go into `link_fetches` and `page_fetches` like crawled ones, mark
 it names, at the import's time: a later import or crawl of a page replaces its link set. A
 source page this index has crawled keeps its crawled link set: its imported rows are skipped
 and counted. Bad rows (not an http(s) URL, missing column) are skipped, counted, and the first
-few reported as FILE:LINE; ``strict`` raises ImportFileError at the first one instead.
+few reported as FILE:LINE; ``strict`` raises InputFileError at the first one instead.
 
     >>> parse_bool("TRUE"), parse_bool("")
     (True, False)
@@ -53,7 +53,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from crawler.errors import ConfigError
+from crawler.errors import ConfigError, InputFileError
 from crawler.urls.canonical import _simple_canonical, canonicalize, host_of, registrable_domain
 from pipelines.columns import LINK_COLUMNS, PAGE_COLUMNS
 from pipelines.store import Store
@@ -65,10 +65,6 @@ SHOWN_ERRORS = 5
 # Import rows name the columns they fill; order and types come from pipelines.columns, the
 # tables' one declaration (a link row fills every link_fetches column, a page row a few).
 _LINK_NAMES = [name for name, _, _ in LINK_COLUMNS]
-
-
-class ImportFileError(ConfigError):
-    """A row of an import file is unusable; the message names file and line."""
 
 
 class Row(NamedTuple):
@@ -128,7 +124,7 @@ def parse_date(text: str) -> float | None:
         return None
     try:
         when = datetime.fromisoformat(text)
-    except ValueError:
+    except ValueError as exc:
         for form in _DATE_FORMATS:
             try:
                 when = datetime.strptime(text, form)
@@ -136,7 +132,7 @@ def parse_date(text: str) -> float | None:
             except ValueError:
                 continue
         else:
-            raise ValueError(f"not a date: {text[:40]!r}") from None
+            raise ValueError(f"not a date: {text[:40]!r}") from exc
     return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
 
 
@@ -148,7 +144,7 @@ def open_text(path: Path) -> io.TextIOWrapper:
     try:
         raw = path.open("rb")
     except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc}") from None
+        raise InputFileError(f"cannot read {path}: {exc}") from exc
     head = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
     encoding = "utf-16" if head in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig"
     return io.TextIOWrapper(raw, encoding=encoding, newline="")
@@ -170,9 +166,9 @@ def read_rows(path: Path, fmt: str, target: str = "") -> Iterator[tuple[int, Row
         try:
             first = stream.readline()
         except UnicodeDecodeError as exc:
-            raise ConfigError(f"{path}: neither UTF-8 nor UTF-16 ({exc})") from None
+            raise InputFileError(f"{path}: neither UTF-8 nor UTF-16 ({exc})") from exc
         if not first.strip():
-            raise ConfigError(f"{path}: empty file")
+            raise InputFileError(f"{path}: empty file")
         delimiter = _dialect(first)
         header = next(csv.reader([first], delimiter=delimiter))
         parse, has_header = _parser(path, fmt, header, target)
@@ -186,7 +182,7 @@ def read_rows(path: Path, fmt: str, target: str = "") -> Iterator[tuple[int, Row
                 if cells and any(c.strip() for c in cells):
                     yield number, _safe(parse, cells)
         except (UnicodeDecodeError, csv.Error) as exc:
-            raise ConfigError(f"{path}:{number + 1}: unreadable ({exc})") from None
+            raise InputFileError(f"{path}:{number + 1}: unreadable ({exc})") from exc
 
 
 def _safe(parse: RowParser, cells: list[str]) -> Row | str:
@@ -207,7 +203,7 @@ def _parser(path: Path, fmt: str, header: list[str], target: str) -> tuple[RowPa
             if option in names:
                 return names.index(option)
         if required:
-            raise ConfigError(
+            raise InputFileError(
                 f"{path}:1: a {fmt} export needs a column {' or '.join(map(repr, options))}; "
                 f"the header has {', '.join(map(repr, header))}"
             )
@@ -250,7 +246,7 @@ def _date(cells: list[str], column: int, name: str) -> float | None:
     try:
         return parse_date(cells[column])
     except ValueError as exc:
-        raise ValueError(f"{name}: {exc}") from None
+        raise ValueError(f"{name}: {exc}") from exc
 
 
 def _ahrefs_row(
@@ -333,7 +329,7 @@ def import_file(
                 continue
             message = f"{path}:{number}: {link}"
             if strict:
-                raise ImportFileError(message)
+                raise InputFileError(message)
             stats.bad += 1
             if len(stats.errors) < SHOWN_ERRORS:
                 stats.errors.append(message)

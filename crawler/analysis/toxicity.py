@@ -42,8 +42,12 @@ import ipaddress
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
 from crawler.urls.canonical import registrable_domain
+
+if TYPE_CHECKING:
+    from pipelines.store import Store
 
 TEMPLATE_MIN_DOMAINS = 3
 ADDRESS_MIN_DOMAINS = 3
@@ -103,6 +107,35 @@ class DomainScore:
     links: int
     pages: int
     reasons: tuple[str, ...]
+
+
+class Toxicity(NamedTuple):
+    """A domain's scored referring domains and links; `authority` says whether low_authority
+    was checked (it needs a `linkgraph authority` run first)."""
+
+    domains: list[DomainScore]
+    links: list[LinkScore]
+    authority: bool
+
+
+def score_domain(store: Store, domain: str) -> Toxicity:
+    """Read the signals' inputs for `domain` from the store and score them."""
+    store.migrate()  # the authority tables (005) and page addresses (007) of an older store
+    params = {"domain": domain}
+    links = [
+        Backlink(r["src_url"], r["src_domain"], r["dst_url"], r["anchor"], r["section"],
+                 r["dom_path"], int(r["outlinks"] or 0), r["lang"] or "")
+        for r in store.named("toxicity_backlinks", params).dicts()
+    ]  # fmt: skip
+    templates = dict(store.named("toxicity_templates", params).rows)
+    addresses: dict[str, list[str]] = {}
+    for src_domain, ip, _ in store.named("toxicity_addresses", params).rows:
+        addresses.setdefault(src_domain, []).append(ip)
+    lang_rows = store.named("toxicity_lang", params).rows
+    pagerank = {row[0]: float(row[1]) for row in store.named("authority_latest").rows}
+    target_lang = lang_rows[0][0] if lang_rows else ""
+    domains, scored = score_backlinks(domain, links, templates, pagerank, target_lang, addresses)
+    return Toxicity(domains, scored, bool(pagerank))
 
 
 def score_backlinks(

@@ -1,5 +1,7 @@
 """Write query results as a table, CSV (UTF-8, header), JSON lines or an Excel workbook.
 
+The format is --format, else the --out file's suffix (.csv, .jsonl, .xlsx), else a table; a
+--format other than the suffix says is refused (`--out x.xlsx --format csv`).
 table, csv and jsonl go to stdout or a file; xlsx needs a file (`--out F.xlsx`): one sheet,
 a bold header row, frozen, dates as Excel dates (UTC), lists joined with ";", every text cell
 stored as text (a value starting with "=" never becomes a formula).
@@ -22,6 +24,7 @@ from typing import Any, TextIO
 from crawler.errors import ConfigError
 
 FORMATS = ("table", "csv", "jsonl", "xlsx")
+SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".xlsx": "xlsx"}
 _TABLE_CELL = 60
 
 
@@ -41,9 +44,24 @@ def _cell(value: Any) -> str:
     return text if len(text) <= _TABLE_CELL else text[: _TABLE_CELL - 1] + "…"
 
 
+def pick_format(fmt: str | None, out: Path | None) -> str:
+    """The format to write: `fmt` if given, else the one `out`'s suffix names, else table."""
+    implied = SUFFIXES.get(out.suffix.lower()) if out is not None else None
+    if fmt is None:
+        return implied or "table"
+    if implied is not None and implied != fmt:
+        raise ConfigError(
+            f"--out {out} names the {implied} format, but --format is {fmt}: "
+            "change the suffix, or leave --format out"
+        )
+    return fmt
+
+
 def write_rows(
-    columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, out: Path | None
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str | None, out: Path | None
 ) -> None:
+    """Write `rows` under `columns` in `fmt` (None: see `pick_format`) to `out` or stdout."""
+    fmt = pick_format(fmt, out)
     if fmt not in FORMATS:
         raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     if fmt == "xlsx":
@@ -58,7 +76,7 @@ def write_rows(
         with out.open("w", encoding="utf-8", newline="") as stream:
             _write(columns, rows, fmt, stream)
     except OSError as exc:
-        raise ConfigError(f"cannot write {out}: {exc}") from None
+        raise ConfigError(f"cannot write {out}: {exc}") from exc
 
 
 def _write(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, out: TextIO) -> None:
@@ -125,4 +143,4 @@ def _write_xlsx(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: Path
     try:
         book.save(out)
     except OSError as exc:
-        raise ConfigError(f"cannot write {out}: {exc}") from None
+        raise ConfigError(f"cannot write {out}: {exc}") from exc

@@ -20,7 +20,13 @@ from typing import Any
 import redis
 
 from crawler.config import CrawlConfig, parse_duration
-from crawler.errors import ConfigError, FrontierLost, FrontierUnavailable, LinkgraphError
+from crawler.errors import (
+    ConfigError,
+    CrawlInterrupted,
+    FrontierLost,
+    FrontierUnavailable,
+    LinkgraphError,
+)
 from crawler.frontier.queue import Frontier, current_crawl
 from crawler.run.embedded import EmbeddedRedis
 from crawler.run.progress import Progress
@@ -63,7 +69,7 @@ def connect_redis(url: str) -> redis.Redis:
     try:
         client.ping()
     except redis.RedisError as exc:
-        raise FrontierUnavailable(f"cannot reach Redis at {url}: {exc}") from None
+        raise FrontierUnavailable(f"cannot reach Redis at {url}: {exc}") from exc
     return client
 
 
@@ -260,7 +266,7 @@ class Crawl:
                 f"stopped before the end: {counts.get('queued', 0)} queued, "
                 f"{counts.get('leased', 0)} leased; run the same command to resume"
             )
-            return 3
+            return CrawlInterrupted.exit_code
         self._say(progress.summary(counts))
         self._say(f"data: {self.config.store_target}")
         return 0

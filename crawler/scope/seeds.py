@@ -30,8 +30,8 @@ def parse_seed(text: str) -> str:
     if "://" in text:
         try:
             return canonicalize(text)
-        except ValueError:
-            raise ValueError(f"not an http(s) URL: {text!r}") from None
+        except ValueError as exc:
+            raise ValueError(f"not an http(s) URL: {text!r}") from exc
     host = text.rstrip("/")
     if _DOMAIN.match(host) or _IPV4.match(host):
         return canonicalize(f"http://{host}/")
@@ -48,7 +48,7 @@ def parse_seed_lines(lines: Iterable[str], source: str) -> list[str]:
         try:
             seeds.append(parse_seed(text))
         except ValueError as exc:
-            raise SeedError(str(exc), source=source, line=number) from None
+            raise SeedError(str(exc), source=source, line=number) from exc
     return seeds
 
 
@@ -68,6 +68,6 @@ def load_seeds(args: Iterable[str], seeds_file: Path | None) -> list[str]:
         try:
             lines = seeds_file.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
-            raise SeedError(f"cannot read seeds file {seeds_file}: {exc}") from None
+            raise SeedError(f"cannot read seeds file {seeds_file}: {exc}") from exc
         seeds += parse_seed_lines(lines, str(seeds_file))
     return list(dict.fromkeys(seeds))

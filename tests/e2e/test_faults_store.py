@@ -238,11 +238,11 @@ def _assert_change_queries(
                 [("lost", s, d, a) for (s, d), a in lost.items()]
                 + [("new", s, d, a) for (s, d), a in added_by_crawl.items()]
             )
-            rows = _changes(store, domain, "--from-crawl", "first", "--to-crawl", "second")
+            rows = _changes(store, domain, from_crawl="first", to_crawl="second")
             got = [(r["change"], r["src_url"], r["dst_url"], r["anchor"]) for r in rows]
             assert got == expected, domain
             seen.update(change for change, *_ in got)
-            rows = _changes(store, domain, "--since", between.isoformat())
+            rows = _changes(store, domain, since=between)
             got = sorted((r["change"], r["src_url"], r["dst_url"], r["anchor"]) for r in rows)
             assert got == sorted(
                 [("lost", s, d, a) for (s, d), a in lost.items()]
@@ -261,12 +261,12 @@ def _assert_change_queries(
     assert seen["new"] > 10 and seen["lost"] > 10, seen  # the edit reaches other domains' links
 
 
-def _changes(store: Store, domain: str, *options: str) -> list[dict[str, Any]]:
-    """Rows of `linkgraph changes DOMAIN OPTIONS...`, run in this process on `store`."""
-    from crawler.cli.app import build_parser
-    from crawler.cli.commands.queries import changes_query, run_named
+def _changes(store: Store, domain: str, **window: Any) -> list[dict[str, Any]]:
+    """Rows of `linkgraph changes DOMAIN` with `window` (since=, from_crawl=, ...), run in this
+    process on `store`."""
+    from crawler.analysis.queries import changes_query, run_named
 
-    name, params = changes_query(build_parser().parse_args(["changes", domain, *options]))
+    name, params = changes_query(domain, **window)
     return run_named(store, name, params).dicts()
 
 
@@ -312,7 +312,7 @@ def test_second_process_on_a_running_crawls_data_is_refused_at_once(tmp_path: Pa
             started = time.monotonic()
             second = linkgraph([*args, "--data", str(data)], check=False, timeout=60)
             assert time.monotonic() - started < 20, f"{args[0]} waited instead of failing"
-            assert second.returncode == 2, second.stdout + second.stderr
+            assert second.returncode == 1, second.stdout + second.stderr  # runtime error
             message = second.stderr.strip().splitlines()[-1]
             assert message.startswith("linkgraph: error: the embedded store"), message
             assert "in use by another process (pid" in message and "--clickhouse" in message

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from crawler.analysis.disavow import MAX_BYTES, MAX_LINES, read_disavow
-from crawler.cli.commands.toxicity import score_domain
+from crawler.analysis.toxicity import score_domain
 from pipelines.store import open_store
 from tests.helpers.e2e import CrawledWeb, crawled_web, linkgraph
 from tests.helpers.servers import ClickHouseServer

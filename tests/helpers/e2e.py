@@ -163,13 +163,11 @@ def wait_for(what: str, check: Callable[[], bool], timeout: float = 90.0) -> Non
 
 
 def backlinks_report(store: Store, domain: str, **filters: Any) -> list[dict[str, Any]]:
-    """Rows of the named query `linkgraph backlinks DOMAIN` runs, its parameters as the command
-    sets them, then overridden by `filters` (new_since=..., rel=...)."""
-    from crawler.cli.app import build_parser
-    from crawler.cli.commands.queries import backlinks_params, run_named
+    """Rows of the named query `linkgraph backlinks DOMAIN` runs, its filters (new_since=...,
+    rel=...) given as to `backlinks_params`."""
+    from crawler.analysis.queries import backlinks_params, run_named
 
-    params = backlinks_params(build_parser().parse_args(["backlinks", domain]))
-    params.update(filters)
+    params = backlinks_params(domain, **filters)
     return run_named(store, "backlinks_report", params).dicts()
 
 

@@ -43,3 +43,16 @@ def test_bench_store_json_and_domain_graph(
         for domain in ("target0.com", "target7.com"):  # the bench's query: the view, narrowed
             rows = sorted((r[1:] for r in want if r[0] == domain), key=lambda r: (-r[1], r[0]))
             assert store.query(REFERRING_DOMAINS, {"domain": domain}).rows == rows != []
+
+
+def test_bench_store_runs_outside_the_repo(tmp_path: Path) -> None:
+    """From any directory (`bench` is installed with the package), and with few links: fewer
+    target domains than query samples."""
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    proc = linkgraph(
+        ["bench", "store", "--links", "2000", "--json", "--data", str(tmp_path / "store")],
+        cwd=outside,
+    )
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["rows"] == 2000 and result["backlinks_p50_ms"] > 0

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.cli.commands.queries import run_named
+from crawler.analysis.queries import run_named
 from crawler.records import OutLink, Page
 from pipelines.store import Store, open_store
 from tests.helpers.e2e import backlinks_report

@@ -3,7 +3,7 @@ chDB and on clickhouse-server 18.16."""
 
 from __future__ import annotations
 
-from crawler.cli.commands.toxicity import score_domain
+from crawler.analysis.toxicity import score_domain
 from crawler.records import OutLink, Page
 from pipelines.store import open_store
 from tests.helpers.e2e import Engine

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from crawler.analysis.disavow import MAX_LINES, format_disavow, parse_disavow, read_disavow
-from crawler.errors import ConfigError
+from crawler.errors import ConfigError, InputFileError
 
 
 def test_written_file_reads_back(tmp_path: Path) -> None:
@@ -40,7 +40,7 @@ def test_subdomain_entry_means_its_registrable_domain() -> None:
 
 @pytest.mark.parametrize("line", ["domain:", "domain:a b.com", "not a url", "ftp://x.com/"])
 def test_bad_line_is_named(line: str) -> None:
-    with pytest.raises(ConfigError, match=r"^f:2: "):
+    with pytest.raises(InputFileError, match=r"^f:2: "):
         parse_disavow(["# ok", line], "f")
 
 
@@ -49,5 +49,5 @@ def test_limits(tmp_path: Path) -> None:
         format_disavow((f"d{i}.com", "") for i in range(MAX_LINES + 1))
     path = tmp_path / "big.txt"
     path.write_text("# x\n" * (MAX_LINES + 1))
-    with pytest.raises(ConfigError, match="over the disavow limit"):
+    with pytest.raises(InputFileError, match="over the disavow limit"):
         read_disavow(path)

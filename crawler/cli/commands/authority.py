@@ -1,15 +1,17 @@
-"""`linkgraph authority`: the parser; the work is in crawler/analysis/authority_job.py.
+"""`linkgraph authority [--trust-seeds FILE]`: score pages, hosts and domains of the link graph.
 
-Kept apart so that building the CLI (every command, every worker start) does not import numpy
-and scipy.
+The work is `crawler.analysis.authority_job`, imported by the handler: building the CLI (every
+command, every worker start) does not import numpy and scipy.
 """
 
 from __future__ import annotations
 
 import argparse
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
-from crawler.cli.app import connection_options
+from crawler.cli import options
 
 
 def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
@@ -19,7 +21,7 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
         description="Compute PageRank and harmonic centrality of the current link graph at "
         "page, host and domain level and store them in *_authority tables.",
     )
-    connection_options(p)
+    options.connection(p)
     p.add_argument(
         "--trust-seeds",
         type=Path,
@@ -30,6 +32,20 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from crawler.analysis.authority_job import run
+    from crawler.analysis.authority_job import read_trust_seeds, run_authority
+    from crawler.analysis.queries import open_link_graph
 
-    return run(args)
+    seeds = read_trust_seeds(args.trust_seeds) if args.trust_seeds else None
+    started = time.monotonic()
+    store = open_link_graph(args.data, args.clickhouse)
+    try:
+        done = run_authority(store, seeds)
+    finally:
+        store.close()
+    when = datetime.fromtimestamp(done.computed_at, UTC).isoformat(sep=" ")
+    print(
+        f"authority: {done.pages:,} pages, {done.hosts:,} hosts, {done.domains:,} domains "
+        f"from {done.links:,} links{' with TrustRank' if done.trustrank else ''}; "
+        f"computed_at {when} in {time.monotonic() - started:.1f} s"
+    )
+    return 0

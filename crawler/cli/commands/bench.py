@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from crawler.errors import ConfigError
+from crawler.cli import types
 
 
 def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
@@ -21,7 +21,9 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
     store = kinds.add_parser(
         "store", help="ingest a synthetic link graph into a fresh store, time the named queries"
     )
-    store.add_argument("--links", type=int, default=1_000_000, help="link rows (default 1M)")
+    store.add_argument(
+        "--links", type=types.positive, default=1_000_000, help="link rows (default 1M)"
+    )
     store.add_argument("--json", action="store_true", help="print one JSON line")
     where = store.add_mutually_exclusive_group()
     where.add_argument("--data", metavar="DIR", help="chDB data directory (default: temporary)")
@@ -32,8 +34,6 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
 def _store(args: argparse.Namespace) -> int:
     from bench.bench_store import run
 
-    if args.links < 1:
-        raise ConfigError(f"--links must be at least 1, got {args.links}")
     result = run(args.links, args.clickhouse or args.data)
     if args.json:
         print(json.dumps(result), flush=True)

@@ -11,10 +11,8 @@ import argparse
 from pathlib import Path
 
 from crawler.analysis.importer import FORMATS, import_file
-from crawler.cli.app import connection_options
+from crawler.cli import options
 from crawler.errors import ConfigError
-from crawler.urls.canonical import canonicalize
-from pipelines.store import Store, open_store
 
 
 def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
@@ -38,20 +36,23 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--strict", action="store_true", help="stop at the first bad row instead of skipping it"
     )
-    connection_options(p)
-    p.set_defaults(func=run)
+    options.connection(p)
+    p.set_defaults(func=_run)
 
 
-def run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace) -> int:
+    from crawler.analysis.queries import open_link_graph
+    from crawler.urls.canonical import canonicalize
+
     target = args.target
     if target:
         try:
             target = canonicalize(target if "://" in target else f"http://{target}/")
-        except ValueError:
-            raise ConfigError(f"--target is not a URL: {args.target!r}") from None
+        except ValueError as exc:
+            raise ConfigError(f"--target is not a URL: {args.target!r}") from exc
     if not args.file.is_file():
         raise ConfigError(f"no such file: {args.file}")
-    store = _open_store(args)
+    store = open_link_graph(args.data, args.clickhouse, create=True)  # a new --data is fine
     try:
         store.migrate()
         stats = import_file(store, args.file, args.import_format, target=target, strict=args.strict)
@@ -59,12 +60,3 @@ def run(args: argparse.Namespace) -> int:
         store.close()
     print(stats.summary(args.file, f"import:{args.import_format}"))
     return 1 if stats.bad and not stats.links else 0
-
-
-def _open_store(args: argparse.Namespace) -> Store:
-    """The query store, or a fresh embedded one: importing into an empty --data is fine."""
-    if args.clickhouse:
-        return open_store(args.clickhouse)
-    path = args.data / "store"
-    path.mkdir(parents=True, exist_ok=True)
-    return open_store(str(path.resolve()))
