@@ -111,7 +111,8 @@ def test_crawl_config_takes_every_option_by_field_name() -> None:
         crawl_id="c1", concurrency=8, log_level="INFO",
     )  # fmt: skip
     unset = {f.name for f in fields(CrawlConfig)} - set(vars(args)) - {"seeds"}
-    assert unset == {"worker_id"}  # `worker`'s alone
+    # `worker`'s alone, and the batch limits, which come from the environment (checked at start)
+    assert unset == {"worker_id", "batch_rows", "batch_seconds"}
 
 
 def test_cli_defaults_are_crawl_configs() -> None:
