@@ -105,7 +105,7 @@ def test_authority_on_a_store_older_than_migration_005(
 ) -> None:
     """A store from before the authority tables: a report query, then `linkgraph authority`
     with trust seeds, both through the CLI; the tables are migration 005's (with trustrank)."""
-    import pipelines.store as store_module
+    import pipelines.store_base as store_module
 
     every = store_module.migrations()
     monkeypatch.setattr(store_module, "migrations", lambda: [m for m in every if m.version != 5])

@@ -51,7 +51,7 @@ def test_report_query_migrates_a_store_older_than_005(
 ) -> None:
     """A store that never ran migration 005 (nor `linkgraph authority`) answers the queries that
     read the scores: they migrate it, so its tables are 005's, trustrank and all."""
-    import pipelines.store as store_module
+    import pipelines.store_base as store_module
 
     every = store_module.migrations()
     monkeypatch.setattr(store_module, "migrations", lambda: [m for m in every if m.version != 5])

@@ -334,7 +334,7 @@ def test_domain_edges_backfill(
 ) -> None:
     """Migration 008 on a store already holding links fills domain_edges from link_fetches;
     its backfill run again (or overlapping the view's own inserts) counts nothing twice."""
-    import pipelines.store as store_module
+    import pipelines.store_base as store_module
 
     every = migrations()
     monkeypatch.setattr(store_module, "migrations", lambda: [m for m in every if m.version < 8])

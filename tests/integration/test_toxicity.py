@@ -48,7 +48,7 @@ def test_shared_address_block_on_stored_addresses(engine: Engine) -> None:
     try:
         store.migrate()
         store.insert([page for page, _ in fetches], [link for _, link in fetches])
-        domains, _ = score_domain(store, T)
+        domains = score_domain(store, T).domains
     finally:
         store.close()
 
