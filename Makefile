@@ -33,10 +33,10 @@ test: setup servers
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 # tests/unit only: no server process, no chDB, no crawl (tests/unit/conftest.py fails a test that
-# starts one); the property tests at a fifth of their examples (tests/helpers/examples.py), which
-# `make test` runs in full.
+# starts one), on both cores (pytest-xdist); the property tests at a fifth of their examples
+# (tests/helpers/examples.py), which `make test` runs in full.
 test-fast: setup
-	TEST_EXAMPLES_SCALE=0.2 $(BIN)/python -m pytest -q -p no:cacheprovider tests/unit
+	TEST_EXAMPLES_SCALE=0.2 $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 tests/unit
 
 bench: setup servers
 	$(BIN)/python -m bench
