@@ -9,15 +9,15 @@ DEMO_DATA ?= demo-out
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml setup.py $(wildcard crawler/_fast*.pyx crawler/_fast*.pxd pipelines/_fast*.pyx)
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml setup.py $(wildcard crawler/*/_fast*.pyx crawler/*/_fast*.pxd crawler/*/_fast*.pxi pipelines/_fast*.pyx)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
 	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
-	$(BIN)/python -c "import crawler._fastlinks, crawler._fastnames, crawler._fasturls, pipelines._fastcolumns"  # built: the C-speed paths
+	$(BIN)/python -c "import crawler.extract._fastlinks, crawler.extract._fastnames, crawler.urls._fasturls, pipelines._fastcolumns"  # built: the C-speed paths
 	touch $(STAMP)
 
 # Debian's redis-server and clickhouse-server, for the distributed tests, and chromium, which
-# renders the HTML report in tests/test_report.py (CI runs as root).
+# renders the HTML report in tests/e2e/test_report.py (CI runs as root).
 servers:
 	@if ! command -v redis-server >/dev/null || ! test -x /usr/sbin/clickhouse-server \
 			|| ! command -v chromium >/dev/null ; then \
@@ -27,13 +27,16 @@ servers:
 	fi
 
 demo: setup
-	$(BIN)/python -m crawler.demo --out $(DEMO_DATA)
+	$(BIN)/python -m crawler.cli.demo --out $(DEMO_DATA)
 
 test: setup servers
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
+# tests/unit only: no server process, no chDB, no crawl (tests/unit/conftest.py fails a test that
+# starts one), on both cores (pytest-xdist); the property tests at a fifth of their examples
+# (tests/helpers/examples.py), which `make test` runs in full.
 test-fast: setup
-	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not server"
+	TEST_EXAMPLES_SCALE=0.2 $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 tests/unit
 
 bench: setup servers
 	$(BIN)/python -m bench

@@ -22,8 +22,8 @@ import networkx as nx
 import numpy as np
 from scipy.stats import spearmanr
 
-from crawler.authority import harmonic, pagerank
-from crawler.graph import LinkGraph, read_edge_list
+from crawler.analysis.authority import harmonic, pagerank
+from crawler.analysis.graph import LinkGraph, read_edge_list
 
 CNR_EDGES = (
     Path(__file__).resolve().parents[2]

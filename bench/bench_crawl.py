@@ -35,7 +35,12 @@ from pathlib import Path
 from typing import Any
 
 from crawler.testweb import WebServer, build_web
-from tests.servers import ClickHouseServer, have_clickhouse_server, have_redis_server, redis_server
+from tests.helpers.servers import (
+    ClickHouseServer,
+    have_clickhouse_server,
+    have_redis_server,
+    redis_server,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 7
@@ -59,7 +64,7 @@ def crawl(sites: int, pages: int, args: list[str], latency_ms: float = 0.0) -> d
         with WebServer(web, latency_ms=latency_ms, log_path=str(requests)) as server:
             seeds = Path(tmp) / "seeds.txt"
             seeds.write_text("".join(site.home + "\n" for site in web.sites))
-            command = [sys.executable, "-m", "crawler.cli", "crawl", "--seeds-file", str(seeds)]
+            command = [sys.executable, "-m", "crawler.cli.app", "crawl", "--seeds-file", str(seeds)]
             command += ["--data", str(Path(tmp) / "data"), "--proxy", server.proxy, *args]
             proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
         rows = [json.loads(line) for line in requests.read_text().splitlines()]

@@ -1,7 +1,7 @@
 """Extraction speed, side by side in one process: ours, Scrapy's LinkExtractor, bare lexbor.
 
-"ours" is the extractor as installed (with crawler._fastlinks when built); "pure" the same with
-the extension switched off, as without a compiler or with LINKGRAPH_PURE_PYTHON=1.
+"ours" is the extractor as installed (with crawler.extract._fastlinks when built); "pure" the
+same with the extension switched off, as without a compiler or with LINKGRAPH_PURE_PYTHON=1.
 
 Run `python -m bench.bench_extract`. Pages: the 94 real pages of ../shared/realweb/readability
 (skipped with a message when absent), any real HTML found on this machine (docs of installed
@@ -23,13 +23,12 @@ from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 from selectolax.lexbor import LexborHTMLParser
 
-from crawler import charset, content, sections
-from crawler import extract as extract_module
-from crawler.extract import extract_links
-from crawler.speedups import speedup
+from crawler.extract import charset, rules
+from crawler.extract import extractor as extract_module
+from crawler.extract.extractor import extract_links
 from crawler.testweb import build_web, truth
 from crawler.testweb.render import respond
-from crawler.urls import registrable_domain
+from crawler.urls.canonical import registrable_domain
 
 READABILITY = Path(__file__).resolve().parents[2] / "shared" / "realweb" / "readability"
 LOCAL_HTML_ROOTS = (Path(sys.prefix) / "lib", Path("/usr/share/doc"), Path("/usr/lib/python3"))
@@ -43,12 +42,16 @@ CACHES: list[Any] = [
     charset._from_header,
     charset.utf8_table,
     registrable_domain,
-    sections._landmark,
-    content._weight,
-    content._unlikely_names,
+    rules.landmark_of,
+    rules.name_weight,
+    rules.unlikely_names,
 ]
-# The C modules' own memos (rel values, recent hosts), when built.
-CACHES += [module for module in map(speedup, ("crawler._fastlinks", "crawler._fasturls")) if module]
+# The C modules' own memos (rel values, recent hosts), when loaded.
+CACHES += [
+    sys.modules[name]
+    for name in ("crawler.extract._fastlinks", "crawler.urls._fasturls")
+    if name in sys.modules
+]
 
 
 def readability_pages() -> list[Page]:

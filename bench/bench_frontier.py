@@ -27,8 +27,8 @@ from scrapy.utils.test import get_crawler
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 
-from crawler.embedded import EmbeddedRedis
 from crawler.frontier import Frontier
+from crawler.run.embedded import EmbeddedRedis
 
 SEEN_URLS = 200_000
 PAGES = 1_000

@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 
 from bench.bench_store import QUERY_SAMPLES, ingest
-from crawler.authority import LEVELS, compute_authority
-from crawler.authority_tables import read_graph, write_level
+from crawler.analysis.authority import LEVELS, compute_authority
+from crawler.analysis.authority_job import read_graph, write_level
 from pipelines.store import Store, open_store
 
 NO_FILTERS = {"dofollow": 0, "rel": "", "section": "", "kind": "", "anchor_contains": "",

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from crawler import settings as defaults
 from crawler.errors import ConfigError
-from crawler.scope import SCOPE_MODES
+from crawler.scope.rules import SCOPE_MODES
 
 # Crawl-wide policy: decided by `crawl`, read by every worker from the frontier.
 POLICY_FIELDS = (
@@ -44,9 +45,11 @@ DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 @dataclass
 class CrawlConfig:
+    """Defaults from crawler/settings.py, where each says what it is and why."""
+
     seeds: list[str] = field(default_factory=list)
     data: Path = Path("linkgraph-data")
-    redis: str = ""
+    redis: str = defaults.LINKGRAPH_REDIS_URL
     clickhouse: str = ""
     workers: int = 1
     scope: str = "domain"
@@ -55,19 +58,24 @@ class CrawlConfig:
     max_pages: int = 0
     max_pages_per_host: int = 0
     max_depth: int = 0
-    proxy: str = ""
-    host_delay: float = 0.0
-    host_concurrency: int = 2
-    lease_timeout: float = 60.0
-    obey_robots: bool = True
-    allow_private: bool = False
-    max_page_bytes: int = 10 * 1024 * 1024
-    sitemaps: bool = False
+    proxy: str = defaults.LINKGRAPH_PROXY
+    host_delay: float = defaults.LINKGRAPH_HOST_DELAY
+    host_concurrency: int = defaults.LINKGRAPH_HOST_CONCURRENCY
+    lease_timeout: float = defaults.LINKGRAPH_LEASE_TIMEOUT
+    obey_robots: bool = defaults.LINKGRAPH_OBEY_ROBOTS
+    allow_private: bool = defaults.LINKGRAPH_ALLOW_PRIVATE
+    max_page_bytes: int = defaults.LINKGRAPH_MAX_PAGE_BYTES
+    sitemaps: bool = defaults.LINKGRAPH_SITEMAPS
     recrawl_after: str = ""  # a duration (7d, 12h): re-queue pages last fetched before that
-    crawl_id: str = ""
-    worker_id: str = ""
-    concurrency: int = 32
+    crawl_id: str = defaults.LINKGRAPH_CRAWL_ID
+    worker_id: str = defaults.LINKGRAPH_WORKER_ID
+    concurrency: int = defaults.CONCURRENT_REQUESTS
+    # Quieter than Scrapy's LOG_LEVEL (INFO): the CLI prints its own progress lines.
     log_level: str = "WARNING"
+    # This process's sink limits: per worker, not crawl policy, so not in POLICY_FIELDS.
+    # validate() takes them from the environment (LINKGRAPH_BATCH_*) when set there.
+    batch_rows: int = defaults.LINKGRAPH_BATCH_ROWS
+    batch_seconds: float = defaults.LINKGRAPH_BATCH_SECONDS
 
     @property
     def embedded(self) -> bool:
@@ -78,7 +86,16 @@ class CrawlConfig:
         return self.clickhouse or str((self.data / "store").resolve())
 
     def validate(self) -> CrawlConfig:
-        """Check every option; raise ConfigError naming the first bad one."""
+        """Check every option and the environment; raise ConfigError naming the first bad one.
+
+        The LINKGRAPH_* environment is read here, once, before anything starts; the values
+        reach the workers as settings (`settings()`), never read again inside a worker.
+        """
+        environment = defaults.from_environment()
+        self.batch_rows = environment.get("LINKGRAPH_BATCH_ROWS", self.batch_rows)
+        self.batch_seconds = environment.get("LINKGRAPH_BATCH_SECONDS", self.batch_seconds)
+        _check(self.batch_rows >= 1, "LINKGRAPH_BATCH_ROWS must be at least 1")
+        _check(self.batch_seconds > 0, "LINKGRAPH_BATCH_SECONDS must be positive")
         _check(self.workers >= 1, "--workers must be at least 1")
         _check(self.scope in SCOPE_MODES, f"--scope must be one of {', '.join(SCOPE_MODES)}")
         for option, patterns in (("--include", self.include), ("--exclude", self.exclude)):
@@ -121,17 +138,24 @@ class CrawlConfig:
             self.clickhouse = policy.get("clickhouse", "")
         return self
 
+    def environment(self) -> dict[str, str]:
+        """What a `linkgraph worker` child process of this crawl gets in its environment: the
+        values checked at start, not whatever the child would find (it checks them again)."""
+        return {
+            "LINKGRAPH_BATCH_ROWS": str(self.batch_rows),
+            "LINKGRAPH_BATCH_SECONDS": str(self.batch_seconds),
+        }
+
     def settings(self) -> dict[str, Any]:
         """Scrapy settings for a worker of this crawl."""
         return {
             "CONCURRENT_REQUESTS": self.concurrency,
             "CONCURRENT_REQUESTS_PER_DOMAIN": self.concurrency,
-            # One item per response: Scrapy starts this many asyncio tasks per response to
-            # process its output (100 by default: ~10% of a worker's CPU, for one item).
-            "CONCURRENT_ITEMS": 1,
             "DOWNLOAD_MAXSIZE": self.max_page_bytes,
             "LOG_LEVEL": self.log_level,
             "LINKGRAPH_ALLOW_PRIVATE": self.allow_private,
+            "LINKGRAPH_BATCH_ROWS": self.batch_rows,
+            "LINKGRAPH_BATCH_SECONDS": self.batch_seconds,
             "LINKGRAPH_CRAWL_ID": self.crawl_id,
             "LINKGRAPH_HOST_CONCURRENCY": self.host_concurrency,
             "LINKGRAPH_HOST_DELAY": self.host_delay,
@@ -168,9 +192,7 @@ def _check_regex(option: str, pattern: str) -> None:
     try:
         re.compile(pattern)
     except re.error as exc:
-        raise ConfigError(
-            f"{option} {pattern!r} is not a valid regular expression: {exc}"
-        ) from None
+        raise ConfigError(f"{option} {pattern!r} is not a valid regular expression: {exc}") from exc
 
 
 def _check_url(option: str, url: str, schemes: tuple[str, ...]) -> None:

@@ -5,7 +5,7 @@
 Arrow array per spec, with no Python list per column in between: strings are copied as UTF-8
 into one offsets + data buffer pair, numbers into numpy arrays. A spec is ``(attr, kind, arg)``;
 the kinds are those of `pipelines.columns.Field.spec` and give exactly the values of the pure
-Python path (`columnar` + `arrow_array`, checked by tests/test_store.py):
+Python path (`columnar` + `arrow_array`, checked by tests/integration/test_store.py):
 
     str        String                      u8/u16/u32/u64   unsigned integers (bools as 0/1)
     fetch_us   round(value * 1e6), UInt64   seconds          int(value), DateTime (UInt32)

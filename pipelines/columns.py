@@ -1,8 +1,8 @@
 """The columns of the two insert tables, declared once: name, ClickHouse type, record getter.
 
 `schema/migrations/001_baseline.sql` creates `page_fetches` and `link_fetches` with exactly these
-columns (tests/test_store.py checks they agree); every insert names them and their types, so no
-DESCRIBE round trip is needed.
+columns (tests/integration/test_store.py checks they agree); every insert names them and their
+types, so no DESCRIBE round trip is needed.
 
 A getter is a `Field` (one attribute, copied as is) or a `Derived` (one attribute through a
 function, with a whole-column version for speed). `columnar` reads every field of every record
@@ -26,7 +26,7 @@ from itertools import chain
 from operator import attrgetter
 from typing import Any
 
-from crawler.speedups import speedup
+from crawler import speedups
 
 __all__ = [
     "LINK_COLUMNS",
@@ -185,7 +185,7 @@ def columnar(records: Sequence[Any], columns: list[Column]) -> list[list[Any]]:
 
 def arrow_arrays(records: Sequence[Any], columns: Sequence[Column]) -> list[Any]:
     """One Arrow array per column: `pipelines._fastcolumns` when built, else `columnar` and
-    `arrow_array` (the same values; tests/test_store.py compares them)."""
+    `arrow_array` (the same values; tests/integration/test_store.py compares them)."""
     if _FAST is not None:
         return list(_FAST.arrow_arrays(list(records), [get.spec(t) for _, t, get in columns]))
     data = columnar(records, list(columns))
@@ -213,4 +213,12 @@ def arrow_array(values: Sequence[Any], type_: str) -> Any:
 
 
 # pipelines._fastcolumns when built (`make setup`), else the pure Python path.
-_FAST = speedup("pipelines._fastcolumns")
+_FAST: Any = None
+
+
+def _use(fast: Any) -> None:
+    global _FAST
+    _FAST = fast
+
+
+speedups.load("pipelines._fastcolumns", "insert columns", _use)

@@ -10,16 +10,15 @@ sink sends ``records_durable`` with ``items=[Fetched, ...]`` and the frontier ac
     LINKGRAPH_STORE = "clickhouse://127.0.0.1:9000/linkgraph"   # or a chDB data directory
     LINKGRAPH_SPOOL_DIR = "linkgraph-data/spool"
 
-The environment variables LINKGRAPH_BATCH_ROWS and LINKGRAPH_BATCH_SECONDS, when set, override
-the batch limits of every sink in the process (and of `linkgraph worker` children, which inherit
-the environment): e.g. ``LINKGRAPH_BATCH_SECONDS=30`` for fewer, larger inserts on a busy server,
-or to hold records in the buffer in fault tests.
+The batch limits are the settings LINKGRAPH_BATCH_ROWS and LINKGRAPH_BATCH_SECONDS. `crawl` and
+`worker` take them from the environment at start (crawler/settings.py, checked there) and hand
+them to their workers as settings: e.g. ``LINKGRAPH_BATCH_SECONDS=30`` for fewer, larger inserts
+on a busy server, or to hold records in the buffer in fault tests.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any
 
 from twisted.internet import defer, task, threads
 
+from crawler import settings as defaults
 from crawler.errors import ConfigError, StoreError, StoreUnavailable
 from crawler.records import Fetched
 from crawler.signals import records_durable
@@ -79,8 +79,8 @@ class LinkSink:
         self,
         store: Store | StoreOnDemand,
         spool: Spool,
-        max_rows: int = 50_000,
-        max_age: float = 1.0,
+        max_rows: int = defaults.LINKGRAPH_BATCH_ROWS,
+        max_age: float = defaults.LINKGRAPH_BATCH_SECONDS,
         on_durable: OnDurable | None = None,
         stats: Any = None,
     ) -> None:
@@ -123,8 +123,8 @@ class LinkSink:
         sink = cls(
             store,
             Spool(Path(spool_dir)),
-            max_rows=int(_override("LINKGRAPH_BATCH_ROWS", settings.getint, int)),
-            max_age=_override("LINKGRAPH_BATCH_SECONDS", settings.getfloat, float),
+            max_rows=settings.getint("LINKGRAPH_BATCH_ROWS", defaults.LINKGRAPH_BATCH_ROWS),
+            max_age=settings.getfloat("LINKGRAPH_BATCH_SECONDS", defaults.LINKGRAPH_BATCH_SECONDS),
             on_durable=durable,
             stats=crawler.stats,
         )
@@ -255,17 +255,6 @@ class LinkSink:
         self._flushing = None
         if self._rows >= self.max_rows:
             self.flush()
-
-
-def _override(name: str, setting: Callable[[str], Any], parse: Callable[[str], Any]) -> Any:
-    """The environment's `name` when set (checked), else the Scrapy setting."""
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return setting(name)
-    try:
-        return parse(text)
-    except ValueError:
-        raise ConfigError(f"environment variable {name} must be a number, got {text!r}") from None
 
 
 async def _wait(d: defer.Deferred[Any]) -> Any:

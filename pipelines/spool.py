@@ -20,16 +20,12 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from crawler.errors import StoreError
+from crawler.errors import SpoolFull
 from crawler.records import Fetched, OutLink, Page
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 1 << 30
-
-
-class SpoolFull(StoreError):
-    """The spool reached its size limit while the store is unreachable: take no more records."""
 
 
 class Spool:

@@ -5,15 +5,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
 
 import pytest
 
-from crawler.embedded import EmbeddedRedis
-from tests.e2e import CrawledWeb, crawled_web
-from tests.servers import ClickHouseServer, have_clickhouse_server, have_redis_server, redis_server
-
-REALWEB = Path(__file__).resolve().parents[2] / "shared" / "realweb"
+from crawler.run.embedded import EmbeddedRedis
+from tests.helpers.e2e import CrawledWeb, Engine, crawled_web
+from tests.helpers.servers import (
+    ClickHouseServer,
+    have_clickhouse_server,
+    have_redis_server,
+    redis_server,
+    unmarked_server_tests,
+)
 
 
 @pytest.fixture(scope="session")
@@ -50,14 +53,6 @@ def ch_url(clickhouse: ClickHouseServer) -> str:
     return clickhouse.url_for(f"t_{uuid.uuid4().hex[:12]}")
 
 
-class Engine(NamedTuple):
-    """A fresh store: its `open_store` target and the CLI options naming it."""
-
-    name: str
-    target: str
-    args: list[str]
-
-
 @pytest.fixture(params=["chdb", pytest.param("server", marks=pytest.mark.server)])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
     """Each test runs twice: on chDB (under a --data directory) and on clickhouse-server 18.16."""
@@ -77,10 +72,11 @@ def analysis_web(
     return crawled_web(tmp_path_factory, server)
 
 
-@pytest.fixture
-def realweb() -> Path:
-    if not REALWEB.is_dir():
-        pytest.skip(
-            f"real web data not found at {REALWEB} (it lives in ../shared, not in the repo)"
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`-m "not server"` must start no Debian server: a test using one carries the marker."""
+    unmarked = unmarked_server_tests(items)
+    if unmarked:
+        raise pytest.UsageError(
+            "these tests start Debian's redis-server or clickhouse-server without "
+            "@pytest.mark.server: " + ", ".join(unmarked)
         )
-    return REALWEB

@@ -1,4 +1,13 @@
-"""The Redis frontier: queue (lease/ack), seen set, per-host politeness, robots.txt cache."""
+"""The Redis frontier, in two halves.
+
+Storage, shared by every worker: queue (`Frontier`: lease/ack, the key layout), scripts (its Lua,
+one atomic call each), seen (the seen set), politeness (per-host slots and delays), robots (the
+robots.txt cache), outage (backoff while Redis is down).
+
+The Scrapy adapter, one per worker: scheduler (`FrontierScheduler`: leases into Requests, acks
+on durable records), sitefiles (robots.txt and sitemaps fetched under a page's lease),
+middleware (the download gate, the slot freed when a download ends, Retry-After pauses).
+"""
 
 from crawler.frontier.queue import Frontier, Lease, current_crawl
 

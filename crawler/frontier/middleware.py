@@ -32,6 +32,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
+from crawler import settings as defaults
 from crawler.errors import FrontierError
 from crawler.frontier.queue import Frontier, Lease
 from crawler.frontier.scheduler import FrontierScheduler, retrying
@@ -40,7 +41,12 @@ log = logging.getLogger(__name__)
 
 GATE_WAIT_CAP = 5.0  # seconds per sleep at the gate before asking Redis again
 GATE_PATH = "crawler.frontier.middleware.DownloadGateMiddleware"
-FRONTIER_MIDDLEWARES = {"crawler.frontier.middleware.HostSlotMiddleware": 50, GATE_PATH: 950}
+# The frontier's part of crawler/settings.py's DOWNLOADER_MIDDLEWARES.
+FRONTIER_MIDDLEWARES = {
+    name: order
+    for name, order in defaults.DOWNLOADER_MIDDLEWARES.items()
+    if name.startswith("crawler.frontier.")
+}
 
 
 def retry_after(value: bytes | None, now: float) -> float | None:

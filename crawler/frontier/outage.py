@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 
-from crawler.errors import FrontierUnavailable
+from crawler.errors import FrontierError, FrontierUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -71,3 +71,12 @@ class Outage:
             time.monotonic() - self.since,
         )
         self.since = self.error = None
+
+
+def retrying(what: str, exc: FrontierError) -> None:
+    """A failed frontier call that will be retried: an outage is logged once by the frontier's
+    `Outage`, so only at DEBUG here; anything else at WARNING."""
+    if isinstance(exc, FrontierUnavailable):
+        log.debug("%s failed, will retry: %s", what, exc)
+    else:
+        log.warning("%s failed, will retry: %s", what, exc)

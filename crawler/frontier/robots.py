@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 import redis
 from protego import Protego
 
+from crawler import settings as defaults
+
 MAX_BYTES = 500 * 1024  # RFC 9309 2.5: parse at least 500 KiB
 TTL = 24 * 3600
 FETCH_LOCK = 60
@@ -55,7 +57,7 @@ class RobotsCache:
         key_prefix: str,
         agent: str,
         *,
-        retry: float = 300.0,
+        retry: float = defaults.LINKGRAPH_ROBOTS_RETRY,
         call: Callable[..., Any] = _direct,
     ) -> None:
         self.client = client

@@ -6,12 +6,9 @@ a Request with ``spider.make_request(lease)``, and acknowledges the lease on `re
 engine while work may be waiting (Scrapy itself polls the scheduler only on its 5 s heartbeat
 and after responses), and every few seconds returns expired leases and sends a heartbeat.
 
-robots.txt: before a host's first page, the scheduler sends the robots.txt Request itself (its
-own callback, under the page's lease, through the same download gate), stores the answer in
-Redis for every worker, then sends or skips the page. See crawler.frontier.robots. With
-sitemaps on (``--sitemaps``), the same worker then fetches the host's sitemaps that robots.txt
-lists (same host only, sitemap indexes followed, at most `MAX_SITEMAPS` files), queues their
-URLs in scope as seeds (depth 0), and only then sends the page.
+robots.txt and sitemaps: before a host's first page the scheduler fetches them itself, under
+the page's lease (crawler.frontier.sitefiles, mixed in here); the storage it leases from and
+acknowledges to is crawler.frontier.queue.
 
 On close it hands its unfinished leases back to the queue; it never clears shared state.
 """
@@ -30,18 +27,18 @@ import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
-from scrapy.http import Response
 from scrapy.spiders import Spider
 from scrapy.utils.defer import deferred_from_coro
-from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.internet import task
-from twisted.python.failure import Failure
 
-from crawler.errors import ConfigError, FrontierError, FrontierLost, FrontierUnavailable
+from crawler import settings as defaults
+from crawler.errors import ConfigError, FrontierError, FrontierLost
 from crawler.frontier import robots as rb
+from crawler.frontier.outage import retrying
 from crawler.frontier.queue import Frontier, Lease
+from crawler.frontier.sitefiles import SiteFiles
 from crawler.signals import records_durable
-from crawler.urls import canonicalize, host_of, registrable_domain
+from crawler.urls.canonical import canonicalize
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +47,10 @@ Ack = tuple[Lease, list[dict[str, Any]], str]  # a lease, its children, its outc
 BATCH = 16  # leases per Redis call, at most
 TICK = 0.05  # seconds between nudges of the engine
 MAINTENANCE = 5.0  # seconds between heartbeats / expired-lease sweeps
-ROBOTS_REDIRECTS = 5
-MAX_SITEMAPS = 20  # sitemap files per host (an index counts as one)
-MAX_SITEMAP_URLS = 50_000  # per file, as the sitemaps protocol allows
 AGENT = "linkgraph"  # the robots.txt product token
 
 
-class FrontierScheduler:
+class FrontierScheduler(SiteFiles):
     """Scrapy's BaseScheduler interface over a shared `Frontier`."""
 
     def __init__(
@@ -66,7 +60,7 @@ class FrontierScheduler:
         *,
         worker: str,
         obey_robots: bool = True,
-        robots_retry: float = 300.0,
+        robots_retry: float = defaults.LINKGRAPH_ROBOTS_RETRY,
         sitemaps: bool = False,
     ) -> None:
         self.frontier = frontier
@@ -93,7 +87,7 @@ class FrontierScheduler:
         self._rate_mark = (0, time.monotonic())
         self._loop: task.LoopingCall | None = None
         self._stats = crawler.stats
-        self._slots = crawler.settings.getint("CONCURRENT_REQUESTS", 16)
+        self._slots = crawler.settings.getint("CONCURRENT_REQUESTS", defaults.CONCURRENT_REQUESTS)
         self._lease_at = max(1, min(BATCH // 2, self._slots // 4))
 
     @classmethod
@@ -107,18 +101,24 @@ class FrontierScheduler:
         frontier = Frontier(
             client,
             crawl_id,
-            host_delay=settings.getfloat("LINKGRAPH_HOST_DELAY"),
-            host_concurrency=settings.getint("LINKGRAPH_HOST_CONCURRENCY", 1),
-            lease_timeout=settings.getfloat("LINKGRAPH_LEASE_TIMEOUT", 60.0),
+            host_delay=settings.getfloat("LINKGRAPH_HOST_DELAY", defaults.LINKGRAPH_HOST_DELAY),
+            host_concurrency=settings.getint(
+                "LINKGRAPH_HOST_CONCURRENCY", defaults.LINKGRAPH_HOST_CONCURRENCY
+            ),
+            lease_timeout=settings.getfloat(
+                "LINKGRAPH_LEASE_TIMEOUT", defaults.LINKGRAPH_LEASE_TIMEOUT
+            ),
         )
         worker = settings.get("LINKGRAPH_WORKER_ID") or f"{socket.gethostname()}-{id(crawler):x}"
         scheduler = cls(
             frontier,
             crawler,
             worker=worker,
-            obey_robots=settings.getbool("LINKGRAPH_OBEY_ROBOTS", True),
-            robots_retry=settings.getfloat("LINKGRAPH_ROBOTS_RETRY", 300.0),
-            sitemaps=settings.getbool("LINKGRAPH_SITEMAPS", False),
+            obey_robots=settings.getbool("LINKGRAPH_OBEY_ROBOTS", defaults.LINKGRAPH_OBEY_ROBOTS),
+            robots_retry=settings.getfloat(
+                "LINKGRAPH_ROBOTS_RETRY", defaults.LINKGRAPH_ROBOTS_RETRY
+            ),
+            sitemaps=settings.getbool("LINKGRAPH_SITEMAPS", defaults.LINKGRAPH_SITEMAPS),
         )
         crawler.frontier_scheduler = scheduler  # type: ignore[attr-defined]
         return scheduler
@@ -292,154 +292,6 @@ class FrontierScheduler:
         for acks, counters in pending:
             self._finish_many(acks, counters)
 
-    # -- robots.txt -------------------------------------------------------------------------------
-
-    def _robots_request(self, lease: Lease, url: str, redirects: int) -> scrapy.Request:
-        return scrapy.Request(
-            url,
-            callback=self._robots_response,
-            errback=self._robots_failure,
-            meta={
-                "lease": lease,
-                "linkgraph_robots": True,
-                "robots_redirects": redirects,
-                "handle_httpstatus_all": True,
-                "dont_obey_robotstxt": True,
-            },
-            dont_filter=True,
-            priority=100,
-        )
-
-    def _robots_response(self, response: Response) -> None:
-        assert self.robots is not None
-        lease: Lease = response.meta["lease"]
-        redirects = response.meta.get("robots_redirects", 0)
-        location = response.headers.get(b"Location")
-        if 300 <= response.status < 400 and location:
-            if redirects < ROBOTS_REDIRECTS:
-                target = response.urljoin(location.decode("latin-1"))
-                self._buffer.appendleft(self._robots_request(lease, target, redirects + 1))
-                return
-            self._robots_answer(lease, 404, b"")
-            return
-        status = response.status if response.status < 300 or response.status >= 400 else 404
-        self._robots_answer(lease, status, response.body)
-
-    def _robots_failure(self, failure: Failure) -> None:
-        assert self.robots is not None
-        lease: Lease = failure.request.meta["lease"]  # type: ignore[attr-defined]
-        log.debug("robots.txt for %s unreachable: %s", lease.url, failure.value)
-        self._robots_answer(lease, 0, b"")
-
-    def _robots_answer(self, lease: Lease, status: int, body: bytes) -> None:
-        """Store a robots.txt answer (status 0: unreachable) for every worker, then go on."""
-        assert self.robots is not None
-        try:
-            self.robots.store(lease.url, status, body)
-            delay = self.robots.crawl_delay(lease.url)
-            if delay and delay > self.frontier.host_delay:
-                self.frontier.set_delay(lease.host, delay)
-                lease.gated = True
-        except FrontierError as exc:
-            retrying("robots.txt store", exc)
-            self._robots_unsaved.append((lease, status, body))
-            return
-        sitemaps = self._sitemaps_in(lease, status, body)
-        if sitemaps:
-            self._buffer.appendleft(self._sitemap_request(lease, sitemaps, 1))
-        else:
-            self._admit(lease)
-        self._nudge()
-
-    # -- sitemaps ---------------------------------------------------------------------------------
-
-    def _sitemaps_in(self, lease: Lease, status: int, body: bytes) -> list[str]:
-        if not self.sitemaps or not 200 <= status < 300:
-            return []
-        text = body[: rb.MAX_BYTES].decode("utf-8", "replace")
-        return self._same_host(lease, list(sitemap_urls_from_robots(text, lease.url)))
-
-    def _same_host(self, lease: Lease, urls: list[str]) -> list[str]:
-        kept = [url for url in urls if host_of(url) == lease.host]
-        if len(kept) < len(urls):
-            self._stats.inc_value("linkgraph/sitemaps_off_host", len(urls) - len(kept))
-        return kept
-
-    def _sitemap_request(self, lease: Lease, urls: list[str], fetched: int) -> scrapy.Request:
-        """The first of `urls`, under the page's lease and slot, through the download gate."""
-        return scrapy.Request(
-            urls[0],
-            callback=self._sitemap_response,
-            errback=self._sitemap_failure,
-            meta={
-                "lease": lease,
-                "linkgraph_robots": True,  # gated like robots.txt, keeps the page's slot
-                "sitemaps": urls[1:],
-                "sitemaps_fetched": fetched,
-                "handle_httpstatus_all": True,
-                "dont_obey_robotstxt": True,
-            },
-            dont_filter=True,
-            priority=100,
-        )
-
-    def _sitemap_response(self, response: Response) -> None:
-        lease: Lease = response.meta["lease"]
-        more: list[str] = response.meta["sitemaps"]
-        if response.status == 200:
-            try:
-                sitemap = Sitemap(response.body)
-            except Exception as exc:  # lxml's errors: a bad sitemap is counted, not fatal
-                log.debug("bad sitemap %s: %s", response.url, exc)
-                self._stats.inc_value("linkgraph/sitemaps_bad")
-            else:
-                urls = [entry["loc"] for entry in sitemap if entry.get("loc")]
-                if sitemap.type == "sitemapindex":
-                    more = more + self._same_host(lease, urls)
-                else:
-                    self._seed_from_sitemap(urls[:MAX_SITEMAP_URLS])
-        self._next_sitemap(lease, more, response.meta["sitemaps_fetched"])
-
-    def _sitemap_failure(self, failure: Failure) -> None:
-        meta = failure.request.meta  # type: ignore[attr-defined]
-        log.debug("sitemap of %s unreachable: %s", meta["lease"].host, failure.value)
-        self._stats.inc_value("linkgraph/sitemaps_bad")
-        self._next_sitemap(meta["lease"], meta["sitemaps"], meta["sitemaps_fetched"])
-
-    def _next_sitemap(self, lease: Lease, urls: list[str], fetched: int) -> None:
-        if urls and fetched < MAX_SITEMAPS:
-            self._buffer.appendleft(self._sitemap_request(lease, urls, fetched + 1))
-        else:
-            self._admit(lease)
-        self._nudge()
-
-    def _seed_from_sitemap(self, urls: list[str]) -> None:
-        scope = getattr(self.spider, "scope", None)
-        entries: list[dict[str, Any]] = []
-        for url in urls:
-            try:
-                url = canonicalize(url.strip())
-            except ValueError:
-                self._stats.inc_value("linkgraph/sitemaps_bad_urls")
-                continue
-            host = host_of(url)
-            if scope is None or scope.allows(url, 0, host, registrable_domain(host)):
-                entries.append({"url": url, "depth": 0, "hops": 0, "sitemap": True})
-        try:
-            queued = self.frontier.enqueue(entries)
-        except FrontierError as exc:  # the host's pages still come through its links
-            log.warning("could not queue %d sitemap URLs: %s", len(entries), exc)
-            return
-        self._stats.inc_value("linkgraph/sitemap_urls_queued", queued)
-
-    def _recheck_robots(self) -> None:
-        unsaved, self._robots_unsaved = self._robots_unsaved, []
-        for lease, status, body in unsaved:
-            self._robots_answer(lease, status, body)
-        waiting, self._robots_waiting = self._robots_waiting, []
-        for lease in waiting:
-            self._admit(lease)
-
     # -- signals and the loop ---------------------------------------------------------------------
 
     def _on_durable(self, items: list[Any], **_: Any) -> None:
@@ -524,12 +376,3 @@ class FrontierScheduler:
             self._lose(exc)
         except FrontierError as exc:
             retrying("maintenance", exc)
-
-
-def retrying(what: str, exc: FrontierError) -> None:
-    """A failed frontier call that will be retried: an outage is logged once by the frontier
-    (crawler.frontier.outage), anything else here."""
-    if isinstance(exc, FrontierUnavailable):
-        log.debug("%s failed, will retry: %s", what, exc)
-    else:
-        log.warning("%s failed, will retry: %s", what, exc)

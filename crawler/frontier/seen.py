@@ -21,7 +21,7 @@ decimal form (the same function at insert and at split, so the two always agree)
 
 from __future__ import annotations
 
-from crawler.urls import fingerprint
+from crawler.urls.canonical import fingerprint
 
 BASE = 64  # buckets at level 0
 FILL = 200  # average members per bucket before a split

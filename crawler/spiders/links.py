@@ -17,12 +17,12 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.config import CrawlConfig
-from crawler.extract import extract
-from crawler.guard import is_html
+from crawler.extract.extractor import extract
+from crawler.guard.mime import is_html
 from crawler.records import Fetched, OutLink, Page
-from crawler.scope import Scope
-from crawler.traps import check as check_trap
-from crawler.urls import host_of, registrable_domain, resolve
+from crawler.scope.rules import Scope
+from crawler.scope.traps import check as check_trap
+from crawler.urls.canonical import host_of, registrable_domain, resolve
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class LinksSpider(scrapy.Spider):
         page = self._page(response, lease)
         if 300 <= response.status < 400:
             links = self._redirect(response, page)
-        elif response.status == 200 and is_html(page.content_type, response.body[:1024]):
+        elif response.status == 200 and is_html(page.content_type, response.body):
             links = self._extract(response, page)
         else:
             links = []

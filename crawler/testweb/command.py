@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         return _run(args)
     except LinkgraphError as exc:
         print(f"linkgraph testweb: error: {exc}", file=sys.stderr)
-        return 2
+        return exc.exit_code
     except OSError as exc:
         print(f"linkgraph testweb: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
               file=sys.stderr)  # fmt: skip

@@ -13,13 +13,14 @@ the page number, so other sites can link to them without building this site.
 from __future__ import annotations
 
 import random
+import struct
+import zlib
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 
-from crawler.testweb.model import HTML_UTF8, Block, Decoy, Link, Page
 from crawler.testweb.names import OUTSIDE, Site
+from crawler.testweb.pages import HTML_UTF8, Block, Decoy, Link, Page
 
 if TYPE_CHECKING:
     from crawler.testweb.model import Web
@@ -85,6 +86,24 @@ SECTION_WORDS = {
 }
 NEUTRAL_CLASSES = ("col", "box", "wrap", "inner", "row")  # hold no landmark word
 PDF_BODY = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n(http://example.org/in-pdf)\n%%EOF\n"
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+# A 1x1 grey PNG whose text chunk holds markup: a crawler that parsed it as HTML would find a
+# link (to a page the web does not have), and the crawl would no longer match the truth.
+PNG_BODY = b"".join(
+    (
+        b"\x89PNG\r\n\x1a\n",
+        _png_chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)),
+        _png_chunk(b"tEXt", b'Comment\x00<a href="/files/in-image.html">not a link</a>'),
+        _png_chunk(b"IDAT", zlib.compress(b"\x00\x80")),
+        _png_chunk(b"IEND", b""),
+    )
+)
+OCTET_STREAM = "application/octet-stream"
 
 
 def content_count(pages_per_site: int) -> int:
@@ -392,6 +411,25 @@ class _SiteBuilder:
         self.pages[url] = Page(url=url, content_type="application/pdf", raw=PDF_BODY)
         self.place(self.local_a(url, "Brochure (PDF)"))
 
+    def _special_sniffed(self) -> None:
+        """Files whose Content-Type says nothing, so the crawler sniffs their bodies
+        (crawler/guard/mime.py): HTML served as octet-stream, HTML served with no Content-Type
+        (both carry their charset in <meta>, the header being gone), and a PNG as octet-stream.
+        The notes page is linked only from the octet-stream page: reached only if its links are.
+        """
+        octet, untyped = self.url("/files/page.bin"), self.url("/files/untyped")
+        notes, image = self.url("/files/notes.html"), self.url("/files/logo.png")
+        charset = self.site.charset
+        links = [self.local_a(notes, "Notes"), self.cross_site()]
+        self.simple_page(octet, "Download", links, content_type=OCTET_STREAM, meta_charset=charset)
+        home = [self.local_a(self.home, "Home")]
+        self.simple_page(untyped, "Untyped", home, content_type="", meta_charset=charset)
+        self.simple_page(notes, "Notes", [self.local_a(self.home, "Home")])
+        self.pages[image] = Page(url=image, content_type=OCTET_STREAM, raw=PNG_BODY)
+        self.place(self.local_a(octet, "Download"))
+        self.place(self.local_a(untyped, "No type"))
+        self.place(self.local_a(image, "Logo"))
+
     def _special_private(self) -> None:
         url = self.url("/private/report.html")
         self.simple_page(url, "Private", [self.local_a(self.home, "Home")])
@@ -436,59 +474,3 @@ class _SiteBuilder:
         url = self.url("/st%C3%A4dte/z%C3%BCrich%20guide.html")
         self.simple_page(url, "Zürich", [self.local_a(self.home, "Home")])
         self.place(self.a(url, text="Städte: Zürich", rel="", form="iri"))
-
-
-# -- later revisions of the web -----------------------------------------------------------------
-
-REVISION_REMOVE = 0.06  # share of <a> links on HTML pages each revision removes ...
-REVISION_ANCHOR = 0.06  # ... gives a new anchor text ...
-REVISION_REL = 0.06  # ... toggles the rel token "sponsored" of (never touching nofollow) ...
-REVISION_ADD = 0.04  # ... and follows with a new link to a site outside the web (no new pages)
-
-
-def revise(pages: dict[str, Page], seed: int, revision: int) -> dict[str, Page]:
-    """`pages` as edited by `revision` (1, 2, ...): each revision edits the previous one.
-
-    Deterministic per (seed, revision, page URL), independent of the order sites are built in;
-    only `<a>` links in the body change and new ones lead outside the web, so the crawled pages,
-    their statuses and URLs stay as they were.
-    """
-    for number in range(1, revision + 1):
-        for url, page in pages.items():
-            rng = random.Random(f"linkgraph-testweb:revision:{seed}:{number}:{url}")
-            for block in page.blocks:
-                _revise_block(block, rng, number)
-    return pages
-
-
-def _revise_block(block: Block, rng: random.Random, number: int) -> None:
-    kept: list[Link | Decoy] = []
-    for item in block.items:
-        roll = rng.random()
-        if not isinstance(item, Link) or item.kind != "a":
-            kept.append(item)
-        elif roll < REVISION_REMOVE:
-            continue
-        elif roll < REVISION_REMOVE + REVISION_ANCHOR and item.text.strip():
-            kept.append(replace(item, text=f"{item.text} (rev {number})"))
-        elif roll < REVISION_REMOVE + REVISION_ANCHOR + REVISION_REL:
-            tokens = item.rel.split()
-            toggled = [t for t in tokens if t.lower() != "sponsored"]
-            kept.append(
-                replace(
-                    item, rel=" ".join(toggled if toggled != tokens else [*tokens, "sponsored"])
-                )
-            )
-        elif roll < REVISION_REMOVE + REVISION_ANCHOR + REVISION_REL + REVISION_ADD:
-            kept.extend((item, _added_link(item, rng, number)))
-        else:
-            kept.append(item)
-    block.items = kept
-    for child in block.children:
-        _revise_block(child, rng, number)
-
-
-def _added_link(beside: Link, rng: random.Random, number: int) -> Link:
-    """A link `revision` adds after `beside`, in its block: out of scope, so never fetched."""
-    target = f"https://{rng.choice(OUTSIDE)}/rev{number}-{rng.randrange(10**6)}"
-    return replace(beside, target=target, form="abs", text=f"New in rev {number}", rel="", img=None)

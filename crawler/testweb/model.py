@@ -16,126 +16,14 @@ from __future__ import annotations
 import bisect
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from functools import lru_cache
 
+from crawler.testweb.generator import build_site
 from crawler.testweb.names import Site, make_sites
-from crawler.urls import registrable_domain
+from crawler.testweb.pages import Page, domain_of, host_of
+from crawler.testweb.revision import revise
 
-HTML_UTF8 = "text/html; charset=utf-8"
-NOT_FOUND_TYPE = HTML_UTF8  # what the server answers for an unknown path on a known host
 _ZIPF_EXPONENT = 1.1
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    """One link the page carries, e.g. ``<a href="/blog/" rel="NoFollow UGC">Blog</a>``.
-
-    `target` is the canonical absolute URL; `form` says how the href is written: ``abs``,
-    ``loud`` (upper-case scheme and host, explicit ``:80``), ``root``, ``rel``, ``proto``, ``iri``.
-    """
-
-    kind: str  # a, area, frame, canonical, alternate, refresh, redirect
-    target: str
-    form: str = "root"
-    text: str = ""  # <a> text (as written, before whitespace folding); <area> alt
-    rel: str = ""  # the rel attribute as written
-    img: str | None = None  # alt of an <img> inside the <a>
-    img_first: bool = True
-    hreflang: str = ""
-    entities: bool = False  # write non-ASCII text as character references
-
-    @property
-    def rel_tokens(self) -> list[str]:
-        return list(dict.fromkeys(self.rel.lower().split()))
-
-    @property
-    def nofollow(self) -> bool:
-        return "nofollow" in self.rel.lower().split()
-
-    @property
-    def is_image(self) -> bool:
-        return self.img is not None or self.kind == "area"
-
-    @property
-    def anchor(self) -> str:
-        if self.kind == "area":
-            return " ".join(self.text.split())
-        if self.kind != "a":
-            return ""
-        pieces = [self.text] if self.img is None else self.ordered_pieces()
-        return " ".join(" ".join(pieces).split())
-
-    def ordered_pieces(self) -> list[str]:
-        alt = self.img or ""
-        return [alt, self.text] if self.img_first else [self.text, alt]
-
-
-@dataclass(frozen=True, slots=True)
-class Decoy:
-    """Markup that looks like a link and must not be one, e.g. ``<a href="mailto:x@y.z">``."""
-
-    html: str
-
-
-@dataclass(slots=True)
-class Block:
-    """A landmark region of the body (or a plain ``<div>`` for ``unknown``) and what it holds."""
-
-    section: str
-    items: list[Link | Decoy] = field(default_factory=list)
-    children: list[Block] = field(default_factory=list)  # rendered after the items, inside
-    word: str = ""  # the class/id word the div template uses, e.g. 'id="Sidebar"'
-
-    def links(self) -> Iterator[tuple[str, Link]]:
-        """(section, link) in document order; the innermost block names the section."""
-        for item in self.items:
-            if isinstance(item, Link):
-                yield self.section, item
-        for child in self.children:
-            yield from child.links()
-
-
-@dataclass(slots=True)
-class Page:
-    """One URL of the web and everything the server sends for it."""
-
-    url: str  # canonical absolute URL
-    status: int = 200
-    content_type: str = HTML_UTF8
-    charset: str = "utf-8"  # encoding of the body
-    meta_charset: str = ""  # declared in <meta charset> when set
-    title: str = ""
-    lang: str = "en"
-    style: str = "semantic"
-    redirect: Link | None = None  # 3xx: where Location points, and how it is written
-    x_robots_tag: str = ""
-    meta_robots: str = ""
-    base: Link | None = None  # <base href>; its target is absolute
-    head: list[Link] = field(default_factory=list)  # canonical, alternate, refresh
-    blocks: list[Block] = field(default_factory=list)
-    raw: bytes = b""  # body of a non-HTML file
-
-    @property
-    def is_html(self) -> bool:
-        return self.content_type.split(";")[0].strip() in ("text/html", "application/xhtml+xml")
-
-    @property
-    def nofollow(self) -> bool:
-        said = f"{self.meta_robots},{self.x_robots_tag}".lower().replace(",", " ").split()
-        return "nofollow" in said
-
-    def links(self) -> Iterator[tuple[str, Link]]:
-        """(section, link) for every link a parser must find, in document order (head first)."""
-        if self.redirect is not None and 300 <= self.status < 400:
-            yield "unknown", self.redirect
-            return
-        if self.status != 200 or not self.is_html:
-            return
-        for link in self.head:
-            yield "unknown", link
-        for block in self.blocks:
-            yield from block.links()
 
 
 class Web:
@@ -152,8 +40,6 @@ class Web:
         self.site_pages = lru_cache(maxsize=256)(self._build_site)
 
     def _build_site(self, index: int) -> dict[str, Page]:
-        from crawler.testweb.generator import build_site, revise  # they need Web: import late
-
         pages = build_site(self, self.sites[index])
         return revise(pages, self.seed, self.revision) if self.revision else pages
 
@@ -189,20 +75,6 @@ class Web:
                 return site
 
 
-def host_of(url: str) -> str:
-    """The host of a canonical URL, cheaply (the truth asks for it once per link).
-
-    >>> host_of("http://www.a.co.uk/x?y")
-    'www.a.co.uk'
-    """
-    netloc = url.split("/", 3)[2] if url.count("/") >= 2 else ""
-    return netloc.rpartition("@")[2].partition(":")[0].lower()
-
-
-def domain_of(url: str) -> str:
-    return registrable_domain(host_of(url))
-
-
 def _zipf_weights(count: int, seed: int) -> list[float]:
     ranks = list(range(count))
     random.Random(f"linkgraph-testweb:zipf:{seed}").shuffle(ranks)
@@ -216,7 +88,7 @@ def _zipf_weights(count: int, seed: int) -> list[float]:
 def build_web(sites: int, pages_per_site: int, seed: int, revision: int = 0) -> Web:
     """The web for these arguments; the same arguments always give the same web.
 
-    `revision` > 0 is the same web edited later (see `generator.revise`: some links removed,
+    `revision` > 0 is the same web edited later (see `revision.revise`: some links removed,
     some anchors and rel attributes changed, links out of the web added), for recrawl and
     history tests; 0 is the original.
     """

@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from crawler.urls import registrable_domain
+from crawler.urls.canonical import registrable_domain
 
 ADJECTIVES = (
     "green", "blue", "alpine", "urban", "coastal", "golden", "silver", "north", "bright",
@@ -37,7 +37,7 @@ STYLES = ("semantic", "div", "role")
 FEATURES = (
     "redirect301", "redirect302", "chain", "gone410", "missing404", "error500", "refresh",
     "meta_nofollow", "x_robots", "variant", "alternate", "pdf", "private", "frame", "base",
-    "search", "trap", "area", "iri", "robots_open", "sitemap", "latin1", "cp1252",
+    "search", "trap", "area", "iri", "sniffed", "robots_open", "sitemap", "latin1", "cp1252",
 )  # fmt: skip
 _FEATURE_ODDS = 0.7
 _CHARSET_ODDS = 0.15  # most of the web stays UTF-8

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from html.entities import codepoint2name
 from urllib.parse import unquote, urlsplit
 
-from crawler.testweb.model import NOT_FOUND_TYPE, Block, Decoy, Link, Page, Web
+from crawler.testweb.model import Web
+from crawler.testweb.pages import NOT_FOUND_TYPE, Block, Decoy, Link, Page
 
 _SEMANTIC = {
     "header": ("<header>", "</header>"),
@@ -69,7 +70,7 @@ def respond(web: Web, url: str) -> Response:
 
 
 def render(page: Page) -> Response:
-    headers = [("Content-Type", page.content_type)]
+    headers = [("Content-Type", page.content_type)] if page.content_type else []
     if page.x_robots_tag:
         headers.append(("X-Robots-Tag", page.x_robots_tag))
     if page.redirect is not None:

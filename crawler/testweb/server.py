@@ -25,7 +25,7 @@ from typing import IO
 
 from crawler.testweb.model import Web
 from crawler.testweb.render import Response, respond
-from crawler.urls import canonicalize
+from crawler.urls.canonical import canonicalize
 
 HOST = "127.0.0.1"
 _MAX_HEAD = 65536

@@ -4,7 +4,7 @@ A default crawl starts at every site's home page, keeps to the web's registrable
 robots.txt and follows links by the rules of docs/LINKS.md "What the crawler follows". The walk
 yields one dict per fetched page, per robots-blocked URL and per link occurrence:
 
-    {"type": "page", "url", "status", "content_type"}
+    {"type": "page", "url", "status", "content_type"}   (content_type "": no header sent)
     {"type": "blocked", "url"}
     {"type": "link", "src_url", "dst_url", "src_domain", "dst_domain", "anchor", "rel",
      "section", "kind", "is_image", "hreflang", "ordinal"}
@@ -23,7 +23,8 @@ from collections import deque
 from collections.abc import Iterator
 from typing import IO, Any
 
-from crawler.testweb.model import NOT_FOUND_TYPE, Link, Page, Web, domain_of
+from crawler.testweb.model import Web
+from crawler.testweb.pages import NOT_FOUND_TYPE, Link, Page, domain_of
 
 
 def truth(web: Web) -> Iterator[dict[str, Any]]:

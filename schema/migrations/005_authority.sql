@@ -1,5 +1,7 @@
--- Authority scores (`linkgraph authority`, crawler/authority.py): schema/authority.sql as a
--- migration, plus trustrank (0 unless the run had --trust-seeds). One snapshot per run, all rows
+-- Authority scores (`linkgraph authority`, crawler/analysis/authority.py), the one definition of
+-- these tables: a store that predates this migration gets it through `migrate` like any other
+-- (`linkgraph authority` and the report queries that read the scores migrate first).
+-- trustrank is 0 unless the run had --trust-seeds. One snapshot per run, all rows
 -- of a run share computed_at; read the latest with
 -- WHERE computed_at = (SELECT max(computed_at) FROM domain_authority).
 -- rank is 1-based by pagerank descending, ties by key. Plain types and MergeTree: runs

@@ -21,27 +21,18 @@ FROM
             src_url, src_domain, dst_url, ordinal, anchor, rel,
             if((src_url, fetch_us) IN
                (
-                   SELECT url, max(fetch_us) FROM page_fetches
-                   WHERE crawl_id = {to_crawl:String}
-                     AND url IN (SELECT url FROM page_fetches WHERE crawl_id = {from_crawl:String})
-                   GROUP BY url
+                   -- include: crawl_fetches(crawl: {to_crawl:String}; other: {from_crawl:String})
                ), 'to', 'from') AS side
         FROM link_fetches
         WHERE dst_domain = {domain:String}
           AND src_domain != dst_domain
           AND ((src_url, fetch_us) IN
                (
-                   SELECT url, max(fetch_us) FROM page_fetches
-                   WHERE crawl_id = {to_crawl:String}
-                     AND url IN (SELECT url FROM page_fetches WHERE crawl_id = {from_crawl:String})
-                   GROUP BY url
+                   -- include: crawl_fetches(crawl: {to_crawl:String}; other: {from_crawl:String})
                )
                OR (src_url, fetch_us) IN
                (
-                   SELECT url, max(fetch_us) FROM page_fetches
-                   WHERE crawl_id = {from_crawl:String}
-                     AND url IN (SELECT url FROM page_fetches WHERE crawl_id = {to_crawl:String})
-                   GROUP BY url
+                   -- include: crawl_fetches(crawl: {from_crawl:String}; other: {to_crawl:String})
                ))
     ) AS sides
     GROUP BY src_url, src_domain, dst_url

@@ -18,14 +18,7 @@ FROM
       AND src_domain != {domain:String}
       AND (src_url, fetch_us) IN
       (
-          SELECT url, max(fetch_us)
-          FROM page_fetches
-          WHERE url IN
-          (
-              SELECT src_url FROM link_fetches
-              WHERE dst_domain IN (SELECT arrayJoin({competitors:Array(String)}))
-          )
-          GROUP BY url
+          -- include: current_fetches(targets: dst_domain IN (SELECT arrayJoin({competitors:Array(String)})))
       )
       AND src_domain NOT IN (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String})
 )

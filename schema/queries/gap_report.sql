@@ -43,14 +43,7 @@ FROM
                 fetched_at,
                 (src_url, fetch_us) IN
                 (
-                    SELECT url, max(fetch_us)
-                    FROM page_fetches
-                    WHERE url IN
-                    (
-                        SELECT src_url FROM link_fetches
-                        WHERE dst_domain IN (SELECT arrayJoin({competitors:Array(String)}))
-                    )
-                    GROUP BY url
+                    -- include: current_fetches(targets: dst_domain IN (SELECT arrayJoin({competitors:Array(String)})))
                 ) AS current
             FROM link_fetches
             WHERE dst_domain IN (SELECT arrayJoin({competitors:Array(String)}))

@@ -58,11 +58,7 @@ FROM
                        page_nofollow, fetched_at,
                        (src_url, fetch_us) IN
                        (
-                           SELECT url, max(fetch_us)
-                           FROM page_fetches
-                           WHERE url IN
-                                 (SELECT src_url FROM link_fetches WHERE dst_domain = {domain:String})
-                           GROUP BY url
+                           -- include: current_fetches(targets: dst_domain = {domain:String})
                        ) AS current
                 FROM link_fetches
                 WHERE dst_domain = {domain:String} AND src_domain != dst_domain

@@ -14,10 +14,7 @@ FROM
       AND src_domain != dst_domain
       AND (src_url, fetch_us) IN
       (
-          SELECT url, max(fetch_us)
-          FROM page_fetches
-          WHERE url IN (SELECT src_url FROM link_fetches WHERE dst_domain = {domain:String})
-          GROUP BY url
+          -- include: current_fetches(targets: dst_domain = {domain:String})
       )
     LIMIT 1 BY src_url, dst_url, ordinal
 )

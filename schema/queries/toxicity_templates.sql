@@ -10,10 +10,7 @@ WHERE src_url IN
   )
   AND (src_url, fetch_us) IN
   (
-      SELECT url, max(fetch_us)
-      FROM page_fetches
-      WHERE url IN (SELECT src_url FROM link_fetches WHERE dst_domain = {domain:String})
-      GROUP BY url
+      -- include: current_fetches(targets: dst_domain = {domain:String})
   )
   AND dom_path != ''
 GROUP BY src_domain

@@ -1,0 +1,2 @@
+"""Reads the store and returns data: named queries, PageRank, HyperBall, authority,
+toxicity, disavow, import, report data. Never prints, never takes argparse."""

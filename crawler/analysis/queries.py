@@ -1,0 +1,173 @@
+"""The named-query runner and the parameters of each report: plain typed values in, rows out.
+
+The commands backlinks, refdomains, local, anchors, gap, broken and changes each run one named
+query of schema/queries/ with the parameters built here; nothing here prints or reads argparse.
+
+    >>> store = open_link_graph(Path("linkgraph-data"))                    # doctest: +SKIP
+    >>> run_named(store, "gap_report", gap_params("me.com", ["rival.com"])).rows  # doctest: +SKIP
+    [('blog.net', 1, ...)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from crawler.errors import ConfigError
+from pipelines.store import Result, Store, open_store
+
+EXACT_MATCH_WARNING = 0.30  # share of links above which `anchors` warns about exact-match text
+ANCHOR_TYPES = ("exact", "branded", "url", "generic", "other", "empty")
+LOCAL_COLUMNS = ("ref_domain", "country", "country_source", "lang", "links", "dofollow_links")
+_ALL_ROWS = 2**63 - 1
+_NEVER = datetime(2106, 1, 1, tzinfo=UTC)  # past any fetch; DateTime ends in 2106
+_AUTHORITY_QUERIES = ("backlinks_report", "refdomains_report", "gap_report")
+
+
+def open_link_graph(data: Path, clickhouse: str = "", *, create: bool = False) -> Store:
+    """The store a report reads: `clickhouse` (a URL) if given, else the embedded one under
+    `data`; a missing embedded store is an error unless `create` (importing into a new one)."""
+    if clickhouse:
+        return open_store(clickhouse)
+    path = data / "store"
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
+    elif not path.is_dir():
+        raise ConfigError(f"no link graph at {data}: run `linkgraph crawl --data {data}`")
+    return open_store(str(path.resolve()))
+
+
+def run_named(store: Store, name: str, params: dict[str, Any]) -> Result:
+    """Run a named query, migrating the store first if it reads the authority tables."""
+    if name in _AUTHORITY_QUERIES:
+        # A store that never ran `linkgraph authority` may predate migration 005, the tables'
+        # one definition: the migration creates them (empty) the way every other table comes.
+        store.migrate()
+    return store.named(name, params)
+
+
+def has_authority(store: Store) -> bool:
+    """Whether `linkgraph authority` has stored scores (without them every domain counts 0)."""
+    return bool(store.execute("SELECT count() FROM domain_authority").rows[0][0])
+
+
+def backlinks_params(
+    domain: str,
+    *,
+    dofollow: bool = False,
+    rel: str = "",
+    section: str = "",
+    kind: str = "",
+    anchor_contains: str = "",
+    min_authority: float = 0.0,
+    country: str = "",
+    new_since: datetime | None = None,
+    lost_since: datetime | None = None,
+    one_per_domain: bool = False,
+    limit: int | None = None,
+) -> dict[str, Any]:
+    """backlinks_report.sql's parameters; an empty filter (or None) filters nothing."""
+    return {
+        "domain": domain,
+        "dofollow": int(dofollow),
+        "rel": rel.strip().lower(),
+        "section": section.strip().lower(),
+        "kind": kind.strip().lower(),
+        "anchor_contains": anchor_contains,
+        "min_authority": min_authority,
+        "country": country,
+        "new_since": new_since or 0,
+        "lost_since": lost_since or 0,
+        "one_per_domain": int(one_per_domain),
+        "limit": limit or _ALL_ROWS,
+    }
+
+
+def local_rows(result: Result) -> list[tuple[Any, ...]]:
+    """refdomains_report rows cut to LOCAL_COLUMNS, by country (unknown last), then links."""
+    picks = [result.columns.index(c) for c in LOCAL_COLUMNS]
+    rows = [tuple(row[i] for i in picks) for row in result.rows]
+    rows.sort(key=lambda r: (r[1] == "", r[1], -r[4], r[0]))
+    return rows
+
+
+def keywords_param(values: Iterable[str]) -> list[str]:
+    """Exact-match terms from comma-separated values: whitespace-normalized, lowercased."""
+    terms = (" ".join(term.split()) for value in values for term in value.split(","))
+    return sorted({term.lower() for term in terms if term})
+
+
+def anchor_summary(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> dict[str, float]:
+    """Share of links per anchor type (0..1), every type present."""
+    kind, links = columns.index("anchor_type"), columns.index("links")
+    total = sum(int(row[links]) for row in rows)
+    counts = dict.fromkeys(ANCHOR_TYPES, 0)
+    for row in rows:
+        counts[row[kind]] = counts.get(row[kind], 0) + int(row[links])
+    return {k: (v / total if total else 0.0) for k, v in counts.items()}
+
+
+def gap_params(
+    domain: str, competitors: Iterable[str], min_k: int = 1, disavow: Path | None = None
+) -> dict[str, Any]:
+    """gap_report.sql's parameters; the domains and pages of a disavow file are left out."""
+    domains: list[str] = []
+    urls: list[str] = []
+    if disavow is not None:
+        from crawler.analysis.disavow import read_disavow
+
+        entries = read_disavow(disavow)
+        domains, urls = sorted(entries.domains), sorted(entries.urls)
+    rivals = sorted(set(competitors) - {domain})
+    if not rivals:
+        raise ConfigError("--vs needs a competitor other than DOMAIN")
+    return {
+        "domain": domain,
+        "competitors": rivals,
+        "min_k": min_k,
+        "disavow_domains": domains,
+        "disavow_urls": urls,
+    }
+
+
+def broken_params(
+    domain: str, competitors: Iterable[str] = (), *, prospects: bool = False
+) -> dict[str, Any]:
+    """broken.sql's parameters: DOMAIN's dead URLs, or (prospects) the competitors'."""
+    given = set(competitors)
+    if prospects:
+        rivals = sorted(given - {domain})
+        if not rivals:
+            raise ConfigError("--prospects needs --vs COMPETITOR (one or more)")
+        return {"domains": rivals, "exclude_domain": domain}
+    if given:
+        raise ConfigError("--vs goes with --prospects")
+    return {"domains": [domain], "exclude_domain": ""}
+
+
+def changes_query(
+    domain: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    from_crawl: str = "",
+    to_crawl: str = "",
+) -> tuple[str, dict[str, Any]]:
+    """(named query, parameters) of new and lost links: in a time window, or between crawls."""
+    crawls = bool(from_crawl or to_crawl)
+    if crawls == bool(since or until):
+        raise ConfigError(
+            "changes needs --since DATE [--until DATE], or --from-crawl A --to-crawl B"
+        )
+    if crawls:
+        if not (from_crawl and to_crawl):
+            raise ConfigError("--from-crawl and --to-crawl go together")
+        return "changes_crawls", {"domain": domain, "from_crawl": from_crawl, "to_crawl": to_crawl}
+    if since is None:
+        raise ConfigError("--until needs --since")
+    end = until or _NEVER
+    if end <= since:
+        raise ConfigError("--until must be after --since")
+    return "changes", {"domain": domain, "since": since, "until": end}

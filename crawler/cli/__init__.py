@@ -1,0 +1,1 @@
+"""The `linkgraph` command: parse, call, print."""

@@ -1,0 +1,139 @@
+"""`linkgraph crawl SEED... [options]`: start a crawl, or resume the frontier's.
+
+    linkgraph crawl example.com --seeds-file seeds.txt --workers 2 --max-depth 3
+
+Runs until the frontier is empty (exit 0); Ctrl-C or SIGTERM stops it cleanly (exit 3) and the
+same command, without seeds, resumes it.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from crawler.cli import options
+from crawler.cli.options import default
+
+
+def add_subcommand(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "crawl",
+        help="crawl seeds into the link graph",
+        description="Crawl from seeds (URLs or bare domains) until the frontier "
+        "is empty. With no seeds, resume the frontier's crawl.",
+    )
+    p.add_argument("seeds", nargs="*", metavar="SEED", help="a URL or a bare domain")
+    p.add_argument("--seeds-file", type=Path, metavar="F", help="one seed per line, # comments")
+    options.connection(p, frontier=True)
+    options.workers(p, "workers sharing the frontier")
+    _scope_options(p)
+    _politeness_options(p)
+    p.add_argument("--crawl-id", default="", metavar="ID", help="name the crawl (default: random)")
+    p.set_defaults(func=_crawl)
+
+
+def _scope_options(p: argparse.ArgumentParser) -> None:
+    group = p.add_argument_group("scope")
+    group.add_argument(
+        "--scope",
+        default=default("scope"),
+        choices=["host", "domain", "any"],
+        help="follow links within the seeds' hosts, registrable domains (default), or anywhere",
+    )
+    group.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        metavar="REGEX",
+        help="follow only URLs matching (repeatable)",
+    )
+    group.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="REGEX",
+        help="never follow URLs matching (repeatable)",
+    )
+    group.add_argument(
+        "--max-pages",
+        type=int,
+        default=default("max_pages"),
+        metavar="N",
+        help="stop after N fetches",
+    )
+    group.add_argument(
+        "--max-pages-per-host",
+        type=int,
+        default=default("max_pages_per_host"),
+        metavar="N",
+        help="fetch at most N pages of any one host (0: no limit)",
+    )
+    group.add_argument(
+        "--max-depth",
+        type=int,
+        default=default("max_depth"),
+        metavar="N",
+        help="follow links at most N clicks from a seed (0: no limit)",
+    )
+    group.add_argument(
+        "--sitemaps",
+        action="store_true",
+        help="also seed from the sitemaps each host's robots.txt lists",
+    )
+    group.add_argument(
+        "--recrawl-after",
+        default="",
+        metavar="DURATION",
+        help="re-queue pages the store last fetched longer ago than this (7d, 12h, 30m)",
+    )
+
+
+def _politeness_options(p: argparse.ArgumentParser) -> None:
+    group = p.add_argument_group("politeness and limits")
+    group.add_argument(
+        "--host-delay",
+        type=float,
+        default=default("host_delay"),
+        metavar="SECONDS",
+        help="minimum seconds between request starts to one host, across all workers",
+    )
+    group.add_argument(
+        "--host-concurrency",
+        type=int,
+        default=default("host_concurrency"),
+        metavar="N",
+        help="requests in flight per host, across all workers (default %(default)s)",
+    )
+    group.add_argument(
+        "--lease-timeout",
+        type=float,
+        default=default("lease_timeout"),
+        metavar="SECONDS",
+        help="a dead worker's requests return to the queue after this (default %(default)g)",
+    )
+    group.add_argument(
+        "--max-page-bytes",
+        type=int,
+        default=default("max_page_bytes"),
+        metavar="N",
+        help="drop larger responses (default %(default)s bytes)",
+    )
+    group.add_argument(
+        "--allow-private",
+        action="store_true",
+        help="allow loopback and private addresses (intranets, tests)",
+    )
+    group.add_argument(
+        "--ignore-robots",
+        dest="obey_robots",
+        action="store_false",
+        help="do not obey robots.txt",
+    )
+
+
+def _crawl(args: argparse.Namespace) -> int:
+    from crawler.run.crawl import Crawl
+    from crawler.scope.seeds import load_seeds
+
+    seeds = load_seeds(args.seeds, args.seeds_file)
+    return Crawl(options.crawl_config(args, seeds=seeds).validate()).run()

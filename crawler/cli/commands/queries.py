@@ -1,0 +1,339 @@
+"""The query commands: backlinks, refdomains, local, anchors, gap, broken, changes.
+
+Each runs one named query of schema/queries/ (the file name is in its help) with the
+parameters `crawler.analysis.queries` builds, and writes the rows (--format, --out). Domains
+are reduced to their registrable domain; dates are UTC, `YYYY-MM-DD` or ISO 8601.
+
+    linkgraph backlinks example.com --dofollow --section main --new-since 2026-03-01
+    linkgraph gap example.com --vs rival.com --vs other.co.uk --min 2 --exclude-disavow d.txt
+    linkgraph broken example.com --prospects --vs rival.com --out prospects.xlsx
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from crawler.cli import options, types
+from crawler.cli.output import write_rows
+
+
+def add_subcommand(sub: argparse._SubParsersAction) -> None:
+    _add_backlinks(sub)
+    _add_refdomains(sub)
+    _add_local(sub)
+    _add_anchors(sub)
+    _add_gap(sub)
+    _add_broken(sub)
+    _add_changes(sub)
+
+
+def _parser(sub: argparse._SubParsersAction, name: str, help_text: str, query: str) -> Any:
+    p = sub.add_parser(
+        name,
+        help=help_text,
+        description=f"{help_text[0].upper()}{help_text[1:]}. Named query: schema/queries/{query}.",
+    )
+    p.add_argument("domain", metavar="DOMAIN", type=types.domain)
+    options.connection(p)
+    options.output(p)
+    return p
+
+
+def _run(args: argparse.Namespace, name: str, params: dict[str, Any]) -> Any:
+    """The named query's rows, from the store the options name (closed after)."""
+    from crawler.analysis.queries import open_link_graph, run_named
+
+    store = open_link_graph(args.data, args.clickhouse)
+    try:
+        return run_named(store, name, params)
+    finally:
+        store.close()
+
+
+def _competitors(p: argparse.ArgumentParser, help_text: str, *, required: bool) -> None:
+    p.add_argument(
+        "--vs",
+        action="append",
+        default=None if required else [],
+        required=required,
+        type=types.domain,
+        metavar="COMPETITOR",
+        help=help_text,
+    )
+
+
+# -- backlinks --------------------------------------------------------------------------------
+
+
+def _add_backlinks(sub: argparse._SubParsersAction) -> None:
+    p = _parser(sub, "backlinks", "links from other domains to DOMAIN", "backlinks_report.sql")
+    p.add_argument(
+        "--dofollow",
+        action="store_true",
+        help="only links without nofollow/ugc/sponsored on pages that did not say nofollow",
+    )
+    p.add_argument("--rel", default="", metavar="TOKEN", help="only links with this rel token")
+    p.add_argument(
+        "--section",
+        default="",
+        metavar="S",
+        help="header, nav, main, aside, footer, comment or unknown",
+    )
+    p.add_argument(
+        "--kind",
+        default="",
+        metavar="K",
+        help="a, area, frame, canonical, alternate, redirect, refresh",
+    )
+    p.add_argument(
+        "--anchor-contains",
+        default="",
+        metavar="TEXT",
+        help="anchor text contains TEXT (case-insensitive)",
+    )
+    p.add_argument(
+        "--min-authority",
+        type=types.score,
+        default=0.0,
+        metavar="X",
+        help="source domain authority at least X (0-100, `linkgraph authority`)",
+    )
+    p.add_argument(
+        "--country",
+        type=types.country,
+        default="",
+        metavar="XX",
+        help="source domain's country (ISO code, see `linkgraph local`)",
+    )
+    p.add_argument(
+        "--new-since",
+        type=types.date,
+        metavar="DATE",
+        help="live links first seen at or after DATE",
+    )
+    p.add_argument(
+        "--lost-since",
+        type=types.date,
+        metavar="DATE",
+        help="links lost at or after DATE (with --new-since: both)",
+    )
+    p.add_argument(
+        "--one-per-domain", action="store_true", help="one link per source domain (its first row)"
+    )
+    p.add_argument("--limit", type=types.positive, metavar="N", help="at most N rows")
+    p.set_defaults(func=_backlinks)
+
+
+def _backlinks(args: argparse.Namespace) -> int:
+    from crawler.analysis.queries import backlinks_params, has_authority, open_link_graph, run_named
+
+    params = backlinks_params(
+        args.domain,
+        dofollow=args.dofollow,
+        rel=args.rel,
+        section=args.section,
+        kind=args.kind,
+        anchor_contains=args.anchor_contains,
+        min_authority=args.min_authority,
+        country=args.country,
+        new_since=args.new_since,
+        lost_since=args.lost_since,
+        one_per_domain=args.one_per_domain,
+        limit=args.limit,
+    )
+    store = open_link_graph(args.data, args.clickhouse)
+    try:
+        result = run_named(store, "backlinks_report", params)
+        scored = args.min_authority <= 0 or has_authority(store)
+    finally:
+        store.close()
+    if not scored:
+        print(
+            "linkgraph: warning: no authority scores yet (run `linkgraph authority`): "
+            "every domain counts as 0",
+            file=sys.stderr,
+        )
+    write_rows(result.columns, result.rows, args.format, args.out)
+    return 0
+
+
+# -- refdomains and local ---------------------------------------------------------------------
+
+
+def _add_refdomains(sub: argparse._SubParsersAction) -> None:
+    p = _parser(
+        sub, "refdomains", "domains linking to DOMAIN, with link counts", "refdomains_report.sql"
+    )
+    p.add_argument(
+        "--country",
+        type=types.country,
+        default="",
+        metavar="XX",
+        help="only referring domains of this country (see `linkgraph local`)",
+    )
+    p.set_defaults(func=_refdomains)
+
+
+def _refdomains(args: argparse.Namespace) -> int:
+    result = _run(args, "refdomains_report", {"domain": args.domain, "country": args.country})
+    write_rows(result.columns, result.rows, args.format, args.out)
+    return 0
+
+
+def _add_local(sub: argparse._SubParsersAction) -> None:
+    p = _parser(
+        sub,
+        "local",
+        "the country of each domain linking to DOMAIN, from its ccTLD and its pages' language",
+        "refdomains_report.sql",
+    )
+    p.add_argument(
+        "--country",
+        type=types.country,
+        default="",
+        metavar="XX",
+        help="only this country (ISO 3166 alpha-2, e.g. DE; UK means GB)",
+    )
+    p.set_defaults(func=_local)
+
+
+def _local(args: argparse.Namespace) -> int:
+    from crawler.analysis.queries import LOCAL_COLUMNS, local_rows
+
+    result = _run(args, "refdomains_report", {"domain": args.domain, "country": args.country})
+    write_rows(LOCAL_COLUMNS, local_rows(result), args.format, args.out)
+    return 0
+
+
+# -- anchors ----------------------------------------------------------------------------------
+
+
+def _add_anchors(sub: argparse._SubParsersAction) -> None:
+    p = _parser(sub, "anchors", "anchor text distribution of DOMAIN's backlinks", "anchors.sql")
+    p.add_argument(
+        "--keywords",
+        action="append",
+        default=[],
+        metavar="TERMS",
+        help="exact-match terms, comma-separated (repeatable)",
+    )
+    p.set_defaults(func=_anchors)
+
+
+def _anchors(args: argparse.Namespace) -> int:
+    from crawler.analysis.queries import EXACT_MATCH_WARNING, anchor_summary, keywords_param
+
+    keywords = keywords_param(args.keywords)
+    result = _run(args, "anchors", {"domain": args.domain, "keywords": keywords})
+    write_rows(result.columns, result.rows, args.format, args.out)
+    shares = anchor_summary(result.columns, result.rows)
+    print("anchor types: " + ", ".join(f"{k} {v:.1%}" for k, v in shares.items()), file=sys.stderr)
+    if shares["exact"] > EXACT_MATCH_WARNING:
+        print(
+            f"linkgraph: warning: exact-match anchors are {shares['exact']:.1%} of "
+            f"{args.domain}'s backlinks (over {EXACT_MATCH_WARNING:.0%}): an unnatural "
+            "profile that search engines may treat as manipulative",
+            file=sys.stderr,
+        )
+    elif not keywords:
+        print("linkgraph: no --keywords given: no anchor counts as exact-match", file=sys.stderr)
+    return 0
+
+
+# -- gap and broken ---------------------------------------------------------------------------
+
+
+def _add_gap(sub: argparse._SubParsersAction) -> None:
+    p = _parser(
+        sub,
+        "gap",
+        "domains linking to at least K competitors and never to DOMAIN",
+        "gap_report.sql",
+    )
+    _competitors(p, "a competitor's domain (repeatable)", required=True)
+    p.add_argument(
+        "--min",
+        type=types.positive,
+        default=1,
+        metavar="K",
+        help="link to at least K competitors (default 1)",
+    )
+    p.add_argument(
+        "--exclude-disavow",
+        type=Path,
+        metavar="FILE",
+        help="leave out the domains and pages of this disavow file",
+    )
+    p.set_defaults(func=_gap)
+
+
+def _gap(args: argparse.Namespace) -> int:
+    from crawler.analysis.queries import gap_params
+
+    params = gap_params(args.domain, args.vs, args.min, args.exclude_disavow)
+    result = _run(args, "gap_report", params)
+    write_rows(result.columns, result.rows, args.format, args.out)
+    return 0
+
+
+def _add_broken(sub: argparse._SubParsersAction) -> None:
+    p = _parser(
+        sub,
+        "broken",
+        "backlinks into DOMAIN's URLs that answer 4xx/5xx (a reclaim "
+        "list), or with --prospects, pages linking to competitors' dead URLs",
+        "broken.sql",
+    )
+    p.add_argument(
+        "--prospects",
+        action="store_true",
+        help="list pages linking to dead URLs of the --vs domains",
+    )
+    _competitors(p, "a competitor's domain (repeatable; with --prospects)", required=False)
+    p.set_defaults(func=_broken)
+
+
+def _broken(args: argparse.Namespace) -> int:
+    from crawler.analysis.queries import broken_params
+
+    params = broken_params(args.domain, args.vs, prospects=args.prospects)
+    result = _run(args, "broken", params)
+    write_rows(result.columns, result.rows, args.format, args.out)
+    return 0
+
+
+# -- changes ----------------------------------------------------------------------------------
+
+
+def _add_changes(sub: argparse._SubParsersAction) -> None:
+    p = _parser(
+        sub,
+        "changes",
+        "new and lost backlinks of DOMAIN, in a time window or between two crawls",
+        "changes.sql, changes_crawls.sql",
+    )
+    p.add_argument("--since", type=types.date, metavar="DATE", help="window start (inclusive)")
+    p.add_argument(
+        "--until", type=types.date, metavar="DATE", help="window end (exclusive; default: no end)"
+    )
+    p.add_argument("--from-crawl", default="", metavar="ID", help="compare this crawl ...")
+    p.add_argument("--to-crawl", default="", metavar="ID", help="... with this later one")
+    p.set_defaults(func=_changes)
+
+
+def _changes(args: argparse.Namespace) -> int:
+    from crawler.analysis.queries import changes_query
+
+    name, params = changes_query(
+        args.domain,
+        since=args.since,
+        until=args.until,
+        from_crawl=args.from_crawl,
+        to_crawl=args.to_crawl,
+    )
+    result = _run(args, name, params)
+    write_rows(result.columns, result.rows, args.format, args.out)
+    return 0

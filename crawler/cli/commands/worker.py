@@ -1,0 +1,62 @@
+"""`linkgraph worker --redis URL --clickhouse URL`: join a running crawl from any machine.
+
+Works until the crawl's frontier is empty (exit 0); Ctrl-C or SIGTERM hands its leases back
+and exits 3 while the crawl goes on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from crawler.cli import options
+from crawler.errors import ConfigError, CrawlInterrupted
+
+
+def add_subcommand(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "worker",
+        help="join a running crawl (any machine)",
+        description="Join the crawl running in --redis and work until its frontier is empty.",
+    )
+    options.connection(p, frontier=True)
+    options.workers(p, "workers in this process")
+    p.add_argument(
+        "--crawl-id",
+        default="",
+        metavar="ID",
+        help="the crawl to join (default: the Redis's current crawl)",
+    )
+    p.add_argument("--worker-id", default="", metavar="NAME", help="this worker's name")
+    p.set_defaults(func=_worker)
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from crawler.frontier.queue import current_crawl
+    from crawler.run.crawl import connect_redis, open_frontier
+    from crawler.run.worker import WorkerPool
+
+    if not args.redis:
+        raise ConfigError("worker needs --redis URL: the frontier of the crawl to join")
+    client = connect_redis(args.redis)
+    crawl_id = args.crawl_id or current_crawl(client)
+    if not crawl_id:
+        raise ConfigError(f"no crawl to join in {args.redis}")
+    config = options.crawl_config(args, crawl_id=crawl_id)
+    frontier = open_frontier(client, config)
+    config.with_policy(frontier.meta())
+    config.validate()
+    if not config.clickhouse:
+        raise ConfigError(
+            "this crawl stores into an embedded chDB directory, which only its "
+            "own process may open; a worker elsewhere needs --clickhouse URL"
+        )
+    pool = WorkerPool(config, config.workers)
+    pool.run()
+    for crawler in pool.crawlers:
+        scheduler = getattr(crawler, "frontier_scheduler", None)
+        lost = scheduler.lost if scheduler is not None else None
+        if lost:
+            print(f"linkgraph: error: {lost}", file=sys.stderr)
+            return 1
+    return 0 if frontier.done() else CrawlInterrupted.exit_code

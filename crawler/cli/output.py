@@ -1,0 +1,146 @@
+"""Write query results as a table, CSV (UTF-8, header), JSON lines or an Excel workbook.
+
+The format is --format, else the --out file's suffix (.csv, .jsonl, .xlsx), else a table; a
+--format other than the suffix says is refused (`--out x.xlsx --format csv`).
+table, csv and jsonl go to stdout or a file; xlsx needs a file (`--out F.xlsx`): one sheet,
+a bold header row, frozen, dates as Excel dates (UTC), lists joined with ";", every text cell
+stored as text (a value starting with "=" never becomes a formula).
+
+>>> write_rows(["ref_domain", "links"], [("a.com", 3)], "csv", None)   # doctest: +SKIP
+ref_domain,links
+a.com,3
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from crawler.errors import ConfigError
+
+FORMATS = ("table", "csv", "jsonl", "xlsx")
+SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".xlsx": "xlsx"}
+_TABLE_CELL = 60
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+def _cell(value: Any) -> str:
+    value = _plain(value)
+    text = " ".join(map(str, value)) if isinstance(value, list) else str(value)
+    return text if len(text) <= _TABLE_CELL else text[: _TABLE_CELL - 1] + "…"
+
+
+def pick_format(fmt: str | None, out: Path | None) -> str:
+    """The format to write: `fmt` if given, else the one `out`'s suffix names, else table."""
+    implied = SUFFIXES.get(out.suffix.lower()) if out is not None else None
+    if fmt is None:
+        return implied or "table"
+    if implied is not None and implied != fmt:
+        raise ConfigError(
+            f"--out {out} names the {implied} format, but --format is {fmt}: "
+            "change the suffix, or leave --format out"
+        )
+    return fmt
+
+
+def write_rows(
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str | None, out: Path | None
+) -> None:
+    """Write `rows` under `columns` in `fmt` (None: see `pick_format`) to `out` or stdout."""
+    fmt = pick_format(fmt, out)
+    if fmt not in FORMATS:
+        raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if fmt == "xlsx":
+        if out is None:
+            raise ConfigError("--format xlsx needs --out FILE.xlsx (a workbook is not text)")
+        _write_xlsx(columns, rows, out)
+        return
+    if out is None:
+        _write(columns, rows, fmt, sys.stdout)
+        return
+    try:
+        with out.open("w", encoding="utf-8", newline="") as stream:
+            _write(columns, rows, fmt, stream)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {out}: {exc}") from exc
+
+
+def _write(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, out: TextIO) -> None:
+    if fmt == "jsonl":
+        for row in rows:
+            record = dict(zip(columns, map(_plain, row), strict=True))
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    elif fmt == "csv":
+        writer = csv.writer(out)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_csv_cell(v) for v in row])
+    else:
+        _write_table(columns, rows, out)
+
+
+def _csv_cell(value: Any) -> Any:
+    value = _plain(value)
+    return ";".join(map(str, value)) if isinstance(value, list) else value
+
+
+def _write_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO) -> None:
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    out.write("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip() + "\n")
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for row in cells:
+        out.write("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n")
+    out.write(f"({len(rows)} rows)\n")
+
+
+def _write_xlsx(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("linkgraph")
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for name in columns:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for row in rows:
+        cells = []
+        for value in row:
+            if isinstance(value, dt.datetime):
+                naive = value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
+                cells.append(WriteOnlyCell(sheet, value=naive))
+                continue
+            if isinstance(value, bool | int | float | dt.date) and value is not None:
+                cells.append(WriteOnlyCell(sheet, value=value))
+                continue
+            text = _csv_cell(value)
+            text = "" if text is None else ILLEGAL_CHARACTERS_RE.sub("", str(text))
+            cell = WriteOnlyCell(sheet, value=text)
+            cell.data_type = "s"  # text, even when it starts with "="
+            cells.append(cell)
+        sheet.append(cells)
+    try:
+        book.save(out)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {out}: {exc}") from exc

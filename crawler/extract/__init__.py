@@ -1,0 +1,1 @@
+"""(body, url, headers) -> page facts + OutLinks: charset, sections, main content, the walk."""

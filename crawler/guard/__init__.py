@@ -1,0 +1,1 @@
+"""Fetch policy: public addresses only, size and decompression limits, the MIME rule."""

@@ -1,0 +1,1 @@
+"""Running a crawl: the crawl, its workers, progress, status, the embedded Valkey."""

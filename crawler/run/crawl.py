@@ -1,0 +1,276 @@
+"""A crawl from start to end: servers, seeds, workers, progress, summary.
+
+Embedded (no --redis): an embedded Valkey under DATA/frontier holds the frontier; with no
+--clickhouse the store is chDB under DATA/store, which one process may open, so the workers run
+inside this process. With --clickhouse the workers are `linkgraph worker` child processes.
+
+    >>> Crawl(CrawlConfig(seeds=["http://a.com/"]).validate()).run()   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import redis
+
+from crawler.config import CrawlConfig, parse_duration
+from crawler.errors import (
+    ConfigError,
+    CrawlInterrupted,
+    FrontierLost,
+    FrontierUnavailable,
+    LinkgraphError,
+)
+from crawler.frontier.queue import Frontier, current_crawl
+from crawler.run.embedded import EmbeddedRedis
+from crawler.run.progress import Progress
+from crawler.scope.rules import Scope
+from crawler.urls.canonical import host_of, registrable_domain
+from pipelines.spool import replay_all
+from pipelines.store import Store, open_store
+
+log = logging.getLogger(__name__)
+
+
+def frontier_url_file(data: Path) -> Path:
+    """Where a running embedded frontier writes its URL (read by `status` and `worker`)."""
+    return data / "frontier" / "url"
+
+
+class FrontierServer:
+    """The frontier's Redis: embedded under the data dir, or the operator's --redis."""
+
+    def __init__(self, config: CrawlConfig) -> None:
+        self.config = config
+        self.embedded: EmbeddedRedis | None = None
+
+    def __enter__(self) -> redis.Redis:
+        if self.config.embedded:
+            self.embedded = EmbeddedRedis(self.config.data / "frontier").start()
+            self.config.redis = self.embedded.url
+            frontier_url_file(self.config.data).write_text(self.embedded.url)
+        return connect_redis(self.config.redis)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.embedded is not None:
+            frontier_url_file(self.config.data).unlink(missing_ok=True)
+            self.embedded.stop()
+            self.config.redis = ""
+
+
+def connect_redis(url: str) -> redis.Redis:
+    client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=30)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        raise FrontierUnavailable(f"cannot reach Redis at {url}: {exc}") from exc
+    return client
+
+
+def open_frontier(client: redis.Redis, config: CrawlConfig) -> Frontier:
+    return Frontier(
+        client,
+        config.crawl_id,
+        host_delay=config.host_delay,
+        host_concurrency=config.host_concurrency,
+        lease_timeout=config.lease_timeout,
+        max_pages=config.max_pages,
+        max_pages_per_host=config.max_pages_per_host,
+    )
+
+
+class Crawl:
+    """Start (or resume) a crawl and run it to the end. `run()` returns the exit code."""
+
+    def __init__(self, config: CrawlConfig, *, out: Any = sys.stderr) -> None:
+        self.config = config
+        self.out = out
+        self.failure: LinkgraphError | None = None
+
+    def run(self) -> int:
+        self.config.data.mkdir(parents=True, exist_ok=True)
+        store = self._open_store()
+        try:
+            return self._run(store)
+        finally:
+            # Closed here, before the interpreter exits: chDB's own shutdown at exit, with
+            # Twisted's threads still about, can crash the process after a good crawl.
+            store.close()
+
+    def _run(self, store: Store) -> int:
+        with FrontierServer(self.config) as client:
+            frontier = self._start(client, store)
+            progress = Progress(frontier, out=self.out)
+            self._say(
+                f"crawl {self.config.crawl_id}: {len(self.config.seeds)} seeds, "
+                f"{self.config.workers} worker(s), store {self.config.store_target}"
+            )
+            if self.config.clickhouse:
+                self._run_processes(frontier, progress)
+            else:
+                self._run_in_process(frontier, progress)
+            self._replay_spools(store)
+            return self._finish(frontier, progress)
+
+    def _replay_spools(self, store: Store) -> None:
+        """Batches workers spooled (and acknowledged) but did not replay: into the store now.
+
+        Raises StoreUnavailable when the store is still down: the crawl then fails with that
+        line rather than report success, and the batches stay for the next run.
+        """
+        replayed = replay_all(self.config.data.resolve() / "spool", store.insert)
+        if replayed:
+            self._say(f"replayed {replayed} batches the workers left in their spools")
+
+    def _start(self, client: redis.Redis, store: Store) -> Frontier:
+        """A new crawl from the seeds, or the running one resumed when no seeds are given."""
+        if not self.config.seeds:
+            crawl_id = current_crawl(client)
+            if crawl_id is None:
+                raise ConfigError("no seeds given and no crawl to resume in this frontier")
+            self.config.crawl_id = crawl_id
+            frontier = open_frontier(client, self.config)
+            self.config.with_policy(frontier.meta())
+            self._say(f"resuming crawl {crawl_id}")
+            frontier = open_frontier(client, self.config)
+            if self.config.recrawl_after:
+                self._recrawl(frontier, store)
+            return frontier
+        frontier = open_frontier(client, self.config)
+        frontier.create(self.config.policy())
+        if self.config.recrawl_after:  # before the seeds: a seed fetched lately is not due
+            self._recrawl(frontier, store)
+        frontier.seed([{"url": url, "depth": 0, "hops": 0} for url in self.config.seeds])
+        return frontier
+
+    def _recrawl(self, frontier: Frontier, store: Store) -> None:
+        """Queue again the pages in scope the store last fetched before --recrawl-after; the
+        ones fetched since count as seen. Their history stays in the store (page_fetches)."""
+        c = self.config
+        cutoff = int(time.time() - parse_duration("--recrawl-after", c.recrawl_after))
+        scope = Scope(c.scope, c.seeds, include=c.include, exclude=c.exclude, max_depth=c.max_depth)
+        rows = store.query(f"SELECT url, depth, toUInt32(fetched_at) < {cutoff} FROM pages").rows
+        due: list[dict[str, Any]] = []
+        fresh: list[str] = []
+        for url, depth, stale in rows:
+            host = host_of(url)
+            if not scope.allows(url, 0, host, registrable_domain(host)):
+                continue
+            if stale:
+                due.append({"url": url, "depth": int(depth), "hops": 0})
+            else:
+                fresh.append(url)
+        queued = frontier.recrawl(due, fresh)
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(cutoff))
+        self._say(
+            f"recrawl: {queued} pages last fetched before {when} UTC queued again, "
+            f"{len(fresh)} fetched since kept"
+        )
+
+    def _open_store(self) -> Store:
+        """Fail at start, not mid-crawl: reach the store and apply its migrations.
+
+        The embedded store stays open for the crawl: in-process workers share this session.
+        """
+        store = open_store(self.config.store_target)
+        try:
+            store.migrate()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def _run_in_process(self, frontier: Frontier, progress: Progress) -> None:
+        from crawler.run.worker import WorkerPool
+
+        pool = WorkerPool(self.config, self.config.workers)
+
+        def tick() -> None:
+            try:
+                frontier.meta()
+                progress.tick()
+            except FrontierLost as exc:
+                self.failure = exc
+                pool.stop()
+            except FrontierUnavailable as exc:
+                log.debug("%s; retrying", exc)  # the frontier logs outages
+
+        pool.run(tick=tick)
+
+    def _run_processes(self, frontier: Frontier, progress: Progress) -> None:
+        env = {**os.environ, **self.config.environment()}
+        procs = [
+            subprocess.Popen(self._worker_command(i), env=env) for i in range(self.config.workers)
+        ]
+        try:
+            while any(p.poll() is None for p in procs):
+                time.sleep(1.0)
+                try:
+                    frontier.meta()
+                    progress.tick()
+                except FrontierLost as exc:
+                    self.failure = exc
+                    break
+                except FrontierUnavailable as exc:
+                    log.debug("%s; retrying", exc)  # the frontier logs outages
+        finally:
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.terminate()
+            for proc in procs:
+                proc.wait()
+
+    def _worker_command(self, index: int) -> list[str]:
+        c = self.config
+        command = [
+            sys.executable,
+            "-m",
+            "crawler.cli.app",
+            "worker",
+            "--redis",
+            c.redis,
+            "--clickhouse",
+            c.clickhouse,
+            "--crawl-id",
+            c.crawl_id,
+            "--worker-id",
+            f"{c.worker_id}-{index}",
+            "--data",
+            str(c.data),
+            "--concurrency",
+            str(c.concurrency),
+            "--log-level",
+            c.log_level,
+        ]
+        if c.proxy:
+            command += ["--proxy", c.proxy]
+        return command
+
+    def _finish(self, frontier: Frontier, progress: Progress) -> int:
+        try:
+            frontier.meta()
+        except FrontierLost as exc:
+            self.failure = self.failure or exc
+        if self.failure is not None:
+            self._say(f"error: {self.failure}")
+            return 1
+        counts = progress.tick(force=True)
+        if not frontier.done():
+            self._say(
+                f"stopped before the end: {counts.get('queued', 0)} queued, "
+                f"{counts.get('leased', 0)} leased; run the same command to resume"
+            )
+            return CrawlInterrupted.exit_code
+        self._say(progress.summary(counts))
+        self._say(f"data: {self.config.store_target}")
+        return 0
+
+    def _say(self, line: str) -> None:
+        self.out.write(line + "\n")
+        self.out.flush()

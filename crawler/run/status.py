@@ -1,0 +1,114 @@
+"""`linkgraph status`: a crawl's frontier as the operator sees it.
+
+Reads a running crawl's Redis; for an embedded crawl that is not running, starts its Valkey on
+the data directory just long enough to read the saved frontier. Prints one ``name: value`` line
+per figure, then the busiest hosts and the workers::
+
+    crawl c1a2b3: stopped (run `linkgraph crawl --data DIR` to resume)
+      queued: 1,204
+      leased: 0
+      done: 3,311
+      ...
+      rate: 88.4 pages/s over the crawl, 0.0 pages/s now (0 live workers)
+      busiest host: a.example (410 queued)
+      worker w1-0: stopped, 3,311 pages, last seen 12 s ago
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+import redis
+
+from crawler.config import CrawlConfig
+from crawler.errors import ConfigError
+from crawler.frontier.queue import Frontier, current_crawl
+from crawler.run.crawl import connect_redis, frontier_url_file, open_frontier
+from crawler.run.embedded import EmbeddedRedis
+
+FIGURES = ("queued", "leased", "done", "errors", "pages", "links", "seen", "robots_blocked")
+BUSIEST = 5
+
+
+@contextlib.contextmanager
+def frontier_client(data: Path, redis_url: str) -> Iterator[redis.Redis]:
+    if redis_url:
+        yield connect_redis(redis_url)
+        return
+    url_file = frontier_url_file(data)
+    if url_file.exists():
+        yield connect_redis(url_file.read_text().strip())
+        return
+    if not (data / "frontier").is_dir():
+        raise ConfigError(f"no crawl at {data}: give --data DIR of a crawl, or --redis URL")
+    with EmbeddedRedis(data / "frontier") as server:
+        yield connect_redis(server.url)
+
+
+def status(frontier: Frontier, now: float | None = None) -> dict[str, Any]:
+    """The figures `linkgraph status` prints, as plain values."""
+    now = time.time() if now is None else now
+    counts = frontier.counts()
+    live = [w for w in frontier.workers() if w.get("state") != "stopped"]
+    every = _all_workers(frontier)
+    created = counts.get("created", 0)
+    last = max([w.get("ts", 0.0) for w in every] or [now])
+    span = max((now if live else last) - created, 1e-9) if created else 0.0
+    return {
+        "crawl_id": frontier.crawl_id,
+        "state": "done" if frontier.done() else ("running" if live else "stopped"),
+        "counts": counts,
+        "busiest": frontier.busiest_hosts(BUSIEST),
+        "live_workers": live,
+        "workers": every,
+        "rate": counts["pages"] / span if span else 0.0,
+        "rate_now": sum(float(w.get("rate", 0.0)) for w in live),
+        "now": now,
+    }
+
+
+def _all_workers(frontier: Frontier) -> list[dict[str, Any]]:
+    """Every worker that ever sent a heartbeat, live or not."""
+    infos = frontier.client.hgetall(frontier.key("workers"))
+    return sorted((json.loads(v) for v in infos.values()), key=lambda w: str(w.get("worker")))
+
+
+def print_status(report: dict[str, Any], out: TextIO) -> None:
+    counts = report["counts"]
+    hint = " (run `linkgraph crawl` with the same --data/--redis to resume)"
+    state = report["state"]
+    out.write(f"crawl {report['crawl_id']}: {state}{hint if state == 'stopped' else ''}\n")
+    for name in FIGURES:
+        out.write(f"  {name}: {counts.get(name, 0):,}\n")
+    out.write(
+        f"  rate: {report['rate']:.1f} pages/s over the crawl, {report['rate_now']:.1f} pages/s"
+        f" now ({len(report['live_workers'])} live workers)\n"
+    )
+    for host, queued in report["busiest"]:
+        out.write(f"  busiest host: {host} ({queued:,} queued)\n")
+    live = {w.get("worker") for w in report["live_workers"]}
+    for worker in report["workers"]:
+        name = worker.get("worker")
+        state = "live" if name in live else "stopped"
+        ago = report["now"] - float(worker.get("ts", 0.0))
+        out.write(
+            f"  worker {name}: {state}, {int(worker.get('pages', 0)):,} pages, "
+            f"{float(worker.get('rate', 0.0)):.1f} pages/s, last seen {ago:.0f} s ago\n"
+        )
+
+
+def show_status(data: Path, redis_url: str, crawl_id: str, out: TextIO | None = None) -> int:
+    with frontier_client(data, redis_url) as client:
+        crawl_id = crawl_id or current_crawl(client) or ""
+        if not crawl_id:
+            raise ConfigError("no crawl found in this frontier")
+        frontier = open_frontier(client, CrawlConfig(crawl_id=crawl_id))
+        frontier.meta()  # FrontierLost: say the data is gone, not "0 queued"
+        print_status(status(frontier), out or sys.stdout)
+    return 0

@@ -1,0 +1,1 @@
+"""What may be crawled: seeds, scope rules, crawler traps."""

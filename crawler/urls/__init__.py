@@ -1,0 +1,1 @@
+"""URLs: parsing, resolution, our canonical form, registrable domains."""

@@ -1,0 +1,284 @@
+"""URL identity: canonical form, host, registrable domain, fingerprint.
+
+The canonical form is what every table stores and what the frontier deduplicates on:
+scheme and host lowercased, default port removed, an empty path made "/", the fragment
+dropped, unsafe characters percent-encoded (w3lib), the query kept as written.
+
+    >>> canonicalize("HTTP://WWW.Example.CO.UK:80/a b?x=1#top")
+    'http://www.example.co.uk/a%20b?x=1'
+    >>> registrable_domain("www.example.co.uk")
+    'example.co.uk'
+    >>> Resolver("http://a.com/d/p.html").resolve("../x y#f")
+    ('http://a.com/x%20y', 'a.com')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from types import ModuleType
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import tldextract
+from w3lib.url import safe_url_string
+
+from crawler import speedups
+
+# Offline: the bundled public suffix list only (a fetch would hang without internet).
+_EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# Schemes of hrefs that are never links (lower case: compared with the lowered href).
+NOT_LINK_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "vbscript:")
+MAX_URL_LENGTH = 2083
+
+# The fast path below handles only URLs made of characters that urljoin, safe_url_string and
+# canonicalize all leave alone (w3lib's "safest" sets), so its output equals the slow path's;
+# anything else (non-ASCII, spaces, dot segments, userinfo, IPv6...) takes the slow path.
+# The scheme is spelled out per letter: `(?i:https?)` would also take U+017F for "s".
+_SIMPLE_URL = re.compile(
+    r"([hH][tT][tT][pP][sS]?)://([a-zA-Z0-9-]{1,63}(?:\.[a-zA-Z0-9-]{1,63})*)(?::([0-9]{1,5}))?"
+    r"(/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*)?(?:\?([A-Za-z0-9\-._~!$&()*+,;=:@/?%]*))?(?:#.*)?",
+    re.DOTALL,
+)
+_RELATIVE_HEAD = re.compile(r"[^/?#]*")
+_SAFE_PATH = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*")  # _SIMPLE_URL's path characters
+
+
+# crawler.urls._fasturls (when built): Resolver's join and registrable_domain's walk for plain
+# host names, in C, with the same answers (tests/unit/test_urls_fast.py and
+# tests/unit/test_urls_domain.py); set by `_use` at the end of this module.
+_JOIN: Callable[[str, str, str, str, str], tuple[str, str] | None] | None = None
+_CANONICAL: Callable[[str], tuple[str, str] | None] | None = None
+_CANONICAL_MAX = 0
+_C_REGISTRABLE: Callable[[str, object], str | None] | None = None
+
+
+def canonicalize(url: str) -> str:
+    """The canonical form of an absolute http(s) URL; raises ValueError when it is not one."""
+    url = url.strip()
+    simple = _simple_canonical(url)
+    return simple[0] if simple is not None else _canonicalize(url)
+
+
+def canonical_and_host(url: str) -> tuple[str, str]:
+    """(canonicalize(url), host_of that URL), in one step on the fast path."""
+    url = url.strip()
+    simple = _simple_canonical(url)
+    if simple is not None:
+        return simple
+    canonical = _canonicalize(url)
+    return canonical, host_of(canonical)
+
+
+def _canonicalize(url: str) -> str:
+    """`canonicalize` through w3lib and urlsplit: any URL (the fast path's reference)."""
+    parts = urlsplit(safe_url_string(url))
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        raise ValueError(f"not an absolute http(s) URL: {url!r}")
+    netloc = parts.hostname.rstrip(".")
+    if ":" in netloc:  # IPv6 literal
+        netloc = f"[{netloc}]"
+    if parts.port is not None and parts.port != _DEFAULT_PORTS[scheme]:
+        netloc = f"{netloc}:{parts.port}"
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+
+
+def resolve(base: str, href: str) -> str | None:
+    """`href` resolved against `base` and canonicalized; None when it is not a link."""
+    href = href.strip()
+    if not href or href.startswith("#") or href.lower().startswith(NOT_LINK_SCHEMES):
+        return None
+    try:
+        return canonicalize(urljoin(base, href))
+    except ValueError:
+        return None
+
+
+def _simple_canonical(url: str) -> tuple[str, str] | None:
+    """(canonical URL, host) for a URL the fast path can vouch for, else None."""
+    if _CANONICAL is not None and url.isascii() and len(url) <= _CANONICAL_MAX:
+        return _CANONICAL(url)  # the same grammar, in one C pass (no regex, no groups)
+    return _regex_canonical(url)
+
+
+def _regex_canonical(url: str) -> tuple[str, str] | None:
+    """`_simple_canonical` by the regex: any URL (the C path's reference)."""
+    m = _SIMPLE_URL.fullmatch(url)
+    if m is None:
+        return None
+    scheme, host, port, path, query = m.groups()
+    scheme = scheme.lower()
+    host = host.lower()
+    netloc = host
+    if port is not None:
+        number = int(port)
+        if number > 65535:
+            return None  # the slow path refuses it the same way
+        if number != _DEFAULT_PORTS[scheme]:
+            netloc = f"{host}:{number}"
+    tail = path or "/"
+    if query:
+        tail = f"{tail}?{query}"
+    return f"{scheme}://{netloc}{tail}", host
+
+
+class Resolver:
+    """Resolves the hrefs of one page against its base: `resolve` semantics, faster.
+
+    Simple hrefs (the vast majority) are joined with plain string operations; the rest go
+    through `resolve`. Results are memoized per instance, since pages repeat their links.
+    The C walk (crawler.extract._fastlinks) reads `memo` and, when `scheme` is not "" (a
+    simple base), `origin`, `path` and `directory`: its join of simple hrefs is the same.
+    """
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.memo: dict[str, tuple[str, str] | None] = {}
+        simple = _simple_canonical(base)
+        self.scheme = ""
+        if simple is not None and simple[0] == base:
+            path_start = base.index("/", base.index("//") + 2)
+            path = base[path_start:].partition("?")[0]
+            if "//" not in path and "/." not in path and ";" not in path:
+                self.scheme = base[: base.index(":")]
+                self.origin = base[:path_start]
+                self.path = path
+                self.directory = path[: path.rfind("/") + 1]
+
+    def resolve(self, href: str) -> tuple[str, str] | None:
+        """(canonical URL, host) of `href`, or None when it is not a link."""
+        memo = self.memo
+        if href in memo:
+            return memo[href]
+        found = None
+        if self.scheme:
+            if _JOIN is not None:
+                found = _JOIN(href, self.scheme, self.origin, self.path, self.directory)
+            else:
+                found = self._fast(href)
+        if found is None:
+            url = resolve(self.base, href)
+            found = None if url is None else (url, host_of(url))
+        memo[href] = found
+        return found
+
+    def _fast(self, href: str) -> tuple[str, str] | None:
+        """The joined URL for hrefs whose join is plain concatenation, else None."""
+        href = href.strip()
+        if not href or href[0] == "#":
+            return None
+        if href[0] == "/":
+            if href[:2] == "//":
+                return _simple_canonical(f"{self.scheme}:{href}") if _no_params(href) else None
+            if not _no_params(href):
+                return None
+            if not _plain_path(href):
+                return self._dotted(href)
+            return _simple_canonical(self.origin + href)
+        if href[0] == "?":
+            if href[1:2] in ("", "#"):
+                return None  # urljoin keeps the base's query for an empty one
+            return _simple_canonical(self.origin + self.path + href)
+        head = _RELATIVE_HEAD.match(href)
+        if head is not None and ":" in head.group():
+            if href[:4].lower() != "http" or not _no_params(href):
+                return None
+            return _simple_canonical(href)
+        if not _no_params(href) or "//" in href.partition("?")[0]:
+            return None
+        if href[0] == "." or not _plain_path(href):
+            return self._dotted(href)
+        return _simple_canonical(self.origin + self.directory + href)
+
+    def _dotted(self, href: str) -> tuple[str, str] | None:
+        """An href whose path has dot segments: urljoin merges it. Plain characters only:
+        urlsplit removes tabs and newlines (which could make a dot segment) before joining."""
+        head = href.partition("#")[0]
+        if _SAFE_PATH.fullmatch(head.partition("?")[0]) is None or not head.isprintable():
+            return None
+        return _simple_canonical(urljoin(self.origin + self.path, href))
+
+
+def _plain_path(href: str) -> bool:
+    """The path part has no dot segment, so joining it is concatenation (params are ruled out
+    before, by `_no_params`)."""
+    return "/." not in href.partition("?")[0].partition("#")[0]
+
+
+def _no_params(href: str) -> bool:
+    """The path part has no `;`: urljoin (urlparse) drops an empty `;params` of a URL with
+    a host, which canonicalize (urlsplit) keeps."""
+    return ";" not in href.partition("?")[0].partition("#")[0]
+
+
+def host_of(url: str) -> str:
+    """The lowercased host name of a URL, without port."""
+    return (urlsplit(url).hostname or "").rstrip(".")
+
+
+@lru_cache(maxsize=65536)
+def registrable_domain(host: str) -> str:
+    """The registrable domain (eTLD+1) of a host; an IP address or bare name stays as it is."""
+    if _C_REGISTRABLE is not None:
+        found = _C_REGISTRABLE(host, _SUFFIXES)
+        if found is not None:
+            return found
+    if _PLAIN_HOST.fullmatch(host) is None or "xn--" in host:
+        ext = _EXTRACT(host)
+        if ext.suffix and ext.domain:
+            return f"{ext.domain}.{ext.suffix}"
+        return host
+    labels = host.split(".")
+    start = _public_suffix_start(labels)
+    if not start:  # no public suffix, or the host is one: tldextract gives no domain
+        return host
+    return ".".join(labels[start - 1 :])
+
+
+# A plain lower-case host name: tldextract's parsing leaves it as it is and its labels need no
+# IDNA decoding, so its public suffix trie can be walked directly (~4x faster than a call).
+_PLAIN_HOST = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*")
+_SUFFIXES = _EXTRACT._get_tld_extractor().tlds_excl_private_trie
+
+
+def _public_suffix_start(labels: list[str]) -> int | None:
+    """Index of the first label of the public suffix (tldextract's suffix_index, ICANN rules
+    only), or None when no rule matches."""
+    node = _SUFFIXES
+    found = position = len(labels)
+    for label in reversed(labels):
+        child = node.matches.get(label)
+        if child is not None:
+            position -= 1
+            node = child
+            if node.end:
+                found = position
+            continue
+        if "*" in node.matches:
+            return position if "!" + label in node.matches else position - 1
+        break
+    return None if found == len(labels) else found
+
+
+def domain_of(url: str) -> str:
+    return registrable_domain(host_of(url))
+
+
+def fingerprint(url: str) -> int:
+    """A 64-bit fingerprint of a canonical URL (the frontier's seen-set key)."""
+    return int.from_bytes(hashlib.blake2b(url.encode(), digest_size=8).digest(), "big")
+
+
+def _use(fast: ModuleType | None) -> None:
+    global _JOIN, _CANONICAL, _CANONICAL_MAX, _C_REGISTRABLE
+    _JOIN = None if fast is None else fast.join
+    _CANONICAL = None if fast is None else fast.canonical
+    _CANONICAL_MAX = 0 if fast is None else fast.CANONICAL_MAX
+    _C_REGISTRABLE = None if fast is None else fast.registrable
+    registrable_domain.cache_clear()  # its answers came from the other path
+
+
+speedups.load("crawler.urls._fasturls", "urls", _use)

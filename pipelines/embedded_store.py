@@ -1,0 +1,166 @@
+"""The embedded backend of the link store: chDB (ClickHouse's engine in-process) on a directory.
+
+chDB serves one data directory per process: `open_embedded` opens it once and shares it with
+every in-process worker (each `close` gives back one use), and a lock file in the directory
+refuses a second process with StoreLocked. `pipelines.store.open_store` calls it for any target
+that is not a ``clickhouse://`` URL:
+
+    >>> store = open_embedded(Path("linkgraph-data/store").resolve())      # doctest: +SKIP
+    >>> store.execute("SELECT 1 AS one").rows                              # doctest: +SKIP
+    [(1,)]
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from crawler.errors import StoreError, StoreLocked
+from pipelines.columns import Column, arrow_array, arrow_arrays
+from pipelines.store_base import Result, Store
+
+EMBEDDED_DATABASE = "linkgraph"
+LOCK_FILE = ".linkgraph.lock"
+
+
+class EmbeddedStore(Store):
+    """chDB on a data directory; one per process (see `open_store`), serialized by a lock."""
+
+    def __init__(self, path: Path) -> None:
+        import pyarrow  # noqa: F401  (imported now, so the first flush is not the slow one)
+        from chdb import session
+
+        self.path = path
+        self.target = str(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self._lock_fd = _lock_directory(path)
+        self._lock = threading.Lock()
+        self._users = 0
+        try:
+            self._session = session.Session(str(path))
+            self._session.query(f"CREATE DATABASE IF NOT EXISTS {EMBEDDED_DATABASE}")
+            self._session.query(f"USE {EMBEDDED_DATABASE}")
+            self.version = str(self.execute("SELECT version()").rows[0][0])
+        except BaseException:
+            os.close(self._lock_fd)
+            raise
+
+    def execute(self, sql: str, settings: Mapping[str, Any] | None = None) -> Result:
+        with self._lock:
+            out = self._call(sql, "JSONCompact")
+        text = out.bytes() if hasattr(out, "bytes") else bytes(out)
+        if not text.strip():
+            return Result([], [])
+        doc = json.loads(text)
+        converters = [_converter(column["type"]) for column in doc["meta"]]
+        rows = [tuple(f(v) for f, v in zip(converters, row, strict=True)) for row in doc["data"]]
+        return Result([column["name"] for column in doc["meta"]], rows)
+
+    def insert_columns(self, table: str, columns: Sequence[Column], data: list[list[Any]]) -> None:
+        arrays = [arrow_array(values, t) for (_, t, _), values in zip(columns, data, strict=True)]
+        self._insert_arrow(table, columns, arrays)
+
+    def insert_records(self, table: str, columns: Sequence[Column], records: Sequence[Any]) -> None:
+        # Records go straight to Arrow (pipelines._fastcolumns), with no Python list per column.
+        self._insert_arrow(table, columns, arrow_arrays(records, columns))
+
+    def _insert_arrow(self, table: str, columns: Sequence[Column], arrays: list[Any]) -> None:
+        import pyarrow as pa
+
+        block = pa.table(dict(zip((name for name, _, _ in columns), arrays, strict=True)))
+        names = ", ".join(name for name, _, _ in columns)
+        # chDB's Python() table function reads `block` from this frame's locals.
+        # optimize_on_insert = 0: no ReplacingMergeTree pass over each new block (~1/3 of insert
+        # time); a duplicate inside a block is like one across blocks, which every reader
+        # already collapses before merges do (schema/README.md, "How idempotence ... work").
+        sql = f"INSERT INTO {table} ({names}) SELECT {names} FROM Python(block)"
+        with self._lock:
+            self._call(f"{sql} SETTINGS optimize_on_insert = 0", "CSV")
+        del block
+
+    def close(self) -> None:
+        with _EMBEDDED_LOCK:
+            self._users -= 1
+            if self._users > 0:
+                return
+            _EMBEDDED.pop(self.path, None)
+            with self._lock:
+                self._session.close()
+            os.close(self._lock_fd)
+
+    def _call(self, sql: str, fmt: str) -> Any:
+        try:
+            return self._session.query(sql, fmt)
+        except Exception as exc:
+            where = f"chDB at {self.path}"
+            raise StoreError.from_server_text(where, str(exc) or repr(exc)) from exc
+
+
+def _lock_directory(path: Path) -> int:
+    lock_path = path / LOCK_FILE
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        # from None: the cause is EWOULDBLOCK, which says less than the message below.
+        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+        os.close(fd)
+        raise StoreLocked(
+            f"the embedded store {path} is in use by another process (pid {holder}); "
+            "run the workers inside that process, or put a ClickHouse server in front "
+            "(--clickhouse clickhouse://host:9000/db)"
+        ) from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd
+
+
+def _converter(type_: str) -> Any:
+    """A function turning one JSONCompact value of `type_` into its Python value."""
+    inner = re.sub(r"^(LowCardinality|Nullable)\((.*)\)$", r"\2", type_)
+    if inner != type_:
+        convert = _converter(inner)
+        return lambda v: None if v is None else convert(v)
+    if type_.startswith("Array("):
+        convert = _converter(type_[6:-1])
+        return lambda v: [convert(x) for x in v]
+    if type_.startswith("DateTime64"):
+        return lambda v: datetime.fromisoformat(v).replace(tzinfo=UTC)
+    if type_.startswith("DateTime"):
+        return lambda v: datetime.strptime(v, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    if type_ == "Date":
+        return date.fromisoformat
+    if re.fullmatch(r"U?Int\d+", type_):
+        return int
+    if type_.startswith("Tuple("):
+        return tuple
+    return lambda v: v
+
+
+# -- opening ------------------------------------------------------------------------------------
+
+_EMBEDDED: dict[Path, EmbeddedStore] = {}
+_EMBEDDED_LOCK = threading.Lock()
+
+
+def open_embedded(path: Path) -> EmbeddedStore:
+    """The process's store on the resolved directory `path` (one directory per process)."""
+    with _EMBEDDED_LOCK:
+        store = _EMBEDDED.get(path)
+        if store is None:
+            if _EMBEDDED:
+                other = next(iter(_EMBEDDED))
+                raise StoreError(
+                    f"cannot open the embedded store {path}: this process already has {other} "
+                    "open, and chDB serves one data directory per process"
+                )
+            store = _EMBEDDED[path] = EmbeddedStore(path)
+        store._users += 1
+        return store

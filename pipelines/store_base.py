@@ -1,0 +1,154 @@
+"""What every store is: the Store interface both backends implement (inserts, named
+queries, migrations), its Result, and the numbered migrations.
+
+`pipelines.store` opens one; `pipelines.embedded_store` (chDB) and `pipelines.server_store`
+(clickhouse-server) implement it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crawler.errors import StoreError
+from crawler.records import OutLink, Page
+from pipelines.columns import LINK_COLUMNS, PAGE_COLUMNS, Column, columnar
+from pipelines.named_queries import load_query
+from pipelines.sqlparams import render
+
+log = logging.getLogger(__name__)
+
+SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schema"
+MIGRATIONS_DIR = SCHEMA_DIR / "migrations"
+
+_MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+_REQUIRES = re.compile(r"^--\s*requires:\s*(\d+(?:\.\d+)*)\s*$", re.MULTILINE)
+# LowCardinality is experimental before 19.x: CREATE needs this setting there, and 26.x rejects it.
+_LOW_CARDINALITY_SETTING = {"allow_experimental_low_cardinality_type": 1}
+
+
+@dataclass
+class Result:
+    """Rows of a query, as Python values (DateTime columns as UTC-aware datetimes)."""
+
+    columns: list[str]
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def dicts(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    requires: tuple[int, ...]
+    statements: list[str]
+
+    @classmethod
+    def load(cls, path: Path) -> Migration:
+        match = _MIGRATION_NAME.match(path.name)
+        if not match:
+            raise StoreError(f"migration file name must be NNN_name.sql: {path}")
+        text = path.read_text()
+        requires = _REQUIRES.search(text)
+        code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
+        statements = [s.strip() for s in re.split(r";\s*(?:\n|$)", code) if s.strip()]
+        return cls(
+            version=int(match.group(1)),
+            name=path.stem,
+            requires=parse_version(requires.group(1)) if requires else (),
+            statements=statements,
+        )
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", text)[:3])
+
+
+def migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    return [Migration.load(path) for path in sorted(directory.glob("*.sql"))]
+
+
+class Store(ABC):
+    """What the sink, the CLI and the analysts' tools use; see the module docstring."""
+
+    target: str
+    version: str
+
+    @property
+    def version_info(self) -> tuple[int, ...]:
+        return parse_version(self.version)
+
+    # -- what a backend provides ------------------------------------------------------------
+    @abstractmethod
+    def execute(self, sql: str, settings: Mapping[str, Any] | None = None) -> Result:
+        """Run one statement as written (no parameters)."""
+
+    @abstractmethod
+    def insert_columns(self, table: str, columns: Sequence[Column], data: list[list[Any]]) -> None:
+        """Insert one columnar block: `data` holds one list per column of `columns`."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    # -- shared behaviour ---------------------------------------------------------------------
+    def insert(self, pages: Sequence[Page], links: Sequence[OutLink]) -> None:
+        """Write the records of some fetches; durable when it returns.
+
+        Links go first: if the pages insert then fails, the fetch is not yet the latest of its
+        URL, so readers keep showing the previous link set until the retry lands.
+        """
+        if links:
+            self.insert_records("link_fetches", LINK_COLUMNS, links)
+        if pages:
+            self.insert_records("page_fetches", PAGE_COLUMNS, pages)
+
+    def insert_records(self, table: str, columns: Sequence[Column], records: Sequence[Any]) -> None:
+        """Insert `records` (their attributes named by `columns`) as one block."""
+        self.insert_columns(table, columns, columnar(records, list(columns)))
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> Result:
+        """Run `sql`, its ``{name:Type}`` placeholders filled from `params`."""
+        return self.execute(render(sql, params))
+
+    def named(self, name: str, params: Mapping[str, Any] | None = None) -> Result:
+        """Run ``schema/queries/<name>.sql`` (includes resolved) with `params`."""
+        return self.execute(render(load_query(name), params, query=f"query {name!r}"))
+
+    def migrate(self) -> list[str]:
+        """Apply the migrations not applied yet (and allowed by the server version)."""
+        self.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version UInt32, name String, applied_at DateTime('UTC')) "
+            "ENGINE = ReplacingMergeTree ORDER BY version"
+        )
+        applied = {row[0] for row in self.execute("SELECT version FROM schema_migrations").rows}
+        settings = _LOW_CARDINALITY_SETTING if self.version_info < (20,) else None
+        done = []
+        for migration in migrations():
+            if migration.version in applied:
+                continue
+            if migration.requires > self.version_info:
+                log.info("migration %s needs ClickHouse %s; skipped", migration.name,
+                         ".".join(map(str, migration.requires)))  # fmt: skip
+                continue
+            for statement in migration.statements:
+                self.execute(statement, settings)
+            self.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) "
+                f"SELECT {migration.version}, '{migration.name}', now()"
+            )
+            done.append(migration.name)
+        return done
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,1 @@
+"""Helpers the tests share: servers on loopback, crawls of the simulated web."""
