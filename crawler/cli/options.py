@@ -70,6 +70,12 @@ def output(parser: argparse.ArgumentParser) -> None:
         help="default: from the --out suffix (.csv, .jsonl, .xlsx), else table",
     )
     group.add_argument("--out", type=Path, metavar="FILE", help="write here, not to stdout")
+    group.add_argument(
+        "--raw",
+        action="store_true",
+        help="CSV: write cells as stored, without the apostrophe that keeps a spreadsheet from "
+        "running a crawled '=...' as a formula (for programs)",
+    )
 
 
 def workers(parser: argparse.ArgumentParser, workers_help: str) -> None:

@@ -6,6 +6,11 @@ table, csv and jsonl go to stdout or a file; xlsx needs a file (`--out F.xlsx`):
 a bold header row, frozen, dates as Excel dates (UTC), lists joined with ";", every text cell
 stored as text (a value starting with "=" never becomes a formula).
 
+Crawled text is hostile: in CSV a text cell starting with = + - @ TAB or CR gets a leading
+apostrophe (OWASP's CSV-injection rule), so a spreadsheet shows it instead of running it;
+`raw=True` (--raw) writes it as stored, for programs. A table writes control and bidi
+characters as escapes (crawler.terminal). JSON lines are data and stay as stored.
+
 >>> write_rows(["ref_domain", "links"], [("a.com", 3)], "csv", None)   # doctest: +SKIP
 ref_domain,links
 a.com,3
@@ -22,10 +27,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from crawler.errors import ConfigError
+from crawler.terminal import visible
 
 FORMATS = ("table", "csv", "jsonl", "xlsx")
 SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".xlsx": "xlsx"}
 _TABLE_CELL = 60
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _plain(value: Any) -> Any:
@@ -40,7 +47,7 @@ def _plain(value: Any) -> Any:
 
 def _cell(value: Any) -> str:
     value = _plain(value)
-    text = " ".join(map(str, value)) if isinstance(value, list) else str(value)
+    text = visible(" ".join(map(str, value)) if isinstance(value, list) else str(value))
     return text if len(text) <= _TABLE_CELL else text[: _TABLE_CELL - 1] + "…"
 
 
@@ -58,9 +65,15 @@ def pick_format(fmt: str | None, out: Path | None) -> str:
 
 
 def write_rows(
-    columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str | None, out: Path | None
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    fmt: str | None,
+    out: Path | None,
+    *,
+    raw: bool = False,
 ) -> None:
-    """Write `rows` under `columns` in `fmt` (None: see `pick_format`) to `out` or stdout."""
+    """Write `rows` under `columns` in `fmt` (None: see `pick_format`) to `out` or stdout; `raw`
+    leaves CSV cells that a spreadsheet would run as formulas as they are."""
     fmt = pick_format(fmt, out)
     if fmt not in FORMATS:
         raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
@@ -70,16 +83,18 @@ def write_rows(
         _write_xlsx(columns, rows, out)
         return
     if out is None:
-        _write(columns, rows, fmt, sys.stdout)
+        _write(columns, rows, fmt, sys.stdout, raw)
         return
     try:
         with out.open("w", encoding="utf-8", newline="") as stream:
-            _write(columns, rows, fmt, stream)
+            _write(columns, rows, fmt, stream, raw)
     except OSError as exc:
         raise ConfigError(f"cannot write {out}: {exc}") from exc
 
 
-def _write(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, out: TextIO) -> None:
+def _write(
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, out: TextIO, raw: bool
+) -> None:
     if fmt == "jsonl":
         for row in rows:
             record = dict(zip(columns, map(_plain, row), strict=True))
@@ -88,7 +103,7 @@ def _write(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, out:
         writer = csv.writer(out)
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([_csv_cell(v) for v in row])
+            writer.writerow([_csv_cell(v) if raw else neutralised(_csv_cell(v)) for v in row])
     else:
         _write_table(columns, rows, out)
 
@@ -96,6 +111,18 @@ def _write(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, out:
 def _csv_cell(value: Any) -> Any:
     value = _plain(value)
     return ";".join(map(str, value)) if isinstance(value, list) else value
+
+
+def neutralised(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows instead of running: text starting with = + - @ TAB or CR
+    gets a leading apostrophe (numbers stay numbers).
+
+    >>> neutralised("=SUM(A1)"), neutralised("-2+3"), neutralised(-2)
+    ("'=SUM(A1)", "'-2+3", -2)
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _write_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO) -> None:

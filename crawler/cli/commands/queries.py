@@ -156,7 +156,7 @@ def _backlinks(args: argparse.Namespace) -> int:
             "every domain counts as 0",
             file=sys.stderr,
         )
-    write_rows(result.columns, result.rows, args.format, args.out)
+    write_rows(result.columns, result.rows, args.format, args.out, raw=args.raw)
     return 0
 
 
@@ -179,7 +179,7 @@ def _add_refdomains(sub: argparse._SubParsersAction) -> None:
 
 def _refdomains(args: argparse.Namespace) -> int:
     result = _run(args, "refdomains_report", {"domain": args.domain, "country": args.country})
-    write_rows(result.columns, result.rows, args.format, args.out)
+    write_rows(result.columns, result.rows, args.format, args.out, raw=args.raw)
     return 0
 
 
@@ -204,7 +204,7 @@ def _local(args: argparse.Namespace) -> int:
     from crawler.analysis.queries import LOCAL_COLUMNS, local_rows
 
     result = _run(args, "refdomains_report", {"domain": args.domain, "country": args.country})
-    write_rows(LOCAL_COLUMNS, local_rows(result), args.format, args.out)
+    write_rows(LOCAL_COLUMNS, local_rows(result), args.format, args.out, raw=args.raw)
     return 0
 
 
@@ -228,7 +228,7 @@ def _anchors(args: argparse.Namespace) -> int:
 
     keywords = keywords_param(args.keywords)
     result = _run(args, "anchors", {"domain": args.domain, "keywords": keywords})
-    write_rows(result.columns, result.rows, args.format, args.out)
+    write_rows(result.columns, result.rows, args.format, args.out, raw=args.raw)
     shares = anchor_summary(result.columns, result.rows)
     print("anchor types: " + ", ".join(f"{k} {v:.1%}" for k, v in shares.items()), file=sys.stderr)
     if shares["exact"] > EXACT_MATCH_WARNING:
@@ -275,7 +275,7 @@ def _gap(args: argparse.Namespace) -> int:
 
     params = gap_params(args.domain, args.vs, args.min, args.exclude_disavow)
     result = _run(args, "gap_report", params)
-    write_rows(result.columns, result.rows, args.format, args.out)
+    write_rows(result.columns, result.rows, args.format, args.out, raw=args.raw)
     return 0
 
 
@@ -301,7 +301,7 @@ def _broken(args: argparse.Namespace) -> int:
 
     params = broken_params(args.domain, args.vs, prospects=args.prospects)
     result = _run(args, "broken", params)
-    write_rows(result.columns, result.rows, args.format, args.out)
+    write_rows(result.columns, result.rows, args.format, args.out, raw=args.raw)
     return 0
 
 
@@ -335,5 +335,5 @@ def _changes(args: argparse.Namespace) -> int:
         to_crawl=args.to_crawl,
     )
     result = _run(args, name, params)
-    write_rows(result.columns, result.rows, args.format, args.out)
+    write_rows(result.columns, result.rows, args.format, args.out, raw=args.raw)
     return 0

@@ -63,12 +63,12 @@ def _run(args: argparse.Namespace) -> int:
             (s.src_url, s.src_domain, s.dst_url, s.anchor, s.section, s.score, "; ".join(s.reasons))
             for s in chosen
         ]
-        write_rows(LINK_COLUMNS, rows, args.format, args.out)
+        write_rows(LINK_COLUMNS, rows, args.format, args.out, raw=args.raw)
         return 0
     domain_rows = [
         (s.ref_domain, s.score, s.links, s.pages, "; ".join(s.reasons))
         for s in scores.domains
         if s.score >= args.min_score
     ]
-    write_rows(DOMAIN_COLUMNS, domain_rows, args.format, args.out)
+    write_rows(DOMAIN_COLUMNS, domain_rows, args.format, args.out, raw=args.raw)
     return 0
