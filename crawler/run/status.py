@@ -28,10 +28,10 @@ import redis
 
 from crawler.config import CrawlConfig
 from crawler.errors import ConfigError
-from crawler.terminal import visible
 from crawler.frontier.queue import Frontier, current_crawl
 from crawler.run.crawl import connect_redis, frontier_url_file, open_frontier
 from crawler.run.embedded import EmbeddedRedis
+from crawler.terminal import visible
 
 FIGURES = ("queued", "leased", "done", "errors", "pages", "links", "seen", "robots_blocked")
 BUSIEST = 5
