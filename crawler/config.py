@@ -202,3 +202,7 @@ def _check_url(option: str, url: str, schemes: tuple[str, ...]) -> None:
     if parts.scheme not in schemes or not (parts.hostname or parts.scheme == "unix"):
         wanted = " or ".join(f"{s}://" for s in schemes)
         raise ConfigError(f"{option} {url!r} is not a {wanted} URL")
+    try:
+        parts.port  # noqa: B018  (parsing it is the check)
+    except ValueError as exc:
+        raise ConfigError(f"{option} {url!r}: the port is not a number") from exc

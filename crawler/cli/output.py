@@ -77,6 +77,8 @@ def write_rows(
     fmt = pick_format(fmt, out)
     if fmt not in FORMATS:
         raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if out is not None and not out.parent.is_dir():
+        raise ConfigError(f"cannot write {out}: no directory {out.parent}")
     if fmt == "xlsx":
         if out is None:
             raise ConfigError("--format xlsx needs --out FILE.xlsx (a workbook is not text)")

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
 
@@ -51,6 +53,32 @@ def country(text: str) -> str:
         raise argparse.ArgumentTypeError(f"not a two-letter country code: {text!r}")
     code = text.strip().upper()
     return "GB" if code == "UK" else code
+
+
+def server_url(*schemes: str) -> Callable[[str], str]:
+    """A parser of a server's URL in one of `schemes`, with a host and a numeric port if any
+    (`clickhouse://h:notaport/db` is a usage error, not a traceback)."""
+
+    def parse(text: str) -> str:
+        if not text:
+            return ""
+        parts = urlsplit(text)
+        wanted = " or ".join(f"{s}://" for s in schemes)
+        if parts.scheme not in schemes or not (parts.hostname or parts.scheme == "unix"):
+            raise argparse.ArgumentTypeError(f"not a {wanted} URL: {text!r}")
+        try:
+            parts.port  # noqa: B018  (parsing it is the check)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"the port of {text!r} is not a number") from exc
+        return text
+
+    parse.__name__ = f"{schemes[0]} URL"  # argparse names the type in its messages
+    return parse
+
+
+def log_level(text: str) -> str:
+    """A logging level, in any case (`debug` is DEBUG)."""
+    return text.strip().upper()
 
 
 def positive(text: str) -> int:
