@@ -121,7 +121,7 @@ def redis_server(base: Path, appendonly: bool = True) -> EmbeddedRedis:
 
 # Fixtures that start Debian's servers (tests/conftest.py and the fault tests' own ones).
 DEBIAN_SERVER_FIXTURES = frozenset(
-    {"clickhouse", "ch_url", "redis_debian", "own_clickhouse", "own_redis"}
+    {"clickhouse", "ch_url", "redis_debian", "own_clickhouse", "own_redis", "redis_cluster"}
 )
 
 
