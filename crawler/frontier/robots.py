@@ -21,10 +21,10 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-import redis
 from protego import Protego
 
 from crawler import settings as defaults
+from crawler.frontier.connection import FrontierClient
 
 MAX_BYTES = 500 * 1024  # RFC 9309 2.5: parse at least 500 KiB
 TTL = 24 * 3600
@@ -53,7 +53,7 @@ class RobotsCache:
 
     def __init__(
         self,
-        client: redis.Redis,
+        client: FrontierClient,
         key_prefix: str,
         agent: str,
         *,

@@ -24,10 +24,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-import redis
-
 from crawler.config import CrawlConfig
 from crawler.errors import ConfigError
+from crawler.frontier.connection import FrontierClient
 from crawler.frontier.queue import Frontier, current_crawl
 from crawler.run.crawl import connect_redis, frontier_url_file, open_frontier
 from crawler.run.embedded import EmbeddedRedis
@@ -38,7 +37,7 @@ BUSIEST = 5
 
 
 @contextlib.contextmanager
-def frontier_client(data: Path, redis_url: str) -> Iterator[redis.Redis]:
+def frontier_client(data: Path, redis_url: str) -> Iterator[FrontierClient]:
     if redis_url:
         yield connect_redis(redis_url)
         return

@@ -121,7 +121,7 @@ def redis_server(base: Path, appendonly: bool = True) -> EmbeddedRedis:
 
 # Fixtures that start Debian's servers (tests/conftest.py and the fault tests' own ones).
 DEBIAN_SERVER_FIXTURES = frozenset(
-    {"clickhouse", "ch_url", "redis_debian", "own_clickhouse", "own_redis"}
+    {"clickhouse", "ch_url", "redis_debian", "own_clickhouse", "own_redis", "redis_cluster"}
 )
 
 
@@ -133,3 +133,83 @@ def unmarked_server_tests(items: Iterable[Any]) -> list[str]:
         if DEBIAN_SERVER_FIXTURES & set(getattr(item, "fixturenames", ()))
         and item.get_closest_marker("server") is None
     ]
+
+
+class RedisClusterServers:
+    """A Redis Cluster of Debian's redis-server on loopback: `masters` masters, each with
+    `replicas` replicas, joined by `redis-cli --cluster create`; stopped by PID."""
+
+    def __init__(self, base: Path, masters: int = 3, replicas: int = 0) -> None:
+        self.dir = Path(base).resolve()
+        self.nodes = [
+            _ClusterNode(self.dir / f"node{i}", binary=REDIS_BINARY)
+            for i in range(masters * (1 + replicas))
+        ]
+        self.replicas = replicas
+
+    @property
+    def url(self) -> str:
+        """Any node's URL: the crawl must find the cluster from one."""
+        return f"redis://127.0.0.1:{self.nodes[0].port}/0"
+
+    def start(self, timeout: float = 30.0) -> RedisClusterServers:
+        try:
+            self._start(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self, timeout: float) -> None:
+        for node in self.nodes:
+            node.start()
+        addresses = [f"127.0.0.1:{node.port}" for node in self.nodes]
+        replicas = ["--cluster-replicas", str(self.replicas)]
+        subprocess.run(
+            ["redis-cli", "--cluster", "create", *addresses, *replicas, "--cluster-yes"],
+            check=True,
+            capture_output=True,
+            timeout=timeout,
+        )
+        self._wait_ok(timeout)
+
+    def _wait_ok(self, timeout: float) -> None:
+        import redis
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            states = [
+                redis.Redis(port=node.port, socket_timeout=1).execute_command("CLUSTER INFO")
+                for node in self.nodes
+            ]
+            if all(_cluster_ok(state) for state in states):
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"Redis Cluster under {self.dir} did not reach cluster_state:ok")
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
+
+    def __enter__(self) -> RedisClusterServers:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class _ClusterNode(EmbeddedRedis):
+    """One node of a test cluster: the embedded server's command with cluster mode on."""
+
+    def command(self) -> list[str]:
+        conf = str(self.data_dir / "nodes.conf")
+        # The bus port defaults to port + 10000, out of range for a free port above 55535.
+        bus = ["--cluster-port", str(free_port())]
+        return [*super().command(), "--cluster-enabled", "yes", "--cluster-config-file", conf, *bus]
+
+
+def _cluster_ok(info: Any) -> bool:
+    if isinstance(info, dict):
+        return info.get("cluster_state") == "ok"
+    text = info.decode() if isinstance(info, bytes) else str(info)
+    return "cluster_state:ok" in text
