@@ -85,11 +85,16 @@ def render(page: Page) -> Response:
 def robots_txt(web: Web, url: str) -> str:
     site = web.site_of(url)
     assert site is not None
-    lines = ["User-agent: BadBot", "Disallow: /", "", "User-agent: *"]
+    lines = ["User-agent: *"]
     lines += [f"Disallow: {prefix}" for prefix in site.disallow] or ["Disallow:"]
+    lines += ["", "User-agent: BadBot", "Disallow: /"]
     if "sitemap" in site.features:
         lines += ["", f"Sitemap: http://{site.host}/sitemap.xml"]
-    return "\n".join(lines) + "\n"
+    # A byte order mark opens every file that disallows something, as editors on Windows
+    # write it, before the group that concerns us: read as Google does, it changes nothing
+    # (the truth is `site.disallow`); read as text, the "*" group would be lost.
+    bom = "\ufeff" if site.disallow else ""
+    return bom + "\n".join(lines) + "\n"
 
 
 def sitemap_xml(web: Web, url: str) -> bytes:
