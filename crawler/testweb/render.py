@@ -221,5 +221,6 @@ def _link(link: Link, reference: str) -> str:
         return f'<a href="{url}"{rel}>{_text(link.text, link.entities)}</a>'
     img = f'<img src="/img/icon.png" alt="{_attr(link.img, link.entities)}">'
     text = _text(link.text, link.entities)
-    content = f"{img} {text}" if link.img_first else f"{text} {img}"
+    # No space between the image and the text: the anchor still has one (docs/LINKS.md)
+    content = f"{img}{text}" if link.img_first else f"{text}{img}"
     return f'<a href="{url}"{rel}>{content.strip()}</a>'
