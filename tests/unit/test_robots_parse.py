@@ -23,3 +23,38 @@ def test_a_byte_order_mark_inside_the_file_is_garbage() -> None:
     rules = parse_robots(b"User-agent: *\n\xef\xbb\xbfDisallow: /private\nDisallow: /admin\n")
     assert rules.can_fetch("http://a.com/private/x", "linkgraph") is True
     assert rules.can_fetch("http://a.com/admin", "linkgraph") is False
+
+
+AGENT = "linkgraph/0.1 (+https://github.com/linkgraph/linkgraph)"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "User-agent: linkgraph bot",
+        "User-agent: linkgraph/1.0",
+        "user-agent LinkGraph",
+        "User-Agent:linkgraph # us",
+    ],
+)
+def test_a_user_agent_line_names_its_product_token(line: str) -> None:
+    """Google reads a User-agent value up to the first character outside [A-Za-z_-]: each of
+    these lines names the group of our agent (GoogleOnly_AcceptUserAgentUpToFirstSpace)."""
+    rules = parse_robots(
+        f"User-agent: *\nDisallow: /\n\n{line}\nAllow: /x/\nDisallow: /\n".encode()
+    )
+    assert rules.can_fetch("http://a.com/x/y", AGENT) is True
+    assert rules.can_fetch("http://a.com/z", AGENT) is False
+    assert rules.can_fetch("http://a.com/x/y", "otherbot") is False
+
+
+def test_crlf_lines_are_read_alike() -> None:
+    rules = parse_robots(
+        b"User-agent: *\r\nAllow: /\r\n\r\nUser-agent: linkgraph bot\r\nDisallow: /\r\n"
+    )
+    assert rules.can_fetch("http://a.com/x", AGENT) is False
+
+
+def test_a_longer_token_is_another_agent() -> None:
+    rules = parse_robots(b"User-agent: linkgraphs\nDisallow: /\n")
+    assert rules.can_fetch("http://a.com/x", AGENT) is True
