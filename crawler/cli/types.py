@@ -73,3 +73,14 @@ def score(text: str) -> float:
     if not 0 <= value <= 100:
         raise argparse.ArgumentTypeError(f"a score is 0-100, not {text}")
     return value
+
+
+def port(text: str) -> int:
+    """A TCP port, 0-65535 (0: the system picks a free one)."""
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0-65535, not {value}")
+    return value

@@ -24,6 +24,7 @@ COMMANDS = (
     "crawler.cli.commands.disavow",
     "crawler.cli.commands.report",
     "crawler.cli.commands.importer",
+    "crawler.cli.commands.serve",
     "crawler.cli.commands.bench",
     "crawler.testweb.command",  # also `python -m crawler.testweb`, without the rest of the CLI
 )
