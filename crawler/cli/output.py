@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from crawler.analysis.rows import json_records, plain
 from crawler.errors import ConfigError
 
 FORMATS = ("table", "csv", "jsonl", "xlsx")
@@ -28,18 +29,8 @@ SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".xlsx": "xlsx"}
 _TABLE_CELL = 60
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return value
-
-
 def _cell(value: Any) -> str:
-    value = _plain(value)
+    value = plain(value)
     text = " ".join(map(str, value)) if isinstance(value, list) else str(value)
     return text if len(text) <= _TABLE_CELL else text[: _TABLE_CELL - 1] + "…"
 
@@ -81,8 +72,7 @@ def write_rows(
 
 def _write(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, out: TextIO) -> None:
     if fmt == "jsonl":
-        for row in rows:
-            record = dict(zip(columns, map(_plain, row), strict=True))
+        for record in json_records(columns, rows):
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     elif fmt == "csv":
         writer = csv.writer(out)
@@ -94,7 +84,7 @@ def _write(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, out:
 
 
 def _csv_cell(value: Any) -> Any:
-    value = _plain(value)
+    value = plain(value)
     return ";".join(map(str, value)) if isinstance(value, list) else value
 
 

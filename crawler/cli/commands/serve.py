@@ -10,8 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from crawler import settings
-from crawler.cli import options, types
+from crawler import params, settings
+from crawler.cli import options
 
 
 def add_subcommand(sub: argparse._SubParsersAction) -> None:
@@ -26,7 +26,7 @@ def add_subcommand(sub: argparse._SubParsersAction) -> None:
     )
     group.add_argument(
         "--port",
-        type=types.port,
+        type=params.port,
         default=settings.LINKGRAPH_SERVE_PORT,
         metavar="P",
         help="listen on this port (default %(default)s; 0: any free port)",

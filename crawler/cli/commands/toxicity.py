@@ -12,7 +12,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from crawler.cli import options, types
+from crawler import params
+from crawler.cli import options
 from crawler.cli.output import write_rows
 
 DOMAIN_COLUMNS = ("ref_domain", "score", "links", "pages", "reasons")
@@ -26,11 +27,11 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
         description="Score every domain linking to DOMAIN (or every link, with --links) from "
         "documented signals; each row lists the reasons and their points.",
     )
-    p.add_argument("domain", metavar="DOMAIN", type=types.domain)
+    p.add_argument("domain", metavar="DOMAIN", type=params.domain)
     p.add_argument("--links", action="store_true", help="one row per link, not per domain")
     p.add_argument(
         "--min-score",
-        type=types.score,
+        type=params.score,
         default=0.0,
         metavar="X",
         help="only rows scoring X or more",

@@ -1,5 +1,6 @@
-"""Argument types of the `linkgraph` commands: one parser per kind of value, the same rules in
-every command (argparse prints a bad value as a usage error, exit 2).
+"""Parameter types of the `linkgraph` commands and the HTTP API: one parser per kind of value,
+the same rules everywhere (argparse prints a bad value as a usage error, exit 2; the API
+answers 400 with the same message).
 
     >>> domain("https://www.Example.co.uk/page")
     'example.co.uk'

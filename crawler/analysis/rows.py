@@ -1,0 +1,28 @@
+"""Result rows as plain JSON values: what `--format jsonl` writes and the HTTP API returns, so the
+two cannot disagree.
+
+    >>> json_records(["ref_domain", "first_seen"], [("a.com", dt.date(2026, 3, 1))])
+    [{'ref_domain': 'a.com', 'first_seen': '2026-03-01'}]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+
+def plain(value: Any) -> Any:
+    """A JSON value: dates ISO 8601 (a space before the time), tuples lists, bytes UTF-8."""
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+def json_records(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    """One dict per row, column name to plain value."""
+    return [dict(zip(columns, map(plain, row), strict=True)) for row in rows]
