@@ -15,19 +15,17 @@ import hmac
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from aiohttp import web
 
 from crawler.errors import LinkgraphError, StoreUnavailable, UsageError
+from crawler.serve.api import add_routes
+from crawler.serve.state import LOCK_KEY, STORE_KEY, TOKEN_KEY
 from pipelines.store import Store
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("crawler.serve.access")
 
-STORE_KEY = web.AppKey("store", Store)
-TOKEN_KEY = web.AppKey("token", str)
-LOCK_KEY = web.AppKey("store_lock", asyncio.Lock)
 # Paths answered without the token: a load balancer's probe carries no secret and learns nothing.
 OPEN_PATHS = frozenset({"/healthz"})
 
@@ -42,15 +40,8 @@ def build_app(store: Store, token: str = "") -> web.Application:
     app[TOKEN_KEY] = token
     app[LOCK_KEY] = asyncio.Lock()
     app.router.add_get("/healthz", _healthz)
+    add_routes(app)
     return app
-
-
-async def in_store(request: web.Request, call: Callable[[Store], Any]) -> Any:
-    """Run `call(store)` off the event loop, one at a time: a store handle (chDB's above all)
-    is one connection, not a pool."""
-    app = request.app
-    async with app[LOCK_KEY]:
-        return await asyncio.to_thread(call, app[STORE_KEY])
 
 
 async def _healthz(request: web.Request) -> web.Response:
