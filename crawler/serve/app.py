@@ -20,6 +20,7 @@ from aiohttp import web
 
 from crawler.errors import LinkgraphError, StoreUnavailable, UsageError
 from crawler.serve.api import add_routes
+from crawler.serve.openapi import OPENAPI_PATH, schema
 from crawler.serve.state import LOCK_KEY, STORE_KEY, TOKEN_KEY
 from pipelines.store import Store
 
@@ -40,12 +41,17 @@ def build_app(store: Store, token: str = "") -> web.Application:
     app[TOKEN_KEY] = token
     app[LOCK_KEY] = asyncio.Lock()
     app.router.add_get("/healthz", _healthz)
+    app.router.add_get(OPENAPI_PATH, _openapi)
     add_routes(app)
     return app
 
 
 async def _healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
+
+
+async def _openapi(request: web.Request) -> web.Response:
+    return web.json_response(schema())
 
 
 def status_of(exc: LinkgraphError) -> int:

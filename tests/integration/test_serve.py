@@ -3,6 +3,7 @@ token and graceful stop on SIGTERM (issue 17, step 1)."""
 
 from __future__ import annotations
 
+import argparse
 import re
 import signal
 from pathlib import Path
@@ -77,3 +78,40 @@ def test_missing_store_is_one_clear_error(tmp_path: Path) -> None:
     proc = linkgraph(["serve", "--data", str(tmp_path / "none")], check=False)
     assert proc.returncode == 2
     one_clear_error(proc.stderr, "no link graph at")
+
+
+# Options of the query commands that are not query parameters: where the store is, how to
+# write, and gap's file on the server's disk (a server reads no file a client names).
+NOT_PARAMETERS = {"--data", "--clickhouse", "--log-level", "--format", "--out", "--help"}
+NOT_PARAMETERS |= {"--exclude-disavow"}
+
+
+def _cli_parameters(command: str) -> list[str]:
+    from crawler.cli.app import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    parser = sub.choices[command]
+    names = ["domain"]
+    for action in parser._actions:
+        names += [o[2:] for o in action.option_strings if o.startswith("--")]
+    return [n for n in names if f"--{n}" not in NOT_PARAMETERS]
+
+
+def test_openapi_lists_every_endpoint_with_the_cli_options(data: Path) -> None:
+    with ServeProcess(["--data", str(data)]) as server:
+        status, schema = server.get("/api/v1/openapi.json")
+        server.stop()
+    assert status == 200
+    commands = ["backlinks", "refdomains", "local", "anchors", "gap", "broken", "changes"]
+    paths = schema["paths"]
+    assert sorted(paths) == sorted(["/healthz", *(f"/api/v1/{c}" for c in commands)])
+    for command in commands:
+        got = [p["name"] for p in paths[f"/api/v1/{command}"]["get"]["parameters"]]
+        assert sorted(got) == sorted(_cli_parameters(command)), command
+    limit = paths["/api/v1/backlinks"]["get"]["parameters"][-1]
+    assert limit == {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1},
+    }
