@@ -20,6 +20,7 @@ from aiohttp import web
 from crawler import params
 from crawler.analysis import queries
 from crawler.analysis.rows import json_records
+from crawler.analysis.toxicity import score_domain, toxicity_rows
 from crawler.errors import QueryError
 from crawler.serve.state import in_store
 from pipelines.store import Store
@@ -149,6 +150,11 @@ def _changes(store: Store, v: dict[str, Any]) -> Rows:
     return _named(store, name, values)
 
 
+def _toxicity(store: Store, v: dict[str, Any]) -> Rows:
+    scores = score_domain(store, v["domain"])
+    return toxicity_rows(scores, links=v["links"], min_score=v["min_score"])
+
+
 _COUNTRY = Param("country", params.country, default="")
 ENDPOINTS = (
     Endpoint(
@@ -196,5 +202,14 @@ ENDPOINTS = (
             Param("to-crawl", default=""),
         ),
         _changes,
+    ),
+    Endpoint(
+        "toxicity",
+        (
+            DOMAIN,
+            Param("links", flag=True, default=False),
+            Param("min-score", params.score, default=0.0),
+        ),
+        _toxicity,
     ),
 )

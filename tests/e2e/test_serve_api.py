@@ -45,6 +45,8 @@ def _cases(ranked: list[str]) -> list[Case]:
         ("broken", []),
         ("broken", [("prospects", ""), *vs[1:]]),
         ("changes", [("since", "2020-01-01")]),
+        ("toxicity", []),
+        ("toxicity", [("links", ""), ("min-score", "5")]),
     ]
     gaps = [("gap", least, [*vs, ("min", "2")]), ("gap", least, vs[:1])]
     return [(command, top, options) for command, options in cases] + gaps
@@ -67,7 +69,7 @@ def _compare(crawled: CrawledWeb) -> None:
     cases = _cases(_ranked(crawled))
     domain = cases[0][1]
     expected = [_cli_rows(crawled, *case) for case in cases]
-    assert all(expected[:7]) and all(expected[-2:]), [len(rows) for rows in expected]
+    assert all(expected[:7]) and all(expected[-4:]), [len(rows) for rows in expected]
     assert sum(map(len, expected)) > 50, "the cases must return rows to compare"
     bad = linkgraph(["backlinks", domain, *crawled.args, "--limit", "0"], check=False)
     assert "argument --limit: must be at least 1, not 0" in bad.stderr

@@ -103,6 +103,7 @@ def test_openapi_lists_every_endpoint_with_the_cli_options(data: Path) -> None:
         server.stop()
     assert status == 200
     commands = ["backlinks", "refdomains", "local", "anchors", "gap", "broken", "changes"]
+    commands += ["toxicity"]
     paths = schema["paths"]
     assert sorted(paths) == sorted(["/healthz", *(f"/api/v1/{c}" for c in commands)])
     for command in commands:

@@ -16,9 +16,6 @@ from crawler import params
 from crawler.cli import options
 from crawler.cli.output import write_rows
 
-DOMAIN_COLUMNS = ("ref_domain", "score", "links", "pages", "reasons")
-LINK_COLUMNS = ("src_url", "src_domain", "dst_url", "anchor", "section", "score", "reasons")
-
 
 def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -43,7 +40,7 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from crawler.analysis.queries import open_link_graph
-    from crawler.analysis.toxicity import score_domain
+    from crawler.analysis.toxicity import score_domain, toxicity_rows
 
     store = open_link_graph(args.data, args.clickhouse)
     try:
@@ -55,21 +52,6 @@ def _run(args: argparse.Namespace) -> int:
             "linkgraph: note: no `linkgraph authority` run yet: low_authority not checked",
             file=sys.stderr,
         )
-    if args.links:
-        chosen = sorted(
-            (s for s in scores.links if s.score >= args.min_score),
-            key=lambda s: (-s.score, s.src_url, s.dst_url),
-        )
-        rows = [
-            (s.src_url, s.src_domain, s.dst_url, s.anchor, s.section, s.score, "; ".join(s.reasons))
-            for s in chosen
-        ]
-        write_rows(LINK_COLUMNS, rows, args.format, args.out)
-        return 0
-    domain_rows = [
-        (s.ref_domain, s.score, s.links, s.pages, "; ".join(s.reasons))
-        for s in scores.domains
-        if s.score >= args.min_score
-    ]
-    write_rows(DOMAIN_COLUMNS, domain_rows, args.format, args.out)
+    columns, rows = toxicity_rows(scores, links=args.links, min_score=args.min_score)
+    write_rows(columns, rows, args.format, args.out)
     return 0
