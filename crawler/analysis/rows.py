@@ -1,5 +1,5 @@
-"""Result rows as plain JSON values: what `--format jsonl` writes and the HTTP API returns, so the
-two cannot disagree.
+"""Result rows as plain JSON values and as CSV: what `--format jsonl` and `--format csv` write
+and the HTTP API returns, so the two cannot disagree.
 
     >>> json_records(["ref_domain", "first_seen"], [("a.com", dt.date(2026, 3, 1))])
     [{'ref_domain': 'a.com', 'first_seen': '2026-03-01'}]
@@ -7,9 +7,10 @@ two cannot disagree.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TextIO
 
 
 def plain(value: Any) -> Any:
@@ -26,3 +27,17 @@ def plain(value: Any) -> Any:
 def json_records(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
     """One dict per row, column name to plain value."""
     return [dict(zip(columns, map(plain, row), strict=True)) for row in rows]
+
+
+def write_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO) -> None:
+    """A header row, then one row per result row; lists joined with ";"."""
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([csv_cell(v) for v in row])
+
+
+def csv_cell(value: Any) -> Any:
+    """One CSV (or spreadsheet text) cell: a plain value, a list joined with ";"."""
+    value = plain(value)
+    return ";".join(map(str, value)) if isinstance(value, list) else value

@@ -13,7 +13,6 @@ a.com,3
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import sys
@@ -21,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from crawler.analysis.rows import json_records, plain
+from crawler.analysis.rows import csv_cell, json_records, plain, write_csv
 from crawler.errors import ConfigError
 
 FORMATS = ("table", "csv", "jsonl", "xlsx")
@@ -75,17 +74,9 @@ def _write(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, out:
         for record in json_records(columns, rows):
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     elif fmt == "csv":
-        writer = csv.writer(out)
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([_csv_cell(v) for v in row])
+        write_csv(columns, rows, out)
     else:
         _write_table(columns, rows, out)
-
-
-def _csv_cell(value: Any) -> Any:
-    value = plain(value)
-    return ";".join(map(str, value)) if isinstance(value, list) else value
 
 
 def _write_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO) -> None:
@@ -124,7 +115,7 @@ def _write_xlsx(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: Path
             if isinstance(value, bool | int | float | dt.date) and value is not None:
                 cells.append(WriteOnlyCell(sheet, value=value))
                 continue
-            text = _csv_cell(value)
+            text = csv_cell(value)
             text = "" if text is None else ILLEGAL_CHARACTERS_RE.sub("", str(text))
             cell = WriteOnlyCell(sheet, value=text)
             cell.data_type = "s"  # text, even when it starts with "="

@@ -4,6 +4,7 @@ JSON array of exactly the rows `linkgraph COMMAND D --option value --format json
 A parameter is named as the command's option without its dashes (`min-authority`, `vs`); a
 repeatable option repeats (`vs=a.com&vs=b.com`); a flag takes 1/true/yes or 0/false/no. Values
 are parsed by crawler.params, the CLI's own types, so a bad value is a 400 with the CLI's words.
+`format=csv` answers the CSV `--format csv` writes, as a download.
 
     GET /api/v1/backlinks?domain=example.com&dofollow=1&section=main&limit=100
 """
@@ -11,15 +12,17 @@ are parsed by crawler.params, the CLI's own types, so a bad value is a 400 with 
 from __future__ import annotations
 
 import argparse
+import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from multidict import MultiDict
 
 from crawler import params
 from crawler.analysis import queries
-from crawler.analysis.rows import json_records
+from crawler.analysis.rows import json_records, write_csv
 from crawler.analysis.toxicity import score_domain, toxicity_rows
 from crawler.errors import QueryError
 from crawler.serve.state import in_store
@@ -99,9 +102,23 @@ def handler(endpoint: Endpoint) -> Callable[[web.Request], Any]:
     """The aiohttp handler of one endpoint."""
 
     async def handle(request: web.Request) -> web.Response:
-        values = parse_query(endpoint, request.query)
+        query = MultiDict(request.query)
+        fmt = query.popall("format", ["json"])
+        if fmt not in (["json"], ["csv"]):
+            raise QueryError(f"argument --format: json or csv, not {','.join(fmt)!r}")
+        values = parse_query(endpoint, query)
         columns, rows = await in_store(request, lambda store: endpoint.run(store, values))
-        return web.json_response(json_records(columns, rows))
+        if fmt == ["json"]:
+            return web.json_response(json_records(columns, rows))
+        out = io.StringIO(newline="")
+        write_csv(columns, rows, out)
+        disposition = f'attachment; filename="{endpoint.name}-{values["domain"]}.csv"'
+        return web.Response(
+            text=out.getvalue(),
+            content_type="text/csv",
+            charset="utf-8",
+            headers={"Content-Disposition": disposition},
+        )
 
     return handle
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+from pathlib import Path
 
 import pytest
 
@@ -60,17 +61,29 @@ def _cli_rows(crawled: CrawledWeb, command: str, domain: str, options: list[tupl
     return [json.loads(line) for line in out.splitlines()]
 
 
+def _cli_csv(crawled: CrawledWeb, out: Path, case: Case) -> str:
+    """The file `--out F.csv` writes, read as written (its \\r\\n line ends kept)."""
+    command, domain, options = case
+    argv = [command, domain, *crawled.args, "--out", str(out)]
+    for name, value in options:
+        argv += [f"--{name}"] + ([value] if value else [])
+    linkgraph(argv)
+    return out.read_bytes().decode("utf-8")
+
+
 def _api_path(command: str, domain: str, options: list[tuple[str, str]]) -> str:
     query = [("domain", domain)] + [(n, v or "1") for n, v in options]
     return f"/api/v1/{command}?{urllib.parse.urlencode(query)}"
 
 
-def _compare(crawled: CrawledWeb) -> None:
+def _compare(crawled: CrawledWeb, out: Path) -> None:
     cases = _cases(_ranked(crawled))
     domain = cases[0][1]
     expected = [_cli_rows(crawled, *case) for case in cases]
     assert all(expected[:7]) and all(expected[-4:]), [len(rows) for rows in expected]
     assert sum(map(len, expected)) > 50, "the cases must return rows to compare"
+    csv_cases = [cases[0], cases[6], cases[-1]]  # lists, floats and quotes; a gap
+    csv_expected = [_cli_csv(crawled, out / f"{i}.csv", c) for i, c in enumerate(csv_cases)]
     bad = linkgraph(["backlinks", domain, *crawled.args, "--limit", "0"], check=False)
     assert "argument --limit: must be at least 1, not 0" in bad.stderr
     with ServeProcess(crawled.args) as server:
@@ -85,18 +98,21 @@ def _compare(crawled: CrawledWeb) -> None:
             400,
             {"error": "the following arguments are required: vs"},
         )
+        csv_got = [server.get_text(_api_path(*case) + "&format=csv") for case in csv_cases]
         code, stderr = server.stop()
     assert code == 0, stderr
     for case, rows, answer in zip(cases, expected, got, strict=True):
         assert answer == (200, rows), case
+    for case, text, answer in zip(csv_cases, csv_expected, csv_got, strict=True):
+        assert answer == (200, "text/csv; charset=utf-8", text), case
 
 
 def test_api_rows_equal_cli_jsonl_on_chdb(tmp_path_factory: pytest.TempPathFactory) -> None:
-    _compare(crawled_web(tmp_path_factory))
+    _compare(crawled_web(tmp_path_factory), tmp_path_factory.mktemp("csv"))
 
 
 @pytest.mark.server
 def test_api_rows_equal_cli_jsonl_on_clickhouse_18(
     tmp_path_factory: pytest.TempPathFactory, clickhouse: ClickHouseServer
 ) -> None:
-    _compare(crawled_web(tmp_path_factory, clickhouse))
+    _compare(crawled_web(tmp_path_factory, clickhouse), tmp_path_factory.mktemp("csv"))

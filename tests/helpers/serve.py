@@ -58,6 +58,15 @@ class ServeProcess:
         except urllib.error.HTTPError as exc:
             return exc.code, json.loads(exc.read())
 
+    def get_text(self, path: str) -> tuple[int, str, str]:
+        """(status, Content-Type, body as text) of GET path."""
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=30) as response:
+                kind = response.headers.get("Content-Type", "")
+                return response.status, kind, response.read().decode("utf-8")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.headers.get("Content-Type", ""), exc.read().decode("utf-8")
+
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> tuple[int, str]:
         """Signal the child, wait; (exit code, the rest of its stderr)."""
         if self.proc.poll() is None:
