@@ -16,7 +16,7 @@ from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any
 
-from crawler.cli import types
+from crawler import params
 from crawler.cli.output import FORMATS
 from crawler.config import CrawlConfig
 
@@ -48,21 +48,21 @@ def connection(parser: argparse.ArgumentParser, *, frontier: bool = False) -> No
         group.add_argument(
             "--redis",
             default="",
-            type=types.server_url("redis", "rediss", "unix"),
+            type=params.server_url("redis", "rediss", "unix"),
             metavar="URL",
             help="an external Redis for the frontier, e.g. redis://host:6379/0",
         )
     group.add_argument(
         "--clickhouse",
         default="",
-        type=types.server_url("clickhouse"),
+        type=params.server_url("clickhouse"),
         metavar="URL",
         help="an external ClickHouse for the store, clickhouse://host:9000/db",
     )
     group.add_argument(
         "--log-level",
         default="WARNING",
-        type=types.log_level,
+        type=params.log_level,
         choices=LOG_LEVELS,
         help="DEBUG, INFO, WARNING or ERROR, in any case (default: %(default)s)",
     )

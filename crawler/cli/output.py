@@ -18,7 +18,6 @@ a.com,3
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import sys
@@ -26,27 +25,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from crawler.analysis.rows import csv_cell, json_records, plain, write_csv
 from crawler.errors import ConfigError
 from crawler.terminal import visible
 
 FORMATS = ("table", "csv", "jsonl", "xlsx")
 SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".xlsx": "xlsx"}
 _TABLE_CELL = 60
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return value
 
 
 def _cell(value: Any) -> str:
-    value = _plain(value)
+    value = plain(value)
     text = visible(" ".join(map(str, value)) if isinstance(value, list) else str(value))
     return text if len(text) <= _TABLE_CELL else text[: _TABLE_CELL - 1] + "…"
 
@@ -98,33 +87,12 @@ def _write(
     columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, out: TextIO, raw: bool
 ) -> None:
     if fmt == "jsonl":
-        for row in rows:
-            record = dict(zip(columns, map(_plain, row), strict=True))
+        for record in json_records(columns, rows):
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     elif fmt == "csv":
-        writer = csv.writer(out)
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([_csv_cell(v) if raw else neutralised(_csv_cell(v)) for v in row])
+        write_csv(columns, rows, out, raw=raw)
     else:
         _write_table(columns, rows, out)
-
-
-def _csv_cell(value: Any) -> Any:
-    value = _plain(value)
-    return ";".join(map(str, value)) if isinstance(value, list) else value
-
-
-def neutralised(value: Any) -> Any:
-    """A CSV cell a spreadsheet shows instead of running: text starting with = + - @ TAB or CR
-    gets a leading apostrophe (numbers stay numbers).
-
-    >>> neutralised("=SUM(A1)"), neutralised("-2+3"), neutralised(-2)
-    ("'=SUM(A1)", "'-2+3", -2)
-    """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _write_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO) -> None:
@@ -163,7 +131,7 @@ def _write_xlsx(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: Path
             if isinstance(value, bool | int | float | dt.date) and value is not None:
                 cells.append(WriteOnlyCell(sheet, value=value))
                 continue
-            text = _csv_cell(value)
+            text = csv_cell(value)
             text = "" if text is None else ILLEGAL_CHARACTERS_RE.sub("", str(text))
             cell = WriteOnlyCell(sheet, value=text)
             cell.data_type = "s"  # text, even when it starts with "="

@@ -1,5 +1,6 @@
-"""Argument types of the `linkgraph` commands: one parser per kind of value, the same rules in
-every command (argparse prints a bad value as a usage error, exit 2).
+"""Parameter types of the `linkgraph` commands and the HTTP API: one parser per kind of value,
+the same rules everywhere (argparse prints a bad value as a usage error, exit 2; the API
+answers 400 with the same message).
 
     >>> domain("https://www.Example.co.uk/page")
     'example.co.uk'
@@ -100,4 +101,15 @@ def score(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
     if not 0 <= value <= 100:
         raise argparse.ArgumentTypeError(f"a score is 0-100, not {text}")
+    return value
+
+
+def port(text: str) -> int:
+    """A TCP port, 0-65535 (0: the system picks a free one)."""
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0-65535, not {value}")
     return value
