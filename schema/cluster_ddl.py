@@ -21,7 +21,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 
-from pipelines.store import Migration, migrations
+from pipelines.store_base import Migration, migrations
 
 DATABASE = "linkgraph"
 CLUSTER_MACRO = "{cluster}"  # the file's cluster: each server's <macros><cluster>
