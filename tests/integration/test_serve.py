@@ -84,6 +84,9 @@ def test_missing_store_is_one_clear_error(tmp_path: Path) -> None:
 # write, and gap's file on the server's disk (a server reads no file a client names).
 NOT_PARAMETERS = {"--data", "--clickhouse", "--log-level", "--format", "--out", "--help"}
 NOT_PARAMETERS |= {"--exclude-disavow"}
+# Output options, as --format and --out: the API's CSV downloads are always neutralised (issue 17
+# asks for the CLI's neutralised cells), so --raw has no API parameter.
+NOT_PARAMETERS |= {"--raw"}
 
 
 def _cli_parameters(command: str) -> list[str]:
