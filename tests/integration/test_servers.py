@@ -48,9 +48,10 @@ def test_cluster_replicates_and_shards(ch_cluster: ClickHouseCluster) -> None:
     )
     rows = [(f"u{i}",) for i in range(1000)]
     clients[0].execute(f"INSERT INTO {db}.l VALUES", rows, settings={"insert_distributed_sync": 1})
+    # The synchronous insert wrote one replica of s1; the other catches up asynchronously, and
+    # a Distributed read may pick either: wait for it before counting through any node.
+    clients[1].execute(f"SYSTEM SYNC REPLICA {db}.l_local")
     assert clients[2].execute(f"SELECT count() FROM {db}.l")[0][0] == 1000
     local = [c.execute(f"SELECT count() FROM {db}.l_local")[0][0] for c in clients]
-    clients[1].execute(f"SYSTEM SYNC REPLICA {db}.l_local")
-    local[1] = clients[1].execute(f"SELECT count() FROM {db}.l_local")[0][0]
     assert local[0] == local[1] and 0 < local[2] < 1000 and local[0] + local[2] == 1000
     clients[0].execute(f"DROP DATABASE {db} ON CLUSTER lg")
