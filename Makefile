@@ -20,10 +20,10 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml setup.py $(wildca
 # renders the HTML report in tests/e2e/test_report.py (CI runs as root).
 servers:
 	@if ! command -v redis-server >/dev/null || ! test -x /usr/sbin/clickhouse-server \
-			|| ! command -v chromium >/dev/null ; then \
-		echo "installing Debian packages: redis-server clickhouse-server chromium"; \
+			|| ! command -v chromium >/dev/null || ! test -f /usr/share/java/zookeeper.jar ; then \
+		echo "installing Debian packages: redis-server clickhouse-server chromium zookeeper"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			redis-server clickhouse-server chromium >/dev/null; \
+			redis-server clickhouse-server chromium zookeeper >/dev/null; \
 	fi
 
 demo: setup

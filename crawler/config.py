@@ -170,17 +170,18 @@ class CrawlConfig:
 
 
 def parse_duration(option: str, text: str) -> float:
-    """Seconds in a duration like 7d, 12h, 30m, 45s, 2w (or plain seconds); ConfigError if bad.
+    """Seconds in a duration like 7d, 12h, 30m, 45s, 2w; ConfigError if bad. The unit is
+    required: "7" alone could mean seven days to one reader and seven seconds to another.
 
     >>> parse_duration("--recrawl-after", "12h")
     43200.0
     """
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", text.lower())
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*", text.lower())
     if match is None or float(match[1]) <= 0:
         raise ConfigError(
-            f"{option} {text!r}: give a positive number with s, m, h, d or w (7d, 12h)"
+            f"{option} {text!r}: give a positive number and its unit: s, m, h, d or w (7d, 12h)"
         )
-    return float(match[1]) * DURATION_UNITS[match[2] or "s"]
+    return float(match[1]) * DURATION_UNITS[match[2]]
 
 
 def _check(ok: bool, message: str) -> None:
@@ -202,3 +203,7 @@ def _check_url(option: str, url: str, schemes: tuple[str, ...]) -> None:
     if parts.scheme not in schemes or not (parts.hostname or parts.scheme == "unix"):
         wanted = " or ".join(f"{s}://" for s in schemes)
         raise ConfigError(f"{option} {url!r} is not a {wanted} URL")
+    try:
+        parts.port  # noqa: B018  (parsing it is the check)
+    except ValueError as exc:
+        raise ConfigError(f"{option} {url!r}: the port is not a number") from exc

@@ -130,6 +130,12 @@ LINKGRAPH_REDIS_URL: str = ""
 # asks: a crawler must not take a server error for "everything allowed".
 LINKGRAPH_ROBOTS_RETRY: float = 300.0
 
+# `linkgraph serve` listens here; any other address needs --token-file.
+LINKGRAPH_SERVE_HOST: str = "127.0.0.1"
+
+# `linkgraph serve`'s port (0: any free port, printed at start).
+LINKGRAPH_SERVE_PORT: int = 8017
+
 # Also seed from the sitemaps each host's robots.txt lists.
 LINKGRAPH_SITEMAPS: bool = False
 

@@ -58,7 +58,15 @@ class EmbeddedStore(Store):
         text = out.bytes() if hasattr(out, "bytes") else bytes(out)
         if not text.strip():
             return Result([], [])
-        doc = json.loads(text)
+        try:
+            doc = json.loads(text)
+        except ValueError as exc:
+            # chDB runs every statement of "SELECT 1; SELECT 2" and concatenates the answers;
+            # clickhouse-server refuses such a query: so do we, in its words.
+            raise StoreError(
+                f"chDB at {self.path}: one statement at a time, please (the answer was not "
+                f"one result: {exc})"
+            ) from exc
         converters = [_converter(column["type"]) for column in doc["meta"]]
         rows = [tuple(f(v) for f, v in zip(converters, row, strict=True)) for row in doc["data"]]
         return Result([column["name"] for column in doc["meta"]], rows)

@@ -6,6 +6,13 @@ created when missing. `pipelines.store.open_store` builds it for a ``clickhouse:
     >>> store = ServerStore("clickhouse://127.0.0.1:9000/linkgraph")      # doctest: +SKIP
     >>> store.version                                                      # doctest: +SKIP
     '18.16.1'
+
+``?cluster=NAME`` in the URL opens the link graph on a ClickHouse cluster (schema/README.md, "The
+link graph on a cluster"): the database and, on first `migrate`, the Replicated local tables,
+Distributed tables, views and materialized views are created ON CLUSTER for the server's
+version; inserts go through the Distributed tables and return once every shard has its rows
+(insert_distributed_sync); every query runs with distributed_product_mode=global, so an IN or
+JOIN on a Distributed table reads all shards whatever the sharding key.
 """
 
 from __future__ import annotations
@@ -14,11 +21,19 @@ import re
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from crawler.errors import StoreError, StoreUnavailable
 from pipelines.columns import Column
 from pipelines.store_base import Result, Store
+from schema.cluster_ddl import cluster_statements
+
+# A cluster's session: inserts wait for every shard (a crawl's ack then means stored, as on one
+# server), and an IN/JOIN subquery on a Distributed table is read once, from all shards, and
+# sent to each (the "global" mode: correct for any sharding key; the co-sharded views read
+# their shard's local table themselves and need no setting).
+CLUSTER_SETTINGS = {"insert_distributed_sync": 1, "distributed_product_mode": "global"}
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class ServerStore(Store):
@@ -30,8 +45,11 @@ class ServerStore(Store):
         parts = urlsplit(target)
         self.target = target
         self.database = parts.path.strip("/") or "default"
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", self.database):
+        if not _NAME.fullmatch(self.database):
             raise StoreError(f"bad database name {self.database!r} in {target}")
+        self.cluster = parse_qs(parts.query).get("cluster", [""])[-1]
+        if self.cluster and not _NAME.fullmatch(self.cluster):
+            raise StoreError(f"bad cluster name {self.cluster!r} in {target}")
         options = {
             "host": parts.hostname or "127.0.0.1",
             "port": parts.port or 9000,
@@ -43,10 +61,28 @@ class ServerStore(Store):
         bootstrap = Client(**options)
         try:
             self.version = str(self._run(bootstrap, "SELECT version()", None).rows[0][0])
-            self._run(bootstrap, f"CREATE DATABASE IF NOT EXISTS {self.database}", None)
+            on_cluster = f" ON CLUSTER '{self.cluster}'" if self.cluster else ""
+            create = f"CREATE DATABASE IF NOT EXISTS {self.database}{on_cluster}"
+            self._run(bootstrap, create, None)
         finally:
             bootstrap.disconnect()
-        self._client = Client(database=self.database, **options)
+        settings = CLUSTER_SETTINGS if self.cluster else {}
+        self._client = Client(database=self.database, settings=settings, **options)
+
+    def migrate(self) -> list[str]:
+        """On a cluster: the whole cluster schema at once on first use (schema/README.md)."""
+        if not self.cluster:
+            return super().migrate()
+        exists = self.execute(
+            f"SELECT count() FROM system.tables WHERE database = '{self.database}' "
+            "AND name = 'schema_migrations'"
+        ).rows[0][0]
+        if exists:
+            return []  # later migrations on a cluster: regenerate and apply (DEPLOY.md)
+        statements = cluster_statements(self.database, self.cluster, self.version_info)
+        for statement in statements:
+            self.execute(statement)
+        return [m[1] for m in re.findall(r"SELECT (\d+), '(\w+)', now\(\)", "\n".join(statements))]
 
     def execute(self, sql: str, settings: Mapping[str, Any] | None = None) -> Result:
         with self._lock:

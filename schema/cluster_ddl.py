@@ -21,20 +21,30 @@ import re
 import sys
 from dataclasses import dataclass, field
 
-from pipelines.store import Migration, migrations
+from pipelines.store_base import Migration, migrations
 
 DATABASE = "linkgraph"
-ON_CLUSTER = "ON CLUSTER '{cluster}'"
+CLUSTER_MACRO = "{cluster}"  # the file's cluster: each server's <macros><cluster>
 
 # How rows of a table written through its Distributed table are spread over shards; tables
 # absent here (materialized views' targets) are written on each shard by its own views.
+# link_fetches and page_fetches share one key, the source page's URL: the "current link set"
+# (each page's latest fetch, the `links` view) is then computed inside one shard, and a huge
+# domain's backlinks (many source pages) spread over every shard (schema/README.md).
 SHARDING_KEYS = {
-    "link_fetches": "cityHash64(dst_domain)",  # a domain's backlinks live on one shard
+    "link_fetches": "cityHash64(src_url)",
     "page_fetches": "cityHash64(url)",
     "page_authority": "cityHash64(url)",
     "host_authority": "cityHash64(host)",
     "domain_authority": "cityHash64(domain)",
 }
+# Tables sharded by the same source page: a shard holds every row of the pages it owns.
+CO_SHARDED = frozenset({"link_fetches", "page_fetches"})
+# LowCardinality is experimental before 20.x and needs a query setting the DDL worker of an
+# ON CLUSTER query does not receive on 18.16 (it runs with the server's default profile), so
+# the DDL for such a server writes the plain type: the same values, the same queries.
+LOW_CARDINALITY_FROM = (20,)
+_LOW_CARDINALITY = re.compile(r"LowCardinality\((\w+)\)")
 
 _TABLE = re.compile(
     r"CREATE TABLE IF NOT EXISTS (\w+)\s*\((?P<body>.*)\)\s*ENGINE = (?P<engine>\w+)\s*"
@@ -94,78 +104,137 @@ def _replay(objects: dict[str, Table | View], statement: str, where: str) -> Non
         raise ValueError(f"{where}: schema.cluster_ddl does not know this statement: {statement}")
 
 
-def render(objects: dict[str, Table | View], applied: list[Migration]) -> str:
+@dataclass(frozen=True)
+class Target:
+    """Where the DDL goes: the database, the cluster (its name, or the macro) and the server."""
+
+    database: str = DATABASE
+    cluster: str = CLUSTER_MACRO
+    version: tuple[int, ...] | None = None  # None: the newest ClickHouse (every migration)
+
+    @property
+    def on_cluster(self) -> str:
+        return f"ON CLUSTER '{self.cluster}'"
+
+    def type_of(self, body: str) -> str:
+        if self.version is not None and self.version < LOW_CARDINALITY_FROM:
+            return _LOW_CARDINALITY.sub(r"\1", body)
+        return body
+
+
+def applicable(applied: list[Migration], version: tuple[int, ...] | None) -> list[Migration]:
+    """The migrations a server of `version` runs (as `Store.migrate` decides)."""
+    return [m for m in applied if version is None or m.requires <= version]
+
+
+def statements(objects: dict[str, Table | View], applied: list[Migration],
+               target: Target) -> list[str]:  # fmt: skip
+    """Every statement, in order, each one alone (no multi-statement query on any server)."""
     tables = {name for name, obj in objects.items() if isinstance(obj, Table)}
     parts = [
-        f"CREATE DATABASE IF NOT EXISTS {DATABASE} {ON_CLUSTER}",
-        _migrations_table(applied),
+        f"CREATE DATABASE IF NOT EXISTS {target.database} {target.on_cluster}",
+        *_migrations_table(applied, target),
     ]
     for obj in objects.values():
         if isinstance(obj, Table):
-            parts += _table(obj)
+            parts += _table(obj, target)
         elif obj.to:
-            parts.append(_materialized_view(obj, tables))
+            parts.append(_materialized_view(obj, tables, target))
         else:
-            parts.append(_view(obj, objects))
-    return _HEADER + "\n\n" + ";\n\n".join(parts) + ";\n"
+            parts.append(_view(obj, objects, target))
+    return parts
 
 
-def _table(table: Table) -> list[str]:
-    body = ",\n".join([table.body, *(f"    {alter}" for alter in table.alters)])
-    path = f"'/clickhouse/tables/{{shard}}/{DATABASE}/{table.name}', '{{replica}}'"
+def render(objects: dict[str, Table | View], applied: list[Migration]) -> str:
+    return _HEADER + "\n\n" + ";\n\n".join(statements(objects, applied, Target())) + ";\n"
+
+
+def _table(table: Table, target: Target) -> list[str]:
+    db = target.database
+    body = target.type_of(",\n".join([table.body, *(f"    {alter}" for alter in table.alters)]))
+    path = f"'/clickhouse/tables/{{shard}}/{db}/{table.name}', '{{replica}}'"
     local = (
-        f"CREATE TABLE IF NOT EXISTS {DATABASE}.{table.name}_local {ON_CLUSTER}\n(\n{body}\n)\n"
+        f"CREATE TABLE IF NOT EXISTS {db}.{table.name}_local {target.on_cluster}\n(\n{body}\n)\n"
         f"ENGINE = Replicated{table.engine}({path})\n{table.rest}"
     )
     key = SHARDING_KEYS.get(table.name)
-    engine = (
-        f"Distributed('{{cluster}}', {DATABASE}, {table.name}_local{', ' + key if key else ''})"
-    )
+    engine = f"Distributed('{target.cluster}', {db}, {table.name}_local{', ' + key if key else ''})"
     distributed = (
-        f"CREATE TABLE IF NOT EXISTS {DATABASE}.{table.name} {ON_CLUSTER}\n"
-        f"AS {DATABASE}.{table.name}_local\nENGINE = {engine}"
+        f"CREATE TABLE IF NOT EXISTS {db}.{table.name} {target.on_cluster}\n"
+        f"AS {db}.{table.name}_local\nENGINE = {engine}"
     )
     return [local, distributed]
 
 
-def _materialized_view(view: View, tables: set[str]) -> str:
+def _materialized_view(view: View, tables: set[str], target: Target) -> str:
     # Each shard's view reads the rows inserted into its own local table.
-    query = _SOURCE.sub(
-        lambda m: f"{m[1]} {DATABASE}.{m[2]}_local" if m[2] in tables else m[0], view.query
-    )
-    return (
-        f"CREATE MATERIALIZED VIEW IF NOT EXISTS {DATABASE}.{view.name} {ON_CLUSTER}\n"
-        f"TO {DATABASE}.{view.to}_local AS\n{query}"
-    )
-
-
-def _view(view: View, objects: dict[str, Table | View]) -> str:
-    query = _SOURCE.sub(lambda m: f"{m[1]} {DATABASE}.{m[2]}" if m[2] in objects else m[0],
+    db = target.database
+    query = _SOURCE.sub(lambda m: f"{m[1]} {db}.{m[2]}_local" if m[2] in tables else m[0],
                         view.query)  # fmt: skip
-    return f"CREATE VIEW IF NOT EXISTS {DATABASE}.{view.name} {ON_CLUSTER} AS\n{query}"
-
-
-def _migrations_table(applied: list[Migration]) -> str:
-    # One replica set spanning every node (no {shard} in the path): a worker reads it wherever
-    # it connects.
-    path = f"'/clickhouse/tables/all/{DATABASE}/schema_migrations', '{{replica}}'"
-    rows = ",\n    ".join(f"({m.version}, '{m.name}', now())" for m in applied)
     return (
-        f"CREATE TABLE IF NOT EXISTS {DATABASE}.schema_migrations {ON_CLUSTER}\n"
-        "(version UInt32, name String, applied_at DateTime('UTC'))\n"
-        f"ENGINE = ReplicatedReplacingMergeTree({path})\nORDER BY version;\n\n"
-        f"INSERT INTO {DATABASE}.schema_migrations (version, name, applied_at) VALUES\n    {rows}"
+        f"CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.{view.name} {target.on_cluster}\n"
+        f"TO {db}.{view.to}_local AS\n{query}"
     )
+
+
+def _view(view: View, objects: dict[str, Table | View], target: Target) -> str:
+    db = target.database
+    sources = [m[2] for m in _SOURCE.finditer(view.query)]
+    # A view over one of the co-sharded tables filters it with a subquery on another (`links`:
+    # the latest fetch of each source page): each shard answers it from its own local table,
+    # which holds every fetch of the pages it owns. A Distributed table there would need
+    # distributed_product_mode, which the DDL worker (and every reader) would have to set.
+    local_subqueries = bool(sources) and sources[0] in CO_SHARDED
+    seen: list[str] = []
+
+    def qualify(match: re.Match[str]) -> str:
+        name = match[2]
+        seen.append(name)
+        if name not in objects:
+            return match[0]
+        if local_subqueries and len(seen) > 1 and name in CO_SHARDED:
+            return f"{match[1]} {db}.{name}_local"
+        return f"{match[1]} {db}.{name}"
+
+    query = _SOURCE.sub(qualify, view.query)
+    return f"CREATE VIEW IF NOT EXISTS {db}.{view.name} {target.on_cluster} AS\n{query}"
+
+
+def _migrations_table(applied: list[Migration], target: Target) -> list[str]:
+    # One replica set spanning every node (no {shard} in the path): a worker reads it wherever
+    # it connects. One INSERT ... SELECT a migration, as `Store.migrate` writes them: an
+    # INSERT ... VALUES waits for a data block in clickhouse-driver, and 18.16 cannot split a
+    # multi-line VALUES out of a --multiquery text.
+    db = target.database
+    path = f"'/clickhouse/tables/all/{db}/schema_migrations', '{{replica}}'"
+    return [
+        f"CREATE TABLE IF NOT EXISTS {db}.schema_migrations {target.on_cluster}\n"
+        "(version UInt32, name String, applied_at DateTime('UTC'))\n"
+        f"ENGINE = ReplicatedReplacingMergeTree({path})\nORDER BY version",
+        *(
+            f"INSERT INTO {db}.schema_migrations (version, name, applied_at) "
+            f"SELECT {m.version}, '{m.name}', now()"
+            for m in applied
+        ),
+    ]
 
 
 _HEADER = """\
 -- GENERATED by `python -m schema.cluster_ddl` from schema/migrations/ (do not edit: change a
 -- migration and regenerate; tests/integration/test_cluster_schema.py fails while they disagree).
--- The cluster variant of every migration, applied once from any node (schema/cluster/DEPLOY.md):
--- tables are NAME_local (Replicated*MergeTree, macros {cluster} {shard} {replica} from each
--- server's config) under Distributed tables NAME; materialized views work shard by shard on
--- the local tables; views read the Distributed tables. Sharding: link_fetches by dst_domain,
--- page_fetches by url."""
+-- The cluster variant of every migration for current ClickHouse, applied once from any node
+-- (schema/cluster/DEPLOY.md; `linkgraph --clickhouse-cluster NAME` generates the variant for
+-- its server's version itself): tables are NAME_local (Replicated*MergeTree, macros {cluster}
+-- {shard} {replica} from each server's config) under Distributed tables NAME; materialized
+-- views work shard by shard on the local tables; views read the Distributed tables. Sharding:
+-- link_fetches by src_url, page_fetches by url (each page's current links in one shard)."""
+
+
+def cluster_statements(database: str, cluster: str, version: tuple[int, ...]) -> list[str]:
+    """The DDL that makes `database` on `cluster`, for servers of `version`."""
+    applied = applicable(migrations(), version)
+    target = Target(database, cluster, version)
+    return statements(final_schema(applied), applied, target)
 
 
 def cluster_ddl() -> str:

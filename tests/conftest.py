@@ -11,10 +11,13 @@ import pytest
 from crawler.run.embedded import EmbeddedRedis
 from tests.helpers.e2e import CrawledWeb, Engine, crawled_web
 from tests.helpers.servers import (
+    ClickHouseCluster,
     ClickHouseServer,
     have_clickhouse_server,
     have_redis_server,
+    have_zookeeper,
     redis_server,
+    unmarked_cluster_tests,
     unmarked_server_tests,
 )
 
@@ -53,6 +56,22 @@ def ch_url(clickhouse: ClickHouseServer) -> str:
     return clickhouse.url_for(f"t_{uuid.uuid4().hex[:12]}")
 
 
+@pytest.fixture(scope="session")
+def ch_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClickHouseCluster]:
+    """ZooKeeper and three clickhouse-server 18.16 as cluster `lg` (s1: 2 replicas, s2: 1)."""
+    if not have_clickhouse_server() or not have_zookeeper():
+        pytest.skip("Debian's clickhouse-server or zookeeper is missing (make test installs them)")
+    cluster = ClickHouseCluster(tmp_path_factory.mktemp("ch_cluster")).start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def ch_cluster_url(ch_cluster: ClickHouseCluster) -> str:
+    """A clickhouse:// URL (first node) naming a fresh database name on the session's cluster."""
+    return ch_cluster.url_for(f"t_{uuid.uuid4().hex[:12]}")
+
+
 @pytest.fixture(params=["chdb", pytest.param("server", marks=pytest.mark.server)])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
     """Each test runs twice: on chDB (under a --data directory) and on clickhouse-server 18.16."""
@@ -79,4 +98,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         raise pytest.UsageError(
             "these tests start Debian's redis-server or clickhouse-server without "
             "@pytest.mark.server: " + ", ".join(unmarked)
+        )
+    unmarked = unmarked_cluster_tests(items)
+    if unmarked:
+        raise pytest.UsageError(
+            "these tests start the ClickHouse cluster without @pytest.mark.cluster: "
+            + ", ".join(unmarked)
         )

@@ -42,7 +42,7 @@ import ipaddress
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crawler.urls.canonical import registrable_domain
 
@@ -136,6 +136,33 @@ def score_domain(store: Store, domain: str) -> Toxicity:
     target_lang = lang_rows[0][0] if lang_rows else ""
     domains, scored = score_backlinks(domain, links, templates, pagerank, target_lang, addresses)
     return Toxicity(domains, scored, bool(pagerank))
+
+
+TOXICITY_DOMAIN_COLUMNS = ("ref_domain", "score", "links", "pages", "reasons")
+TOXICITY_LINK_COLUMNS = (
+    "src_url", "src_domain", "dst_url", "anchor", "section", "score", "reasons"
+)  # fmt: skip
+
+
+def toxicity_rows(
+    scores: Toxicity, *, links: bool = False, min_score: float = 0.0
+) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+    """(columns, rows) of `linkgraph toxicity`: per referring domain, or per link (`links`,
+    highest score first), each scoring at least `min_score`, reasons joined with "; "."""
+    if links:
+        chosen = sorted(
+            (s for s in scores.links if s.score >= min_score),
+            key=lambda s: (-s.score, s.src_url, s.dst_url),
+        )
+        return TOXICITY_LINK_COLUMNS, [
+            (s.src_url, s.src_domain, s.dst_url, s.anchor, s.section, s.score, "; ".join(s.reasons))
+            for s in chosen
+        ]
+    return TOXICITY_DOMAIN_COLUMNS, [
+        (s.ref_domain, s.score, s.links, s.pages, "; ".join(s.reasons))
+        for s in scores.domains
+        if s.score >= min_score
+    ]
 
 
 def score_backlinks(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -38,6 +39,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("linkgraph: interrupted", file=sys.stderr)
         return CrawlInterrupted.exit_code
+    except BrokenPipeError:
+        # The reader left (`| head`): say so once, and keep the interpreter's exit flush from
+        # raising again on the closed stdout (Python's docs, "Note on SIGPIPE").
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print("linkgraph: error: output closed before the end (broken pipe)", file=sys.stderr)
+        return 1
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,6 +16,7 @@ from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any
 
+from crawler import params
 from crawler.cli.output import FORMATS
 from crawler.config import CrawlConfig
 
@@ -47,17 +48,23 @@ def connection(parser: argparse.ArgumentParser, *, frontier: bool = False) -> No
         group.add_argument(
             "--redis",
             default="",
+            type=params.server_url("redis", "rediss", "unix"),
             metavar="URL",
             help="an external Redis for the frontier, e.g. redis://host:6379/0",
         )
     group.add_argument(
         "--clickhouse",
         default="",
+        type=params.server_url("clickhouse"),
         metavar="URL",
         help="an external ClickHouse for the store, clickhouse://host:9000/db",
     )
     group.add_argument(
-        "--log-level", default="WARNING", choices=LOG_LEVELS, help="default: %(default)s"
+        "--log-level",
+        default="WARNING",
+        type=params.log_level,
+        choices=LOG_LEVELS,
+        help="DEBUG, INFO, WARNING or ERROR, in any case (default: %(default)s)",
     )
 
 
@@ -70,6 +77,12 @@ def output(parser: argparse.ArgumentParser) -> None:
         help="default: from the --out suffix (.csv, .jsonl, .xlsx), else table",
     )
     group.add_argument("--out", type=Path, metavar="FILE", help="write here, not to stdout")
+    group.add_argument(
+        "--raw",
+        action="store_true",
+        help="CSV: write cells as stored, without the apostrophe that keeps a spreadsheet from "
+        "running a crawled '=...' as a formula (for programs)",
+    )
 
 
 def workers(parser: argparse.ArgumentParser, workers_help: str) -> None:

@@ -6,6 +6,11 @@ table, csv and jsonl go to stdout or a file; xlsx needs a file (`--out F.xlsx`):
 a bold header row, frozen, dates as Excel dates (UTC), lists joined with ";", every text cell
 stored as text (a value starting with "=" never becomes a formula).
 
+Crawled text is hostile: in CSV a text cell starting with = + - @ TAB or CR gets a leading
+apostrophe (OWASP's CSV-injection rule), so a spreadsheet shows it instead of running it;
+`raw=True` (--raw) writes it as stored, for programs. A table writes control and bidi
+characters as escapes (crawler.terminal). JSON lines are data and stay as stored.
+
 >>> write_rows(["ref_domain", "links"], [("a.com", 3)], "csv", None)   # doctest: +SKIP
 ref_domain,links
 a.com,3
@@ -13,7 +18,6 @@ a.com,3
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import sys
@@ -21,26 +25,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from crawler.analysis.rows import csv_cell, json_records, plain, write_csv
 from crawler.errors import ConfigError
+from crawler.terminal import visible
 
 FORMATS = ("table", "csv", "jsonl", "xlsx")
 SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".xlsx": "xlsx"}
 _TABLE_CELL = 60
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return value
-
-
 def _cell(value: Any) -> str:
-    value = _plain(value)
-    text = " ".join(map(str, value)) if isinstance(value, list) else str(value)
+    value = plain(value)
+    text = visible(" ".join(map(str, value)) if isinstance(value, list) else str(value))
     return text if len(text) <= _TABLE_CELL else text[: _TABLE_CELL - 1] + "…"
 
 
@@ -58,44 +54,45 @@ def pick_format(fmt: str | None, out: Path | None) -> str:
 
 
 def write_rows(
-    columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str | None, out: Path | None
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    fmt: str | None,
+    out: Path | None,
+    *,
+    raw: bool = False,
 ) -> None:
-    """Write `rows` under `columns` in `fmt` (None: see `pick_format`) to `out` or stdout."""
+    """Write `rows` under `columns` in `fmt` (None: see `pick_format`) to `out` or stdout; `raw`
+    leaves CSV cells that a spreadsheet would run as formulas as they are."""
     fmt = pick_format(fmt, out)
     if fmt not in FORMATS:
         raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if out is not None and not out.parent.is_dir():
+        raise ConfigError(f"cannot write {out}: no directory {out.parent}")
     if fmt == "xlsx":
         if out is None:
             raise ConfigError("--format xlsx needs --out FILE.xlsx (a workbook is not text)")
         _write_xlsx(columns, rows, out)
         return
     if out is None:
-        _write(columns, rows, fmt, sys.stdout)
+        _write(columns, rows, fmt, sys.stdout, raw)
         return
     try:
         with out.open("w", encoding="utf-8", newline="") as stream:
-            _write(columns, rows, fmt, stream)
+            _write(columns, rows, fmt, stream, raw)
     except OSError as exc:
         raise ConfigError(f"cannot write {out}: {exc}") from exc
 
 
-def _write(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, out: TextIO) -> None:
+def _write(
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str, out: TextIO, raw: bool
+) -> None:
     if fmt == "jsonl":
-        for row in rows:
-            record = dict(zip(columns, map(_plain, row), strict=True))
+        for record in json_records(columns, rows):
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     elif fmt == "csv":
-        writer = csv.writer(out)
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([_csv_cell(v) for v in row])
+        write_csv(columns, rows, out, raw=raw)
     else:
         _write_table(columns, rows, out)
-
-
-def _csv_cell(value: Any) -> Any:
-    value = _plain(value)
-    return ";".join(map(str, value)) if isinstance(value, list) else value
 
 
 def _write_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO) -> None:
@@ -134,7 +131,7 @@ def _write_xlsx(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: Path
             if isinstance(value, bool | int | float | dt.date) and value is not None:
                 cells.append(WriteOnlyCell(sheet, value=value))
                 continue
-            text = _csv_cell(value)
+            text = csv_cell(value)
             text = "" if text is None else ILLEGAL_CHARACTERS_RE.sub("", str(text))
             cell = WriteOnlyCell(sheet, value=text)
             cell.data_type = "s"  # text, even when it starts with "="

@@ -637,7 +637,8 @@ cdef class Dom:
                         PyUnicode_DecodeUTF8(<char *> chars.data.data, chars.data.length, "replace")
                     )
             elif node.type == ELEMENT and node.local_name == TAG_IMG and self.tag(node) == "img":
-                parts.append(self.get(node, b"alt") or "")
+                alt = self.get(node, b"alt")
+                parts.append(f" {alt} " if alt else "")  # set apart, as the Python walk does
             node = _following(node, root)
         return " ".join("".join(parts).split())
 

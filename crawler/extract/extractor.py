@@ -208,13 +208,16 @@ def _apply_robots(facts: PageFacts, value: str, scoped: bool) -> None:
 
 
 def _image_anchor(node: LexborNode) -> str:
-    """Text content of a link with each <img> replaced by its alt."""
+    """Text content of a link with each <img> replaced by its alt, set apart by spaces as in
+    a browser's accessible name (`sample 2<img alt="sample2">` is "sample 2 sample2"); an
+    empty alt adds nothing (`t<img>wo` is "two")."""
     parts = []
     for child in node.traverse(include_text=True):
         if child.is_text_node:
             parts.append(child.text_content or "")
         elif child.tag == "img":
-            parts.append(child.attrs.get("alt") or "")
+            alt = child.attrs.get("alt")
+            parts.append(f" {alt} " if alt else "")
     return " ".join("".join(parts).split())
 
 

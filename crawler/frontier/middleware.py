@@ -54,7 +54,7 @@ def retry_after(value: bytes | None, now: float) -> float | None:
     if not value:
         return None
     text = value.decode("latin-1").strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # "\xb2" (superscript two) is a digit to str.isdigit
         return float(text)
     try:
         return max(0.0, parsedate_to_datetime(text).timestamp() - now)

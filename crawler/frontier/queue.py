@@ -45,6 +45,7 @@ import redis
 
 from crawler import settings as defaults
 from crawler.errors import FrontierError, FrontierLost, FrontierUnavailable
+from crawler.frontier.connection import FrontierClient, server_url
 from crawler.frontier.outage import Outage
 from crawler.frontier.politeness import (
     CRAWL_DELAY_CAP,
@@ -92,18 +93,10 @@ def prefix(crawl_id: str) -> str:
     return f"lg:{{{crawl_id}}}:"
 
 
-def current_crawl(client: redis.Redis) -> str | None:
+def current_crawl(client: FrontierClient) -> str | None:
     """The id of the crawl last created on this Redis, or None."""
     value = client.get(CURRENT_KEY)
     return value.decode() if isinstance(value, bytes) else value
-
-
-def _server(client: redis.Redis) -> str:
-    kwargs = client.connection_pool.connection_kwargs
-    if "path" in kwargs:
-        return f"unix://{kwargs['path']}"
-    host, port = kwargs.get("host", "localhost"), kwargs.get("port", 6379)
-    return f"redis://{host}:{port}/{kwargs.get('db', 0)}"
 
 
 def _ended(leases: Sequence[Lease]) -> list[Any]:
@@ -138,7 +131,7 @@ class Frontier:
 
     def __init__(
         self,
-        client: redis.Redis,
+        client: FrontierClient,
         crawl_id: str,
         *,
         host_delay: float = 0.0,
@@ -164,7 +157,7 @@ class Frontier:
         self.lease_timeout = lease_timeout
         self.max_pages = max_pages
         self.max_pages_per_host = max_pages_per_host
-        self.url = _server(client)
+        self.url = server_url(client)
         self.outage = Outage(self.url)
         self._meta_key = self.prefix + "meta"
         self._scripts = {
@@ -232,8 +225,10 @@ class Frontier:
         pipe = self.client.pipeline()
         pipe.set(self._meta_key, body)
         pipe.hsetnx(self.key("stats"), "created", int(time.time()))
-        pipe.set(CURRENT_KEY, self.crawl_id)
         self.call(pipe.execute)
+        # Apart from the MULTI: lg:current has no hash tag, so on a cluster it lives in another
+        # slot. Written after the meta, it never names a crawl that does not exist yet.
+        self.call(self.client.set, CURRENT_KEY, self.crawl_id)
 
     def meta(self) -> dict[str, Any]:
         """The crawl's config; FrontierLost when its keys are gone (Redis restarted empty)."""

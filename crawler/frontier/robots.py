@@ -16,15 +16,16 @@ the host's delay, capped at 30 s (crawler.frontier.politeness.CRAWL_DELAY_CAP).
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-import redis
 from protego import Protego
 
 from crawler import settings as defaults
+from crawler.frontier.connection import FrontierClient
 
 MAX_BYTES = 500 * 1024  # RFC 9309 2.5: parse at least 500 KiB
 TTL = 24 * 3600
@@ -37,6 +38,41 @@ ALLOW, DISALLOW, FETCH, WAIT, UNAVAILABLE = "allow", "disallow", "fetch", "wait"
 
 def _direct(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return fn(*args, **kwargs)
+
+
+# A UTF-8 byte order mark, or its first one or two bytes, opening the file: Google's parser skips
+# it (robots_test.cc, ID_UTF8ByteOrderMarkIsSkipped); read as text it would glue "\ufeff" to the
+# first line's name, and that line (usually the first User-agent) would be lost.
+_BOMS = (b"\xef\xbb\xbf", b"\xef\xbb", b"\xef")
+# A User-agent line names a product token: Google reads its value up to the first character
+# that is not a letter, "_" or "-" ("linkgraph bot", "linkgraph/1.0" both name "linkgraph";
+# robots_test.cc GoogleOnly_AcceptUserAgentUpToFirstSpace), where Protego would look for the
+# whole value in our agent and so ignore the group.
+_USER_AGENT_LINE = re.compile(r"(?im)^[ \t]*user-agent[ \t]*(?::|[ \t])[ \t]*([^\r\n]*)")
+_PRODUCT_TOKEN = re.compile(r"[A-Za-z_-]+")
+
+
+def _product_token_line(line: re.Match[str]) -> str:
+    value = line.group(1)
+    if value.startswith("*"):
+        return "User-agent: *"
+    token = _PRODUCT_TOKEN.match(value)
+    return f"User-agent: {token.group()}" if token else line.group(0)
+
+
+def parse_robots(body: bytes) -> Protego:
+    r"""The rules of a robots.txt body, read as Google does: a leading (even partial) byte
+    order mark skipped, each User-agent line reduced to its product token.
+
+    >>> parse_robots(b"\xef\xbb\xbfUser-agent: *\nDisallow: /").can_fetch("http://a.com/x", "bot")
+    False
+    """
+    for bom in _BOMS:
+        if body.startswith(bom):
+            body = body[len(bom) :]
+            break
+    text = _USER_AGENT_LINE.sub(_product_token_line, body.decode("utf-8", "replace"))
+    return Protego.parse(text)
 
 
 def origin_of(url: str) -> str:
@@ -53,7 +89,7 @@ class RobotsCache:
 
     def __init__(
         self,
-        client: redis.Redis,
+        client: FrontierClient,
         key_prefix: str,
         agent: str,
         *,
@@ -79,7 +115,7 @@ class RobotsCache:
             return None
         kind, parser = raw[:1].decode(), None
         if kind == "T":
-            parser = Protego.parse(raw[1:].decode("utf-8", "replace"))
+            parser = parse_robots(raw[1:])
         if kind in "TAX":  # "P" and "D" expire soon: always ask Redis
             if len(self._local) > 10_000:
                 self._local.clear()

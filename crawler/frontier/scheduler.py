@@ -22,7 +22,6 @@ import time
 from collections import deque
 from typing import Any
 
-import redis
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -34,6 +33,7 @@ from twisted.internet import task
 from crawler import settings as defaults
 from crawler.errors import ConfigError, FrontierError, FrontierLost
 from crawler.frontier import robots as rb
+from crawler.frontier.connection import connect
 from crawler.frontier.outage import retrying
 from crawler.frontier.queue import Frontier, Lease
 from crawler.frontier.sitefiles import SiteFiles
@@ -97,7 +97,7 @@ class FrontierScheduler(SiteFiles):
         crawl_id = settings.get("LINKGRAPH_CRAWL_ID")
         if not url or not crawl_id:
             raise ConfigError("LINKGRAPH_REDIS_URL and LINKGRAPH_CRAWL_ID must be set")
-        client = redis.Redis.from_url(url, socket_timeout=10, health_check_interval=30)
+        client = connect(url, strict=False, socket_timeout=10, health_check_interval=30)
         frontier = Frontier(
             client,
             crawl_id,

@@ -17,8 +17,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import redis
-
 from crawler.config import CrawlConfig, parse_duration
 from crawler.errors import (
     ConfigError,
@@ -27,6 +25,7 @@ from crawler.errors import (
     FrontierUnavailable,
     LinkgraphError,
 )
+from crawler.frontier.connection import FrontierClient, connect
 from crawler.frontier.queue import Frontier, current_crawl
 from crawler.run.embedded import EmbeddedRedis
 from crawler.run.progress import Progress
@@ -50,7 +49,7 @@ class FrontierServer:
         self.config = config
         self.embedded: EmbeddedRedis | None = None
 
-    def __enter__(self) -> redis.Redis:
+    def __enter__(self) -> FrontierClient:
         if self.config.embedded:
             self.embedded = EmbeddedRedis(self.config.data / "frontier").start()
             self.config.redis = self.embedded.url
@@ -64,16 +63,12 @@ class FrontierServer:
             self.config.redis = ""
 
 
-def connect_redis(url: str) -> redis.Redis:
-    client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=30)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        raise FrontierUnavailable(f"cannot reach Redis at {url}: {exc}") from exc
-    return client
+def connect_redis(url: str) -> FrontierClient:
+    """A pinged client for `url`: plain Redis, or a cluster client when it names a cluster node."""
+    return connect(url, socket_connect_timeout=5, socket_timeout=30)
 
 
-def open_frontier(client: redis.Redis, config: CrawlConfig) -> Frontier:
+def open_frontier(client: FrontierClient, config: CrawlConfig) -> Frontier:
     return Frontier(
         client,
         config.crawl_id,
@@ -128,7 +123,7 @@ class Crawl:
         if replayed:
             self._say(f"replayed {replayed} batches the workers left in their spools")
 
-    def _start(self, client: redis.Redis, store: Store) -> Frontier:
+    def _start(self, client: FrontierClient, store: Store) -> Frontier:
         """A new crawl from the seeds, or the running one resumed when no seeds are given."""
         if not self.config.seeds:
             crawl_id = current_crawl(client)

@@ -24,20 +24,20 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-import redis
-
 from crawler.config import CrawlConfig
 from crawler.errors import ConfigError
+from crawler.frontier.connection import FrontierClient
 from crawler.frontier.queue import Frontier, current_crawl
 from crawler.run.crawl import connect_redis, frontier_url_file, open_frontier
 from crawler.run.embedded import EmbeddedRedis
+from crawler.terminal import visible
 
 FIGURES = ("queued", "leased", "done", "errors", "pages", "links", "seen", "robots_blocked")
 BUSIEST = 5
 
 
 @contextlib.contextmanager
-def frontier_client(data: Path, redis_url: str) -> Iterator[redis.Redis]:
+def frontier_client(data: Path, redis_url: str) -> Iterator[FrontierClient]:
     if redis_url:
         yield connect_redis(redis_url)
         return
@@ -91,14 +91,14 @@ def print_status(report: dict[str, Any], out: TextIO) -> None:
         f" now ({len(report['live_workers'])} live workers)\n"
     )
     for host, queued in report["busiest"]:
-        out.write(f"  busiest host: {host} ({queued:,} queued)\n")
+        out.write(f"  busiest host: {visible(host)} ({queued:,} queued)\n")
     live = {w.get("worker") for w in report["live_workers"]}
     for worker in report["workers"]:
         name = worker.get("worker")
         state = "live" if name in live else "stopped"
         ago = report["now"] - float(worker.get("ts", 0.0))
         out.write(
-            f"  worker {name}: {state}, {int(worker.get('pages', 0)):,} pages, "
+            f"  worker {visible(str(name))}: {state}, {int(worker.get('pages', 0)):,} pages, "
             f"{float(worker.get('rate', 0.0)):.1f} pages/s, last seen {ago:.0f} s ago\n"
         )
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from crawler.errors import SeedError
-from crawler.urls.canonical import canonicalize
+from crawler.urls.canonical import MAX_URL_LENGTH, canonicalize
 
 # A host name: dot-separated labels of letters, digits and inner hyphens (IDN as punycode or
 # as Unicode letters), ending in a label with a letter, optionally a port.
@@ -27,6 +27,10 @@ _IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?$")
 def parse_seed(text: str) -> str:
     """A seed's canonical start URL; raises ValueError saying why it is neither URL nor domain."""
     text = text.strip()
+    if len(text) > MAX_URL_LENGTH:
+        # The frontier refuses URLs this long (counted as too_long): refuse the seed here, where
+        # the operator sees why, instead of starting a crawl that drops it.
+        raise ValueError(f"longer than {MAX_URL_LENGTH} characters: {text[:60]!r}...")
     if "://" in text:
         try:
             return canonicalize(text)
@@ -66,7 +70,8 @@ def load_seeds(args: Iterable[str], seeds_file: Path | None) -> list[str]:
     seeds = parse_seed_lines(args, "command line")
     if seeds_file is not None:
         try:
-            lines = seeds_file.read_text(encoding="utf-8").splitlines()
+            # utf-8-sig: a byte order mark (Windows editors write one) is not part of line 1.
+            lines = seeds_file.read_text(encoding="utf-8-sig").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
             raise SeedError(f"cannot read seeds file {seeds_file}: {exc}") from exc
         seeds += parse_seed_lines(lines, str(seeds_file))

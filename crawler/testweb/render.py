@@ -85,11 +85,16 @@ def render(page: Page) -> Response:
 def robots_txt(web: Web, url: str) -> str:
     site = web.site_of(url)
     assert site is not None
-    lines = ["User-agent: BadBot", "Disallow: /", "", "User-agent: *"]
+    lines = ["User-agent: *"]
     lines += [f"Disallow: {prefix}" for prefix in site.disallow] or ["Disallow:"]
+    lines += ["", "User-agent: BadBot", "Disallow: /"]
     if "sitemap" in site.features:
         lines += ["", f"Sitemap: http://{site.host}/sitemap.xml"]
-    return "\n".join(lines) + "\n"
+    # A byte order mark opens every file that disallows something, as editors on Windows
+    # write it, before the group that concerns us: read as Google does, it changes nothing
+    # (the truth is `site.disallow`); read as text, the "*" group would be lost.
+    bom = "\ufeff" if site.disallow else ""
+    return bom + "\n".join(lines) + "\n"
 
 
 def sitemap_xml(web: Web, url: str) -> bytes:
@@ -216,5 +221,6 @@ def _link(link: Link, reference: str) -> str:
         return f'<a href="{url}"{rel}>{_text(link.text, link.entities)}</a>'
     img = f'<img src="/img/icon.png" alt="{_attr(link.img, link.entities)}">'
     text = _text(link.text, link.entities)
-    content = f"{img} {text}" if link.img_first else f"{text} {img}"
+    # No space between the image and the text: the anchor still has one (docs/LINKS.md)
+    content = f"{img}{text}" if link.img_first else f"{text}{img}"
     return f'<a href="{url}"{rel}>{content.strip()}</a>'

@@ -393,8 +393,9 @@ DEF MAX_LABELS = 256
 
 def registrable(str host, suffixes):
     """`urls.registrable_domain` of a plain host name (labels of [a-z0-9-] joined by single
-    dots, no "xn--"), walking the same ICANN suffix trie `suffixes` (tldextract's: `.matches`
-    dicts, `.end` flags); None for any other host, which the caller hands to tldextract."""
+    dots, no "xn--"), walking the same suffix trie `suffixes` (the whole list, private section
+    included: tldextract's `.matches` dicts, `.end` flags); None for any other host, which the
+    caller hands to tldextract."""
     cdef Py_ssize_t n = 0, i, count = 0, position, found, start, end
     cdef Py_ssize_t starts[MAX_LABELS]
     cdef const unsigned char *s
@@ -434,9 +435,20 @@ def registrable(str host, suffixes):
             found = position if "!" + label in matches else position - 1
             return _from_label(host, starts, found)
         break
-    if found == count:
-        return host
+    if found == count:  # no rule: the list's implicit "*" (urls._default_rule)
+        if count < 2 or _all_digits(s, starts[count - 1], n):
+            return host
+        found = count - 1
     return _from_label(host, starts, found)
+
+
+cdef bint _all_digits(const unsigned char *s, Py_ssize_t start, Py_ssize_t end):
+    """The label s[start:end] is all ASCII digits (an IPv4 address's last part)."""
+    cdef Py_ssize_t i
+    for i in range(start, end):
+        if s[i] < 48 or s[i] > 57:
+            return False
+    return True
 
 
 cdef str _from_label(str host, Py_ssize_t *starts, Py_ssize_t suffix_start):

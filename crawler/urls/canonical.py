@@ -26,8 +26,12 @@ from w3lib.url import safe_url_string
 
 from crawler import speedups
 
-# Offline: the bundled public suffix list only (a fetch would hang without internet).
-_EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+# Offline: the bundled public suffix list only (a fetch would hang without internet), its
+# private section included (github.io, blogspot.com, uk.com: each site its own domain, as
+# browsers scope cookies); the snapshot's version is in docs/LINKS.md.
+_EXTRACT = tldextract.TLDExtract(
+    suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
+)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Schemes of hrefs that are never links (lower case: compared with the lowered href).
 NOT_LINK_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "vbscript:")
@@ -227,26 +231,40 @@ def registrable_domain(host: str) -> str:
         if found is not None:
             return found
     if _PLAIN_HOST.fullmatch(host) is None or "xn--" in host:
+        if not host or ".." in host or host[0] == ".":  # an empty label: no domain name
+            return host
         ext = _EXTRACT(host)
         if ext.suffix and ext.domain:
             return f"{ext.domain}.{ext.suffix}"
-        return host
+        return host if ext.suffix else _default_rule(host)
     labels = host.split(".")
     start = _public_suffix_start(labels)
-    if not start:  # no public suffix, or the host is one: tldextract gives no domain
+    if start is None:
+        return _default_rule(host)
+    if not start:  # the host is a public suffix: it has no registrable domain
         return host
     return ".".join(labels[start - 1 :])
+
+
+def _default_rule(host: str) -> str:
+    """The public suffix list's implicit "*" rule for a host under no listed suffix: its last
+    label is the suffix (`b.example.example` is in `example.example`). A host whose last label
+    is all digits (an IPv4 address) or with an empty label stays as it is."""
+    labels = host.split(".")
+    if len(labels) < 2 or labels[-1].isdigit() or "" in labels:
+        return host
+    return ".".join(labels[-2:])
 
 
 # A plain lower-case host name: tldextract's parsing leaves it as it is and its labels need no
 # IDNA decoding, so its public suffix trie can be walked directly (~4x faster than a call).
 _PLAIN_HOST = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*")
-_SUFFIXES = _EXTRACT._get_tld_extractor().tlds_excl_private_trie
+_SUFFIXES = _EXTRACT._get_tld_extractor().tlds_incl_private_trie
 
 
 def _public_suffix_start(labels: list[str]) -> int | None:
-    """Index of the first label of the public suffix (tldextract's suffix_index, ICANN rules
-    only), or None when no rule matches."""
+    """Index of the first label of the public suffix (tldextract's suffix_index, ICANN and
+    private rules), or None when no rule matches."""
     node = _SUFFIXES
     found = position = len(labels)
     for label in reversed(labels):

@@ -196,8 +196,9 @@ class _Anchors(HTMLParser):
         values = {name: value or "" for name, value in attrs}
         if tag == "base" and not self.base and "href" in values:
             self.base = values["href"]
-        if tag == "img" and self.open is not None:
-            self.open.append(values.get("alt", ""))
+        if tag == "img" and self.open is not None and values.get("alt", "").strip():
+            # An image's alt is set apart by spaces, as in a browser's accessible name.
+            self.open.append(f" {values['alt']} ")
         if tag == "a" and "href" in values:
             self.open = []
             self.found.append((values["href"], self.open, self._section()))

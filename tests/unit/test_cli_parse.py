@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.cli import types
+from crawler import params
 from crawler.cli.app import build_parser
 from crawler.cli.commands import COMMANDS
 from crawler.cli.options import crawl_config
@@ -37,7 +37,7 @@ def test_every_domain_argument_has_the_one_type() -> None:
     for name, parser in commands.items():
         for action in parser._actions:
             if action.dest in ("domain", "vs"):
-                assert action.type is types.domain, (name, action.dest)
+                assert action.type is params.domain, (name, action.dest)
                 seen.add(name)
     assert seen == set(DOMAIN_COMMANDS)
 

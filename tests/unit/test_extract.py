@@ -207,6 +207,20 @@ def test_non_ascii_href_and_entity_anchor() -> None:
     assert found.anchor == "<Zürich & Genève>"
 
 
+@pytest.mark.parametrize(
+    ("content", "anchor"),
+    [
+        (b'sample 2<img alt="sample2">', "sample 2 sample2"),
+        (b'<img alt="Logo">Home', "Logo Home"),
+        (b'a<img alt="">b<img>c', "abc"),
+        (b'<b>x</b><img alt=" y ">z', "x y z"),
+    ],
+)
+def test_image_alt_is_set_apart_as_in_an_accessible_name(content: bytes, anchor: str) -> None:
+    [found] = extract_links(b'<a href="/i">' + content + b"</a>", PAGE_URL, "text/html")
+    assert found.anchor == anchor
+
+
 def test_image_links_use_alt_and_frames_in_frameset() -> None:
     body = b'<a href="/i"><img alt="one"> <span>t<img>wo</span></a>'
     [img] = extract_links(body, PAGE_URL, "text/html")

@@ -3,7 +3,7 @@
 A command module exposes ``add_subcommand(subparsers) -> None``: it adds its parser with
 ``set_defaults(func=handler)``, where ``handler(args) -> int`` returns the exit code and raises
 a `crawler.errors.LinkgraphError` (printed as one line) for anything that went wrong. It takes
-shared options from `crawler.cli.options` and argument types from `crawler.cli.types`, calls the
+shared options from `crawler.cli.options` and argument types from `crawler.params`, calls the
 library and prints; it never imports another command module. A new command is a module here
 and a line in COMMANDS.
 """
@@ -24,6 +24,7 @@ COMMANDS = (
     "crawler.cli.commands.disavow",
     "crawler.cli.commands.report",
     "crawler.cli.commands.importer",
+    "crawler.cli.commands.serve",
     "crawler.cli.commands.bench",
     "crawler.testweb.command",  # also `python -m crawler.testweb`, without the rest of the CLI
 )

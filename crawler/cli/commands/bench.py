@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from crawler.cli import types
+from crawler import params
 
 
 def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
@@ -22,7 +22,7 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
         "store", help="ingest a synthetic link graph into a fresh store, time the named queries"
     )
     store.add_argument(
-        "--links", type=types.positive, default=1_000_000, help="link rows (default 1M)"
+        "--links", type=params.positive, default=1_000_000, help="link rows (default 1M)"
     )
     store.add_argument("--json", action="store_true", help="print one JSON line")
     where = store.add_mutually_exclusive_group()

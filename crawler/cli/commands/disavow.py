@@ -13,7 +13,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from crawler.cli import options, types
+from crawler import params
+from crawler.cli import options
 from crawler.errors import ConfigError
 
 
@@ -24,9 +25,9 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
         description="Write a disavow file: domains and linking pages whose toxicity score "
         "(linkgraph toxicity) is at least --min-score.",
     )
-    p.add_argument("domain", metavar="DOMAIN", type=types.domain)
+    p.add_argument("domain", metavar="DOMAIN", type=params.domain)
     p.add_argument(
-        "--min-score", type=types.score, required=True, metavar="X", help="disavow scores >= X"
+        "--min-score", type=params.score, required=True, metavar="X", help="disavow scores >= X"
     )
     p.add_argument("--out", type=Path, metavar="FILE", help="write here, not to stdout")
     options.connection(p)

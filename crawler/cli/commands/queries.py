@@ -16,7 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from crawler.cli import options, types
+from crawler import params
+from crawler.cli import options
 from crawler.cli.output import write_rows
 
 
@@ -36,7 +37,7 @@ def _parser(sub: argparse._SubParsersAction, name: str, help_text: str, query: s
         help=help_text,
         description=f"{help_text[0].upper()}{help_text[1:]}. Named query: schema/queries/{query}.",
     )
-    p.add_argument("domain", metavar="DOMAIN", type=types.domain)
+    p.add_argument("domain", metavar="DOMAIN", type=params.domain)
     options.connection(p)
     options.output(p)
     return p
@@ -59,7 +60,7 @@ def _competitors(p: argparse.ArgumentParser, help_text: str, *, required: bool) 
         action="append",
         default=None if required else [],
         required=required,
-        type=types.domain,
+        type=params.domain,
         metavar="COMPETITOR",
         help=help_text,
     )
@@ -96,34 +97,34 @@ def _add_backlinks(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--min-authority",
-        type=types.score,
+        type=params.score,
         default=0.0,
         metavar="X",
         help="source domain authority at least X (0-100, `linkgraph authority`)",
     )
     p.add_argument(
         "--country",
-        type=types.country,
+        type=params.country,
         default="",
         metavar="XX",
         help="source domain's country (ISO code, see `linkgraph local`)",
     )
     p.add_argument(
         "--new-since",
-        type=types.date,
+        type=params.date,
         metavar="DATE",
         help="live links first seen at or after DATE",
     )
     p.add_argument(
         "--lost-since",
-        type=types.date,
+        type=params.date,
         metavar="DATE",
         help="links lost at or after DATE (with --new-since: both)",
     )
     p.add_argument(
         "--one-per-domain", action="store_true", help="one link per source domain (its first row)"
     )
-    p.add_argument("--limit", type=types.positive, metavar="N", help="at most N rows")
+    p.add_argument("--limit", type=params.positive, metavar="N", help="at most N rows")
     p.set_defaults(func=_backlinks)
 
 
@@ -156,7 +157,7 @@ def _backlinks(args: argparse.Namespace) -> int:
             "every domain counts as 0",
             file=sys.stderr,
         )
-    write_rows(result.columns, result.rows, args.format, args.out)
+    write_rows(result.columns, result.rows, args.format, args.out, raw=args.raw)
     return 0
 
 
@@ -169,7 +170,7 @@ def _add_refdomains(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--country",
-        type=types.country,
+        type=params.country,
         default="",
         metavar="XX",
         help="only referring domains of this country (see `linkgraph local`)",
@@ -179,7 +180,7 @@ def _add_refdomains(sub: argparse._SubParsersAction) -> None:
 
 def _refdomains(args: argparse.Namespace) -> int:
     result = _run(args, "refdomains_report", {"domain": args.domain, "country": args.country})
-    write_rows(result.columns, result.rows, args.format, args.out)
+    write_rows(result.columns, result.rows, args.format, args.out, raw=args.raw)
     return 0
 
 
@@ -192,7 +193,7 @@ def _add_local(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--country",
-        type=types.country,
+        type=params.country,
         default="",
         metavar="XX",
         help="only this country (ISO 3166 alpha-2, e.g. DE; UK means GB)",
@@ -204,7 +205,7 @@ def _local(args: argparse.Namespace) -> int:
     from crawler.analysis.queries import LOCAL_COLUMNS, local_rows
 
     result = _run(args, "refdomains_report", {"domain": args.domain, "country": args.country})
-    write_rows(LOCAL_COLUMNS, local_rows(result), args.format, args.out)
+    write_rows(LOCAL_COLUMNS, local_rows(result), args.format, args.out, raw=args.raw)
     return 0
 
 
@@ -228,7 +229,7 @@ def _anchors(args: argparse.Namespace) -> int:
 
     keywords = keywords_param(args.keywords)
     result = _run(args, "anchors", {"domain": args.domain, "keywords": keywords})
-    write_rows(result.columns, result.rows, args.format, args.out)
+    write_rows(result.columns, result.rows, args.format, args.out, raw=args.raw)
     shares = anchor_summary(result.columns, result.rows)
     print("anchor types: " + ", ".join(f"{k} {v:.1%}" for k, v in shares.items()), file=sys.stderr)
     if shares["exact"] > EXACT_MATCH_WARNING:
@@ -256,7 +257,7 @@ def _add_gap(sub: argparse._SubParsersAction) -> None:
     _competitors(p, "a competitor's domain (repeatable)", required=True)
     p.add_argument(
         "--min",
-        type=types.positive,
+        type=params.positive,
         default=1,
         metavar="K",
         help="link to at least K competitors (default 1)",
@@ -275,7 +276,7 @@ def _gap(args: argparse.Namespace) -> int:
 
     params = gap_params(args.domain, args.vs, args.min, args.exclude_disavow)
     result = _run(args, "gap_report", params)
-    write_rows(result.columns, result.rows, args.format, args.out)
+    write_rows(result.columns, result.rows, args.format, args.out, raw=args.raw)
     return 0
 
 
@@ -301,7 +302,7 @@ def _broken(args: argparse.Namespace) -> int:
 
     params = broken_params(args.domain, args.vs, prospects=args.prospects)
     result = _run(args, "broken", params)
-    write_rows(result.columns, result.rows, args.format, args.out)
+    write_rows(result.columns, result.rows, args.format, args.out, raw=args.raw)
     return 0
 
 
@@ -315,9 +316,9 @@ def _add_changes(sub: argparse._SubParsersAction) -> None:
         "new and lost backlinks of DOMAIN, in a time window or between two crawls",
         "changes.sql, changes_crawls.sql",
     )
-    p.add_argument("--since", type=types.date, metavar="DATE", help="window start (inclusive)")
+    p.add_argument("--since", type=params.date, metavar="DATE", help="window start (inclusive)")
     p.add_argument(
-        "--until", type=types.date, metavar="DATE", help="window end (exclusive; default: no end)"
+        "--until", type=params.date, metavar="DATE", help="window end (exclusive; default: no end)"
     )
     p.add_argument("--from-crawl", default="", metavar="ID", help="compare this crawl ...")
     p.add_argument("--to-crawl", default="", metavar="ID", help="... with this later one")
@@ -335,5 +336,5 @@ def _changes(args: argparse.Namespace) -> int:
         to_crawl=args.to_crawl,
     )
     result = _run(args, name, params)
-    write_rows(result.columns, result.rows, args.format, args.out)
+    write_rows(result.columns, result.rows, args.format, args.out, raw=args.raw)
     return 0

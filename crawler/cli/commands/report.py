@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from crawler.cli import options, types
+from crawler import params
+from crawler.cli import options
 from crawler.errors import ConfigError
 
 
@@ -21,13 +22,13 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
         description="Referring domains over time, dofollow share, sections, anchors, top "
         "linked pages and (with --vs) a gap summary, in one self-contained HTML file.",
     )
-    p.add_argument("domain", metavar="DOMAIN", type=types.domain)
+    p.add_argument("domain", metavar="DOMAIN", type=params.domain)
     p.add_argument("--html", type=Path, required=True, metavar="FILE", help="the report file")
     p.add_argument(
         "--vs",
         action="append",
         default=[],
-        type=types.domain,
+        type=params.domain,
         metavar="COMPETITOR",
         help="repeatable: gap summary",
     )

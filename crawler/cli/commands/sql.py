@@ -27,5 +27,5 @@ def _sql(args: argparse.Namespace) -> int:
     from crawler.analysis.queries import open_link_graph
 
     result = open_link_graph(args.data, args.clickhouse).query(args.query)
-    write_rows(result.columns, result.rows, args.format, args.out)
+    write_rows(result.columns, result.rows, args.format, args.out, raw=args.raw)
     return 0

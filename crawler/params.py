@@ -1,5 +1,6 @@
-"""Argument types of the `linkgraph` commands: one parser per kind of value, the same rules in
-every command (argparse prints a bad value as a usage error, exit 2).
+"""Parameter types of the `linkgraph` commands and the HTTP API: one parser per kind of value,
+the same rules everywhere (argparse prints a bad value as a usage error, exit 2; the API
+answers 400 with the same message).
 
     >>> domain("https://www.Example.co.uk/page")
     'example.co.uk'
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
 
@@ -53,6 +56,32 @@ def country(text: str) -> str:
     return "GB" if code == "UK" else code
 
 
+def server_url(*schemes: str) -> Callable[[str], str]:
+    """A parser of a server's URL in one of `schemes`, with a host and a numeric port if any
+    (`clickhouse://h:notaport/db` is a usage error, not a traceback)."""
+
+    def parse(text: str) -> str:
+        if not text:
+            return ""
+        parts = urlsplit(text)
+        wanted = " or ".join(f"{s}://" for s in schemes)
+        if parts.scheme not in schemes or not (parts.hostname or parts.scheme == "unix"):
+            raise argparse.ArgumentTypeError(f"not a {wanted} URL: {text!r}")
+        try:
+            parts.port  # noqa: B018  (parsing it is the check)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"the port of {text!r} is not a number") from exc
+        return text
+
+    parse.__name__ = f"{schemes[0]} URL"  # argparse names the type in its messages
+    return parse
+
+
+def log_level(text: str) -> str:
+    """A logging level, in any case (`debug` is DEBUG)."""
+    return text.strip().upper()
+
+
 def positive(text: str) -> int:
     """An integer of at least 1."""
     try:
@@ -72,4 +101,15 @@ def score(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
     if not 0 <= value <= 100:
         raise argparse.ArgumentTypeError(f"a score is 0-100, not {text}")
+    return value
+
+
+def port(text: str) -> int:
+    """A TCP port, 0-65535 (0: the system picks a free one)."""
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0-65535, not {value}")
     return value

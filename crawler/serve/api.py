@@ -1,0 +1,232 @@
+"""The JSON API: each query command as `GET /api/v1/COMMAND?domain=D&option=value`, answering a
+JSON array of exactly the rows `linkgraph COMMAND D --option value --format jsonl` writes.
+
+A parameter is named as the command's option without its dashes (`min-authority`, `vs`); a
+repeatable option repeats (`vs=a.com&vs=b.com`); a flag takes 1/true/yes or 0/false/no. Values
+are parsed by crawler.params, the CLI's own types, so a bad value is a 400 with the CLI's words.
+`format=csv` answers the CSV `--format csv` writes, as a download.
+
+    GET /api/v1/backlinks?domain=example.com&dofollow=1&section=main&limit=100
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from multidict import MultiDict
+
+from crawler import params
+from crawler.analysis import queries
+from crawler.analysis.rows import json_records, write_csv
+from crawler.analysis.toxicity import score_domain, toxicity_rows
+from crawler.errors import QueryError
+from crawler.serve.state import in_store
+from pipelines.store import Store
+
+Rows = tuple[Sequence[str], Sequence[Sequence[Any]]]
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+@dataclass(frozen=True)
+class Param:
+    """One query-string parameter: its CLI option's name, parser and default."""
+
+    name: str
+    parse: Callable[[str], Any] = str
+    default: Any = None
+    many: bool = False
+    flag: bool = False
+    required: bool = False
+
+    @property
+    def key(self) -> str:
+        return self.name.replace("-", "_")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A command's endpoint: its parameters and `run(store, values) -> (columns, rows)`."""
+
+    name: str
+    params: tuple[Param, ...]
+    run: Callable[[Store, dict[str, Any]], Rows]
+
+
+DOMAIN = Param("domain", params.domain, required=True)
+
+
+def parse_query(endpoint: Endpoint, query: Mapping[str, Any]) -> dict[str, Any]:
+    """The typed values of a query string (a MultiDict), argparse's messages on a bad one."""
+    known = {p.name for p in endpoint.params}
+    unknown = sorted(set(query) - known)
+    if unknown:
+        raise QueryError(f"unrecognized arguments: {' '.join(unknown)}")
+    values = {}
+    for param in endpoint.params:
+        texts = query.getall(param.name, [])  # type: ignore[attr-defined]
+        if not texts and param.required:
+            raise QueryError(f"the following arguments are required: {param.name}")
+        if len(texts) > 1 and not param.many:
+            raise QueryError(f"argument --{param.name}: given more than once")
+        values[param.key] = _values(param, texts)
+    return values
+
+
+def _values(param: Param, texts: list[str]) -> Any:
+    if not texts:
+        return [] if param.many else param.default
+    try:
+        parsed = [_one(param, text) for text in texts]
+    except argparse.ArgumentTypeError as exc:
+        raise QueryError(f"argument --{param.name}: {exc}") from exc
+    return parsed if param.many else parsed[0]
+
+
+def _one(param: Param, text: str) -> Any:
+    if not param.flag:
+        return param.parse(text)
+    if text.lower() in _TRUE:
+        return True
+    if text.lower() in _FALSE:
+        return False
+    raise argparse.ArgumentTypeError(f"not a yes/no value: {text!r}")
+
+
+def handler(endpoint: Endpoint) -> Callable[[web.Request], Any]:
+    """The aiohttp handler of one endpoint."""
+
+    async def handle(request: web.Request) -> web.Response:
+        query = MultiDict(request.query)
+        fmt = query.popall("format", ["json"])
+        if fmt not in (["json"], ["csv"]):
+            raise QueryError(f"argument --format: json or csv, not {','.join(fmt)!r}")
+        values = parse_query(endpoint, query)
+        columns, rows = await in_store(request, lambda store: endpoint.run(store, values))
+        if fmt == ["json"]:
+            return web.json_response(json_records(columns, rows))
+        out = io.StringIO(newline="")
+        write_csv(columns, rows, out)
+        disposition = f'attachment; filename="{endpoint.name}-{values["domain"]}.csv"'
+        return web.Response(
+            text=out.getvalue(),
+            content_type="text/csv",
+            charset="utf-8",
+            headers={"Content-Disposition": disposition},
+        )
+
+    return handle
+
+
+def add_routes(app: web.Application) -> None:
+    for endpoint in ENDPOINTS:
+        app.router.add_get(f"/api/v1/{endpoint.name}", handler(endpoint))
+
+
+def _named(store: Store, name: str, values: Mapping[str, Any]) -> Rows:
+    result = queries.run_named(store, name, dict(values))
+    return result.columns, result.rows
+
+
+def _backlinks(store: Store, v: dict[str, Any]) -> Rows:
+    return _named(store, "backlinks_report", queries.backlinks_params(**v))
+
+
+def _refdomains(store: Store, v: dict[str, Any]) -> Rows:
+    return _named(store, "refdomains_report", v)
+
+
+def _local(store: Store, v: dict[str, Any]) -> Rows:
+    result = queries.run_named(store, "refdomains_report", v)
+    return queries.LOCAL_COLUMNS, queries.local_rows(result)
+
+
+def _anchors(store: Store, v: dict[str, Any]) -> Rows:
+    keywords = queries.keywords_param(v["keywords"])
+    return _named(store, "anchors", {"domain": v["domain"], "keywords": keywords})
+
+
+def _gap(store: Store, v: dict[str, Any]) -> Rows:
+    if not v["vs"]:
+        raise QueryError("the following arguments are required: vs")
+    return _named(store, "gap_report", queries.gap_params(v["domain"], v["vs"], v["min"], None))
+
+
+def _broken(store: Store, v: dict[str, Any]) -> Rows:
+    values = queries.broken_params(v["domain"], v["vs"], prospects=v["prospects"])
+    return _named(store, "broken", values)
+
+
+def _changes(store: Store, v: dict[str, Any]) -> Rows:
+    name, values = queries.changes_query(v.pop("domain"), **v)
+    return _named(store, name, values)
+
+
+def _toxicity(store: Store, v: dict[str, Any]) -> Rows:
+    scores = score_domain(store, v["domain"])
+    return toxicity_rows(scores, links=v["links"], min_score=v["min_score"])
+
+
+_COUNTRY = Param("country", params.country, default="")
+ENDPOINTS = (
+    Endpoint(
+        "backlinks",
+        (
+            DOMAIN,
+            Param("dofollow", flag=True, default=False),
+            Param("rel", default=""),
+            Param("section", default=""),
+            Param("kind", default=""),
+            Param("anchor-contains", default=""),
+            Param("min-authority", params.score, default=0.0),
+            _COUNTRY,
+            Param("new-since", params.date),
+            Param("lost-since", params.date),
+            Param("one-per-domain", flag=True, default=False),
+            Param("limit", params.positive),
+        ),
+        _backlinks,
+    ),
+    Endpoint("refdomains", (DOMAIN, _COUNTRY), _refdomains),
+    Endpoint("local", (DOMAIN, _COUNTRY), _local),
+    Endpoint("anchors", (DOMAIN, Param("keywords", many=True)), _anchors),
+    Endpoint(
+        "gap",
+        (DOMAIN, Param("vs", params.domain, many=True), Param("min", params.positive, 1)),
+        _gap,
+    ),
+    Endpoint(
+        "broken",
+        (
+            DOMAIN,
+            Param("prospects", flag=True, default=False),
+            Param("vs", params.domain, many=True),
+        ),
+        _broken,
+    ),
+    Endpoint(
+        "changes",
+        (
+            DOMAIN,
+            Param("since", params.date),
+            Param("until", params.date),
+            Param("from-crawl", default=""),
+            Param("to-crawl", default=""),
+        ),
+        _changes,
+    ),
+    Endpoint(
+        "toxicity",
+        (
+            DOMAIN,
+            Param("links", flag=True, default=False),
+            Param("min-score", params.score, default=0.0),
+        ),
+        _toxicity,
+    ),
+)

@@ -1,0 +1,112 @@
+"""The aiohttp application of `linkgraph serve`: routes, the token check, JSON errors and one
+structured access-log line per request.
+
+Every response is JSON. A LinkgraphError becomes `{"error": message}` with the status its class
+maps to (a usage error 400, the store unreachable 503, anything else 500), so a client reads the
+same message the CLI prints.
+
+    >>> app = build_app(store, token="")                                   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from crawler.errors import LinkgraphError, StoreUnavailable, UsageError
+from crawler.serve.api import add_routes
+from crawler.serve.openapi import OPENAPI_PATH, schema
+from crawler.serve.state import LOCK_KEY, STORE_KEY, TOKEN_KEY
+from pipelines.store import Store
+
+log = logging.getLogger(__name__)
+access_log = logging.getLogger("crawler.serve.access")
+
+# Paths answered without the token: a load balancer's probe carries no secret and learns nothing.
+OPEN_PATHS = frozenset({"/healthz"})
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def build_app(store: Store, token: str = "") -> web.Application:
+    """The application over an open store; `token` non-empty: every request but /healthz needs
+    `Authorization: Bearer TOKEN`."""
+    app = web.Application(middlewares=[_access, _errors, _auth])
+    app[STORE_KEY] = store
+    app[TOKEN_KEY] = token
+    app[LOCK_KEY] = asyncio.Lock()
+    app.router.add_get("/healthz", _healthz)
+    app.router.add_get(OPENAPI_PATH, _openapi)
+    add_routes(app)
+    return app
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def _openapi(request: web.Request) -> web.Response:
+    return web.json_response(schema())
+
+
+def status_of(exc: LinkgraphError) -> int:
+    """The HTTP status of a LinkgraphError: the user's mistake 400, the store away 503."""
+    if isinstance(exc, UsageError):
+        return 400
+    if isinstance(exc, StoreUnavailable):
+        return 503
+    return 500
+
+
+@web.middleware
+async def _auth(request: web.Request, handler: Handler) -> web.StreamResponse:
+    token = request.app[TOKEN_KEY]
+    if not token or request.path in OPEN_PATHS:
+        return await handler(request)
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    # compare_digest: the time taken must not tell how much of a guess was right.
+    if not hmac.compare_digest(given.encode(), token.encode()):
+        return web.json_response(
+            {"error": "a token is required: Authorization: Bearer TOKEN"},
+            status=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return await handler(request)
+
+
+@web.middleware
+async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return web.json_response({"error": exc.reason}, status=exc.status)
+    except LinkgraphError as exc:
+        log.debug("%s on %s", type(exc).__name__, request.path, exc_info=True)
+        return web.json_response({"error": str(exc)}, status=status_of(exc))
+
+
+@web.middleware
+async def _access(request: web.Request, handler: Handler) -> web.StreamResponse:
+    start = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    finally:
+        # key=value fields: one line a log shipper splits without a grammar.
+        access_log.info(
+            "method=%s path=%s status=%d ms=%.1f remote=%s",
+            request.method,
+            request.path,
+            status,
+            (time.perf_counter() - start) * 1000,
+            request.remote,
+        )

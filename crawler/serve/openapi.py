@@ -1,0 +1,72 @@
+"""The OpenAPI 3 schema of the JSON API, built from its endpoint table (crawler.serve.api), so
+the schema cannot drift from the routes. Served at /api/v1/openapi.json.
+
+    >>> schema()["paths"]["/api/v1/backlinks"]["get"]["parameters"][0]["name"]
+    'domain'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crawler import params
+from crawler.serve.api import ENDPOINTS, Param
+
+OPENAPI_PATH = "/api/v1/openapi.json"
+_ERROR = {
+    "description": "an error, with the message the CLI prints",
+    "content": {
+        "application/json": {
+            "schema": {"type": "object", "properties": {"error": {"type": "string"}}}
+        }
+    },
+}
+_TYPES: dict[Any, dict[str, Any]] = {
+    params.positive: {"type": "integer", "minimum": 1},
+    params.score: {"type": "number", "minimum": 0, "maximum": 100},
+    params.date: {"type": "string", "description": "YYYY-MM-DD or ISO 8601, UTC"},
+    params.country: {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+}
+
+
+def schema() -> dict[str, Any]:
+    """The whole OpenAPI document."""
+    paths: dict[str, Any] = {"/healthz": {"get": _operation("liveness, without a token", [])}}
+    for endpoint in ENDPOINTS:
+        summary = f"the rows of `linkgraph {endpoint.name} --format jsonl`"
+        paths[f"/api/v1/{endpoint.name}"] = {"get": _operation(summary, endpoint.params)}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "linkgraph", "version": "1"},
+        "components": {"securitySchemes": {"token": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"token": []}],
+        "paths": paths,
+    }
+
+
+def _operation(summary: str, parameters: tuple[Param, ...] | list[Param]) -> dict[str, Any]:
+    return {
+        "summary": summary,
+        "parameters": [_parameter(p) for p in parameters],
+        "responses": {
+            "200": {"description": "a JSON array of row objects"},
+            "400": _ERROR,
+            "401": _ERROR,
+            "503": _ERROR,
+        },
+    }
+
+
+def _parameter(param: Param) -> dict[str, Any]:
+    kind = {"type": "boolean"} if param.flag else _TYPES.get(param.parse, {"type": "string"})
+    if param.many:
+        kind = {"type": "array", "items": kind}
+    described: dict[str, Any] = {
+        "name": param.name,
+        "in": "query",
+        "required": param.required,
+        "schema": kind,
+    }
+    if param.many:
+        described.update(style="form", explode=True)
+    return described
