@@ -3,6 +3,7 @@
 # one replica per master: 6 nodes make 3 masters and 3 replicas. A node that already belongs
 # to a cluster in state ok means it was done: nothing to do (so a restarted compose is fine).
 set -eu
+: "${REDIS_PASSWORD:?set REDIS_PASSWORD: every node of the cluster asks for one}"
 export REDISCLI_AUTH="$REDIS_PASSWORD"
 first=${REDIS_NODES%% *}
 if redis-cli -h "${first%:*}" -p "${first##*:}" cluster info | grep -q '^cluster_state:ok'; then

@@ -87,7 +87,7 @@ class LoopbackDeploy:
     blocks: dict[str, str] = field(default_factory=runbook_blocks)
     ch_ports: dict[str, int] = field(default_factory=dict)
     redis_ports: list[int] = field(default_factory=list)
-    pid_files: list[Path] = field(default_factory=list)
+    redis_pids: dict[int, int] = field(default_factory=dict)  # port -> pid
     pids: list[int] = field(default_factory=list)
     background: list[subprocess.Popen[str]] = field(default_factory=list)
 
@@ -179,7 +179,9 @@ class LoopbackDeploy:
         for index in range(REDIS_NODES):
             env = self.env(**self._redis_node_env(index))
             self.run("redis-node", env)
-            self._track(Path(env["REDIS_DIR"]) / "redis.pid")
+            self.redis_pids[self.redis_ports[index]] = self._track(
+                Path(env["REDIS_DIR"]) / "redis.pid"
+            )
         self.run("redis-cluster", self.env())
         _wait("the Redis Cluster", self.redis_cluster_ok, 60)
 
@@ -210,10 +212,11 @@ class LoopbackDeploy:
         for pid in reversed(self.pids):  # ClickHouse before the ZooKeeper it talks to
             _end(pid)
 
-    def _track(self, pid_file: Path) -> None:
+    def _track(self, pid_file: Path) -> int:
         _wait(f"{pid_file}", pid_file.exists, 30)
-        self.pid_files.append(pid_file)
-        self.pids.append(int(pid_file.read_text().strip()))
+        pid = int(pid_file.read_text().strip())
+        self.pids.append(pid)
+        return pid
 
     def _ch_node_env(self, shard: str, replica: str) -> dict[str, str]:
         node = self.base / "clickhouse" / replica

@@ -5,13 +5,25 @@ else the shell would run; a variable left unset stops it instead of writing an e
 
 from __future__ import annotations
 
+import re
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
-from tests.helpers.runbook import CH_NODES, DEPLOY, LoopbackDeploy, render, template_files
+from tests.helpers.compose_file import env_file, load
+from tests.helpers.runbook import (
+    CH_NODES,
+    DEPLOY,
+    LoopbackDeploy,
+    declared_names,
+    render,
+    runbook_blocks,
+    template_files,
+)
 
 LOOPBACK = LoopbackDeploy(Path("/nonexistent-unused"))
 
@@ -62,3 +74,121 @@ def test_clickhouse_files_make_cluster_lg_of_two_shards_of_two_replicas(
     assert profile.findtext("insert_distributed_sync") == "1"
     assert profile.findtext("distributed_product_mode") == "global"
     assert users.findtext("users/linkgraph/password") == LOOPBACK.ch_password
+
+
+# deploy/docker-compose.yml, profile cluster: the runbook's cluster from the same files.
+COMPOSE_DIR = DEPLOY.parent
+COMPOSE = load((COMPOSE_DIR / "docker-compose.yml").read_text())["services"]
+PASSWORDS = {"CH_PASSWORD": "chpw1", "REDIS_PASSWORD": "redispw1"}
+MOUNT = "./cluster:/linkgraph-deploy:ro"  # deploy/cluster, where each container reads it
+
+
+def _profile(name: str) -> dict[str, dict[str, Any]]:
+    return {key: s for key, s in COMPOSE.items() if name in s.get("profiles", [])}
+
+
+def _compose_value(value: str) -> str:
+    """What compose makes of a value: ${NAME:-} from the shell (the passwords), $$ a $."""
+    value = re.sub(r"\$\{(\w+):-\}", lambda m: PASSWORDS[m[1]], value)
+    assert "${" not in value, value
+    return value.replace("$$", "$")
+
+
+def _env(service: dict[str, Any]) -> dict[str, str]:
+    """A container's environment: its env_files, then its `environment`."""
+    env: dict[str, str] = {}
+    for name in service.get("env_file", []):
+        env.update(env_file((COMPOSE_DIR / name).read_text()))
+    env.update({k: _compose_value(v) for k, v in service.get("environment", {}).items()})
+    return env
+
+
+def _run(script: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["sh", str(DEPLOY / script), *args],
+        env={"PATH": "/usr/bin:/bin", **env}, capture_output=True, text=True,
+    )  # fmt: skip
+
+
+def test_the_cluster_profile_keeps_its_ports_inside_and_sets_both_passwords() -> None:
+    cluster = {**_profile("cluster"), **_profile("cluster-crawl")}
+    assert len(cluster) == 1 + 4 + 6 + 1 + 2  # zookeeper, ClickHouse, Redis, init, workers
+    assert [name for name, s in cluster.items() if "ports" in s or "network_mode" in s] == []
+    for service in _profile("single").values():
+        assert all(p.startswith("127.0.0.1:") for p in service.get("ports", [])), service
+    for name, service in cluster.items():
+        if name == "zookeeper":
+            continue  # no users: only ClickHouse reaches it, inside the compose network
+        env = service.get("environment", {})
+        needs = [n for n in PASSWORDS if any(f"${{{n}:-}}" in v for v in env.values())]
+        assert needs, f"{name} gets no password"
+
+
+def test_compose_clickhouse_nodes_are_the_runbooks_cluster(tmp_path: Path) -> None:
+    nodes = {n: s for n, s in _profile("cluster").items() if "clickhouse" in s.get("image", "")}
+    topology: dict[str, list[str]] = {}
+    for name, service in nodes.items():
+        assert MOUNT in service["volumes"]
+        assert service["entrypoint"][-1].startswith(
+            "sh /linkgraph-deploy/clickhouse-config.sh /etc/clickhouse-server && exec "
+        )
+        env = _env(service)
+        assert env["CH_INTERSERVER_HOST"] == service["hostname"] == name
+        # The very script and templates the runbook test ran on loopback, with compose's values.
+        etc = tmp_path / name
+        assert _run("clickhouse-config.sh", env, str(etc)).returncode == 0
+        config = ET.parse(etc / "config.d" / "linkgraph-cluster.xml").getroot()
+        hosts = [[r.findtext("host") for r in s.findall("replica")]
+                 for s in config.findall("remote_servers/lg/shard")]  # fmt: skip
+        assert config.findtext("zookeeper/node/host") in _profile("cluster")
+        macros = ET.parse(etc / "config.d" / "linkgraph-node.xml").getroot().find("macros")
+        assert macros is not None and macros.findtext("cluster") == "lg"
+        topology.setdefault(str(macros.findtext("shard")), []).append(name)
+        assert (macros.findtext("shard"), macros.findtext("replica")) in CH_NODES
+    assert [sorted(names) for names in topology.values()] == hosts
+    assert sorted((_env(s)["CH_SHARD"], _env(s)["CH_REPLICA"]) for s in nodes.values()) == sorted(
+        CH_NODES
+    )
+
+
+def test_compose_redis_zookeeper_and_workers_use_the_runbooks_files(tmp_path: Path) -> None:
+    redis_nodes = {n: s for n, s in _profile("cluster").items()
+                   if s.get("image", "").startswith("redis") and n != "redis-cluster-init"}  # fmt: skip
+    assert len(redis_nodes) == 6
+    for service in redis_nodes.values():
+        assert service["entrypoint"] == ["sh", "/linkgraph-deploy/redis-node.sh"]
+        assert MOUNT in service["volumes"]
+        conf = render(DEPLOY / "redis" / "node.conf", _env(service))
+        assert "cluster-enabled yes\n" in conf and "requirepass redispw1\n" in conf
+    init = COMPOSE["redis-cluster-init"]
+    assert init["entrypoint"] == ["sh", "/linkgraph-deploy/redis-cluster-create.sh"]
+    listed = _env(init)["REDIS_NODES"].split()
+    assert sorted(listed) == sorted(f"{n}:6379" for n in redis_nodes) and set(
+        init["depends_on"]
+    ) == set(redis_nodes)
+    zookeeper = COMPOSE["zookeeper"]
+    assert "render.sh /linkgraph-deploy/zookeeper/zoo.cfg" in zookeeper["entrypoint"][-1]
+    assert f"clientPort={_env(zookeeper)['ZK_PORT']}\n" in render(
+        DEPLOY / "zookeeper" / "zoo.cfg", _env(zookeeper)
+    )
+    for name in ("cluster-worker", "cluster-crawl"):
+        env = _env(COMPOSE[name])
+        redis_url, ch_url = urlsplit(env["LINKGRAPH_REDIS"]), urlsplit(env["LINKGRAPH_CLICKHOUSE"])
+        assert redis_url.hostname in redis_nodes and redis_url.password == "redispw1"
+        assert ch_url.hostname in _profile("cluster") and ch_url.query == "cluster=lg"
+        assert (ch_url.username, ch_url.password) == ("linkgraph", "chpw1")
+
+
+def test_compose_speaks_the_runbooks_variables() -> None:
+    declared = declared_names(runbook_blocks()["variables"])
+    for name, service in {**_profile("cluster"), **_profile("cluster-crawl")}.items():
+        names = {n for n in _env(service) if not n.startswith("LINKGRAPH_")}
+        assert names - declared == set(), f"{name}: not in the runbook's variables"
+
+
+def test_servers_refuse_to_start_without_a_password(tmp_path: Path) -> None:
+    env = {**LOOPBACK.env(), "CH_PASSWORD": "", "REDIS_PASSWORD": ""}
+    for script, args in (("clickhouse-config.sh", [str(tmp_path)]), ("redis-node.sh", [])):
+        proc = _run(script, env, *args)
+        assert proc.returncode != 0 and "PASSWORD" in proc.stderr, (script, proc.stderr)
+    assert not (tmp_path / "config.d").exists()
