@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from crawler.errors import StoreError, StoreUnavailable
+from crawler.terminal import redacted
 from pipelines.columns import Column
 from pipelines.store_base import Result, Store
 from schema.cluster_ddl import cluster_statements
@@ -46,10 +47,10 @@ class ServerStore(Store):
         self.target = target
         self.database = parts.path.strip("/") or "default"
         if not _NAME.fullmatch(self.database):
-            raise StoreError(f"bad database name {self.database!r} in {target}")
+            raise StoreError(f"bad database name {self.database!r} in {redacted(target)}")
         self.cluster = parse_qs(parts.query).get("cluster", [""])[-1]
         if self.cluster and not _NAME.fullmatch(self.cluster):
-            raise StoreError(f"bad cluster name {self.cluster!r} in {target}")
+            raise StoreError(f"bad cluster name {self.cluster!r} in {redacted(target)}")
         options = {
             "host": parts.hostname or "127.0.0.1",
             "port": parts.port or 9000,
@@ -117,7 +118,9 @@ class ServerStore(Store):
         except (errors.NetworkError, errors.SocketTimeoutError, EOFError, OSError) as exc:
             self._disconnect(method)
             reason = _first_line(exc)
-            raise StoreUnavailable(f"cannot reach ClickHouse at {self.target}: {reason}") from exc
+            raise StoreUnavailable(
+                f"cannot reach ClickHouse at {redacted(self.target)}: {reason}"
+            ) from exc
         except errors.Error as exc:
             self._disconnect(method)
             raise StoreError(f"ClickHouse at {self.target}: {exc}", code=exc.code) from exc

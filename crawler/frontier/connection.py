@@ -15,6 +15,7 @@ import redis
 from redis.cluster import RedisCluster
 
 from crawler.errors import FrontierUnavailable
+from crawler.terminal import redacted
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def connect(url: str, *, strict: bool = True, **options: Any) -> FrontierClient:
     except redis.RedisError as exc:
         if not strict:
             return plain
-        raise FrontierUnavailable(f"cannot reach Redis at {url}: {exc}") from exc
+        raise FrontierUnavailable(f"cannot reach Redis at {redacted(url)}: {exc}") from exc
     if not enabled:
         return plain
     plain.close()
@@ -42,8 +43,14 @@ def connect(url: str, *, strict: bool = True, **options: Any) -> FrontierClient:
         cluster = RedisCluster.from_url(_without_db(url), **options)
         cluster.ping()
     except redis.RedisError as exc:
-        raise FrontierUnavailable(f"cannot reach the Redis Cluster at {url}: {exc}") from exc
-    log.info("frontier Redis at %s is a cluster of %d masters", url, len(cluster.get_primaries()))
+        raise FrontierUnavailable(
+            f"cannot reach the Redis Cluster at {redacted(url)}: {exc}"
+        ) from exc
+    log.info(
+        "frontier Redis at %s is a cluster of %d masters",
+        redacted(url),
+        len(cluster.get_primaries()),
+    )
     return cluster
 
 

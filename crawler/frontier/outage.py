@@ -17,6 +17,7 @@ import logging
 import time
 
 from crawler.errors import FrontierError, FrontierUnavailable
+from crawler.terminal import redacted
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,9 @@ class Outage:
     def failed(self, exc: Exception) -> FrontierUnavailable:
         """Record a failed call; returns the error to raise."""
         now = time.monotonic()
-        self.error = FrontierUnavailable(f"frontier Redis at {self.url} unreachable: {exc}")
+        self.error = FrontierUnavailable(
+            f"frontier Redis at {redacted(self.url)} unreachable: {exc}"
+        )
         if self.since is None:  # the next call tries at once: a blip costs nothing
             self.since, self._backoff = now, 0.0
             self._remind_at = now + REMIND_EVERY

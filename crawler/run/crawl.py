@@ -30,6 +30,7 @@ from crawler.frontier.queue import Frontier, current_crawl
 from crawler.run.embedded import EmbeddedRedis
 from crawler.run.progress import Progress
 from crawler.scope.rules import Scope
+from crawler.terminal import redacted
 from crawler.urls.canonical import host_of, registrable_domain
 from pipelines.spool import replay_all
 from pipelines.store import Store, open_store
@@ -104,7 +105,7 @@ class Crawl:
             progress = Progress(frontier, out=self.out)
             self._say(
                 f"crawl {self.config.crawl_id}: {len(self.config.seeds)} seeds, "
-                f"{self.config.workers} worker(s), store {self.config.store_target}"
+                f"{self.config.workers} worker(s), store {redacted(self.config.store_target)}"
             )
             if self.config.clickhouse:
                 self._run_processes(frontier, progress)
@@ -263,7 +264,7 @@ class Crawl:
             )
             return CrawlInterrupted.exit_code
         self._say(progress.summary(counts))
-        self._say(f"data: {self.config.store_target}")
+        self._say(f"data: {redacted(self.config.store_target)}")
         return 0
 
     def _say(self, line: str) -> None:

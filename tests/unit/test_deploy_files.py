@@ -152,8 +152,11 @@ def test_compose_clickhouse_nodes_are_the_runbooks_cluster(tmp_path: Path) -> No
 
 
 def test_compose_redis_zookeeper_and_workers_use_the_runbooks_files(tmp_path: Path) -> None:
-    redis_nodes = {n: s for n, s in _profile("cluster").items()
-                   if s.get("image", "").startswith("redis") and n != "redis-cluster-init"}  # fmt: skip
+    redis_nodes = {
+        name: service
+        for name, service in _profile("cluster").items()
+        if service.get("image", "").startswith("redis") and name != "redis-cluster-init"
+    }
     assert len(redis_nodes) == 6
     for service in redis_nodes.values():
         assert service["entrypoint"] == ["sh", "/linkgraph-deploy/redis-node.sh"]

@@ -13,7 +13,7 @@ import pytest
 from crawler.cli.app import build_parser
 from crawler.cli.output import write_rows
 from crawler.run.status import print_status
-from crawler.terminal import visible
+from crawler.terminal import redacted, visible
 
 FORMULAS = [
     '=HYPERLINK("http://evil.example/","click")',
@@ -98,3 +98,16 @@ def test_every_command_with_csv_output_takes_raw(command: str) -> None:
     args = ["x"] if command == "sql" else ["a.com"]
     parsed = build_parser().parse_args([command, *args, "--raw"])
     assert parsed.raw is True
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("clickhouse://linkgraph:s3cret@ch1:9000/lg", "clickhouse://linkgraph:***@ch1:9000/lg"),
+        ("redis://:p%40ss@127.0.0.1:6379/0", "redis://:***@127.0.0.1:6379/0"),
+        ("clickhouse://ch1:9000/lg?cluster=lg", "clickhouse://ch1:9000/lg?cluster=lg"),
+        ("/var/lib/linkgraph/store", "/var/lib/linkgraph/store"),
+    ],
+)
+def test_a_password_in_a_server_url_is_never_shown(url: str, shown: str) -> None:
+    assert redacted(url) == shown
