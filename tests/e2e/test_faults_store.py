@@ -127,7 +127,7 @@ def test_clickhouse_sigkilled_mid_crawl_and_restarted_loses_nothing(
 def test_worker_sigkilled_before_its_flush_is_recrawled_and_counted_once(
     tmp_path: Path, own_clickhouse: ClickHouseServer
 ) -> None:
-    web = build_web(8, 40, 5)
+    web = build_web(5, 25, 5)
     records = list(truth(web))
     url = own_clickhouse.url_for("unflushed")
     requests, log = tmp_path / "requests.jsonl", tmp_path / "crawl.log"
