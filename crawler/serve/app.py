@@ -22,6 +22,7 @@ from crawler.errors import CrawlNotFound, LinkgraphError, StoreUnavailable, Usag
 from crawler.serve.api import add_routes
 from crawler.serve.crawls import STATUS_PATH, status_handler
 from crawler.serve.openapi import OPENAPI_PATH, schema
+from crawler.serve.pages import LOGIN_PATH, TOKEN_COOKIE, add_pages
 from crawler.serve.state import (
     FRONTIER_KEY,
     FRONTIER_LOCK_KEY,
@@ -35,8 +36,9 @@ from pipelines.store import Store
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("crawler.serve.access")
 
-# Paths answered without the token: a load balancer's probe carries no secret and learns nothing.
-OPEN_PATHS = frozenset({"/healthz"})
+# Paths answered without the token: a load balancer's probe carries no secret and learns nothing;
+# the login form is how a browser, which sends no Authorization header, gives the token.
+OPEN_PATHS = frozenset({"/healthz", LOGIN_PATH})
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -54,6 +56,7 @@ def build_app(store: Store, frontier: FrontierSource, token: str = "") -> web.Ap
     app.router.add_get(OPENAPI_PATH, _openapi)
     app.router.add_get(STATUS_PATH, status_handler)
     add_routes(app)
+    add_pages(app)
     return app
 
 
@@ -83,6 +86,7 @@ async def _auth(request: web.Request, handler: Handler) -> web.StreamResponse:
     if not token or request.path in OPEN_PATHS:
         return await handler(request)
     given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    given = given or request.cookies.get(TOKEN_COOKIE, "")
     # compare_digest: the time taken must not tell how much of a guess was right.
     if not hmac.compare_digest(given.encode(), token.encode()):
         return web.json_response(

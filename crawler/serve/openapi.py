@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from crawler import params
-from crawler.serve.api import ENDPOINTS, Param
+from crawler.serve.api import DISAVOW_PARAMS, DISAVOW_PATH, ENDPOINTS, Param
 from crawler.serve.crawls import STATUS_PARAMETERS, STATUS_PATH
 
 OPENAPI_PATH = "/api/v1/openapi.json"
@@ -38,6 +38,8 @@ def schema() -> dict[str, Any]:
             f"the rows of `linkgraph {endpoint.name} --format jsonl` (format=csv, xlsx: files)"
         )
         paths[f"/api/v1/{endpoint.name}"] = {"get": _operation(summary, endpoint.params)}
+    summary = "the file `linkgraph disavow DOMAIN --min-score X` writes (text/plain)"
+    paths[DISAVOW_PATH] = {"get": _operation(summary, DISAVOW_PARAMS)}
     status = [Param(name) for name in STATUS_PARAMETERS]
     paths[STATUS_PATH] = {"get": _operation("a crawl's live status, as `linkgraph status`", status)}
     return {
