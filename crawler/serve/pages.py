@@ -2,7 +2,8 @@
 the JSON API (crawler.serve.api), so a page shows exactly the rows its API call returns.
 
 - `/` picks a domain; `/app/overview?domain=D` is `linkgraph report D --html` with the app's
-  navigation (referring domains over time, dofollow share, sections, anchors, top pages);
+  navigation (referring domains over time, dofollow share, sections, anchors, top pages), new
+  and lost links by day (the changes endpoint) and referring domains by authority (refdomains);
 - `/app/COMMAND?domain=D&OPTION=VALUE` for every API endpoint (backlinks, refdomains, gap with
   any number of `vs`, broken, changes, toxicity, ...): a form of the command's options, the
   rows as a table, sorted by any column (`sort=`, `order=desc`), `PAGE_ROWS` a page (`page=`),
@@ -24,6 +25,7 @@ import hmac
 import html
 import urllib.parse
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -38,6 +40,7 @@ from crawler.serve.api import DISAVOW_PATH, DOMAIN, ENDPOINTS, Endpoint, Param, 
 from crawler.serve.state import FRONTIER_KEY, FRONTIER_LOCK_KEY, TOKEN_KEY, in_store
 
 PAGE_ROWS = 50
+OVERVIEW_SINCE = datetime(2000, 1, 1, tzinfo=UTC)  # before any crawl: every change
 LOGIN_PATH = "/login"
 TOKEN_COOKIE = "linkgraph_token"
 STATUS_REFRESH_SECONDS = 5
@@ -149,10 +152,42 @@ async def _overview(request: web.Request) -> web.Response:
     values = parse_query((DOMAIN, Param("vs", params.domain, many=True)), request.query)
     domain = values["domain"]
     data = await in_store(request, lambda store: collect(store, domain, values["vs"]))
+    by = {e.name: e for e in ENDPOINTS}
+    since = {"domain": domain, "since": OVERVIEW_SINCE, "until": None}
+    _, changes = await in_store(request, lambda store: by["changes"].run(store, since))
+    refs = {"domain": domain, "country": ""}
+    columns, refdomains = await in_store(request, lambda store: by["refdomains"].run(store, refs))
+    authority = [row[columns.index("authority")] for row in refdomains]
     report = render_html(data)
-    # The report is one self-contained document: the app adds its navigation at the top.
+    # The report is one self-contained document: the app adds its navigation at the top and,
+    # before the dofollow share, new vs lost links by day and the authority distribution.
     report = report.replace("<body>", f"<body>{_nav()}{_domain_nav(domain)}", 1)
+    extra = _new_and_lost(changes) + _authority_buckets(authority)
+    report = report.replace("<h2>Dofollow share</h2>", extra + "<h2>Dofollow share</h2>", 1)
     return _html(report)
+
+
+def _new_and_lost(changes: Sequence[Sequence[Any]]) -> str:
+    """Links new and lost per day (the changes query's rows: change, changed_at, ...)."""
+    days: dict[str, list[int]] = {}
+    for change, changed_at, *_ in changes:
+        counts = days.setdefault(str(csv_cell(changed_at))[:10], [0, 0])
+        counts[change == "lost"] += 1
+    rows = [(day, new, lost) for day, (new, lost) in sorted(days.items())]
+    return "<h2>New and lost links by day</h2>" + _plain_table(
+        ("day", "new", "lost"), rows, "new-lost"
+    )
+
+
+def _authority_buckets(scores: Sequence[float]) -> str:
+    """Referring domains by authority (0-100) in tenths; 100 falls in the top one."""
+    counts = [0] * 10
+    for score in scores:
+        counts[min(int(float(score) // 10), 9)] += 1
+    rows = [(f"{10 * i}-{10 * i + 10}", n) for i, n in enumerate(counts)]
+    return "<h2>Referring domains by authority</h2>" + _plain_table(
+        ("authority", "referring domains"), rows, "authority"
+    )
 
 
 def _table_page(endpoint: Endpoint) -> Callable[[web.Request], Any]:

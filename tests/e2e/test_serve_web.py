@@ -31,6 +31,14 @@ ROWS_JS = (
 HEADER_JS = "Array.from(document.querySelectorAll('#rows th')).map(c => c.textContent)"
 
 
+def _table_js(name: str) -> str:
+    """The cells' text of the table with this id, header row left out."""
+    return (
+        f"Array.from(document.querySelectorAll('#{name} tr')).slice(1)"
+        ".map(r => Array.from(r.cells).map(c => c.textContent))"
+    )
+
+
 def _cells(rows: list[dict[str, Any]]) -> list[list[str]]:
     """The API's rows as the page must show them: each value's CSV text, empty for null."""
     return [["" if csv_cell(v) is None else str(csv_cell(v)) for v in r.values()] for r in rows]
@@ -66,6 +74,22 @@ async def _browse(server: ServeProcess, crawled: CrawledWeb, artifacts: Path, cl
         )
         charts = await tab.evaluate("document.getElementById('render-check').dataset.charts")
         assert int(charts) >= 4, charts
+        changes = _api(server, "changes", top, [("since", "2000-01-01")])
+        days: dict[str, list[int]] = {}
+        for row in changes:
+            days.setdefault(row["changed_at"][:10], [0, 0])[row["change"] == "lost"] += 1
+        assert await tab.evaluate(_table_js("new-lost")) == [
+            [day, str(new), str(lost)] for day, (new, lost) in sorted(days.items())
+        ]
+        assert sum(n for n, _ in days.values()) > 0, "the crawl's links are all new"
+        buckets = [0] * 10
+        for row in _api(server, "refdomains", top, []):
+            buckets[min(int(row["authority"] // 10), 9)] += 1
+        assert await tab.evaluate(_table_js("authority")) == [
+            [f"{10 * i}-{10 * i + 10}", str(n)] for i, n in enumerate(buckets)
+        ]
+        assert sum(buckets[1:]) > 0, "the authority run scores some referring domains above 10"
+        assert tab.errors == [], tab.errors
         await tab.screenshot(artifacts / "overview.png")
         assert (artifacts / "overview.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
