@@ -81,3 +81,28 @@ def test_api_answers_during_the_crawl_and_equals_truth_at_the_end(tmp_path: Path
 def _running_with_pages(server: ServeProcess) -> bool:
     code, body = server.get("/api/v1/status")
     return code == 200 and body["state"] == "running" and body["counts"]["pages"] > 0
+
+
+def test_sigterm_stops_crawl_and_server_and_serve_crawl_resumes(tmp_path: Path) -> None:
+    web = build_web(*WEB)
+    records = list(truth(web))
+    expected = _truth_backlinks(records)
+    seeds = seeds_file(web, tmp_path)
+    data = tmp_path / "data"
+    with WebServer(web) as site:
+        crawl = ["--seeds-file", str(seeds), "--proxy", site.proxy, "--host-delay", HOST_DELAY]
+        with ServeProcess(["--data", str(data), "--crawl", *crawl]) as server:
+            wait_for("pages stored", lambda: _running_with_pages(server), timeout=120)
+            code, stderr = server.stop(signal.SIGTERM)
+        assert code == 3, stderr  # CrawlInterrupted: the same command resumes
+        assert "stopped before the end" in stderr, stderr
+        assert "Traceback" not in stderr, stderr
+        # --crawl with no seeds resumes the frontier's crawl, to the truth.
+        resume = ["--proxy", site.proxy, "--host-delay", "0"]
+        with ServeProcess(["--data", str(data), "--crawl", *resume]) as server:
+            wait_for("the crawl's end", lambda: _status(server)["state"] == "done", timeout=300)
+            for domain, links in sorted(expected.items()):
+                code, rows = server.get(f"/api/v1/backlinks?domain={domain}")
+                assert (code, Counter(map(_key, rows))) == (200, links), domain
+            code, stderr = server.stop(signal.SIGTERM)
+        assert code == 0, stderr
