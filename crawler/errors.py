@@ -5,7 +5,8 @@ LinkgraphError                 exit 1: something failed at run time
  │    ├── ConfigError          an option or setting is invalid (names the option)
  │    ├── SeedError            a seed line is neither URL nor domain (names file and line)
  │    ├── InputFileError       a file given to a command is unreadable or malformed (FILE:LINE)
- │    └── QueryError           a named query or its parameters are wrong
+ │    ├── QueryError           a named query or its parameters are wrong
+ │    └── CrawlNotFound        no crawl of that id (or none at all) in the frontier
  ├── CrawlInterrupted          exit 3: Ctrl-C or SIGTERM stopped the crawl (it resumes)
  ├── FrontierError             the Redis frontier failed
  │    ├── FrontierUnavailable  Redis cannot be reached (names the URL)
@@ -70,6 +71,11 @@ class InputFileError(UsageError):
 
 class QueryError(UsageError):
     """A named query or its parameters are wrong."""
+
+
+class CrawlNotFound(UsageError):
+    """No crawl of the id given (or no crawl at all) in the frontier: `linkgraph serve`
+    answers 404."""
 
 
 class CrawlInterrupted(LinkgraphError):

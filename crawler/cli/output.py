@@ -18,14 +18,13 @@ a.com,3
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from crawler.analysis.rows import csv_cell, json_records, plain, write_csv
+from crawler.analysis.rows import json_records, plain, write_csv
 from crawler.errors import ConfigError
 from crawler.terminal import visible
 
@@ -106,38 +105,9 @@ def _write_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: Tex
 
 
 def _write_xlsx(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: Path) -> None:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
+    from crawler.analysis.workbook import write_xlsx
 
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("linkgraph")
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for name in columns:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for row in rows:
-        cells = []
-        for value in row:
-            if isinstance(value, dt.datetime):
-                naive = value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
-                cells.append(WriteOnlyCell(sheet, value=naive))
-                continue
-            if isinstance(value, bool | int | float | dt.date) and value is not None:
-                cells.append(WriteOnlyCell(sheet, value=value))
-                continue
-            text = csv_cell(value)
-            text = "" if text is None else ILLEGAL_CHARACTERS_RE.sub("", str(text))
-            cell = WriteOnlyCell(sheet, value=text)
-            cell.data_type = "s"  # text, even when it starts with "="
-            cells.append(cell)
-        sheet.append(cells)
     try:
-        book.save(out)
+        write_xlsx(columns, rows, out)
     except OSError as exc:
         raise ConfigError(f"cannot write {out}: {exc}") from exc

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from crawler.config import CrawlConfig
-from crawler.errors import ConfigError
+from crawler.errors import ConfigError, CrawlNotFound, FrontierLost
 from crawler.frontier.connection import FrontierClient
 from crawler.frontier.queue import Frontier, current_crawl
 from crawler.run.crawl import connect_redis, frontier_url_file, open_frontier
@@ -65,12 +65,21 @@ def status(frontier: Frontier, now: float | None = None) -> dict[str, Any]:
         "state": "done" if frontier.done() else ("running" if live else "stopped"),
         "counts": counts,
         "busiest": frontier.busiest_hosts(BUSIEST),
+        "waiting": waiting_hosts(frontier, BUSIEST, now),
         "live_workers": live,
         "workers": every,
         "rate": counts["pages"] / span if span else 0.0,
         "rate_now": sum(float(w.get("rate", 0.0)) for w in live),
         "now": now,
     }
+
+
+def waiting_hosts(frontier: Frontier, n: int, now: float) -> list[tuple[str, float]]:
+    """The `n` hosts politeness holds back longest, as (host, seconds until the next fetch)."""
+    held: list[tuple[bytes, float]] = frontier.client.zrevrange(  # type: ignore[assignment]
+        frontier.key("wait"), 0, n - 1, withscores=True
+    )
+    return [(host.decode(), round(max(at - now, 0.0), 3)) for host, at in held]
 
 
 def _all_workers(frontier: Frontier) -> list[dict[str, Any]]:
@@ -112,3 +121,20 @@ def show_status(data: Path, redis_url: str, crawl_id: str, out: TextIO | None = 
         frontier.meta()  # FrontierLost: say the data is gone, not "0 queued"
         print_status(status(frontier), out or sys.stdout)
     return 0
+
+
+def crawl_status(data: Path, redis_url: str, crawl_id: str = "") -> dict[str, Any]:
+    """`status()` of the crawl `crawl_id` (default: the frontier's current one); CrawlNotFound
+    when there is none, as `linkgraph serve` answers 404 rather than start a frontier."""
+    if not redis_url and not frontier_url_file(data).exists() and not (data / "frontier").is_dir():
+        raise CrawlNotFound(f"no crawl at {data}")
+    with frontier_client(data, redis_url) as client:
+        crawl_id = crawl_id or current_crawl(client) or ""
+        if not crawl_id:
+            raise CrawlNotFound("no crawl found in this frontier")
+        frontier = open_frontier(client, CrawlConfig(crawl_id=crawl_id))
+        try:
+            frontier.meta()
+        except FrontierLost as exc:
+            raise CrawlNotFound(f"no crawl {crawl_id!r} in this frontier") from exc
+        return status(frontier)

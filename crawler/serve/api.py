@@ -4,7 +4,8 @@ JSON array of exactly the rows `linkgraph COMMAND D --option value --format json
 A parameter is named as the command's option without its dashes (`min-authority`, `vs`); a
 repeatable option repeats (`vs=a.com&vs=b.com`); a flag takes 1/true/yes or 0/false/no. Values
 are parsed by crawler.params, the CLI's own types, so a bad value is a 400 with the CLI's words.
-`format=csv` answers the CSV `--format csv` writes, as a download.
+`format=csv` and `format=xlsx` answer the file `--format csv` / `--format xlsx` writes, as a
+download. `GET /api/v1/disavow?domain=D&min-score=X` downloads `linkgraph disavow`'s file.
 
     GET /api/v1/backlinks?domain=example.com&dofollow=1&section=main&limit=100
 """
@@ -22,9 +23,11 @@ from multidict import MultiDict
 
 from crawler import params
 from crawler.analysis import queries
+from crawler.analysis.disavow import disavow_text
 from crawler.analysis.rows import json_records, write_csv
 from crawler.analysis.toxicity import score_domain, toxicity_rows
-from crawler.errors import QueryError
+from crawler.analysis.workbook import XLSX_TYPE, write_xlsx
+from crawler.errors import ConfigError, QueryError
 from crawler.serve.state import in_store
 from pipelines.store import Store
 
@@ -61,14 +64,14 @@ class Endpoint:
 DOMAIN = Param("domain", params.domain, required=True)
 
 
-def parse_query(endpoint: Endpoint, query: Mapping[str, Any]) -> dict[str, Any]:
+def parse_query(parameters: Sequence[Param], query: Mapping[str, Any]) -> dict[str, Any]:
     """The typed values of a query string (a MultiDict), argparse's messages on a bad one."""
-    known = {p.name for p in endpoint.params}
+    known = {p.name for p in parameters}
     unknown = sorted(set(query) - known)
     if unknown:
         raise QueryError(f"unrecognized arguments: {' '.join(unknown)}")
     values = {}
-    for param in endpoint.params:
+    for param in parameters:
         texts = query.getall(param.name, [])  # type: ignore[attr-defined]
         if not texts and param.required:
             raise QueryError(f"the following arguments are required: {param.name}")
@@ -98,34 +101,62 @@ def _one(param: Param, text: str) -> Any:
     raise argparse.ArgumentTypeError(f"not a yes/no value: {text!r}")
 
 
+FORMATS = ("json", "csv", "xlsx")
+
+
 def handler(endpoint: Endpoint) -> Callable[[web.Request], Any]:
     """The aiohttp handler of one endpoint."""
 
     async def handle(request: web.Request) -> web.Response:
         query = MultiDict(request.query)
         fmt = query.popall("format", ["json"])
-        if fmt not in (["json"], ["csv"]):
-            raise QueryError(f"argument --format: json or csv, not {','.join(fmt)!r}")
-        values = parse_query(endpoint, query)
+        if len(fmt) != 1 or fmt[0] not in FORMATS:
+            raise QueryError(f"argument --format: json, csv or xlsx, not {','.join(fmt)!r}")
+        values = parse_query(endpoint.params, query)
         columns, rows = await in_store(request, lambda store: endpoint.run(store, values))
         if fmt == ["json"]:
             return web.json_response(json_records(columns, rows))
-        out = io.StringIO(newline="")
-        write_csv(columns, rows, out)
-        disposition = f'attachment; filename="{endpoint.name}-{values["domain"]}.csv"'
-        return web.Response(
-            text=out.getvalue(),
-            content_type="text/csv",
-            charset="utf-8",
-            headers={"Content-Disposition": disposition},
-        )
+        name = f"{endpoint.name}-{values['domain']}.{fmt[0]}"
+        if fmt == ["csv"]:
+            out = io.StringIO(newline="")
+            write_csv(columns, rows, out)
+            return _download(out.getvalue().encode("utf-8"), "text/csv; charset=utf-8", name)
+        book = io.BytesIO()
+        write_xlsx(columns, rows, book)
+        return _download(book.getvalue(), XLSX_TYPE, name)
 
     return handle
+
+
+def _download(body: bytes, content_type: str, name: str) -> web.Response:
+    return web.Response(
+        body=body,
+        headers={
+            "Content-Type": content_type,
+            "Content-Disposition": f'attachment; filename="{name}"',
+        },
+    )
+
+
+DISAVOW_PATH = "/api/v1/disavow"
+DISAVOW_PARAMS = (DOMAIN, Param("min-score", params.score, required=True))
+
+
+async def disavow_handler(request: web.Request) -> web.Response:
+    """`linkgraph disavow DOMAIN --min-score X`'s file, as a download."""
+    values = parse_query(DISAVOW_PARAMS, request.query)
+    if values["min_score"] <= 0:
+        raise ConfigError("--min-score must be above 0 and at most 100")
+    scores = await in_store(request, lambda store: score_domain(store, values["domain"]))
+    text, _, _ = disavow_text(values["domain"], scores.domains, scores.links, values["min_score"])
+    name = f"disavow-{values['domain']}.txt"
+    return _download(text.encode("utf-8"), "text/plain; charset=utf-8", name)
 
 
 def add_routes(app: web.Application) -> None:
     for endpoint in ENDPOINTS:
         app.router.add_get(f"/api/v1/{endpoint.name}", handler(endpoint))
+    app.router.add_get(DISAVOW_PATH, disavow_handler)
 
 
 def _named(store: Store, name: str, values: Mapping[str, Any]) -> Rows:
@@ -163,7 +194,8 @@ def _broken(store: Store, v: dict[str, Any]) -> Rows:
 
 
 def _changes(store: Store, v: dict[str, Any]) -> Rows:
-    name, values = queries.changes_query(v.pop("domain"), **v)
+    options = {k: value for k, value in v.items() if k != "domain"}  # v is the caller's
+    name, values = queries.changes_query(v["domain"], **options)
     return _named(store, name, values)
 
 

@@ -2,10 +2,10 @@
 structured access-log line per request.
 
 Every response is JSON. A LinkgraphError becomes `{"error": message}` with the status its class
-maps to (a usage error 400, the store unreachable 503, anything else 500), so a client reads the
-same message the CLI prints.
+maps to (no such crawl 404, a usage error 400, the store unreachable 503, anything else 500), so
+a client reads the same message the CLI prints.
 
-    >>> app = build_app(store, token="")                                   # doctest: +SKIP
+    >>> app = build_app(store, FrontierSource(Path("linkgraph-data")))    # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -18,31 +18,45 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from crawler.errors import LinkgraphError, StoreUnavailable, UsageError
+from crawler.errors import CrawlNotFound, LinkgraphError, StoreUnavailable, UsageError
 from crawler.serve.api import add_routes
+from crawler.serve.crawls import STATUS_PATH, status_handler
 from crawler.serve.openapi import OPENAPI_PATH, schema
-from crawler.serve.state import LOCK_KEY, STORE_KEY, TOKEN_KEY
+from crawler.serve.pages import LOGIN_PATH, TOKEN_COOKIE, add_pages
+from crawler.serve.state import (
+    FRONTIER_KEY,
+    FRONTIER_LOCK_KEY,
+    LOCK_KEY,
+    STORE_KEY,
+    TOKEN_KEY,
+    FrontierSource,
+)
 from pipelines.store import Store
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("crawler.serve.access")
 
-# Paths answered without the token: a load balancer's probe carries no secret and learns nothing.
-OPEN_PATHS = frozenset({"/healthz"})
+# Paths answered without the token: a load balancer's probe carries no secret and learns nothing;
+# the login form is how a browser, which sends no Authorization header, gives the token.
+OPEN_PATHS = frozenset({"/healthz", LOGIN_PATH})
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def build_app(store: Store, token: str = "") -> web.Application:
+def build_app(store: Store, frontier: FrontierSource, token: str = "") -> web.Application:
     """The application over an open store; `token` non-empty: every request but /healthz needs
-    `Authorization: Bearer TOKEN`."""
+    `Authorization: Bearer TOKEN`; `frontier`: where the status endpoint finds the crawls."""
     app = web.Application(middlewares=[_access, _errors, _auth])
     app[STORE_KEY] = store
     app[TOKEN_KEY] = token
     app[LOCK_KEY] = asyncio.Lock()
+    app[FRONTIER_KEY] = frontier
+    app[FRONTIER_LOCK_KEY] = asyncio.Lock()
     app.router.add_get("/healthz", _healthz)
     app.router.add_get(OPENAPI_PATH, _openapi)
+    app.router.add_get(STATUS_PATH, status_handler)
     add_routes(app)
+    add_pages(app)
     return app
 
 
@@ -55,7 +69,10 @@ async def _openapi(request: web.Request) -> web.Response:
 
 
 def status_of(exc: LinkgraphError) -> int:
-    """The HTTP status of a LinkgraphError: the user's mistake 400, the store away 503."""
+    """The HTTP status of a LinkgraphError: no such crawl 404, the user's mistake 400, the
+    store away 503."""
+    if isinstance(exc, CrawlNotFound):
+        return 404
     if isinstance(exc, UsageError):
         return 400
     if isinstance(exc, StoreUnavailable):
@@ -69,6 +86,7 @@ async def _auth(request: web.Request, handler: Handler) -> web.StreamResponse:
     if not token or request.path in OPEN_PATHS:
         return await handler(request)
     given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    given = given or request.cookies.get(TOKEN_COOKIE, "")
     # compare_digest: the time taken must not tell how much of a guess was right.
     if not hmac.compare_digest(given.encode(), token.encode()):
         return web.json_response(

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from crawler import params
-from crawler.serve.api import ENDPOINTS, Param
+from crawler.serve.api import DISAVOW_PARAMS, DISAVOW_PATH, ENDPOINTS, Param
+from crawler.serve.crawls import STATUS_PARAMETERS, STATUS_PATH
 
 OPENAPI_PATH = "/api/v1/openapi.json"
 _ERROR = {
@@ -33,8 +34,14 @@ def schema() -> dict[str, Any]:
     """The whole OpenAPI document."""
     paths: dict[str, Any] = {"/healthz": {"get": _operation("liveness, without a token", [])}}
     for endpoint in ENDPOINTS:
-        summary = f"the rows of `linkgraph {endpoint.name} --format jsonl`"
+        summary = (
+            f"the rows of `linkgraph {endpoint.name} --format jsonl` (format=csv, xlsx: files)"
+        )
         paths[f"/api/v1/{endpoint.name}"] = {"get": _operation(summary, endpoint.params)}
+    summary = "the file `linkgraph disavow DOMAIN --min-score X` writes (text/plain)"
+    paths[DISAVOW_PATH] = {"get": _operation(summary, DISAVOW_PARAMS)}
+    status = [Param(name) for name in STATUS_PARAMETERS]
+    paths[STATUS_PATH] = {"get": _operation("a crawl's live status, as `linkgraph status`", status)}
     return {
         "openapi": "3.0.3",
         "info": {"title": "linkgraph", "version": "1"},
@@ -52,6 +59,7 @@ def _operation(summary: str, parameters: tuple[Param, ...] | list[Param]) -> dic
             "200": {"description": "a JSON array of row objects"},
             "400": _ERROR,
             "401": _ERROR,
+            "404": _ERROR,
             "503": _ERROR,
         },
     }

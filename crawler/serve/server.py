@@ -1,8 +1,14 @@
-"""Runs the `linkgraph serve` application until SIGTERM or SIGINT.
+"""Runs the `linkgraph serve` application until SIGTERM or SIGINT, and a crawl beside it.
 
 The server opens the store once and holds it for its life (a CLI process pays 0.6-0.8 s of
 start-up per query); on a signal it stops accepting, lets requests in flight finish (up to
 `SHUTDOWN_SECONDS`), then closes the store. Any address but loopback needs a token.
+
+With a crawl (`serve --crawl SEED...`), one process holds the embedded store's one chDB handle
+for both: the crawl's workers run in the main thread (Scrapy's reactor and its signal handlers
+live there), the server in a thread of its own with its own event loop, both on the same store
+(chDB serializes each call). A finished crawl leaves the server answering until SIGTERM; a
+stopped one (SIGTERM, Ctrl-C) stops the server too.
 
     >>> run_server(ServeConfig(data=Path("d"), port=0), on_ready=print)   # doctest: +SKIP
     http://127.0.0.1:41237
@@ -14,6 +20,7 @@ import asyncio
 import ipaddress
 import logging
 import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,10 +31,12 @@ from crawler import settings
 from crawler.analysis.queries import open_link_graph
 from crawler.errors import ConfigError, InputFileError
 from crawler.serve.app import build_app
+from crawler.serve.state import FrontierSource
 
 log = logging.getLogger(__name__)
 
 SHUTDOWN_SECONDS = 10.0  # requests in flight get this long to finish after SIGTERM
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,7 @@ class ServeConfig:
 
     data: Path = Path("linkgraph-data")
     clickhouse: str = ""
+    redis: str = ""
     host: str = settings.LINKGRAPH_SERVE_HOST
     port: int = settings.LINKGRAPH_SERVE_PORT
     token: str = ""
@@ -70,24 +80,44 @@ def read_token(path: Path) -> str:
     return token
 
 
-def run_server(config: ServeConfig, on_ready: Callable[[str], None]) -> None:
-    """Serve until SIGTERM or SIGINT; `on_ready(url)` once the socket listens."""
-    store = open_link_graph(config.data, config.clickhouse)
+def run_server(
+    config: ServeConfig,
+    on_ready: Callable[[str], None],
+    crawl: Callable[[], int] | None = None,
+) -> int:
+    """Serve until SIGTERM or SIGINT; `on_ready(url)` once the socket listens. With `crawl`
+    (it runs a crawl and returns its exit code): run it here while serving; its exit code."""
+    store = open_link_graph(config.data, config.clickhouse, create=crawl is not None)
     try:
-        asyncio.run(_serve(build_app(store, config.token), config, on_ready))
+        if crawl is not None:
+            store.migrate()  # a new directory answers (empty lists) before the crawl's first page
+        app = build_app(store, FrontierSource(config.data, config.redis), config.token)
+        if crawl is None:
+            asyncio.run(_serve_until_signal(app, config, on_ready))
+            return 0
+        return _serve_while_crawling(app, config, on_ready, crawl)
     finally:
         store.close()
 
 
-async def _serve(
+async def _serve_until_signal(
     app: web.Application, config: ServeConfig, on_ready: Callable[[str], None]
+) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in _STOP_SIGNALS:
+        loop.add_signal_handler(signum, stop.set)
+    await _serve(app, config, on_ready, stop)
+
+
+async def _serve(
+    app: web.Application,
+    config: ServeConfig,
+    on_ready: Callable[[str], None],
+    stop: asyncio.Event,
 ) -> None:
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS)
     await runner.setup()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
     try:
         site = web.TCPSite(runner, config.host, config.port)
         await site.start()
@@ -103,3 +133,81 @@ def _url(runner: web.AppRunner, host: str) -> str:
     port = runner.addresses[0][1]  # the real port when --port 0 let the system choose
     shown = f"[{host}]" if ":" in host else host
     return f"http://{shown}:{port}"
+
+
+class ServerThread:
+    """The application served from a thread with its own event loop; `stop()` from any thread."""
+
+    def __init__(
+        self, app: web.Application, config: ServeConfig, on_ready: Callable[[str], None]
+    ) -> None:
+        self._args = (app, config, on_ready)
+        self._listening = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._main, name="linkgraph-serve", daemon=True)
+
+    def start(self) -> ServerThread:
+        """Start, and return once the socket listens; the server's own error if it cannot."""
+        self._thread.start()
+        self._listening.wait()
+        if self.error is not None:
+            self._thread.join()
+            raise self.error
+        return self
+
+    def stop(self) -> None:
+        if self._loop is not None and self._stop is not None and self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(SHUTDOWN_SECONDS + 5)
+
+    def _main(self) -> None:
+        try:
+            asyncio.run(self._run())
+        except BaseException as exc:  # handed to start(), which raises it in the main thread
+            self.error = exc
+        finally:
+            self._listening.set()
+
+    async def _run(self) -> None:
+        app, config, on_ready = self._args
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+
+        def ready(url: str) -> None:
+            on_ready(url)
+            self._listening.set()
+
+        await _serve(app, config, ready, self._stop)
+
+
+def _serve_while_crawling(
+    app: web.Application,
+    config: ServeConfig,
+    on_ready: Callable[[str], None],
+    crawl: Callable[[], int],
+) -> int:
+    server = ServerThread(app, config, on_ready).start()
+    try:
+        code = crawl()
+        if code == 0:
+            log.info("crawl finished; serving until SIGTERM")
+            wait_for_signal()
+    finally:
+        server.stop()
+    return code
+
+
+def wait_for_signal() -> None:
+    """Block the main thread until SIGTERM or SIGINT. Our handlers, not the crawl's: Scrapy's
+    left behind would ask a stopped reactor to stop and the process would never exit."""
+    got = threading.Event()
+    previous = {s: signal.signal(s, lambda *_: got.set()) for s in _STOP_SIGNALS}
+    try:
+        # A timeout, so the main thread comes back to run the Python-level handler.
+        while not got.wait(0.2):
+            pass
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

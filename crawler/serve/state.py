@@ -1,4 +1,5 @@
-"""What the application holds for its handlers: the open store, its lock and the token.
+"""What the application holds for its handlers: the open store, its lock, the token and where
+the crawls' frontier is.
 
 >>> rows = await in_store(request, lambda store: store.named("anchors", p))  # doctest: +SKIP
 """
@@ -7,15 +8,30 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from pipelines.store import Store
 
+
+@dataclass(frozen=True)
+class FrontierSource:
+    """Where `status` finds the crawls: a --redis URL, else the embedded frontier under `data`."""
+
+    data: Path
+    redis: str = ""
+
+
 STORE_KEY = web.AppKey("store", Store)
 TOKEN_KEY = web.AppKey("token", str)
 LOCK_KEY = web.AppKey("store_lock", asyncio.Lock)
+FRONTIER_KEY = web.AppKey("frontier", FrontierSource)
+# One status read at a time: with no crawl running, a read starts the embedded frontier's Valkey
+# on its directory for a moment, and two of those on one directory would share its files.
+FRONTIER_LOCK_KEY = web.AppKey("frontier_lock", asyncio.Lock)
 
 
 async def in_store(request: web.Request, call: Callable[[Store], Any]) -> Any:

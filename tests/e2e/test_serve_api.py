@@ -6,9 +6,13 @@ The CLI runs first: on chDB the server holds the store's one handle while it run
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import urllib.parse
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,21 +58,36 @@ def _cases(ranked: list[str]) -> list[Case]:
 
 
 def _cli_rows(crawled: CrawledWeb, command: str, domain: str, options: list[tuple[str, str]]):
-    argv = [command, domain, *crawled.args, "--format", "jsonl"]
-    for name, value in options:
-        argv += [f"--{name}"] + ([value] if value else [])
-    out = linkgraph(argv).stdout
+    out = linkgraph([*_argv(crawled, (command, domain, options)), "--format", "jsonl"]).stdout
     return [json.loads(line) for line in out.splitlines()]
 
 
 def _cli_csv(crawled: CrawledWeb, out: Path, case: Case) -> str:
     """The file `--out F.csv` writes, read as written (its \\r\\n line ends kept)."""
+    linkgraph([*_argv(crawled, case), "--out", str(out)])
+    return out.read_bytes().decode("utf-8")
+
+
+def _argv(crawled: CrawledWeb, case: Case) -> list[str]:
+    """The CLI's words for a case: "" is a flag's value."""
     command, domain, options = case
-    argv = [command, domain, *crawled.args, "--out", str(out)]
+    argv = [command, domain, *crawled.args]
     for name, value in options:
         argv += [f"--{name}"] + ([value] if value else [])
-    linkgraph(argv)
-    return out.read_bytes().decode("utf-8")
+    return argv
+
+
+def _sheet(workbook: Any) -> list[list[Any]]:
+    """Every cell value of an .xlsx file's one sheet (a path or a binary stream), row by row."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(workbook, read_only=True)
+    return [list(row) for row in book.active.iter_rows(values_only=True)]
+
+
+def _download(url: str) -> tuple[int, str, bytes]:
+    with urllib.request.urlopen(url, timeout=60) as response:
+        return response.status, response.headers["Content-Type"], response.read()
 
 
 def _api_path(command: str, domain: str, options: list[tuple[str, str]]) -> str:
@@ -84,6 +103,16 @@ def _compare(crawled: CrawledWeb, out: Path) -> None:
     assert sum(map(len, expected)) > 50, "the cases must return rows to compare"
     csv_cases = [cases[0], cases[6], cases[-1]]  # lists, floats and quotes; a gap
     csv_expected = [_cli_csv(crawled, out / f"{i}.csv", c) for i, c in enumerate(csv_cases)]
+    xlsx_cases = [cases[0], cases[-2]]  # backlinks (dates, lists, floats); a gap
+    xlsx_expected = []
+    for i, case in enumerate(xlsx_cases):
+        linkgraph([*_argv(crawled, case), "--out", str(out / f"{i}.xlsx")])
+        xlsx_expected.append(_sheet(out / f"{i}.xlsx"))
+    # The second highest toxicity score: some domains above it, some below.
+    min_score = sorted({r["score"] for r in expected[10] if r["score"] > 0})[-2]
+    disavow = ["disavow", domain, "--min-score", str(min_score), *crawled.args]
+    disavow_expected = linkgraph(disavow).stdout
+    assert disavow_expected.count("\ndomain:") >= 1, disavow_expected
     bad = linkgraph(["backlinks", domain, *crawled.args, "--limit", "0"], check=False)
     assert "argument --limit: must be at least 1, not 0" in bad.stderr
     with ServeProcess(crawled.args) as server:
@@ -99,12 +128,28 @@ def _compare(crawled: CrawledWeb, out: Path) -> None:
             {"error": "the following arguments are required: vs"},
         )
         csv_got = [server.get_text(_api_path(*case) + "&format=csv") for case in csv_cases]
+        xlsx_got = [_download(server.url + _api_path(*c) + "&format=xlsx") for c in xlsx_cases]
+        query = urllib.parse.urlencode({"domain": domain, "min-score": min_score})
+        disavow_got = server.get_text(f"/api/v1/disavow?{query}")
+        assert server.get(f"/api/v1/disavow?domain={domain}&min-score=0") == (
+            400,
+            {"error": "--min-score must be above 0 and at most 100"},
+        )
         code, stderr = server.stop()
     assert code == 0, stderr
     for case, rows, answer in zip(cases, expected, got, strict=True):
         assert answer == (200, rows), case
     for case, text, answer in zip(csv_cases, csv_expected, csv_got, strict=True):
         assert answer == (200, "text/csv; charset=utf-8", text), case
+    xlsx_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    for case, sheet, (status, kind, body) in zip(xlsx_cases, xlsx_expected, xlsx_got, strict=True):
+        assert (status, kind) == (200, xlsx_type), case
+        assert _sheet(io.BytesIO(body)) == sheet, case
+    # The header names the minute it was written: the CLI ran before the server.
+    written = re.compile(r"written by linkgraph on \d{4}-\d\d-\d\d \d\d:\d\d UTC")
+    assert disavow_got[:2] == (200, "text/plain; charset=utf-8")
+    assert written.sub("", disavow_got[2]) == written.sub("", disavow_expected)
+    assert written.search(disavow_got[2]), disavow_got[2][:200]
 
 
 def test_api_rows_equal_cli_jsonl_on_chdb(tmp_path_factory: pytest.TempPathFactory) -> None:

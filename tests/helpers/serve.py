@@ -12,6 +12,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -33,7 +34,17 @@ class ServeProcess:
             cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
         )
         self.stderr_head: list[str] = []
+        self.stderr_rest: list[str] = []
         self.url = self._wait_ready(timeout)
+        # Read on while it runs: a crawl beside the server writes progress lines, and a full
+        # pipe would block the child.
+        self._drain = threading.Thread(target=self._read_rest, daemon=True)
+        self._drain.start()
+
+    def _read_rest(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.stderr_rest.append(line)
 
     def _wait_ready(self, timeout: float) -> str:
         assert self.proc.stderr is not None
@@ -46,8 +57,10 @@ class ServeProcess:
             found = _READY.search(line)
             if found:
                 return found.group(1)
-        self.stop()
-        raise AssertionError(f"serve did not start:\n{''.join(self.stderr_head)}")
+        if self.proc.poll() is None:
+            self.proc.kill()
+        _, err = self.proc.communicate(timeout=30)
+        raise AssertionError(f"serve did not start:\n{''.join(self.stderr_head)}{err}")
 
     def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, Any]:
         """(status, decoded JSON body) of GET path."""
@@ -71,8 +84,13 @@ class ServeProcess:
         """Signal the child, wait; (exit code, the rest of its stderr)."""
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
-        _, err = self.proc.communicate(timeout=timeout)
-        return self.proc.returncode, "".join(self.stderr_head) + err
+        self.proc.wait(timeout)
+        self._drain.join(timeout)
+        return self.proc.returncode, self.stderr()
+
+    def stderr(self) -> str:
+        """What the child wrote to stderr so far."""
+        return "".join(self.stderr_head + self.stderr_rest)
 
     def __enter__(self) -> ServeProcess:
         return self
@@ -80,4 +98,6 @@ class ServeProcess:
     def __exit__(self, *exc: object) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
-            self.proc.communicate(timeout=30)
+        self.proc.wait(30)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()

@@ -1,13 +1,16 @@
 """`linkgraph serve`: the HTTP API over the link graph, until SIGTERM (crawler.serve).
 
 linkgraph serve --data linkgraph-data --port 8017
+linkgraph serve --data linkgraph-data --crawl example.com --max-depth 3
 linkgraph serve --clickhouse clickhouse://db:9000/linkgraph --host 0.0.0.0 --token-file t
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from crawler import params, settings
@@ -16,7 +19,7 @@ from crawler.cli import options
 
 def add_subcommand(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="an HTTP API over the link graph, until SIGTERM")
-    options.connection(p)
+    options.connection(p, frontier=True)
     group = p.add_argument_group("server")
     group.add_argument(
         "--host",
@@ -37,18 +40,46 @@ def add_subcommand(sub: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="every request but /healthz needs `Authorization: Bearer` this file's first line",
     )
-    p.set_defaults(func=_serve)
+    group.add_argument(
+        "--crawl",
+        nargs=argparse.REMAINDER,
+        metavar="SEED",
+        help="last option: run `linkgraph crawl` with the rest of the line in this process, "
+        "on the same store, while serving (no seeds: resume the frontier's crawl)",
+    )
+    # The registry's `crawl` parser reads --crawl's words (looked up when serve runs: commands
+    # do not import each other).
+    p.set_defaults(func=functools.partial(_serve, sub))
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _serve(sub: argparse._SubParsersAction, args: argparse.Namespace) -> int:
     from crawler.serve.server import ServeConfig, read_token, run_server
 
     token = read_token(args.token_file) if args.token_file else ""
     config = ServeConfig(
-        data=args.data, clickhouse=args.clickhouse, host=args.host, port=args.port, token=token
+        data=args.data,
+        clickhouse=args.clickhouse,
+        redis=args.redis,
+        host=args.host,
+        port=args.port,
+        token=token,
     )
-    run_server(config, on_ready=_announce)
-    return 0
+    crawl = None if args.crawl is None else _crawl(sub.choices["crawl"], args)
+    return run_server(config, on_ready=_announce, crawl=crawl)
+
+
+def _crawl(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Callable[[], int]:
+    """`linkgraph crawl` of the words after --crawl, on serve's store and frontier, checked now
+    (a bad option fails before the server listens)."""
+    from crawler.run.crawl import Crawl
+    from crawler.scope.seeds import load_seeds
+
+    argv = [*args.crawl, "--data", str(args.data), "--log-level", args.log_level]
+    argv += ["--clickhouse", args.clickhouse] if args.clickhouse else []
+    argv += ["--redis", args.redis] if args.redis else []
+    crawl_args = parser.parse_args(argv)
+    seeds = load_seeds(crawl_args.seeds, crawl_args.seeds_file)
+    return Crawl(options.crawl_config(crawl_args, seeds=seeds).validate()).run
 
 
 def _announce(url: str) -> None:
