@@ -1,13 +1,15 @@
-"""The simulated web's page of browser-only hrefs (crawler.testweb.browser): written as a
-browser would meet them, extracted as a browser resolves them (the truth), invalid hosts counted.
-test_extract_testweb.py compares every page's links with the truth; this checks the page is
-there and says what it is meant to say."""
+"""The simulated web's pages for issue 15's rules: the page of browser-only hrefs
+(crawler.testweb.browser), written as a browser would meet them, extracted as a browser resolves
+them (the truth), invalid hosts counted; and two sites under one private suffix (github.io).
+test_extract_testweb.py compares every page's links with the truth; this checks the pages are
+there and say what they are meant to say."""
 
 from __future__ import annotations
 
 import pytest
 
 from crawler.extract.extractor import extract_links
+from crawler.testweb import truth
 from crawler.testweb.browser import INVALID_HOSTS
 from crawler.testweb.model import build_web
 from crawler.testweb.render import respond
@@ -50,3 +52,24 @@ def test_browser_page_links_as_a_browser_resolves_them() -> None:
         ]  # fmt: skip
         counted = urls.STATS["invalid_url"] + urls.STATS["invalid_host"] - before
         assert counted == len(INVALID_HOSTS)
+
+
+def test_two_sites_under_one_private_suffix_are_two_domains() -> None:
+    """Sites 1 and 2 live under github.io (the list's private section): each its own
+    registrable domain, so the truth's links between them are external."""
+    web = build_web(sites=20, pages_per_site=50, seed=1)
+    first, second = web.sites[1], web.sites[2]
+    assert (first.host, second.host) == ("noblemusic.github.io", "noblephoto.github.io")
+    assert (first.domain, second.domain) == (first.host, second.host)
+    assert [urls.registrable_domain(site.host) for site in (first, second)] == [
+        first.host,
+        second.host,
+    ]
+    between = [
+        record
+        for record in truth(web)
+        if record["type"] == "link"
+        and {record["src_domain"], record["dst_domain"]} == {first.domain, second.domain}
+    ]
+    assert between  # Zipf-popular sites link to each other: external links, not internal ones
+    assert web.in_scope(second.home) and web.page(second.home) is not None
