@@ -28,6 +28,7 @@ from crawler.extract import extractor as extract_module
 from crawler.extract.extractor import extract_links
 from crawler.testweb import build_web, truth
 from crawler.testweb.render import respond
+from crawler.urls import canonical as urls
 from crawler.urls.canonical import registrable_domain
 
 READABILITY = Path(__file__).resolve().parents[2] / "shared" / "realweb" / "readability"
@@ -148,6 +149,46 @@ def measure(pages: list[Page]) -> dict[str, float]:
     }
 
 
+def measure_join(pages: list[Page]) -> dict[str, float]:
+    """Cost per href of resolving it: the fast join (C when built) against ada's WHATWG
+    parse (can_ada, the slow path and the reference), on every href of the pages, no memo."""
+    hrefs = [
+        (url, node.attributes.get("href") or "")
+        for body, url, _ in pages
+        for node in LexborHTMLParser(body).css("a[href]")
+    ]
+    resolvers = {url: urls.Resolver(url) for url, _ in hrefs}
+
+    def fast() -> int:
+        found = 0
+        for url, href in hrefs:
+            resolver = resolvers[url]
+            if not resolver.scheme:  # a base the fast join does not take: all to ada
+                continue
+            if urls._JOIN is not None:
+                joined = urls._JOIN(
+                    href, resolver.scheme, resolver.origin, resolver.path, resolver.directory
+                )
+            else:
+                joined = resolver._fast(href)
+            found += joined is not None
+        return found
+
+    def whatwg() -> int:
+        return sum(urls.resolve(url, href) is not None for url, href in hrefs)
+
+    fast_s, fast_n = _best(fast)
+    ada_s, ada_n = _best(whatwg)
+    return {
+        "hrefs": len(hrefs),
+        "fast_joined": fast_n,
+        "fast_ns_per_href": fast_s / len(hrefs) * 1e9,
+        "ada_links": ada_n,
+        "ada_ns_per_href": ada_s / len(hrefs) * 1e9,
+        "ada_over_fast": ada_s / fast_s,
+    }
+
+
 def _print(name: str, figures: dict[str, float]) -> None:
     print(
         f"{name}: {figures['pages']:.0f} pages, {figures['mb']:.1f} MB\n"
@@ -178,8 +219,16 @@ def main() -> dict[str, dict[str, float]]:
         _print("local html", results["local"])
     else:
         print("no local HTML found: skipped")
-    results["simulated"] = measure(simulated_pages(*SIMULATED_WEB))
+    simulated = simulated_pages(*SIMULATED_WEB)
+    results["simulated"] = measure(simulated)
     _print(f"simulated web build_web{SIMULATED_WEB}", results["simulated"])
+    join = results["join"] = measure_join(simulated + local)
+    print(
+        f"href resolution, {join['hrefs']:.0f} hrefs of the pages above: fast join "
+        f"{join['fast_ns_per_href']:,.0f} ns/href ({join['fast_joined']:.0f} joined, the rest "
+        f"left to ada), ada (can_ada) {join['ada_ns_per_href']:,.0f} ns/href, "
+        f"x{join['ada_over_fast']:.1f} the fast join's cost"
+    )
     return results
 
 

@@ -2,7 +2,7 @@
 
 ``lg:{crawl}:r:<scheme://host:port>`` holds one of:
 
-    b"T" + body   2xx: the file (first 500 KiB), parsed with Protego     kept 24 h (RFC 9309 2.4)
+    b"T" + body   2xx: the file (first 500 KiB), parsed as Google does   kept 24 h (RFC 9309 2.4)
     b"A"          4xx or too many redirects: everything allowed           kept 24 h
     b"D"          5xx, 429 or unreachable: everything disallowed         kept `retry` seconds,
                   and the host is paused as long, so its entries wait and robots.txt is retried
@@ -22,8 +22,6 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from protego import Protego
-
 from crawler import settings as defaults
 from crawler.frontier.connection import FrontierClient
 
@@ -40,39 +38,191 @@ def _direct(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return fn(*args, **kwargs)
 
 
-# A UTF-8 byte order mark, or its first one or two bytes, opening the file: Google's parser skips
-# it (robots_test.cc, ID_UTF8ByteOrderMarkIsSkipped); read as text it would glue "\ufeff" to the
-# first line's name, and that line (usually the first User-agent) would be lost.
-_BOMS = (b"\xef\xbb\xbf", b"\xef\xbb", b"\xef")
-# A User-agent line names a product token: Google reads its value up to the first character
-# that is not a letter, "_" or "-" ("linkgraph bot", "linkgraph/1.0" both name "linkgraph";
-# robots_test.cc GoogleOnly_AcceptUserAgentUpToFirstSpace), where Protego would look for the
-# whole value in our agent and so ignore the group.
-_USER_AGENT_LINE = re.compile(r"(?im)^[ \t]*user-agent[ \t]*(?::|[ \t])[ \t]*([^\r\n]*)")
-_PRODUCT_TOKEN = re.compile(r"[A-Za-z_-]+")
+# Google's parser (google/robotstxt robots.cc) is the reference: robots_test.cc passes through
+# RobotsRules (tests/unit/test_robots_google.py), each remaining difference in docs/ROBOTS.md.
+# Protego read a leading byte order mark as part of the first line, looked for a group's whole
+# User-agent value inside our agent, and closed groups on unknown lines: three ways to obey a
+# rule Google does not, or ignore one it obeys.
+_BOM = b"\xef\xbb\xbf"
+_MAX_LINE = 2083 * 8 - 1  # robots.cc kMaxLineLen less its terminator: longer lines are cut
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+_PRODUCT_TOKEN = re.compile(rb"[A-Za-z_-]*")
+_HEX_ESCAPE = re.compile(rb"%([0-9a-fA-F]{2})")
+_USER_AGENT_KEYS = (b"user-agent", b"useragent", b"user agent")
+_DISALLOW_KEYS = (b"disallow", b"dissallow", b"dissalow", b"disalow", b"diasllow", b"disallaw")
+_PATH_START = re.compile(r"[/?;]")
 
 
-def _product_token_line(line: re.Match[str]) -> str:
-    value = line.group(1)
-    if value.startswith("*"):
-        return "User-agent: *"
-    token = _PRODUCT_TOKEN.match(value)
-    return f"User-agent: {token.group()}" if token else line.group(0)
+def product_token(agent: str) -> str:
+    """A user agent up to its first character outside [A-Za-z_-], lowercased: the name a
+    User-agent line is matched by ("linkgraph/0.1 (+https://...)" -> "linkgraph")."""
+    token = _PRODUCT_TOKEN.match(agent.encode("utf-8", "replace"))
+    return token.group().decode().lower() if token else ""
 
 
-def parse_robots(body: bytes) -> Protego:
+def _escaped(value: bytes) -> str:
+    """robots.cc MaybeEscapePattern: bytes >= 0x80 percent-encoded, %-escapes uppercased, so a
+    pattern matches the percent-encoded paths a crawler requests ("ツ" -> "%E3%83%84")."""
+    value = _HEX_ESCAPE.sub(lambda m: b"%" + m.group(1).upper(), value)
+    return "".join(chr(b) if b < 0x80 else f"%{b:02X}" for b in value)
+
+
+def _key_and_value(line: bytes) -> tuple[bytes, bytes] | None:
+    """robots.cc GetKeyAndValueFrom: "key: value", or "key value" (a forgotten colon) when the
+    line holds exactly two words; comments and surrounding spaces and tabs dropped."""
+    line = line.split(b"#", 1)[0].strip(b" \t")
+    key, colon, value = line.partition(b":")
+    if not colon:
+        words = line.replace(b"\t", b" ").split()
+        if len(words) != 2:
+            return None
+        key, value = words
+    key = key.strip(b" \t")
+    return (key.lower(), value.strip(b" \t")) if key else None
+
+
+def _path_params_query(url: str) -> str:
+    """robots.cc GetPathParamsQuery: the path, params and query a rule is matched against."""
+    start = 2 if url.startswith("//") else 0
+    early = _PATH_START.search(url, start)
+    scheme_end = url.find("://", start)
+    if scheme_end < 0 or (early is not None and early.start() < scheme_end):
+        scheme_end = start
+    else:
+        scheme_end += 3
+    path = _PATH_START.search(url, scheme_end)
+    if path is None:
+        return "/"
+    hash_at = url.find("#", start)
+    if 0 <= hash_at < path.start():
+        return "/"
+    end = hash_at if hash_at >= 0 else len(url)
+    kept = url[path.start() : end]
+    return kept if kept.startswith("/") else "/" + kept
+
+
+def _matches(path: str, pattern: str) -> bool:
+    """robots.cc Matches: "*" any run of characters, a final "$" the end of the path."""
+    positions = [0]
+    last = len(pattern) - 1
+    for at, char in enumerate(pattern):
+        if char == "$" and at == last:
+            return positions[-1] == len(path)
+        if char == "*":
+            positions = list(range(positions[0], len(path) + 1))
+            continue
+        positions = [p + 1 for p in positions if p < len(path) and path[p] == char]
+        if not positions:
+            return False
+    return True
+
+
+class _Group:
+    __slots__ = ("agents", "any_agent", "delay", "rules")
+
+    def __init__(self) -> None:
+        self.agents: set[str] = set()
+        self.any_agent = False
+        self.rules: list[tuple[bool, str]] = []  # (allow, escaped pattern), in file order
+        self.delay: float | None = None
+
+
+class RobotsRules:
+    r"""One robots.txt read as Google's parser reads it: groups opened by User-agent lines and
+    closed only by the next User-agent line after a rule; lines outside groups and unknown lines
+    ignored; the longest matching pattern wins, allow on a tie; a group naming our product token
+    replaces the "*" groups.
+
+    >>> RobotsRules(b"User-agent: *\nDisallow: /").can_fetch("http://a.com/x", "bot")
+    False
+    """
+
+    def __init__(self, body: bytes) -> None:
+        self.groups: list[_Group] = []
+        self._by_agent: dict[str, tuple[list[_Group], bool]] = {}
+        for line in _LINE_END.split(_skip_bom(body)):
+            self._read(line[:_MAX_LINE])
+
+    def _read(self, line: bytes) -> None:
+        pair = _key_and_value(line)
+        if pair is None:
+            return
+        key, value = pair
+        group = self.groups[-1] if self.groups else None
+        if key.startswith(_USER_AGENT_KEYS):
+            if group is None or group.rules:
+                group = _Group()
+                self.groups.append(group)
+            if value[:1] == b"*" and (len(value) == 1 or value[1:2].isspace()):
+                group.any_agent = True
+            else:
+                group.agents.add(product_token(value.decode("latin-1")))
+        elif group is None:
+            return  # a rule before any User-agent line belongs to no group
+        elif key.startswith(b"allow"):
+            group.rules.append((True, _escaped(value)))
+            slash = value.rfind(b"/")
+            if slash >= 0 and value[slash:].startswith(b"/index.htm"):
+                # Google: allowing /d/index.html allows the directory page /d/ itself
+                group.rules.append((True, _escaped(value[: slash + 1]) + "$"))
+        elif key.startswith(_DISALLOW_KEYS):
+            group.rules.append((False, _escaped(value)))
+        elif key == b"crawl-delay":
+            group.delay = _seconds(value, group.delay)
+
+    def _groups_for(self, agent: str) -> tuple[list[_Group], bool]:
+        """The groups that apply to `agent` and whether they name it (else they are "*")."""
+        token = product_token(agent)
+        cached = self._by_agent.get(token)
+        if cached is None:
+            named = [g for g in self.groups if token in g.agents]
+            cached = (named, True) if named else ([g for g in self.groups if g.any_agent], False)
+            self._by_agent[token] = cached
+        return cached
+
+    def can_fetch(self, url: str, agent: str) -> bool:
+        """Whether `agent` (a product token or a whole User-Agent header) may fetch `url`."""
+        path = _path_params_query(url)
+        allow = disallow = -1
+        for group in self._groups_for(agent)[0]:
+            for allows, pattern in group.rules:
+                if _matches(path, pattern):
+                    if allows:
+                        allow = max(allow, len(pattern))
+                    else:
+                        disallow = max(disallow, len(pattern))
+        return not (disallow > allow and disallow > 0)
+
+    def crawl_delay(self, agent: str) -> float | None:
+        """The Crawl-delay of the groups that apply to `agent` (not read by Google)."""
+        delays = [g.delay for g in self._groups_for(agent)[0] if g.delay is not None]
+        return delays[0] if delays else None
+
+
+def _skip_bom(body: bytes) -> bytes:
+    """A leading UTF-8 byte order mark, or its first one or two bytes, skipped (robots.cc)."""
+    for size in (3, 2, 1):
+        if body[:size] == _BOM[:size]:
+            return body[size:]
+    return body
+
+
+def _seconds(value: bytes, default: float | None) -> float | None:
+    try:
+        seconds = float(value)
+    except ValueError:
+        return default
+    return seconds if seconds >= 0 else default
+
+
+def parse_robots(body: bytes) -> RobotsRules:
     r"""The rules of a robots.txt body, read as Google does: a leading (even partial) byte
     order mark skipped, each User-agent line reduced to its product token.
 
     >>> parse_robots(b"\xef\xbb\xbfUser-agent: *\nDisallow: /").can_fetch("http://a.com/x", "bot")
     False
     """
-    for bom in _BOMS:
-        if body.startswith(bom):
-            body = body[len(bom) :]
-            break
-    text = _USER_AGENT_LINE.sub(_product_token_line, body.decode("utf-8", "replace"))
-    return Protego.parse(text)
+    return RobotsRules(body)
 
 
 def origin_of(url: str) -> str:
@@ -101,12 +251,12 @@ class RobotsCache:
         self.key_prefix = key_prefix
         self.agent = agent
         self.retry = retry
-        self._local: dict[str, tuple[float, str, Protego | None]] = {}
+        self._local: dict[str, tuple[float, str, RobotsRules | None]] = {}
 
     def _key(self, origin: str) -> str:
         return f"{self.key_prefix}r:{origin}"
 
-    def _state(self, origin: str) -> tuple[str, Protego | None] | None:
+    def _state(self, origin: str) -> tuple[str, RobotsRules | None] | None:
         cached = self._local.get(origin)
         if cached and cached[0] > time.monotonic():
             return cached[1], cached[2]

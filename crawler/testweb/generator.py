@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TypeVar
 
+from crawler.testweb.browser import browser_links
 from crawler.testweb.names import OUTSIDE, Site
 from crawler.testweb.pages import HTML_UTF8, Block, Decoy, Link, Page
 
@@ -104,6 +105,7 @@ PNG_BODY = b"".join(
     )
 )
 OCTET_STREAM = "application/octet-stream"
+FOOTER = 'id="footer"'  # a footer block's word where no random one is drawn
 
 
 def content_count(pages_per_site: int) -> int:
@@ -469,8 +471,18 @@ class _SiteBuilder:
             self.place(area, "main")
 
     def _special_iri(self) -> None:
+        self._browser_urls()
         if self.site.charset != "utf-8":
             return
         url = self.url("/st%C3%A4dte/z%C3%BCrich%20guide.html")
         self.simple_page(url, "Zürich", [self.local_a(self.home, "Home")])
         self.place(self.a(url, text="Städte: Zürich", rel="", form="iri"))
+
+    def _browser_urls(self) -> None:
+        """A page of the hrefs only a WHATWG parser reads right (crawler.testweb.browser),
+        built and linked without the site's random draws: the rest of the site is as before."""
+        url = self.url("/urls/browser.html")
+        home = Link("a", self.home, form="root", text="Home")
+        main = Block("main", browser_links(self.contents), word='id="content"')
+        self.html_page(url, "Browser URLs", blocks=[main, Block("footer", [home], word=FOOTER)])
+        self.extras[self.home].append(("footer", Link("a", url, form="root", text="URLs")))

@@ -11,7 +11,7 @@ always give the same sites. Each site's registrable domain is distinct.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from crawler.urls.canonical import registrable_domain
 
@@ -42,6 +42,10 @@ FEATURES = (
 _FEATURE_ODDS = 0.7
 _CHARSET_ODDS = 0.15  # most of the web stays UTF-8
 _CHARSET_FEATURES = {"latin1": "iso-8859-1", "cp1252": "windows-1252"}
+
+# Sites whose domain is put under a private suffix of the public suffix list (see make_sites).
+PRIVATE_SUFFIX_SITES = (1, 2)
+PRIVATE_SUFFIX = "github.io"
 
 # Registrable domains outside the web (never served; the proxy answers 502 for them).
 OUTSIDE = ("wikipedia.org", "github.com", "bbc.co.uk", "spiegel.de", "lemonde.fr", "abc.net.au")
@@ -83,7 +87,21 @@ def make_sites(count: int, seed: int) -> tuple[Site, ...]:
         domain = _fresh_domain(rng, taken)
         taken.add(domain)
         sites.append(_make_site(rng, index, count, domain))
-    return tuple(sites)
+    return tuple(_on_private_suffix(site, taken) for site in sites)
+
+
+def _on_private_suffix(site: Site, taken: set[str]) -> Site:
+    """Sites 1 and 2 moved under the public suffix list's private section, as user sites on a
+    hosting service are (`greengarden.github.io`): two registrable domains, not one, so their
+    links to each other are external. Done after every draw, so the rest of the web is as
+    before; a label another site already has there keeps its site where it was."""
+    if site.index not in PRIVATE_SUFFIX_SITES:
+        return site
+    domain = f"{site.domain.split('.')[0]}.{PRIVATE_SUFFIX}"
+    if domain in taken or registrable_domain(domain) != domain:
+        return site
+    taken.add(domain)
+    return replace(site, host=domain, domain=domain)
 
 
 def _fresh_domain(rng: random.Random, taken: set[str]) -> str:

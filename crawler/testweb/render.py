@@ -19,7 +19,9 @@ import posixpath
 import zlib
 from dataclasses import dataclass
 from html.entities import codepoint2name
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
+
+import can_ada
 
 from crawler.testweb.model import Web
 from crawler.testweb.pages import NOT_FOUND_TYPE, Block, Decoy, Link, Page
@@ -116,6 +118,8 @@ def href(link: Link, reference: str) -> str:
     form = link.form
     if form in ("root", "rel", "iri") and target.netloc != ref.netloc:
         form = "abs"
+    if form in _BROWSER_FORMS:
+        return _BROWSER_FORMS[form](target, ref) + query
     if form == "loud":
         port = ":443" if target.scheme == "https" else ":80"
         return f"{target.scheme.upper()}://{target.netloc.upper()}{port}{target.path}{query}"
@@ -128,6 +132,56 @@ def href(link: Link, reference: str) -> str:
     if form == "rel":
         return _relative(target.path, ref.path) + query
     return link.target
+
+
+def _backslashes(target: SplitResult, ref: SplitResult) -> str:
+    path = target.path.replace("/", "\\")
+    return f"{target.scheme}:\\\\{target.netloc}{path}"
+
+
+def _relative_backslashes(target: SplitResult, ref: SplitResult) -> str:
+    return _relative(target.path, ref.path).replace("/", "\\")
+
+
+def _dot_segments(target: SplitResult, ref: SplitResult) -> str:
+    return f"{target.scheme}://{target.netloc}/x/y/../..{target.path}"
+
+
+def _encoded_dots(target: SplitResult, ref: SplitResult) -> str:
+    return f"{target.scheme}://{target.netloc}/x/%2e%2E{target.path}"
+
+
+def _scheme_only(target: SplitResult, ref: SplitResult) -> str:
+    return f"{target.scheme}:{target.netloc}{target.path}"
+
+
+def _scheme_slash(target: SplitResult, ref: SplitResult) -> str:
+    return f"{target.scheme}:/{target.netloc}{target.path}"
+
+
+def _unicode_host(target: SplitResult, ref: SplitResult) -> str:
+    # can_ada 3.0.0 takes bytes here, whatever its stub says
+    host = can_ada.idna_decode(target.netloc.encode("ascii"))  # type: ignore[arg-type]
+    return f"{target.scheme}://{host}{target.path}"
+
+
+def _hex_ipv4(target: SplitResult, ref: SplitResult) -> str:
+    a, b, c, d = (int(part) for part in target.netloc.split("."))
+    return f"{target.scheme}://0x{a:x}.{b}.{c * 256 + d}{target.path}"
+
+
+# How a browser-only spelling of each target is written (docs/LINKS.md "URLs as a browser reads
+# them"): the crawler must store the URL a browser would go to, which the truth holds.
+_BROWSER_FORMS = {
+    "backslash": _backslashes,
+    "rel_backslash": _relative_backslashes,
+    "dots": _dot_segments,
+    "encoded_dots": _encoded_dots,
+    "scheme_only": _scheme_only,
+    "scheme_slash": _scheme_slash,
+    "unicode_host": _unicode_host,
+    "hex_ipv4": _hex_ipv4,
+}
 
 
 def _relative(path: str, base_path: str) -> str:

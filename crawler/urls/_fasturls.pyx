@@ -36,7 +36,7 @@ _ALNUM = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 _table(HOST_CHARS, _ALNUM + b"-")
 _table(PATH_CHARS, _ALNUM + b"-._~!$&'()*+,;=:@/%")
 _table(QUERY_CHARS, _ALNUM + b"-._~!$&()*+,;=:@/?%")
-_table(SPACE, b" \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f")  # str.strip()'s ASCII whitespace
+_table(SPACE, bytes(range(33)))  # what the WHATWG parser strips: C0 controls and space
 
 
 cdef inline unsigned char _lower(unsigned char c):
@@ -47,7 +47,7 @@ cdef Py_ssize_t _canonical(const unsigned char *u, Py_ssize_t n, Py_ssize_t *hos
     """`urls._simple_canonical` into OUT: its length (the host is OUT[scheme://:host_end]),
     or -1 when the URL is not simple."""
     cdef Py_ssize_t i = 4, o, label, port_digits = 0, path_start = -1, path_end = 0
-    cdef Py_ssize_t query_start = 0, query_end = 0, host_start
+    cdef Py_ssize_t query_start = 0, query_end = 0, host_start, last_label = 0
     cdef long port = 0
     cdef bint secure = False
     if n < 8 or _lower(u[0]) != 104 or _lower(u[1]) != 116 or _lower(u[2]) != 116:
@@ -63,6 +63,7 @@ cdef Py_ssize_t _canonical(const unsigned char *u, Py_ssize_t n, Py_ssize_t *hos
     host_start = i
     while True:
         label = 0
+        last_label = i
         while i < n and HOST_CHARS[u[i]]:
             i += 1
             label += 1
@@ -73,6 +74,8 @@ cdef Py_ssize_t _canonical(const unsigned char *u, Py_ssize_t n, Py_ssize_t *hos
             continue
         break
     cdef Py_ssize_t host_stop = i
+    if not _plain_host(u + host_start, host_stop - host_start, last_label - host_start):
+        return -1
     if i < n and u[i] == 58:  # ":" port
         i += 1
         while i < n and 48 <= u[i] <= 57:
@@ -86,6 +89,10 @@ cdef Py_ssize_t _canonical(const unsigned char *u, Py_ssize_t n, Py_ssize_t *hos
     if i < n and u[i] == 47:  # "/"
         path_start = i
         while i < n and PATH_CHARS[u[i]]:
+            if u[i] == 46 and u[i - 1] == 47:  # "/.": a dot segment, maybe
+                return -1
+            if u[i] == 37 and i + 2 < n and u[i + 1] == 50 and _lower(u[i + 2]) == 101:
+                return -1  # "%2e": a dot to the WHATWG parser
             i += 1
         path_end = i
     if i < n and u[i] == 63:  # "?"
@@ -122,6 +129,31 @@ cdef Py_ssize_t _canonical(const unsigned char *u, Py_ssize_t n, Py_ssize_t *hos
         memcpy(OUT + o + 1, u + query_start, query_end - query_start)
         o += 1 + query_end - query_start
     return o
+
+
+cdef bint _plain_host(const unsigned char *h, Py_ssize_t n, Py_ssize_t last):
+    """`urls._plain_host` of the host h[:n] (not lowered yet), its last label at h[last:]."""
+    cdef Py_ssize_t i, parts = 0, digits = 0
+    for i in range(n - 3):  # "xn--", any case
+        if _lower(h[i]) == 120 and _lower(h[i + 1]) == 110 and h[i + 2] == 45 and h[i + 3] == 45:
+            return False
+    if not 48 <= h[last] <= 57:
+        return True
+    cdef int value = 0
+    for i in range(n + 1):  # a dotted quad: four decimal parts of 0-255, no leading zero
+        if i == n or h[i] == 46:
+            if digits == 0 or value > 255 or (digits > 1 and h[i - digits] == 48):
+                return False
+            parts += 1
+            digits = value = 0
+        elif 48 <= h[i] <= 57:
+            digits += 1
+            if digits > 3:
+                return False
+            value = value * 10 + h[i] - 48
+        else:
+            return False
+    return parts == 4
 
 
 cdef Py_ssize_t _write_port(unsigned char *out, long port):

@@ -1,8 +1,10 @@
 """URL identity: canonical form, host, registrable domain, fingerprint.
 
-The canonical form is what every table stores and what the frontier deduplicates on:
-scheme and host lowercased, default port removed, an empty path made "/", the fragment
-dropped, unsafe characters percent-encoded (w3lib), the query kept as written.
+The canonical form is what every table stores and what the frontier deduplicates on: the URL
+as the WHATWG URL Standard parses it (ada, through can_ada: backslashes, dot segments, IPv4
+forms, IDNA UTS #46, percent-encoding as a browser does), then userinfo, fragment, an empty
+query and the host's trailing dots dropped; only http(s) URLs are links (docs/LINKS.md lists
+each rule with an example). Plain URLs take a fast path (in C when built) with equal answers.
 
     >>> canonicalize("HTTP://WWW.Example.CO.UK:80/a b?x=1#top")
     'http://www.example.co.uk/a%20b?x=1'
@@ -14,15 +16,17 @@ dropped, unsafe characters percent-encoded (w3lib), the query kept as written.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Callable
 from functools import lru_cache
 from types import ModuleType
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
+import can_ada
 import tldextract
-from w3lib.url import safe_url_string
 
 from crawler import speedups
 
@@ -36,6 +40,13 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Schemes of hrefs that are never links (lower case: compared with the lowered href).
 NOT_LINK_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "vbscript:")
 MAX_URL_LENGTH = 2083
+# What the WHATWG parser strips from both ends of a URL (C0 controls and space); str.strip()
+# would also take non-ASCII spaces, which a browser keeps (percent-encoded).
+_C0_SPACE = "".join(map(chr, range(0x21)))
+# Counters a spider may copy into its stats: hrefs the WHATWG parser refused ("invalid_url":
+# a host with a space, 256.256.256.256, 1.2.3.4.5 ...) and URLs left with no host once the
+# trailing dots are dropped ("invalid_host": http://./).
+STATS: Counter[str] = Counter()
 
 # The fast path below handles only URLs made of characters that urljoin, safe_url_string and
 # canonicalize all leave alone (w3lib's "safest" sets), so its output equals the slow path's;
@@ -61,14 +72,14 @@ _C_REGISTRABLE: Callable[[str, object], str | None] | None = None
 
 def canonicalize(url: str) -> str:
     """The canonical form of an absolute http(s) URL; raises ValueError when it is not one."""
-    url = url.strip()
+    url = url.strip(_C0_SPACE)
     simple = _simple_canonical(url)
     return simple[0] if simple is not None else _canonicalize(url)
 
 
 def canonical_and_host(url: str) -> tuple[str, str]:
     """(canonicalize(url), host_of that URL), in one step on the fast path."""
-    url = url.strip()
+    url = url.strip(_C0_SPACE)
     simple = _simple_canonical(url)
     if simple is not None:
         return simple
@@ -77,28 +88,71 @@ def canonical_and_host(url: str) -> tuple[str, str]:
 
 
 def _canonicalize(url: str) -> str:
-    """`canonicalize` through w3lib and urlsplit: any URL (the fast path's reference)."""
-    parts = urlsplit(safe_url_string(url))
-    scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+    """`canonicalize` by the WHATWG parser (ada): any URL (the fast path's reference)."""
+    try:
+        found = _canonical_of(can_ada.parse(url))
+    except ValueError:
+        found = None
+    if found is None:
         raise ValueError(f"not an absolute http(s) URL: {url!r}")
-    netloc = parts.hostname.rstrip(".")
-    if ":" in netloc:  # IPv6 literal
-        netloc = f"[{netloc}]"
-    if parts.port is not None and parts.port != _DEFAULT_PORTS[scheme]:
-        netloc = f"{netloc}:{parts.port}"
-    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+    return found
+
+
+def _canonical_of(parsed: can_ada.URL) -> str | None:
+    """Our canonical form on top of a WHATWG URL: http(s) only, userinfo and fragment dropped,
+    an empty query dropped, the host's trailing dots dropped (None when nothing is left).
+    Read from `href` in one string: each of ada's attributes is a call of its own."""
+    href = parsed.href
+    if href.startswith("http://"):
+        start = 7
+    elif href.startswith("https://"):
+        start = 8
+    else:
+        return None
+    href = href.partition("#")[0]
+    path_at = href.find("/", start)  # a special URL always has a path
+    authority = href[start:path_at].rpartition("@")[2]
+    if authority.startswith("["):  # an IPv6 address: its colons are not the port's
+        host, _, port = authority.partition("]")
+        host, port = host + "]", port[1:]
+    else:
+        host, _, port = authority.partition(":")
+    host = host.rstrip(".")
+    if not host:
+        STATS["invalid_host"] += 1
+        return None
+    tail = href[path_at:]
+    if tail.find("?") == len(tail) - 1:
+        tail = tail[:-1]
+    return f"{href[:start]}{host}:{port}{tail}" if port else f"{href[:start]}{host}{tail}"
+
+
+@lru_cache(maxsize=256)
+def _parsed_base(base: str) -> can_ada.URL | None:
+    try:
+        return can_ada.parse(base)
+    except ValueError:
+        return None
+
+
+# nanobind reports every can_ada.URL still alive when the interpreter ends as a leak, a
+# screenful on each worker's exit: the cached bases go first.
+atexit.register(_parsed_base.cache_clear)
 
 
 def resolve(base: str, href: str) -> str | None:
-    """`href` resolved against `base` and canonicalized; None when it is not a link."""
-    href = href.strip()
-    if not href or href.startswith("#") or href.lower().startswith(NOT_LINK_SCHEMES):
+    """`href` resolved against `base` as a browser does (WHATWG URL Standard) and
+    canonicalized; None when it is not a link (an invalid URL is counted in STATS)."""
+    stripped = href.strip(_C0_SPACE)
+    if not stripped or stripped[0] == "#" or stripped.lower().startswith(NOT_LINK_SCHEMES):
         return None
+    parsed_base = _parsed_base(base)
     try:
-        return canonicalize(urljoin(base, href))
+        parsed = can_ada.parse(href) if parsed_base is None else parsed_base + href
     except ValueError:
+        STATS["invalid_url"] += 1
         return None
+    return _canonical_of(parsed)
 
 
 def _simple_canonical(url: str) -> tuple[str, str] | None:
@@ -116,6 +170,8 @@ def _regex_canonical(url: str) -> tuple[str, str] | None:
     scheme, host, port, path, query = m.groups()
     scheme = scheme.lower()
     host = host.lower()
+    if not _plain_host(host) or (path and not _plain_absolute_path(path)):
+        return None
     netloc = host
     if port is not None:
         number = int(port)
@@ -127,6 +183,24 @@ def _regex_canonical(url: str) -> tuple[str, str] | None:
     if query:
         tail = f"{tail}?{query}"
     return f"{scheme}://{netloc}{tail}", host
+
+
+# A host the WHATWG parser would read as an IPv4 address (its last label starts with a digit:
+# "0x7f.1", "1.2.3.4.5", "256.0.0.1", "010.1.1.1") is simple only as a canonical dotted quad.
+_DOTTED_QUAD = re.compile(r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\.|$)){4}")
+
+
+def _plain_host(host: str) -> bool:
+    """The lowered host needs no WHATWG host parsing: not an IPv4 form other than a dotted
+    quad, and no "xn--" label (punycode, which the parser checks)."""
+    if host.rpartition(".")[2][:1].isdigit() and _DOTTED_QUAD.fullmatch(host) is None:
+        return False
+    return "xn--" not in host
+
+
+def _plain_absolute_path(path: str) -> bool:
+    """No dot segment to remove: no "/." and no "%2e" (a dot to the WHATWG parser)."""
+    return "/." not in path and "%2e" not in path and "%2E" not in path
 
 
 class Resolver:
@@ -171,7 +245,7 @@ class Resolver:
 
     def _fast(self, href: str) -> tuple[str, str] | None:
         """The joined URL for hrefs whose join is plain concatenation, else None."""
-        href = href.strip()
+        href = href.strip(_C0_SPACE)
         if not href or href[0] == "#":
             return None
         if href[0] == "/":

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
+import can_ada
 import pytest
 
 from crawler.testweb import WebServer, build_web, truth
@@ -232,11 +233,15 @@ def _normalize(base: str, href: str) -> str | None:
     href = href.strip()
     if not href or href.startswith("#"):
         return None
-    parts = urlsplit(urljoin(base, href))
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    try:  # joined as a browser joins (WHATWG, ada): urljoin misreads `\` and `https:host`
+        parts = urlsplit((can_ada.parse(base) + href).href)
+    except ValueError:
+        return None
+    host = (parts.hostname or "").rstrip(".")  # docs/LINKS.md: trailing dots dropped
+    if parts.scheme.lower() not in ("http", "https") or not host:
         return None
     default = {"http": 80, "https": 443}[parts.scheme.lower()]
-    netloc = parts.hostname + (f":{parts.port}" if parts.port not in (None, default) else "")
+    netloc = host + (f":{parts.port}" if parts.port not in (None, default) else "")
     path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=-._~")
     return urlunsplit((parts.scheme.lower(), netloc, path, parts.query, ""))
 

@@ -10,18 +10,14 @@ label put in front of it is a domain of its own.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from crawler.urls import canonical as urls
+from tests.helpers.conformance import CONFORMANCE
 
 pytestmark = pytest.mark.usefixtures("speed_path")  # each test on the C and the Python path
 
-# ../shared/conformance beside the checkout (or beside a parent folder: a git worktree's)
-_ROOT = Path(__file__).resolve().parents[2]
-_FOUND = [up / "shared" / "conformance" for up in _ROOT.parents]
-CONFORMANCE = next((found for found in _FOUND if found.is_dir()), _FOUND[0])
 PSL_TESTS = CONFORMANCE / "test_psl.txt"
 _CASE = re.compile(r"^checkPublicSuffix\((null|'[^']*'), (null|'[^']*')\);", re.MULTILINE)
 
