@@ -20,13 +20,13 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from crawler.errors import StoreError, StoreUnavailable
 from pipelines.columns import Column
-from pipelines.store_base import Result, Store
+from pipelines.store_base import STREAM_BLOCK_ROWS, Result, Store
 from schema.cluster_ddl import cluster_statements, upgrade_steps
 
 # A cluster's session: inserts wait for every shard (a crawl's ack then means stored, as on one
@@ -52,7 +52,7 @@ class ServerStore(Store):
         self.cluster = parse_qs(parts.query).get("cluster", [""])[-1]
         if self.cluster and not _NAME.fullmatch(self.cluster):
             raise StoreError(f"bad cluster name {self.cluster!r} in {target}")
-        options = {
+        options: dict[str, Any] = {
             "host": parts.hostname or "127.0.0.1",
             "port": parts.port or 9000,
             "user": unquote(parts.username or "default"),
@@ -153,11 +153,26 @@ class ServerStore(Store):
         from clickhouse_driver import Client
 
         options = {**self._options, "host": host, "port": port}
-        return Client(database=self.database, settings=CLUSTER_SETTINGS, **options)
+        settings = CLUSTER_SETTINGS if self.cluster else {}
+        return Client(database=self.database, settings=settings, **options)
 
     def execute(self, sql: str, settings: Mapping[str, Any] | None = None) -> Result:
         with self._lock:
             return self._run(self._client, sql, settings)
+
+    def stream(
+        self, sql: str, block_rows: int = STREAM_BLOCK_ROWS
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """Blocks of rows as the server sends them, on a connection of their own (the store's
+        client stays free; nothing is held but the current block)."""
+        client = self._node_client(self._options["host"], self._options["port"])
+        try:
+            settings = {"max_block_size": block_rows}
+            rows = client.execute_iter(sql, settings=settings, chunk_size=block_rows)
+            while block := self._call(_next_block, rows):
+                yield [tuple(row) for row in block]
+        finally:
+            client.disconnect()
 
     def insert_columns(self, table: str, columns: Sequence[Column], data: list[list[Any]]) -> None:
         names = ", ".join(name for name, _, _ in columns)
@@ -198,6 +213,10 @@ class ServerStore(Store):
         client = getattr(method, "__self__", None)
         if client is not None:
             client.disconnect()
+
+
+def _next_block(rows: Iterator[list[Any]]) -> list[Any]:
+    return next(rows, [])
 
 
 def cluster_url(url: str, cluster: str) -> str:
