@@ -64,9 +64,13 @@ class ServerStore(Store):
         bootstrap = Client(**options)
         try:
             self.version = str(self._run(bootstrap, "SELECT version()", None).rows[0][0])
-            on_cluster = f" ON CLUSTER '{self.cluster}'" if self.cluster else ""
-            create = f"CREATE DATABASE IF NOT EXISTS {self.database}{on_cluster}"
-            self._run(bootstrap, create, None)
+            # Only when missing: ON CLUSTER DDL waits for every node, so with one replica down
+            # each worker opening the store would hang distributed_ddl_task_timeout (180 s).
+            exists = f"SELECT count() FROM system.databases WHERE name = '{self.database}'"
+            if not self._run(bootstrap, exists, None).rows[0][0]:
+                on_cluster = f" ON CLUSTER '{self.cluster}'" if self.cluster else ""
+                create = f"CREATE DATABASE IF NOT EXISTS {self.database}{on_cluster}"
+                self._run(bootstrap, create, None)
         finally:
             bootstrap.disconnect()
         settings = CLUSTER_SETTINGS if self.cluster else {}
