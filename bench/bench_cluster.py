@@ -4,6 +4,7 @@ in one run: ingest rows/s and the named queries' p50, and on 2 shards the two in
 
     python -m bench.bench_cluster --links 1000000
     python -m bench.bench_cluster --links 10000000      # the issue's size (about an hour here)
+    python -m bench cluster --quick                      # 50,000 links, from `make bench`
 
 Insert paths, each timed around the whole write of a 50,000-link batch (as `Store.insert`):
 - `distributed`: the store's own path, INSERT into the Distributed tables with
@@ -128,11 +129,12 @@ def run(links: int) -> list[dict[str, Any]]:
     return results
 
 
-def main() -> None:
+def main(quick: bool = False) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--links", type=int, default=1_000_000)
+    parser.add_argument("--links", type=int, default=50_000 if quick else 1_000_000)
+    parser.add_argument("--quick", action="store_true", help="50,000 links")
     args = parser.parse_args()
-    results = run(args.links)
+    results = run(50_000 if args.quick else args.links)
     for result in results:
         print(json.dumps(result))
     base = results[0]
