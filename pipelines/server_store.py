@@ -35,6 +35,10 @@ from schema.cluster_ddl import cluster_statements, upgrade_steps
 # their shard's local table themselves and need no setting).
 CLUSTER_SETTINGS = {"insert_distributed_sync": 1, "distributed_product_mode": "global"}
 log = logging.getLogger(__name__)
+# Server errors meaning "another node is unreachable" (a Distributed insert or read whose
+# shard is down, a replica without ZooKeeper): 209 SOCKET_TIMEOUT, 210 NETWORK_ERROR, 225
+# NO_ZOOKEEPER, 242 TABLE_IS_READ_ONLY, 279 ALL_CONNECTION_TRIES_FAILED, 999 KEEPER_EXCEPTION.
+UNREACHABLE_CODES = frozenset({209, 210, 225, 242, 279, 999})
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -203,6 +207,10 @@ class ServerStore(Store):
             return method(*args, **kwargs)
         except errors.ServerException as exc:
             first = str(exc.message).strip().splitlines()[0] if exc.message else str(exc)
+            if exc.code in UNREACHABLE_CODES:
+                # The server answered, but a shard or replica behind it did not: as unreachable
+                # as the server itself to the sink, which spools the batch and replays it.
+                raise StoreUnavailable(f"ClickHouse at {self.target}: {first}") from exc
             raise StoreError(f"ClickHouse at {self.target}: {first}", code=exc.code) from exc
         except (errors.NetworkError, errors.SocketTimeoutError, EOFError, OSError) as exc:
             self._disconnect(method)

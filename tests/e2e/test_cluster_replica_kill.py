@@ -1,6 +1,8 @@
-"""A replica of the link graph SIGKILLed mid-crawl and restarted: the crawl into the ClickHouse
-cluster (s1 with two replicas, s2 with one) stores exactly the simulated web's truth, and the
-restarted replica catches up with its shard (the same rows on both of s1's replicas)."""
+"""A node of the link graph SIGKILLed mid-crawl and restarted: the crawl into the ClickHouse
+cluster (s1 with two replicas, s2 with one) stores exactly the simulated web's truth. Killed
+replica (s1's second): the inserts go on through the other and it catches up when back (the
+same rows on both of s1's replicas). Killed shard (s2's only server): the workers spool their
+batches until it is back, then replay them; nothing lost, nothing doubled."""
 
 from __future__ import annotations
 
@@ -40,24 +42,33 @@ def links_stored(url: str) -> int:
         store.close()
 
 
+def spooled(data: Path) -> bool:
+    return any(data.glob("spool/**/*.jsonl"))
+
+
 @pytest.mark.timeout(900)
-def test_a_replica_killed_mid_crawl_and_restarted_leaves_the_exact_truth(
-    tmp_path: Path, ch_cluster: ClickHouseCluster
+@pytest.mark.parametrize("victim_index", [1, 2], ids=["replica", "shard"])
+def test_a_node_killed_mid_crawl_and_restarted_leaves_the_exact_truth(
+    tmp_path: Path, ch_cluster: ClickHouseCluster, victim_index: int
 ) -> None:
     web = build_web(*WEB)
     records = list(truth(web))
     url = ch_cluster.url_for(f"t_{uuid.uuid4().hex[:12]}") + "?cluster=lg"
-    victim = ch_cluster.nodes[1]  # s1's second replica; the workers connect to the first node
+    victim = ch_cluster.nodes[victim_index]  # the workers connect to the first node
     args = ["crawl", "--seeds-file", str(seeds_file(web, tmp_path)), "--clickhouse", url,
             "--data", str(tmp_path / "data"), "--workers", "2", "--host-delay", "0.2"]  # fmt: skip
     with WebServer(web) as server:
         crawl = start_linkgraph([*args, "--proxy", server.proxy], tmp_path / "crawl.log")
         try:
             wait_for("the first links stored", lambda: links_stored(url) > 0, timeout=180)
-            victim.kill()
             before = links_stored(url)
-            wait_for("links stored with the replica down", lambda: links_stored(url) > before,
-                     timeout=180)  # fmt: skip
+            victim.kill()
+            if victim_index == 1:
+                wait_for("links stored with the replica down",
+                         lambda: links_stored(url) > before, timeout=180)  # fmt: skip
+            else:
+                wait_for("batches spooled with the shard down",
+                         lambda: spooled(tmp_path / "data"), timeout=180)  # fmt: skip
             victim.start()
             assert crawl.wait(timeout=600) == 0, (tmp_path / "crawl.log").read_text()[-3000:]
         finally:
