@@ -236,10 +236,32 @@ class ClickHouseCluster:
                 )
                 self.shard_of[index] = shard
                 self.nodes.append(server.start())
+            for server in self.nodes:
+                self._wait_zookeeper(server)
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _wait_zookeeper(self, server: ClickHouseServer, timeout: float = 60.0) -> None:
+        """Until `server` has its ZooKeeper session: on a loaded machine the first handshake
+        can fail, and 18.16's DDL worker then crashes the server on the first ON CLUSTER
+        query (a NULL session in zkutil::ZooKeeper::createImpl); restarted once if so."""
+        from clickhouse_driver import Client
+
+        deadline = time.monotonic() + timeout
+        restarted = False
+        while time.monotonic() < deadline:
+            if server.process is not None and server.process.poll() is not None and not restarted:
+                server.start()
+                restarted = True
+            try:
+                client = Client("127.0.0.1", port=server.port, connect_timeout=2)
+                client.execute("SELECT count() FROM system.zookeeper WHERE path = '/'")
+                return
+            except Exception:  # no session yet
+                time.sleep(0.5)
+        raise RuntimeError(f"clickhouse-server in {server.dir} has no ZooKeeper session")
 
     def url_for(self, database: str, node: int = 0) -> str:
         return self.nodes[node].url_for(database)
