@@ -78,8 +78,7 @@ def fresh_store(links: int, directory: str) -> Store:
     store = open_store(directory)
     store.migrate()
     ingest(store, links)
-    src, dst, pages = read_graph(store)
-    scores = compute_authority((src, dst), pages)
+    scores = compute_authority(read_graph(store))
     for level in LEVELS:
         write_level(store, level, scores[level], None, int(time.time()))
     return store

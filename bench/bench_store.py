@@ -133,6 +133,42 @@ def timed(store: Store, name: str, params: dict[str, Any]) -> float:
     return (time.perf_counter() - start) * 1000
 
 
+def latencies(store: Store, links: int, seed: int = 11) -> dict[str, float]:
+    """p50 of the named queries over sampled target domains, and the most linked domain's."""
+    domains = max(links // 100, 10)
+    rng = np.random.default_rng(seed)
+    picks = rng.choice(domains, min(QUERY_SAMPLES, domains), replace=False)  # small --links
+    sample = [f"target{d}.com" for d in picks]
+    for name in ("backlinks", "refdomains"):  # warm caches once, like a running service
+        store.named(name, {"domain": sample[0]})
+    back = [timed(store, "backlinks", {"domain": d}) for d in sample]
+    refs = [timed(store, "refdomains", {"domain": d}) for d in sample]
+    views = [timed(store, REFERRING_DOMAINS, {"domain": d}) for d in sample]
+    gaps = [
+        timed(
+            store,
+            "gap",
+            {
+                "domain": d,
+                "competitors": [f"target{c}.com" for c in rng.choice(domains, 5, replace=False)],
+                "min_k": 2,
+            },
+        )
+        for d in sample
+    ]
+    return {
+        "backlinks_p50_ms": round(statistics.median(back), 2),
+        "refdomains_p50_ms": round(statistics.median(refs), 2),
+        "gap_p50_ms": round(statistics.median(gaps), 2),
+        "backlinks_top_ms": round(timed(store, "backlinks", {"domain": "target0.com"}), 2),
+        "refdomains_top_ms": round(timed(store, "refdomains", {"domain": "target0.com"}), 2),
+        "referring_domains_p50_ms": round(statistics.median(views), 2),
+        "referring_domains_top_ms": round(
+            timed(store, REFERRING_DOMAINS, {"domain": "target0.com"}), 2
+        ),
+    }
+
+
 def run(links: int, target: str | None = None, seed: int = 11) -> dict[str, Any]:
     """Benchmark a fresh store at `target` (a chDB directory or clickhouse:// URL)."""
     load_start = os.getloadavg()[0]
@@ -141,29 +177,6 @@ def run(links: int, target: str | None = None, seed: int = 11) -> dict[str, Any]
     try:
         store.migrate()
         rows, spent = ingest(store, links)
-        domains = max(links // 100, 10)
-        rng = np.random.default_rng(seed)
-        picks = rng.choice(domains, min(QUERY_SAMPLES, domains), replace=False)  # small --links
-        sample = [f"target{d}.com" for d in picks]
-        for name in ("backlinks", "refdomains"):  # warm caches once, like a running service
-            store.named(name, {"domain": sample[0]})
-        back = [timed(store, "backlinks", {"domain": d}) for d in sample]
-        refs = [timed(store, "refdomains", {"domain": d}) for d in sample]
-        views = [timed(store, REFERRING_DOMAINS, {"domain": d}) for d in sample]
-        gaps = [
-            timed(
-                store,
-                "gap",
-                {
-                    "domain": d,
-                    "competitors": [
-                        f"target{c}.com" for c in rng.choice(domains, 5, replace=False)
-                    ],
-                    "min_k": 2,
-                },
-            )
-            for d in sample
-        ]
         disk = store.query(
             "SELECT sum(bytes_on_disk) FROM system.parts "
             "WHERE database = currentDatabase() AND active"
@@ -173,15 +186,7 @@ def run(links: int, target: str | None = None, seed: int = 11) -> dict[str, Any]
             "version": store.version,
             "rows": rows,
             "ingest_rows_per_s": round(rows / spent),
-            "backlinks_p50_ms": round(statistics.median(back), 2),
-            "refdomains_p50_ms": round(statistics.median(refs), 2),
-            "gap_p50_ms": round(statistics.median(gaps), 2),
-            "backlinks_top_ms": round(timed(store, "backlinks", {"domain": "target0.com"}), 2),
-            "refdomains_top_ms": round(timed(store, "refdomains", {"domain": "target0.com"}), 2),
-            "referring_domains_p50_ms": round(statistics.median(views), 2),
-            "referring_domains_top_ms": round(
-                timed(store, REFERRING_DOMAINS, {"domain": "target0.com"}), 2
-            ),
+            **latencies(store, links, seed),
             "bytes_on_disk": int(disk or 0),
             # other work on the same cores slows every figure: say how busy the machine was
             "load_avg_start": round(load_start, 2),

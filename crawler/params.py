@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def domain(text: str) -> str:
@@ -75,6 +76,13 @@ def server_url(*schemes: str) -> Callable[[str], str]:
 
     parse.__name__ = f"{schemes[0]} URL"  # argparse names the type in its messages
     return parse
+
+
+def identifier(text: str) -> str:
+    """A plain name (letters, digits, _; not starting with a digit): a ClickHouse cluster."""
+    if text and not _IDENTIFIER.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"not a name (letters, digits, _): {text!r}")
+    return text
 
 
 def log_level(text: str) -> str:

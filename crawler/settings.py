@@ -6,10 +6,11 @@ default is written once. `scrapy crawl links` gets them through scrapy.cfg; the 
 them and overrides them with validated options (crawler/config.py). Alphabetized, as Scrapy's
 own default_settings.py; components read them in `from_crawler` with the typed getters.
 
-Three LINKGRAPH_* variables are read from the environment, checked once at the start of `crawl`
+Four LINKGRAPH_* variables are read from the environment, checked once at the start of `crawl`
 and `worker` by `from_environment` (a bad value stops the command with one line naming it):
-LINKGRAPH_BATCH_ROWS and LINKGRAPH_BATCH_SECONDS, handed to the workers as settings, and
-LINKGRAPH_PURE_PYTHON, which crawler/speedups.py reads when the C modules load. README.md
+LINKGRAPH_BATCH_ROWS and LINKGRAPH_BATCH_SECONDS, handed to the workers as settings,
+LINKGRAPH_CLICKHOUSE_CLUSTER, which every command opening the store reads (checked there too),
+and LINKGRAPH_PURE_PYTHON, which crawler/speedups.py reads when the C modules load. README.md
 documents every variable in one table.
 
     >>> from_environment({"LINKGRAPH_BATCH_SECONDS": "30"})
@@ -21,6 +22,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -96,6 +98,10 @@ LINKGRAPH_BATCH_ROWS: int = 50_000
 
 # ... or when the oldest buffered record is this many seconds old.
 LINKGRAPH_BATCH_SECONDS: float = 1.0
+
+# The ClickHouse cluster (a <remote_servers> name) the store lives on; "" is one server.
+# Also read from the environment, for every command that opens the store (`--clickhouse-cluster`).
+LINKGRAPH_CLICKHOUSE_CLUSTER: str = ""
 
 # The crawl's id: the namespace of its frontier keys (set by `crawl`, random by default).
 LINKGRAPH_CRAWL_ID: str = ""
@@ -200,6 +206,7 @@ USER_AGENT: str = "linkgraph/0.1 (+https://github.com/linkgraph/linkgraph)"
 # Lower-case names below: Scrapy's `setmodule` takes every upper-case name as a setting.
 
 log = logging.getLogger(__name__)
+_identifier_pattern = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _positive_int(text: str) -> int:
@@ -216,6 +223,13 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _identifier(text: str) -> str:
+    # A cluster name is spliced into DDL (ON CLUSTER, Distributed(...)): a plain identifier only.
+    if not _identifier_pattern.fullmatch(text):
+        raise ValueError(text)
+    return text
+
+
 def _flag(text: str) -> bool:
     # Exactly 0 or 1: crawler/speedups.py reads anything but "" and "0" as on, so "false" or
     # " 0" is refused rather than read two ways.
@@ -228,6 +242,7 @@ def _flag(text: str) -> bool:
 environment_variables: dict[str, tuple[Callable[[str], Any], str]] = {
     "LINKGRAPH_BATCH_ROWS": (_positive_int, "not a positive integer"),
     "LINKGRAPH_BATCH_SECONDS": (_positive_float, "not a positive number of seconds"),
+    "LINKGRAPH_CLICKHOUSE_CLUSTER": (_identifier, "not a cluster name (letters, digits, _)"),
     "LINKGRAPH_PURE_PYTHON": (_flag, "not 0 or 1"),
 }
 

@@ -17,14 +17,14 @@ import json
 import os
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from crawler.errors import StoreError, StoreLocked
 from pipelines.columns import Column, arrow_array, arrow_arrays
-from pipelines.store_base import Result, Store
+from pipelines.store_base import STREAM_BLOCK_ROWS, Result, Store
 
 EMBEDDED_DATABASE = "linkgraph"
 LOCK_FILE = ".linkgraph.lock"
@@ -71,6 +71,20 @@ class EmbeddedStore(Store):
         rows = [tuple(f(v) for f, v in zip(converters, row, strict=True)) for row in doc["data"]]
         return Result([column["name"] for column in doc["meta"]], rows)
 
+    def stream(
+        self, sql: str, block_rows: int = STREAM_BLOCK_ROWS
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """Blocks of rows as chDB produces them (its blocks cut to `block_rows`); the session
+        is held until the iterator ends."""
+        with self._lock:
+            try:
+                chunks = iter(self._session.send_query(sql, "JSONCompactEachRowWithNamesAndTypes"))
+                while (chunk := next(chunks, None)) is not None:
+                    text = chunk.bytes() if hasattr(chunk, "bytes") else bytes(chunk)
+                    yield from _blocks(text.splitlines(), block_rows)
+            except (RuntimeError, ValueError) as exc:
+                raise StoreError.from_server_text(f"chDB at {self.path}", str(exc)) from exc
+
     def insert_columns(self, table: str, columns: Sequence[Column], data: list[list[Any]]) -> None:
         arrays = [arrow_array(values, t) for (_, t, _), values in zip(columns, data, strict=True)]
         self._insert_arrow(table, columns, arrays)
@@ -109,6 +123,18 @@ class EmbeddedStore(Store):
         except Exception as exc:
             where = f"chDB at {self.path}"
             raise StoreError.from_server_text(where, str(exc) or repr(exc)) from exc
+
+
+def _blocks(lines: list[bytes], block_rows: int) -> Iterator[list[tuple[Any, ...]]]:
+    """One chDB chunk's rows (after its names and types lines) in blocks of `block_rows`."""
+    if len(lines) < 3:
+        return
+    converters = [_converter(t) for t in json.loads(lines[1])]
+    for lo in range(2, len(lines), block_rows):
+        yield [
+            tuple(f(v) for f, v in zip(converters, json.loads(line), strict=True))
+            for line in lines[lo : lo + block_rows]
+        ]
 
 
 def _lock_directory(path: Path) -> int:

@@ -17,23 +17,29 @@ JOIN on a Distributed table reads all shards whatever the sharding key.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from crawler.errors import StoreError, StoreUnavailable
 from crawler.terminal import redacted
 from pipelines.columns import Column
-from pipelines.store_base import Result, Store
-from schema.cluster_ddl import cluster_statements
+from pipelines.store_base import STREAM_BLOCK_ROWS, Result, Store
+from schema.cluster_ddl import cluster_statements, upgrade_steps
 
 # A cluster's session: inserts wait for every shard (a crawl's ack then means stored, as on one
 # server), and an IN/JOIN subquery on a Distributed table is read once, from all shards, and
 # sent to each (the "global" mode: correct for any sharding key; the co-sharded views read
 # their shard's local table themselves and need no setting).
 CLUSTER_SETTINGS = {"insert_distributed_sync": 1, "distributed_product_mode": "global"}
+log = logging.getLogger(__name__)
+# Server errors meaning "another node is unreachable" (a Distributed insert or read whose
+# shard is down, a replica without ZooKeeper): 209 SOCKET_TIMEOUT, 210 NETWORK_ERROR, 225
+# NO_ZOOKEEPER, 242 TABLE_IS_READ_ONLY, 279 ALL_CONNECTION_TRIES_FAILED, 999 KEEPER_EXCEPTION.
+UNREACHABLE_CODES = frozenset({209, 210, 225, 242, 279, 999})
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -51,20 +57,25 @@ class ServerStore(Store):
         self.cluster = parse_qs(parts.query).get("cluster", [""])[-1]
         if self.cluster and not _NAME.fullmatch(self.cluster):
             raise StoreError(f"bad cluster name {self.cluster!r} in {redacted(target)}")
-        options = {
+        options: dict[str, Any] = {
             "host": parts.hostname or "127.0.0.1",
             "port": parts.port or 9000,
             "user": unquote(parts.username or "default"),
             "password": unquote(parts.password or ""),
             "connect_timeout": connect_timeout,
         }
+        self._options = options
         self._lock = threading.Lock()
         bootstrap = Client(**options)
         try:
             self.version = str(self._run(bootstrap, "SELECT version()", None).rows[0][0])
-            on_cluster = f" ON CLUSTER '{self.cluster}'" if self.cluster else ""
-            create = f"CREATE DATABASE IF NOT EXISTS {self.database}{on_cluster}"
-            self._run(bootstrap, create, None)
+            # Only when missing: ON CLUSTER DDL waits for every node, so with one replica down
+            # each worker opening the store would hang distributed_ddl_task_timeout (180 s).
+            exists = f"SELECT count() FROM system.databases WHERE name = '{self.database}'"
+            if not self._run(bootstrap, exists, None).rows[0][0]:
+                on_cluster = f" ON CLUSTER '{self.cluster}'" if self.cluster else ""
+                create = f"CREATE DATABASE IF NOT EXISTS {self.database}{on_cluster}"
+                self._run(bootstrap, create, None)
         finally:
             bootstrap.disconnect()
         settings = CLUSTER_SETTINGS if self.cluster else {}
@@ -79,15 +90,98 @@ class ServerStore(Store):
             "AND name = 'schema_migrations'"
         ).rows[0][0]
         if exists:
-            return []  # later migrations on a cluster: regenerate and apply (DEPLOY.md)
+            return self._upgrade()
         statements = cluster_statements(self.database, self.cluster, self.version_info)
         for statement in statements:
             self.execute(statement)
         return [m[1] for m in re.findall(r"SELECT (\d+), '(\w+)', now\(\)", "\n".join(statements))]
 
+    def _upgrade(self) -> list[str]:
+        """The migrations a cluster made by an older linkgraph lacks, ON CLUSTER (never the
+        single-server DDL on one node); a backfill runs on one replica of each shard."""
+        applied = {row[0] for row in self.execute("SELECT version FROM schema_migrations").rows}
+        steps = upgrade_steps(self.database, self.cluster, self.version_info, applied)
+        for step in steps:
+            for statement in step.cluster:
+                self.execute(statement)
+            for statement in step.per_shard:
+                for client in self._shard_clients():
+                    try:
+                        self._run(client, statement, None)
+                    finally:
+                        client.disconnect()
+            self.execute(step.record)
+            log.info("migration %s applied on cluster %s", step.migration.name, self.cluster)
+        return [step.migration.name for step in steps]
+
+    def nodes(self) -> list[tuple[int, str, int]]:
+        """(shard number, host, port) of every node of the cluster, shard by shard."""
+        return [
+            (int(shard), str(host), int(port))
+            for shard, host, port in self.execute(
+                "SELECT shard_num, host_address, port FROM system.clusters "
+                f"WHERE cluster = '{self.cluster}' ORDER BY shard_num, replica_num"
+            ).rows
+        ]
+
+    def sync_replicas(self) -> None:
+        """Wait until every replica holds what its shard was sent (SYSTEM SYNC REPLICA): a
+        Distributed insert returns once one replica of each shard has the rows."""
+        tables = [row[0] for row in self.execute(
+            "SELECT name FROM system.tables WHERE database = currentDatabase() "
+            "AND engine LIKE 'Replicated%'"
+        ).rows]  # fmt: skip
+        for _, host, port in self.nodes():
+            client = self._node_client(host, port)
+            try:
+                for table in tables:
+                    self._run(client, f"SYSTEM SYNC REPLICA {self.database}.{table}", None)
+            finally:
+                client.disconnect()
+
+    def _shard_clients(self) -> list[Any]:
+        """A client on the first answering replica of each shard."""
+        shards: dict[int, list[tuple[str, int]]] = {}
+        for shard, host, port in self.nodes():
+            shards.setdefault(shard, []).append((host, port))
+        clients = []
+        for shard, replicas in shards.items():
+            for host, port in replicas:
+                client = self._node_client(host, port)
+                try:
+                    self._run(client, "SELECT 1", None)
+                except StoreUnavailable:
+                    continue
+                clients.append(client)
+                break
+            else:
+                raise StoreUnavailable(f"no replica of shard {shard} of {self.cluster} answers")
+        return clients
+
+    def _node_client(self, host: str, port: int) -> Any:
+        from clickhouse_driver import Client
+
+        options = {**self._options, "host": host, "port": port}
+        settings = CLUSTER_SETTINGS if self.cluster else {}
+        return Client(database=self.database, settings=settings, **options)
+
     def execute(self, sql: str, settings: Mapping[str, Any] | None = None) -> Result:
         with self._lock:
             return self._run(self._client, sql, settings)
+
+    def stream(
+        self, sql: str, block_rows: int = STREAM_BLOCK_ROWS
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """Blocks of rows as the server sends them, on a connection of their own (the store's
+        client stays free; nothing is held but the current block)."""
+        client = self._node_client(self._options["host"], self._options["port"])
+        try:
+            settings = {"max_block_size": block_rows}
+            rows = client.execute_iter(sql, settings=settings, chunk_size=block_rows)
+            while block := self._call(_next_block, rows):
+                yield [tuple(row) for row in block]
+        finally:
+            client.disconnect()
 
     def insert_columns(self, table: str, columns: Sequence[Column], data: list[list[Any]]) -> None:
         names = ", ".join(name for name, _, _ in columns)
@@ -114,6 +208,10 @@ class ServerStore(Store):
             return method(*args, **kwargs)
         except errors.ServerException as exc:
             first = str(exc.message).strip().splitlines()[0] if exc.message else str(exc)
+            if exc.code in UNREACHABLE_CODES:
+                # The server answered, but a shard or replica behind it did not: as unreachable
+                # as the server itself to the sink, which spools the batch and replays it.
+                raise StoreUnavailable(f"ClickHouse at {self.target}: {first}") from exc
             raise StoreError(f"ClickHouse at {self.target}: {first}", code=exc.code) from exc
         except (errors.NetworkError, errors.SocketTimeoutError, EOFError, OSError) as exc:
             self._disconnect(method)
@@ -130,6 +228,29 @@ class ServerStore(Store):
         client = getattr(method, "__self__", None)
         if client is not None:
             client.disconnect()
+
+
+def _next_block(rows: Iterator[list[Any]]) -> list[Any]:
+    return next(rows, [])
+
+
+def cluster_url(url: str, cluster: str) -> str:
+    """`url` naming `cluster` (``?cluster=NAME``): what ``--clickhouse-cluster NAME`` means.
+
+    >>> cluster_url("clickhouse://h:9000/lg", "lg")
+    'clickhouse://h:9000/lg?cluster=lg'
+    """
+    if not cluster:
+        return url
+    if not _NAME.fullmatch(cluster):
+        raise StoreError(f"bad cluster name {cluster!r}: letters, digits and _")
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    named = query.get("cluster", [""])[-1]
+    if named and named != cluster:
+        raise StoreError(f"{url} names cluster {named!r}, --clickhouse-cluster {cluster!r}")
+    query["cluster"] = [cluster]
+    return parts._replace(query=urlencode(query, doseq=True)).geturl()
 
 
 def _first_line(exc: BaseException) -> str:

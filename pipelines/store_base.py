@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,8 @@ MIGRATIONS_DIR = SCHEMA_DIR / "migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 _REQUIRES = re.compile(r"^--\s*requires:\s*(\d+(?:\.\d+)*)\s*$", re.MULTILINE)
 # LowCardinality is experimental before 19.x: CREATE needs this setting there, and 26.x rejects it.
+# Rows per block of `Store.stream`: a few MB of URLs, about one ClickHouse block.
+STREAM_BLOCK_ROWS = 65_536
 _LOW_CARDINALITY_SETTING = {"allow_experimental_low_cardinality_type": 1}
 
 
@@ -93,6 +95,14 @@ class Store(ABC):
     @abstractmethod
     def insert_columns(self, table: str, columns: Sequence[Column], data: list[list[Any]]) -> None:
         """Insert one columnar block: `data` holds one list per column of `columns`."""
+
+    @abstractmethod
+    def stream(
+        self, sql: str, block_rows: int = STREAM_BLOCK_ROWS
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows of one statement in blocks of at most `block_rows`, read as they come: a
+        reader of a table that may outgrow one process holds a block, not the whole result.
+        Finish (or close) the iterator before using the store again."""
 
     @abstractmethod
     def close(self) -> None: ...

@@ -56,6 +56,8 @@ _VIEW = re.compile(r"CREATE VIEW IF NOT EXISTS (\w+) AS\s*(.*)", re.DOTALL)
 _DROP = re.compile(r"DROP TABLE IF EXISTS (\w+)")
 _ALTER = re.compile(r"ALTER TABLE (\w+) ADD (COLUMN|INDEX) (?:IF NOT EXISTS )?(.*)", re.DOTALL)
 _SOURCE = re.compile(r"\b(FROM|JOIN)\s+(\w+)\b")
+_INSERT_TARGET = re.compile(r"\b(INSERT INTO|FROM|JOIN)\s+(\w+)\b")
+_CREATED = re.compile(r"CREATE (?:TABLE|VIEW|MATERIALIZED VIEW) IF NOT EXISTS (\w+)")
 
 
 @dataclass
@@ -235,6 +237,82 @@ def cluster_statements(database: str, cluster: str, version: tuple[int, ...]) ->
     applied = applicable(migrations(), version)
     target = Target(database, cluster, version)
     return statements(final_schema(applied), applied, target)
+
+
+@dataclass
+class Step:
+    """One migration on a cluster that already has a schema (`ServerStore.migrate`)."""
+
+    migration: Migration
+    cluster: list[str] = field(default_factory=list)  # each run once, ON CLUSTER
+    per_shard: list[str] = field(default_factory=list)  # each run on one replica of every shard
+
+    @property
+    def record(self) -> str:
+        m = self.migration
+        return f"INSERT INTO schema_migrations (version, name, applied_at) " \
+               f"SELECT {m.version}, '{m.name}', now()"  # fmt: skip
+
+
+def upgrade_steps(database: str, cluster: str, version: tuple[int, ...],
+                  applied: set[int]) -> list[Step]:  # fmt: skip
+    """The migrations a cluster made at `applied` lacks, each statement written for the cluster:
+    a table as its local and Distributed pair, a view and a materialized view as `statements`
+    writes them, a DROP or an ALTER on both tables of a pair, and a backfill INSERT on each
+    shard's local tables (each shard fills its part from the rows it holds)."""
+    target = Target(database, cluster, version)
+    runnable = applicable(migrations(), version)
+    objects = final_schema([m for m in runnable if m.version in applied])
+    steps = []
+    for migration in runnable:
+        if migration.version in applied:
+            continue
+        step = Step(migration)
+        for statement in migration.statements:
+            _upgrade(objects, statement, target, step)
+        steps.append(step)
+    return steps
+
+
+def _upgrade(objects: dict[str, Table | View], statement: str, target: Target, step: Step) -> None:
+    db, on = target.database, target.on_cluster
+    if statement.startswith("INSERT INTO"):
+        tables = {name for name, obj in objects.items() if isinstance(obj, Table)}
+        step.per_shard.append(_INSERT_TARGET.sub(
+            lambda m: f"{m[1]} {db}.{m[2]}_local" if m[2] in tables else m[0], statement
+        ))  # fmt: skip
+        return
+    if match := _DROP.fullmatch(statement):
+        name = match.group(1)
+        step.cluster.append(f"DROP TABLE IF EXISTS {db}.{name} {on}")
+        if isinstance(objects.get(name), Table):
+            step.cluster.append(f"DROP TABLE IF EXISTS {db}.{name}_local {on}")
+        _replay(objects, statement, step.migration.name)
+        return
+    if match := _ALTER.fullmatch(statement):
+        name, kind, definition = match.group(1, 2, 3)
+        definition = target.type_of(definition)
+        # As the migration wrote it: 18.16 has no ADD COLUMN IF NOT EXISTS.
+        clause = f"ADD {kind} {definition}" if kind == "COLUMN" else \
+                 f"ADD INDEX IF NOT EXISTS {definition}"  # fmt: skip
+        step.cluster.append(f"ALTER TABLE {db}.{name}_local {on} {clause}")
+        _replay(objects, statement, step.migration.name)
+        if kind == "COLUMN" and isinstance(table := objects.get(name), Table):
+            # The Distributed table names the columns it reads. It holds no rows (inserts are
+            # synchronous), and 18.16 refuses an ALTER of it ON CLUSTER ("isn't replicated"):
+            # made again, AS the altered local table.
+            step.cluster += [f"DROP TABLE IF EXISTS {db}.{name} {on}", _table(table, target)[1]]
+        return
+    _replay(objects, statement, step.migration.name)
+    name = _CREATED.match(statement)
+    obj = objects[name.group(1)] if name else None
+    tables = {n for n, o in objects.items() if isinstance(o, Table)}
+    if isinstance(obj, Table):
+        step.cluster += _table(obj, target)
+    elif isinstance(obj, View):
+        step.cluster.append(
+            _materialized_view(obj, tables, target) if obj.to else _view(obj, objects, target)
+        )
 
 
 def cluster_ddl() -> str:

@@ -171,7 +171,7 @@ def level_graphs(pages: LinkGraph) -> dict[str, LinkGraph]:
 
 
 def compute_authority(
-    edges: Iterable[tuple[str, str]] | tuple[np.ndarray, np.ndarray],
+    edges: Iterable[tuple[str, str]] | tuple[np.ndarray, np.ndarray] | LinkGraph,
     pages: Iterable[str] = (),
     levels: Iterable[str] = LEVELS,
     damping: float = 0.85,
@@ -179,11 +179,14 @@ def compute_authority(
 ) -> dict[str, Authority]:
     """Scores per level from (source URL, target URL) links, ready for the *_authority tables.
 
-    `edges` is an iterable of pairs or a pair of equal-length URL arrays; `pages` adds pages
-    without links. Harmonic is exact up to EXACT_HARMONIC_WORK, HyperBall's estimate beyond.
+    `edges` is an iterable of pairs, a pair of equal-length URL arrays, or a page LinkGraph;
+    `pages` adds pages without links. Harmonic is exact up to EXACT_HARMONIC_WORK, HyperBall's
+    estimate beyond.
     """
     extra = tuple(pages)
-    if isinstance(edges, tuple) and len(edges) == 2 and isinstance(edges[0], np.ndarray):
+    if isinstance(edges, LinkGraph):  # built already (the authority job streams it)
+        graph = LinkGraph.from_names(_pairs(edges), extra) if extra else edges
+    elif isinstance(edges, tuple) and len(edges) == 2 and isinstance(edges[0], np.ndarray):
         graph = LinkGraph.from_name_arrays(*edges)
         graph = LinkGraph.from_names(_pairs(graph), extra) if extra else graph
     else:

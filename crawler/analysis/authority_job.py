@@ -31,6 +31,7 @@ from crawler.analysis.graph import LinkGraph
 from crawler.errors import ConfigError, InputFileError
 from crawler.urls.canonical import canonicalize, host_of, registrable_domain
 from pipelines.store import Store
+from pipelines.store_base import STREAM_BLOCK_ROWS
 
 _BATCH = 100_000
 TrustSeeds = tuple[set[str], set[str]]  # (page URLs, host or domain names)
@@ -47,13 +48,15 @@ class AuthorityRun(NamedTuple):
     computed_at: int
 
 
-def run_authority(store: Store, seeds: TrustSeeds | None = None) -> AuthorityRun:
+def run_authority(
+    store: Store, seeds: TrustSeeds | None = None, block_rows: int = STREAM_BLOCK_ROWS
+) -> AuthorityRun:
     """Score the store's current link graph (TrustRank too, given seeds) and append the
     snapshot to the *_authority tables."""
     store.migrate()
-    src, dst, pages = read_graph(store)
-    scores = compute_authority((src, dst), pages)
-    trust = trust_scores(src, dst, pages, seeds) if seeds is not None else {}
+    graph = read_graph(store, block_rows)
+    scores = compute_authority(graph)
+    trust = trust_scores(graph, seeds) if seeds is not None else {}
     computed_at = _snapshot_time(store)
     for level in LEVELS:
         write_level(store, level, scores[level], trust.get(level), computed_at)
@@ -61,19 +64,22 @@ def run_authority(store: Store, seeds: TrustSeeds | None = None) -> AuthorityRun
         pages=len(scores["page"].names),
         hosts=len(scores["host"].names),
         domains=len(scores["domain"].names),
-        links=len(src),
+        links=len(graph.src),
         trustrank=bool(trust),
         computed_at=computed_at,
     )
 
 
-def read_graph(store: Store) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """The distinct current (src_url, dst_url) pairs, and every fetched URL."""
-    links = store.query("SELECT DISTINCT src_url, dst_url FROM links").rows
-    src = np.array([s for s, _ in links], dtype=object)
-    dst = np.array([d for _, d in links], dtype=object)
-    pages = [row[0] for row in store.query("SELECT url FROM pages").rows]
-    return src, dst, pages
+def read_graph(store: Store, block_rows: int = STREAM_BLOCK_ROWS) -> LinkGraph:
+    """The page graph: the distinct current (src_url, dst_url) pairs and every fetched URL,
+    read in blocks of `block_rows` (`Store.stream`): held are one string per distinct URL and
+    two ids per link, never the query's whole result."""
+    links = store.stream("SELECT DISTINCT src_url, dst_url FROM links", block_rows)
+    pages = store.stream("SELECT url FROM pages", block_rows)
+    return LinkGraph.from_names(
+        (pair for block in links for pair in block),
+        (url for block in pages for (url,) in block),
+    )
 
 
 def read_trust_seeds(path: Path) -> TrustSeeds:
@@ -102,13 +108,9 @@ def read_trust_seeds(path: Path) -> TrustSeeds:
     return urls, names
 
 
-def trust_scores(
-    src: np.ndarray, dst: np.ndarray, pages: list[str], seeds: TrustSeeds
-) -> dict[str, np.ndarray]:
-    """TrustRank per level, the seeds mapped to each level's nodes (see the module docstring).
-
-    The graphs are built as compute_authority builds them, so node i is names[i] of its scores.
-    """
+def trust_scores(graph: LinkGraph, seeds: TrustSeeds) -> dict[str, np.ndarray]:
+    """TrustRank per level of the page `graph`, the seeds mapped to each level's nodes (see the
+    module docstring); node i of a level is names[i] of its scores (the same graphs)."""
     urls, names = seeds
     seed_hosts = {host_of(url) for url in urls}
     seed_domains = {_domain(url) for url in urls}
@@ -117,11 +119,6 @@ def trust_scores(
         "host": lambda host: host in seed_hosts or host in names or _dom(host) in names,
         "domain": lambda domain: domain in seed_domains or domain in names,
     }
-    graph = LinkGraph.from_name_arrays(src, dst)
-    if pages:
-        assert graph.names is not None
-        pairs = zip(graph.names[graph.src], graph.names[graph.dst], strict=True)
-        graph = LinkGraph.from_names(pairs, pages)
     out = {}
     for level, g in level_graphs(graph).items():
         assert g.names is not None

@@ -13,6 +13,7 @@ A `LinkGraph` is what every authority score runs on. It is built from node-id ar
 from __future__ import annotations
 
 import gzip
+from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -75,15 +76,18 @@ class LinkGraph:
         ['a', 'b', 'c']
         """
         ids: dict[str, int] = {}
-        src: list[int] = []
-        dst: list[int] = []
+        # 8 bytes an id (array, not a list of int objects): `edges` may be a stream of a
+        # store's links, and the graph holds one string per distinct name, not per link.
+        src, dst = array("q"), array("q")
         for s, d in edges:
             src.append(ids.setdefault(s, len(ids)))
             dst.append(ids.setdefault(d, len(ids)))
         for name in nodes:
             ids.setdefault(name, len(ids))
         names, renumber = _sorted_names(ids)
-        return cls.from_arrays(renumber[src], renumber[dst], len(names), names)
+        src_ids = renumber[np.frombuffer(src, dtype=np.int64)] if src else src
+        dst_ids = renumber[np.frombuffer(dst, dtype=np.int64)] if dst else dst
+        return cls.from_arrays(src_ids, dst_ids, len(names), names)
 
     @classmethod
     def from_name_arrays(cls, src: np.ndarray, dst: np.ndarray) -> LinkGraph:

@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from crawler.cli import options
 from crawler.cli.commands import add_all
 from crawler.cli.output import pick_format
 from crawler.cli.version import VersionAction
@@ -28,6 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     configure_logging(getattr(args, "log_level", "WARNING"))
     try:
+        options.settle_connection(args)
         if "format" in vars(args) and "out" in vars(args):  # the output group: settle before work
             args.format = pick_format(args.format, args.out)
         return int(args.func(args) or 0)

@@ -1,7 +1,7 @@
 """Option groups shared by the `linkgraph` commands, each defined once.
 
-- `connection`: where the data lives (--data, --clickhouse; --redis for the frontier's
-  commands) and --log-level;
+- `connection`: where the data lives (--data, --clickhouse, --clickhouse-cluster; --redis for
+  the frontier's commands) and --log-level; `settle_connection` folds the cluster into the URL;
 - `output`: --format and --out (a .csv/.jsonl/.xlsx suffix picks the format);
 - `workers`: what `crawl` and `worker` share (--workers, --proxy, --concurrency);
 - `crawl_config`: the parsed options as a CrawlConfig, field by field.
@@ -12,13 +12,16 @@ Defaults are CrawlConfig's, so the command line and the library cannot disagree.
 from __future__ import annotations
 
 import argparse
+import os
 from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any
 
-from crawler import params
+from crawler import params, settings
 from crawler.cli.output import FORMATS
 from crawler.config import CrawlConfig
+from crawler.errors import ConfigError, StoreError
+from pipelines.server_store import cluster_url
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -60,12 +63,40 @@ def connection(parser: argparse.ArgumentParser, *, frontier: bool = False) -> No
         help="an external ClickHouse for the store, clickhouse://host:9000/db",
     )
     group.add_argument(
+        "--clickhouse-cluster",
+        default="",
+        type=params.identifier,
+        metavar="NAME",
+        help="the --clickhouse server's cluster (its <remote_servers> name): sharded, replicated "
+        "tables, created ON CLUSTER (default: $LINKGRAPH_CLICKHOUSE_CLUSTER)",
+    )
+    group.add_argument(
         "--log-level",
         default="WARNING",
         type=params.log_level,
         choices=LOG_LEVELS,
         help="DEBUG, INFO, WARNING or ERROR, in any case (default: %(default)s)",
     )
+
+
+def settle_connection(args: argparse.Namespace) -> None:
+    """Fold --clickhouse-cluster (or LINKGRAPH_CLICKHOUSE_CLUSTER) into --clickhouse as
+    ``?cluster=NAME``, so every command, the crawl's policy and its workers see one URL."""
+    if "clickhouse_cluster" not in vars(args):
+        return
+    name = "LINKGRAPH_CLICKHOUSE_CLUSTER"
+    given = {name: os.environ[name]} if name in os.environ else {}
+    cluster = args.clickhouse_cluster or settings.from_environment(given).get(
+        name, settings.LINKGRAPH_CLICKHOUSE_CLUSTER
+    )
+    if not cluster:
+        return
+    if not args.clickhouse:
+        raise ConfigError(f"--clickhouse-cluster {cluster} needs --clickhouse URL (a node of it)")
+    try:
+        args.clickhouse = cluster_url(args.clickhouse, cluster)
+    except StoreError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def output(parser: argparse.ArgumentParser) -> None:

@@ -151,22 +151,26 @@ class Crawl:
         c = self.config
         cutoff = int(time.time() - parse_duration("--recrawl-after", c.recrawl_after))
         scope = Scope(c.scope, c.seeds, include=c.include, exclude=c.exclude, max_depth=c.max_depth)
-        rows = store.query(f"SELECT url, depth, toUInt32(fetched_at) < {cutoff} FROM pages").rows
-        due: list[dict[str, Any]] = []
-        fresh: list[str] = []
-        for url, depth, stale in rows:
-            host = host_of(url)
-            if not scope.allows(url, 0, host, registrable_domain(host)):
-                continue
-            if stale:
-                due.append({"url": url, "depth": int(depth), "hops": 0})
-            else:
-                fresh.append(url)
-        queued = frontier.recrawl(due, fresh)
+        sql = f"SELECT url, depth, toUInt32(fetched_at) < {cutoff} FROM pages"
+        queued = kept = 0
+        # Block by block: the store's pages may outnumber what one process can hold.
+        for block in store.stream(sql):
+            due: list[dict[str, Any]] = []
+            fresh: list[str] = []
+            for url, depth, stale in block:
+                host = host_of(url)
+                if not scope.allows(url, 0, host, registrable_domain(host)):
+                    continue
+                if stale:
+                    due.append({"url": url, "depth": int(depth), "hops": 0})
+                else:
+                    fresh.append(url)
+            queued += frontier.recrawl(due, fresh)
+            kept += len(fresh)
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(cutoff))
         self._say(
             f"recrawl: {queued} pages last fetched before {when} UTC queued again, "
-            f"{len(fresh)} fetched since kept"
+            f"{kept} fetched since kept"
         )
 
     def _open_store(self) -> Store:

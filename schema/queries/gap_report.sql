@@ -73,11 +73,10 @@ FROM
 ) AS gap
 ANY LEFT JOIN
 (
-    SELECT domain AS ref_domain,
-           toFloat64(ifNull(round(100 * pagerank / (SELECT max(pagerank) FROM domain_authority
-               WHERE computed_at = (SELECT max(computed_at) FROM domain_authority)), 2), 0))
-           AS authority
-    FROM domain_authority
-    WHERE computed_at = (SELECT max(computed_at) FROM domain_authority)
+    SELECT domain AS ref_domain, authority
+    FROM
+    (
+        -- include: domain_scores(domains: 1)
+    )
 ) AS scores USING (ref_domain)
 ORDER BY competitor_count DESC, authority DESC, ref_domain

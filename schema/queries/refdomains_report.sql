@@ -83,13 +83,11 @@ FROM
     ) AS described
     ANY LEFT JOIN
     (
-        SELECT domain AS src_domain,
-               toFloat64(ifNull(round(100 * pagerank / (SELECT max(pagerank) FROM domain_authority
-                   WHERE computed_at = (SELECT max(computed_at) FROM domain_authority)), 2), 0))
-               AS authority
-        FROM domain_authority
-        WHERE computed_at = (SELECT max(computed_at) FROM domain_authority)
-          AND domain IN (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String})
+        SELECT domain AS src_domain, authority
+        FROM
+        (
+            -- include: domain_scores(domains: domain IN (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String}))
+        )
     ) AS scores USING (src_domain)
 )
 WHERE {country:String} = '' OR country = upper({country:String})

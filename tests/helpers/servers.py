@@ -197,9 +197,12 @@ CLUSTER_NODES = (("s1", "s1-r1"), ("s1", "s1-r2"), ("s2", "s2-r1"))
 class ClickHouseCluster:
     """Three clickhouse-server 18.16 processes as cluster `lg` over one ZooKeeper."""
 
-    def __init__(self, base: Path, name: str = "lg") -> None:
+    def __init__(
+        self, base: Path, name: str = "lg", topology: tuple[tuple[str, str], ...] = CLUSTER_NODES
+    ) -> None:
         self.dir = Path(base).resolve()
         self.name = name
+        self.topology = topology  # (shard, replica) of each node, as CLUSTER_NODES
         self.zookeeper = ZooKeeperServer(self.dir / "zookeeper")
         self.nodes: list[ClickHouseServer] = []
         self.shard_of: dict[int, str] = {}  # node index -> shard name
@@ -207,9 +210,9 @@ class ClickHouseCluster:
     def start(self) -> ClickHouseCluster:
         self.zookeeper.start()
         try:
-            servers = [ClickHouseServer(self.dir / replica) for _, replica in CLUSTER_NODES]
+            servers = [ClickHouseServer(self.dir / replica) for _, replica in self.topology]
             shards: dict[str, list[int]] = {}
-            for (shard, _), server in zip(CLUSTER_NODES, servers, strict=True):
+            for (shard, _), server in zip(self.topology, servers, strict=True):
                 shards.setdefault(shard, []).append(server.port)
             topology = "".join(
                 "<shard><internal_replication>true</internal_replication>"
@@ -221,7 +224,7 @@ class ClickHouseCluster:
                 for ports in shards.values()
             )
             for index, ((shard, replica), server) in enumerate(
-                zip(CLUSTER_NODES, servers, strict=True)
+                zip(self.topology, servers, strict=True)
             ):
                 server.cluster_config = _CLUSTER_CONFIG.format(
                     interserver=free_port(),
@@ -233,10 +236,32 @@ class ClickHouseCluster:
                 )
                 self.shard_of[index] = shard
                 self.nodes.append(server.start())
+            for server in self.nodes:
+                self._wait_zookeeper(server)
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _wait_zookeeper(self, server: ClickHouseServer, timeout: float = 60.0) -> None:
+        """Until `server` has its ZooKeeper session: on a loaded machine the first handshake
+        can fail, and 18.16's DDL worker then crashes the server on the first ON CLUSTER
+        query (a NULL session in zkutil::ZooKeeper::createImpl); restarted once if so."""
+        from clickhouse_driver import Client
+
+        deadline = time.monotonic() + timeout
+        restarted = False
+        while time.monotonic() < deadline:
+            if server.process is not None and server.process.poll() is not None and not restarted:
+                server.start()
+                restarted = True
+            try:
+                client = Client("127.0.0.1", port=server.port, connect_timeout=2)
+                client.execute("SELECT count() FROM system.zookeeper WHERE path = '/'")
+                return
+            except Exception:  # no session yet
+                time.sleep(0.5)
+        raise RuntimeError(f"clickhouse-server in {server.dir} has no ZooKeeper session")
 
     def url_for(self, database: str, node: int = 0) -> str:
         return self.nodes[node].url_for(database)

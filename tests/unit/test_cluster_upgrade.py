@@ -1,0 +1,45 @@
+"""`schema.cluster_ddl.upgrade_steps`: the migrations a cluster store lacks, written for the
+cluster (the server runs are in tests/integration/test_cluster_store.py)."""
+
+from __future__ import annotations
+
+from schema.cluster_ddl import upgrade_steps
+
+ALL = set(range(1, 9))
+
+
+def test_a_newer_server_gets_the_skip_index_on_the_local_tables() -> None:
+    steps = upgrade_steps("db", "lg", (26, 1), ALL - {4})
+    assert [s.migration.name for s in steps] == ["004_src_url_index"]
+    assert steps[0].cluster == [
+        "ALTER TABLE db.link_fetches_local ON CLUSTER 'lg' ADD INDEX IF NOT EXISTS src_url_bloom "
+        "src_url TYPE bloom_filter(0.01) GRANULARITY 4"
+    ]
+    assert steps[0].per_shard == []
+    assert upgrade_steps("db", "lg", (18, 16, 1), ALL - {4}) == []  # 004 needs 20.1
+
+
+def test_a_column_is_added_to_the_local_tables_and_the_distributed_one_made_again() -> None:
+    (step,) = upgrade_steps("db", "lg", (18, 16, 1), {1, 2, 3, 5, 6, 8})
+    assert step.migration.name == "007_page_ip"
+    assert step.cluster[:3] == [
+        "ALTER TABLE db.page_fetches_local ON CLUSTER 'lg' ADD COLUMN ip String DEFAULT ''",
+        "DROP TABLE IF EXISTS db.page_fetches ON CLUSTER 'lg'",
+        "CREATE TABLE IF NOT EXISTS db.page_fetches ON CLUSTER 'lg'\nAS db.page_fetches_local\n"
+        "ENGINE = Distributed('lg', db, page_fetches_local, cityHash64(url))",
+    ]
+    assert step.cluster[3:5] == ["DROP TABLE IF EXISTS db.pages ON CLUSTER 'lg'",
+                                 step.cluster[4]]  # fmt: skip
+    assert step.cluster[4].startswith("CREATE VIEW IF NOT EXISTS db.pages ON CLUSTER 'lg' AS")
+    assert step.record.endswith("SELECT 7, '007_page_ip', now()")
+
+
+def test_a_backfill_runs_on_each_shard_from_its_local_tables() -> None:
+    (step,) = upgrade_steps("db", "lg", (18, 16, 1), ALL - {4, 8})
+    assert step.migration.name == "008_domain_edges"
+    (backfill,) = step.per_shard
+    assert backfill.startswith("INSERT INTO db.domain_edges_local")
+    assert "FROM db.link_fetches_local" in backfill
+    assert "DROP TABLE IF EXISTS db.domain_edges_mv ON CLUSTER 'lg'" not in step.cluster
+    view = "CREATE MATERIALIZED VIEW IF NOT EXISTS db.domain_edges_mv ON CLUSTER 'lg'\n"
+    assert any(s.startswith(f"{view}TO db.domain_edges_local") for s in step.cluster)
