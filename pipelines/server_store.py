@@ -211,8 +211,10 @@ class ServerStore(Store):
             if exc.code in UNREACHABLE_CODES:
                 # The server answered, but a shard or replica behind it did not: as unreachable
                 # as the server itself to the sink, which spools the batch and replays it.
-                raise StoreUnavailable(f"ClickHouse at {self.target}: {first}") from exc
-            raise StoreError(f"ClickHouse at {self.target}: {first}", code=exc.code) from exc
+                raise StoreUnavailable(f"ClickHouse at {redacted(self.target)}: {first}") from exc
+            raise StoreError(
+                f"ClickHouse at {redacted(self.target)}: {first}", code=exc.code
+            ) from exc
         except (errors.NetworkError, errors.SocketTimeoutError, EOFError, OSError) as exc:
             self._disconnect(method)
             reason = _first_line(exc)
@@ -221,7 +223,9 @@ class ServerStore(Store):
             ) from exc
         except errors.Error as exc:
             self._disconnect(method)
-            raise StoreError(f"ClickHouse at {self.target}: {exc}", code=exc.code) from exc
+            raise StoreError(
+                f"ClickHouse at {redacted(self.target)}: {exc}", code=exc.code
+            ) from exc
 
     @staticmethod
     def _disconnect(method: Any) -> None:
