@@ -100,6 +100,11 @@ LINKGRAPH_BATCH_SECONDS: float = 1.0
 # The crawl's id: the namespace of its frontier keys (set by `crawl`, random by default).
 LINKGRAPH_CRAWL_ID: str = ""
 
+# Frontier shards per Redis Cluster master when a crawl on a cluster does not say
+# (`--frontier-shards`): 4 per master spreads a crawl within a few percent of even over masters
+# (shard tags are chosen by slot range) and leaves room to add masters; one Redis: one shard.
+LINKGRAPH_FRONTIER_SHARDS_PER_MASTER: int = 4
+
 # Requests in flight per host across all workers. 2 is what the CLI and README always said,
 # and what RFC 2616 (8.1.4) asked of a client per server: a second request hides one slow
 # response without pressing any host.
