@@ -131,6 +131,12 @@ LINKGRAPH_PROXY: str = ""
 # The frontier's Redis URL (set by `crawl` and `worker`).
 LINKGRAPH_REDIS_URL: str = ""
 
+# Seconds a frontier call that later calls rely on (children sent to other shards before their
+# page's ack, seeds, recrawls) waits for a replica to hold it (WAIT 1), when the masters have
+# replicas: past it the call fails and is retried. A failover otherwise loses what the dead
+# master had not yet replicated (crawler/frontier/replication.py).
+LINKGRAPH_REPLICA_WAIT: float = 1.0
+
 # Seconds a host stays paused after its robots.txt failed (5xx, unreachable), as RFC 9309
 # asks: a crawler must not take a server error for "everything allowed".
 LINKGRAPH_ROBOTS_RETRY: float = 300.0

@@ -72,6 +72,7 @@ from crawler.frontier.politeness import (
     PRELUDE_LUA,
     RETRY_AFTER_CAP,
 )
+from crawler.frontier.replication import Replication
 from crawler.frontier.scripts import (
     ACK_LUA,
     EXPIRE_LUA,
@@ -129,6 +130,7 @@ class Frontier(Census):
         self.outage = Outage(self.url)
         self._meta_key = self.prefix + "meta"
         self._turn = 0  # the shard the next lease call starts at (rotates: fair to shards)
+        self.replication = Replication(client, round(defaults.LINKGRAPH_REPLICA_WAIT * 1000))
         self.use_shards(ShardMap(crawl_id, shards))
         self._scripts = {
             name: client.register_script(PRELUDE_LUA + body)
@@ -177,7 +179,9 @@ class Frontier(Census):
         lease script (one shard: its `admitted` counter is the crawl's)."""
         return self.max_pages > 0 and self.shards.count > 1
 
-    def _run(self, shard: int, name: str, *args: Any) -> Any:
+    def _run(self, shard: int, name: str, *args: Any, durable: bool = False) -> Any:
+        """Script `name` on `shard`; `durable`: held by a replica too before it returns (when
+        the master has replicas: crawler.frontier.replication)."""
         p = self.prefixes[shard]
         base = (
             p,
@@ -186,13 +190,18 @@ class Frontier(Census):
             0 if self.shards.count > 1 else self.max_pages,
             self.max_pages_per_host,
         )
+        script, key = self._scripts[name], p + "meta"
         try:
-            return self.call(self._scripts[name], keys=[p + "meta"], args=[*base, *args])
+            if durable and self.replication.enabled:
+                return self.call(self.replication.run, script, key, [*base, *args])
+            return self.call(script, keys=[key], args=[*base, *args])
         except FrontierUnavailable:
             raise
         except FrontierError as exc:
             if LOST_REPLY in str(exc):
                 self._lost(shard)
+            if exc.__cause__ is None:
+                raise
             raise FrontierError(
                 f"frontier script {name} failed on {self.url}: {exc.__cause__}"
             ) from exc.__cause__
@@ -296,7 +305,8 @@ class Frontier(Census):
                 args: list[Any] = [len(rows[i : i + 1000])]
                 for row in rows[i : i + 1000]:
                     args += row
-                queued += int(self._run(shard, "recrawl", *args, *members[i : i + 1000]))
+                new = self._run(shard, "recrawl", *args, *members[i : i + 1000], durable=True)
+                queued += int(new)
         return queued
 
     def lease(self, worker: str, n: int, ended: Sequence[Lease] = ()) -> list[Lease]:
@@ -427,9 +437,11 @@ class Frontier(Census):
         added = 0
         for i, shard in enumerate(order or [0]):
             last = i == max(len(order), 1) - 1
-            added += self._ack_shard(
-                shard, acked.get(shard, []), by_shard.get(shard, {}), counts if last else {}
-            )
+            # Children outlive a failover before anything relies on them; a lost last call
+            # that finishes leases is a refetch (crawler.frontier.replication).
+            durable = not (last and shard in acked)
+            mine, kids_here = acked.get(shard, []), by_shard.get(shard, {})
+            added += self._ack_shard(shard, mine, kids_here, counts if last else {}, durable)
         return added
 
     def _ack_shard(
@@ -438,6 +450,7 @@ class Frontier(Census):
         acks: Sequence[tuple[Lease, Sequence[dict[str, Any]], str]],
         by_host: dict[str, list[Any]],
         counts: dict[str, int],
+        durable: bool,
     ) -> int:
         args: list[Any] = [len(acks)]
         for lease, _, outcome in acks:
@@ -448,7 +461,7 @@ class Frontier(Census):
         args.append(sum(len(fields) // 3 for fields in by_host.values()))
         for host, fields in by_host.items():
             args += (host, len(fields) // 3, *fields)
-        return int(self._run(shard, "ack", *args))
+        return int(self._run(shard, "ack", *args, durable=durable))
 
     def release(self, leases: Iterable[Lease]) -> int:
         """Hand leases back to the queue (a clean stop); returns how many were still held."""
