@@ -52,6 +52,9 @@ class Replication:
         self.timeout_ms = timeout_ms
         self._enabled = False
         self._checked = -RECHECK  # asked on first use: a worker may start before Redis
+        # Masters found with no replica attached (a promoted replica whose master died), until
+        # when: WAIT would hold each call its whole timeout for a replica that is not there.
+        self._bare: dict[int, float] = {}
 
     @property
     def enabled(self) -> bool:
@@ -85,10 +88,11 @@ class Replication:
 
     def _run(self, script: Script, key: str, args: list[Any]) -> Any:
         master = self._master(key)
+        bare = self._bare.get(id(master), 0.0) > time.monotonic()
         for attempt in (1, 2):
             pipe = master.pipeline(transaction=False)
             pipe.evalsha(script.sha, 1, key, *args)
-            pipe.execute_command("WAIT", 1, self.timeout_ms)
+            pipe.execute_command("WAIT", 0 if bare else 1, 0 if bare else self.timeout_ms)
             try:
                 result, acked = pipe.execute()
             except NoScriptError:
@@ -97,12 +101,16 @@ class Replication:
                 # A promoted replica, or a new master: its script cache is its own.
                 master.script_load(script.script)
                 continue
-            if int(acked) < 1 and _connected_replicas(master) > 0:
-                raise FrontierError(
-                    f"no replica of the frontier's master for {key} confirmed a write within "
-                    f"{self.timeout_ms} ms; the call is retried"
-                )
-            return result
+            if bare or int(acked) >= 1:
+                return result
+            if _connected_replicas(master) == 0:
+                self._bare[id(master)] = time.monotonic() + RECHECK
+                log.warning("frontier master for %s has no replica: not waiting", key)
+                return result
+            raise FrontierError(
+                f"no replica of the frontier's master for {key} confirmed a write within "
+                f"{self.timeout_ms} ms; the call is retried"
+            )
         raise AssertionError("not reached")
 
 
