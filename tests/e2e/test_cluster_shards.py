@@ -4,7 +4,6 @@ frontier's commands (INFO commandstats of every master, before and after), withi
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,8 +12,9 @@ import pytest
 import redis
 
 from crawler.testweb import WebServer, build_web, truth
-from tests.helpers.e2e import diff, linkgraph, seeds_file, stored, truth_links, truth_pages
-from tests.helpers.servers import ClickHouseServer, RedisClusterServers, have_redis_server
+from tests.helpers.e2e import assert_truth, linkgraph, seeds_file
+from tests.helpers.failover import redis_cluster
+from tests.helpers.servers import ClickHouseServer, RedisClusterServers
 
 pytestmark = [pytest.mark.server, pytest.mark.cluster]
 
@@ -26,11 +26,9 @@ NOT_FRONTIER = {"info", "cluster", "ping", "command", "config", "client", "hello
 
 
 @pytest.fixture
-def redis_cluster(tmp_path: Path) -> Iterator[RedisClusterServers]:
-    if not have_redis_server():
-        pytest.skip("Debian's redis-server is not installed (make test installs it)")
-    with RedisClusterServers(tmp_path / "cluster", masters=3) as cluster:
-        yield cluster
+def cluster(tmp_path: Path) -> Iterator[RedisClusterServers]:
+    with redis_cluster(tmp_path / "cluster") as servers:
+        yield servers
 
 
 def frontier_calls(port: int) -> int:
@@ -44,29 +42,25 @@ def frontier_calls(port: int) -> int:
 
 
 def test_a_sharded_crawl_spreads_over_the_masters(
-    tmp_path: Path, redis_cluster: RedisClusterServers, clickhouse: ClickHouseServer
+    tmp_path: Path, cluster: RedisClusterServers, clickhouse: ClickHouseServer
 ) -> None:
     web = build_web(SITES, PAGES_PER_SITE, SEED)
     records: list[dict[str, Any]] = list(truth(web))
     ch_url = clickhouse.url_for("e2e_cluster_shards")
-    ports = [node.port for node in redis_cluster.nodes]
+    ports = [node.port for node in cluster.nodes]
     before = [frontier_calls(port) for port in ports]
     with WebServer(web) as server:
         proc = linkgraph(
-            ["crawl", "--seeds-file", str(seeds_file(web, tmp_path)), "--redis", redis_cluster.url,
+            ["crawl", "--seeds-file", str(seeds_file(web, tmp_path)), "--redis", cluster.url,
              "--data", str(tmp_path / "data"), "--clickhouse", ch_url, "--workers", "2",
              "--crawl-id", "spread", "--proxy", server.proxy]
         )  # fmt: skip
     assert "crawl finished" in proc.stdout + proc.stderr
     calls = [frontier_calls(port) - b for port, b in zip(ports, before, strict=True)]
-    pages, links = stored(ch_url)
-    expected_pages = truth_pages(records)
-    assert pages == expected_pages, diff(Counter(expected_pages.items()), Counter(pages.items()))
-    expected_links = truth_links(records)
-    assert links == expected_links, diff(expected_links, links)
+    assert_truth(ch_url, records)
     shares = [n / sum(calls) for n in calls]
     print(f"frontier commands per master: {calls}, shares {[round(s, 3) for s in shares]}")
     assert all(0.23 <= share <= 0.43 for share in shares), (calls, shares)
     # The crawl recorded its 12 shards (4 per master) for its workers and resumes.
-    cluster = redis.RedisCluster(host="127.0.0.1", port=ports[1])
-    assert b'"shards":12' in cluster.get("lg:{spread}:meta")
+    client = redis.RedisCluster(host="127.0.0.1", port=ports[1])
+    assert b'"shards":12' in client.get("lg:{spread}:meta")

@@ -21,6 +21,7 @@ from crawler.run.embedded import EmbeddedRedis
 from crawler.testweb import Web, WebServer, build_web, truth
 from crawler.urls.canonical import host_of
 from tests.helpers.e2e import (
+    assert_truth,
     diff,
     linkgraph,
     one_clear_error,
@@ -49,14 +50,6 @@ def _store(tmp_path: Path) -> str:
     return str((tmp_path / "data" / "store").resolve())
 
 
-def _assert_truth(target: str, records: list[dict[str, Any]]) -> None:
-    pages, links = stored(target)  # asserts no page is shown twice
-    expected = truth_pages(records)
-    assert pages == expected, diff(Counter(expected.items()), Counter(pages.items()))
-    expected_links = truth_links(records)
-    assert links == expected_links, diff(expected_links, links)
-
-
 def _assert_subset(target: str, records: list[dict[str, Any]]) -> dict[str, int]:
     """Each stored page is the truth's, with exactly its links; returns the pages."""
     pages, links = stored(target)
@@ -71,7 +64,7 @@ def test_sharded_crawl_stores_exactly_the_truth(tmp_path: Path) -> None:
     records = list(truth(web))
     output = _crawl(web, tmp_path, "--workers", "2", "--crawl-id", "sharded")
     assert "crawl finished" in output, output[-4000:]
-    _assert_truth(_store(tmp_path), records)
+    assert_truth(_store(tmp_path), records)
     # `status` reads every shard: the saved frontier, its totals over the 4 shards.
     lines = linkgraph(["status", "--data", str(tmp_path / "data")]).stdout.splitlines()
     assert lines[0] == "crawl sharded: done", lines
@@ -168,4 +161,4 @@ def test_sigkill_one_of_three_workers_over_shards_loses_nothing(
     assert proc.returncode == 0, output[-6000:]
     assert "crawl finished" in output
     assert _shard_stats(own_valkey.url, "killed", "expired") > 0, "the dead worker held no lease"
-    _assert_truth(ch_url, records)
+    assert_truth(ch_url, records)

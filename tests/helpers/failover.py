@@ -7,12 +7,28 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import pytest
 import redis
 
-from tests.helpers.servers import RedisClusterServers
+from tests.helpers.servers import RedisClusterServers, have_redis_server
+
+
+@contextmanager
+def redis_cluster(base: Path, replicas: int = 0) -> Iterator[RedisClusterServers]:
+    """3 masters (each with `replicas` replicas, linked up) of Debian's redis-server on
+    loopback, stopped by PID; skips the test when redis-server is not installed."""
+    if not have_redis_server():
+        pytest.skip("Debian's redis-server is not installed (make test installs it)")
+    with RedisClusterServers(base, masters=3, replicas=replicas) as cluster:
+        if replicas:
+            wait_replicas(cluster)
+        yield cluster
 
 
 @dataclass

@@ -17,8 +17,8 @@ import redis
 from crawler.errors import FrontierError
 from crawler.frontier import Frontier
 from crawler.frontier.replication import Replication
-from tests.helpers.failover import fail_over, hold, pair_of_key, wait_replicas
-from tests.helpers.servers import RedisClusterServers, have_redis_server
+from tests.helpers.failover import fail_over, hold, pair_of_key, redis_cluster
+from tests.helpers.servers import RedisClusterServers
 
 pytestmark = [pytest.mark.server, pytest.mark.cluster]
 
@@ -28,10 +28,7 @@ HOSTS = [f"h{i}.test" for i in range(60)]
 
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[RedisClusterServers]:
-    if not have_redis_server():
-        pytest.skip("Debian's redis-server is not installed (make test installs it)")
-    with RedisClusterServers(tmp_path / "cluster", masters=3, replicas=1) as servers:
-        wait_replicas(servers)
+    with redis_cluster(tmp_path / "cluster", replicas=1) as servers:
         yield servers
 
 
