@@ -63,7 +63,11 @@ class Replication:
         # test_frontier_failover.py measures both).
         if self.timeout_ms > 0 and now - self._checked >= RECHECK:
             self._checked = now
-            enabled = has_replicas(self.client)
+            try:
+                enabled = has_replicas(self.client)
+            except redis.RedisError as exc:  # Redis away: the call itself will say so
+                log.debug("could not ask the frontier's masters for replicas: %s", exc)
+                return self._enabled
             if enabled != self._enabled:
                 log.info("frontier writes wait for a replica: %s", enabled)
             self._enabled = enabled
