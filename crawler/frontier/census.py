@@ -1,6 +1,6 @@
-"""What a frontier tells the operator: its counters summed over shards, whether the crawl is
-done, the busiest hosts, and the workers' heartbeats. Mixed into `Frontier`
-(crawler.frontier.queue), whose Redis plumbing it reads through.
+"""What a frontier tells the operator: the crawl's meta (or that it is lost), its counters
+summed over shards, whether the crawl is done, the busiest hosts, and the workers' heartbeats.
+Mixed into `Frontier` (crawler.frontier.queue), whose Redis plumbing it reads through.
 
     >>> frontier.counts()["queued"]     # doctest: +SKIP
     1204
@@ -12,6 +12,7 @@ import json
 import time
 from typing import Any
 
+from crawler.errors import FrontierLost
 from crawler.frontier.connection import FrontierClient
 from crawler.frontier.shards import ShardMap
 
@@ -22,6 +23,8 @@ class Census:
     """Read-only views of a sharded frontier (and the workers' heartbeats it keeps)."""
 
     client: FrontierClient
+    crawl_id: str
+    url: str
     shards: ShardMap
     prefixes: list[str]
     max_pages: int
@@ -35,10 +38,23 @@ class Census:
         raise NotImplementedError
 
     def meta(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """The crawl's config; FrontierLost when its keys are gone (Redis restarted empty)."""
+        raw = self.call(self.client.get, self._meta_key)
+        if raw is None:
+            raise FrontierLost(
+                f"crawl {self.crawl_id!r} has no frontier on {self.url}: the Redis server lost "
+                "its data (restarted without its append-only file?) or the crawl was never created"
+            )
+        meta: dict[str, Any] = json.loads(raw)
+        return meta
 
     def _lost(self, shard: int | None = None) -> None:
-        raise NotImplementedError
+        self.meta()  # raises FrontierLost when the whole crawl is gone
+        if shard is not None:
+            raise FrontierLost(
+                f"shard {shard} of crawl {self.crawl_id!r} has no frontier on {self.url}: the "
+                "Redis node that holds it lost its data (restarted without its append-only file?)"
+            )
 
     @property
     def _budgeted(self) -> bool:

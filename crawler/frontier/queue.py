@@ -49,12 +49,14 @@ from typing import Any
 import redis
 
 from crawler import settings as defaults
-from crawler.errors import FrontierError, FrontierLost, FrontierUnavailable
+from crawler.errors import FrontierError, FrontierUnavailable
 from crawler.frontier.census import Census
 from crawler.frontier.connection import FrontierClient, server_url
 from crawler.frontier.entries import (
     CURRENT_KEY,
+    Ack,
     Lease,
+    ack_args,
     by_shard,
     current_crawl,
     ended_args,
@@ -179,18 +181,17 @@ class Frontier(Census):
         lease script (one shard: its `admitted` counter is the crawl's)."""
         return self.max_pages > 0 and self.shards.count > 1
 
+    def _base(self, p: str) -> list[Any]:
+        """The arguments every script takes first (PRELUDE_LUA): a shard's prefix, the budgets."""
+        maxp = 0 if self.shards.count > 1 else self.max_pages
+        delay = round(self.host_delay * 1000)
+        return [p, delay, self.host_concurrency, maxp, self.max_pages_per_host]
+
     def _run(self, shard: int, name: str, *args: Any, durable: bool = False) -> Any:
         """Script `name` on `shard`; `durable`: held by a replica too before it returns (when
         the master has replicas: crawler.frontier.replication)."""
         p = self.prefixes[shard]
-        base = (
-            p,
-            round(self.host_delay * 1000),
-            self.host_concurrency,
-            0 if self.shards.count > 1 else self.max_pages,
-            self.max_pages_per_host,
-        )
-        script, key = self._scripts[name], p + "meta"
+        script, key, base = self._scripts[name], p + "meta", self._base(p)
         try:
             if durable and self.replication.enabled:
                 return self.call(self.replication.run, script, key, [*base, *args])
@@ -205,14 +206,6 @@ class Frontier(Census):
             raise FrontierError(
                 f"frontier script {name} failed on {self.url}: {exc.__cause__}"
             ) from exc.__cause__
-
-    def _lost(self, shard: int | None = None) -> None:
-        self.meta()  # raises FrontierLost when the whole crawl is gone
-        if shard is not None:
-            raise FrontierLost(
-                f"shard {shard} of crawl {self.crawl_id!r} has no frontier on {self.url}: the "
-                "Redis node that holds it lost its data (restarted without its append-only file?)"
-            )
 
     def call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         """`fn(*args, **kwargs)` against this frontier's Redis, its errors ours, with backoff
@@ -248,17 +241,6 @@ class Frontier(Census):
         # Apart from the MULTI: lg:current has no hash tag, so on a cluster it lives in another
         # slot. Written after the meta, it never names a crawl that does not exist yet.
         self.call(self.client.set, CURRENT_KEY, self.crawl_id)
-
-    def meta(self) -> dict[str, Any]:
-        """The crawl's config; FrontierLost when its keys are gone (Redis restarted empty)."""
-        raw = self.call(self.client.get, self._meta_key)
-        if raw is None:
-            raise FrontierLost(
-                f"crawl {self.crawl_id!r} has no frontier on {self.url}: the Redis server lost "
-                "its data (restarted without its append-only file?) or the crawl was never created"
-            )
-        meta: dict[str, Any] = json.loads(raw)
-        return meta
 
     # -- queue ------------------------------------------------------------------------------------
 
@@ -399,7 +381,7 @@ class Frontier(Census):
 
     def ack_many(
         self,
-        acks: Sequence[tuple[Lease, Sequence[dict[str, Any]], str]],
+        acks: Sequence[Ack],
         children: Sequence[dict[str, Any]] | None = None,
         counters: dict[str, int] | None = None,
     ) -> int:
@@ -430,38 +412,42 @@ class Frontier(Census):
             log.debug("refused %d bad frontier entries", counts["bad_entries"])
         if not acks and not by_shard and not counts:
             return 0
-        acked: dict[int, list[tuple[Lease, Sequence[dict[str, Any]], str]]] = {}
+        acked: dict[int, list[Ack]] = {}
         for item in acks:
             acked.setdefault(item[0].shard, []).append(item)
-        order = [s for s in sorted(by_shard) if s not in acked] + sorted(acked)
-        added = 0
-        for i, shard in enumerate(order or [0]):
-            last = i == max(len(order), 1) - 1
-            # Children outlive a failover before anything relies on them; a lost last call
-            # that finishes leases is a refetch (crawler.frontier.replication).
-            durable = not (last and shard in acked)
-            mine, kids_here = acked.get(shard, []), by_shard.get(shard, {})
-            added += self._ack_shard(shard, mine, kids_here, counts if last else {}, durable)
-        return added
+        # Every child lands in its shard before any lease is finished (a lease's children may
+        # go to any shard); one shard's leases alone may take that shard's children along.
+        solo = next(iter(acked)) if len(acked) == 1 else None
+        early = [s for s in sorted(by_shard) if s != solo] or ([] if acked else [0])
+        late = sorted(acked)
+        final = (late or early)[-1]  # the counters ride with the last call: counted once
 
-    def _ack_shard(
-        self,
-        shard: int,
-        acks: Sequence[tuple[Lease, Sequence[dict[str, Any]], str]],
-        by_host: dict[str, list[Any]],
-        counts: dict[str, int],
-        durable: bool,
-    ) -> int:
-        args: list[Any] = [len(acks)]
-        for lease, _, outcome in acks:
-            args += (lease.token, lease.host, outcome)
-        args.append(len(counts))
-        for name, n in counts.items():
-            args += (name, n)
-        args.append(sum(len(fields) // 3 for fields in by_host.values()))
-        for host, fields in by_host.items():
-            args += (host, len(fields) // 3, *fields)
-        return int(self._run(shard, "ack", *args, durable=durable))
+        def args(shard: int, finish: bool) -> list[Any]:
+            own = by_shard.get(shard, {}) if not finish or shard == solo else {}
+            bump = counts if shard == final and finish == bool(late) else {}
+            return ack_args(acked[shard] if finish else [], own, bump)
+
+        # Children outlive a failover before anything relies on them; a lost call that
+        # finishes leases is a refetch (crawler.frontier.replication).
+        first = self._run_all("ack", [(s, args(s, False)) for s in early], durable=True)
+        return first + self._run_all("ack", [(s, args(s, True)) for s in late], durable=False)
+
+    def _run_all(self, name: str, calls: list[tuple[int, list[Any]]], durable: bool) -> int:
+        """Script `name` on each (shard, args), in one pipelined round trip when no replica
+        must confirm them; a call that failed there runs again alone, to report its error."""
+        if len(calls) <= 1 or (durable and self.replication.enabled):
+            return sum(int(self._run(s, name, *args, durable=durable)) for s, args in calls)
+        pipe = self.client.pipeline(transaction=False)
+        for shard, args in calls:
+            p = self.prefixes[shard]
+            # As a plain command: redis-py's cluster pipeline refuses its evalsha() helper.
+            sha = self._scripts[name].sha
+            pipe.execute_command("EVALSHA", sha, 1, p + "meta", *self._base(p), *args)
+        replies = self.call(pipe.execute, raise_on_error=False)
+        return sum(
+            int(self._run(s, name, *args, durable=durable) if isinstance(r, Exception) else r)
+            for (s, args), r in zip(calls, replies, strict=True)
+        )
 
     def release(self, leases: Iterable[Lease]) -> int:
         """Hand leases back to the queue (a clean stop); returns how many were still held."""
