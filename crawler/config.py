@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from crawler import settings as defaults
 from crawler.errors import ConfigError
+from crawler.frontier.shards import MAX_SHARDS
 from crawler.scope.rules import SCOPE_MODES
 
 # Crawl-wide policy: decided by `crawl`, read by every worker from the frontier.
@@ -68,6 +69,9 @@ class CrawlConfig:
     sitemaps: bool = defaults.LINKGRAPH_SITEMAPS
     recrawl_after: str = ""  # a duration (7d, 12h): re-queue pages last fetched before that
     crawl_id: str = defaults.LINKGRAPH_CRAWL_ID
+    # 0: one shard on one Redis, LINKGRAPH_FRONTIER_SHARDS_PER_MASTER per master on a cluster.
+    # Recorded in the frontier's meta (crawler.frontier.shards), not in POLICY_FIELDS.
+    frontier_shards: int = 0
     worker_id: str = defaults.LINKGRAPH_WORKER_ID
     concurrency: int = defaults.CONCURRENT_REQUESTS
     # Quieter than Scrapy's LOG_LEVEL (INFO): the CLI prints its own progress lines.
@@ -109,6 +113,10 @@ class CrawlConfig:
         _check(self.host_delay >= 0, "--host-delay must not be negative")
         _check(self.host_concurrency >= 1, "--host-concurrency must be at least 1")
         _check(self.lease_timeout > 0, "--lease-timeout must be positive")
+        _check(
+            0 <= self.frontier_shards <= MAX_SHARDS,
+            f"--frontier-shards must be 1..{MAX_SHARDS} (or 0: the default)",
+        )
         _check(self.max_page_bytes > 0, "--max-page-bytes must be positive")
         _check(self.concurrency >= 1, "--concurrency must be at least 1")
         _check_url("--proxy", self.proxy, ("http",))

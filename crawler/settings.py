@@ -106,6 +106,11 @@ LINKGRAPH_CLICKHOUSE_CLUSTER: str = ""
 # The crawl's id: the namespace of its frontier keys (set by `crawl`, random by default).
 LINKGRAPH_CRAWL_ID: str = ""
 
+# Frontier shards per Redis Cluster master when a crawl on a cluster does not say
+# (`--frontier-shards`): 4 per master spreads a crawl within a few percent of even over masters
+# (shard tags are chosen by slot range) and leaves room to add masters; one Redis: one shard.
+LINKGRAPH_FRONTIER_SHARDS_PER_MASTER: int = 4
+
 # Requests in flight per host across all workers. 2 is what the CLI and README always said,
 # and what RFC 2616 (8.1.4) asked of a client per server: a second request hides one slow
 # response without pressing any host.
@@ -131,6 +136,12 @@ LINKGRAPH_PROXY: str = ""
 
 # The frontier's Redis URL (set by `crawl` and `worker`).
 LINKGRAPH_REDIS_URL: str = ""
+
+# Seconds a frontier call that later calls rely on (children sent to other shards before their
+# page's ack, seeds, recrawls) waits for a replica to hold it (WAIT 1), when the masters have
+# replicas: past it the call fails and is retried. A failover otherwise loses what the dead
+# master had not yet replicated (crawler/frontier/replication.py).
+LINKGRAPH_REPLICA_WAIT: float = 1.0
 
 # Seconds a host stays paused after its robots.txt failed (5xx, unreachable), as RFC 9309
 # asks: a crawler must not take a server error for "everything allowed".

@@ -9,7 +9,7 @@ of a Redis Cluster (detected with ``INFO cluster``, so operators pass one URL ei
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, TypeGuard
 
 import redis
 from redis.cluster import RedisCluster
@@ -54,7 +54,7 @@ def connect(url: str, *, strict: bool = True, **options: Any) -> FrontierClient:
     return cluster
 
 
-def is_cluster(client: Any) -> bool:
+def is_cluster(client: Any) -> TypeGuard[RedisCluster]:
     return isinstance(client, RedisCluster)
 
 

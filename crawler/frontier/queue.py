@@ -1,13 +1,20 @@
 """The crawl's shared queue in Redis: lease/ack with expiry, per-host politeness, a seen set.
 
-Every key of a crawl starts with ``lg:{<crawl_id>}:`` (a Redis Cluster hash tag: one slot per
-crawl, so one Lua script may touch them all). Entries travel as JSON objects, never pickle::
+A crawl's frontier is split into shards (crawler.frontier.shards), each under its own Redis
+Cluster hash tag, so one Lua script may touch all of a shard's keys; a host (its queue,
+politeness state, robots.txt and seen URLs) lives in one shard, so politeness and the per-host
+budget stay exact and atomic. With one shard every key starts with ``lg:{<crawl_id>}:``, the
+layout of crawls from before shards. Entries travel as JSON objects, never pickle::
 
     {"url": "http://a.com/x", "depth": 1, "hops": 0, ...}
 
-Keys (prefix P = ``lg:{crawl}:``):
+Keys of the crawl (prefix B = ``lg:{crawl}:``) and of each shard (prefix P = ``lg:{tag}:``,
+B itself when there is one shard):
 
-    P meta          string  the crawl's config (JSON); its absence means the frontier was lost
+    B meta          string  the crawl's config (JSON); its absence means the frontier was lost
+    B budget        string  pages leased or reserved against --max-pages (more than one shard)
+    B workers, alive        heartbeats
+    P meta          string  a copy of B meta: a shard's scripts refuse to run when it is gone
     P stats         hash    counters: queued, admitted, done, seen, bad_entries, errors, ...
     P q:<host>      zset    the host's queued entries (raw JSON), by depth << 32 | sequence
     P ready, wait   zset    hosts that may start now / at a time (crawler.frontier.politeness)
@@ -18,7 +25,6 @@ Keys (prefix P = ``lg:{crawl}:``):
     P s:<n>, sc     set     seen-set buckets (int64 fingerprints) and their shape
                             (crawler.frontier.seen)
     P r:<origin>    string  cached robots.txt (crawler.frontier.robots)
-    P workers, alive        heartbeats
     lg:current      string  the id of the crawl last created on this Redis
 
 Each call that changes state is one Lua script (crawler.frontier.scripts), so an AOF cut
@@ -38,14 +44,26 @@ import json
 import logging
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import redis
 
 from crawler import settings as defaults
-from crawler.errors import FrontierError, FrontierLost, FrontierUnavailable
+from crawler.errors import FrontierError, FrontierUnavailable
+from crawler.frontier.census import Census
 from crawler.frontier.connection import FrontierClient, server_url
+from crawler.frontier.entries import (
+    CURRENT_KEY,
+    Ack,
+    Lease,
+    ack_args,
+    by_shard,
+    current_crawl,
+    ended_args,
+    prefix,
+    refusal,
+    valid_entry,
+)
 from crawler.frontier.outage import Outage
 from crawler.frontier.politeness import (
     CRAWL_DELAY_CAP,
@@ -56,6 +74,7 @@ from crawler.frontier.politeness import (
     PRELUDE_LUA,
     RETRY_AFTER_CAP,
 )
+from crawler.frontier.replication import Replication
 from crawler.frontier.scripts import (
     ACK_LUA,
     EXPIRE_LUA,
@@ -66,68 +85,19 @@ from crawler.frontier.scripts import (
     REQUEUE_LUA,
 )
 from crawler.frontier.seen import SEEN_LUA, seen_member
+from crawler.frontier.shards import ShardMap
 from crawler.urls.canonical import MAX_URL_LENGTH, canonicalize, host_of
+
+__all__ = ["Frontier", "Lease", "current_crawl", "prefix"]
 
 log = logging.getLogger(__name__)
 
-CURRENT_KEY = "lg:current"
-WORKER_TTL = 30.0  # seconds without a heartbeat before a worker is no longer listed
 LOST_REPLY = "LG_FRONTIER_LOST"  # a script's error when the crawl's meta key is gone
-_MAX_DEPTH = 1 << 20  # depth is the high part of a queue score (exact in a double)
 
 
-@dataclass(slots=True)
-class Lease:
-    """One entry handed to one worker until `deadline` (epoch seconds, Redis's clock)."""
-
-    token: str
-    entry: dict[str, Any]
-    url: str
-    host: str
-    depth: int
-    deadline: float
-    gated: bool = True  # the host has a delay: the download gate must see its start
-
-
-def prefix(crawl_id: str) -> str:
-    return f"lg:{{{crawl_id}}}:"
-
-
-def current_crawl(client: FrontierClient) -> str | None:
-    """The id of the crawl last created on this Redis, or None."""
-    value = client.get(CURRENT_KEY)
-    return value.decode() if isinstance(value, bytes) else value
-
-
-def _ended(leases: Sequence[Lease]) -> list[Any]:
-    args: list[Any] = [len(leases)]
-    for lease in leases:
-        args += (lease.token, lease.host)
-    return args
-
-
-def _refusal(child: Any) -> tuple[str, str]:
-    """("", host) for an entry to queue, else the counter that refuses it."""
-    if not _valid(child):
-        return "bad_entries", ""
-    if len(child["url"]) > MAX_URL_LENGTH:
-        return "too_long", ""
-    host = host_of(child["url"])
-    return ("", host) if host else ("bad_entries", "")
-
-
-def _valid(entry: Any) -> bool:
-    return (
-        isinstance(entry, dict)
-        and isinstance(entry.get("url"), str)
-        and isinstance(entry.get("depth"), int)
-        and isinstance(entry.get("hops"), int)
-        and 0 <= entry["depth"] < _MAX_DEPTH
-    )
-
-
-class Frontier:
-    """One crawl's frontier on one Redis (or Redis Cluster slot); many workers share it."""
+class Frontier(Census):
+    """One crawl's frontier, in `shards` shards on one Redis or over a Redis Cluster; many
+    workers share it."""
 
     def __init__(
         self,
@@ -140,6 +110,7 @@ class Frontier:
         max_pages: int = 0,
         max_pages_per_host: int = 0,
         seen: str = "exact",
+        shards: int = 1,
     ) -> None:
         if not crawl_id or any(c in crawl_id for c in "{}\t\n "):
             raise FrontierError(f"invalid crawl id {crawl_id!r}")
@@ -160,6 +131,9 @@ class Frontier:
         self.url = server_url(client)
         self.outage = Outage(self.url)
         self._meta_key = self.prefix + "meta"
+        self._turn = 0  # the shard the next lease call starts at (rotates: fair to shards)
+        self.replication = Replication(client, round(defaults.LINKGRAPH_REPLICA_WAIT * 1000))
+        self.use_shards(ShardMap(crawl_id, shards))
         self._scripts = {
             name: client.register_script(PRELUDE_LUA + body)
             for name, body in {
@@ -175,26 +149,60 @@ class Frontier:
             }.items()
         }
 
+    def use_shards(self, shards: ShardMap) -> None:
+        """Work on `shards` (the map the crawl's meta records: `adopt`)."""
+        self.shards = shards
+        self.prefixes = shards.prefixes()
+        # Counters live in every shard; with more than one, the crawl's own prefix holds
+        # "created" and the counters bumped outside any shard.
+        self._stat_prefixes = list(dict.fromkeys([self.prefix, *self.prefixes]))
+
+    def adopt(self, meta: dict[str, Any]) -> None:
+        """Take the crawl-wide budgets and shard map from the crawl's meta (a joining worker)."""
+        self.max_pages = int(meta.get("max_pages", self.max_pages) or 0)
+        self.max_pages_per_host = int(meta.get("max_pages_per_host", self.max_pages_per_host) or 0)
+        self.use_shards(ShardMap.from_meta(self.crawl_id, meta))
+
     # -- plumbing ---------------------------------------------------------------------------------
 
     def key(self, name: str) -> str:
         return self.prefix + name
 
-    def _run(self, name: str, *args: Any) -> Any:
-        base = (
-            self.prefix,
-            round(self.host_delay * 1000),
-            self.host_concurrency,
-            self.max_pages,
-            self.max_pages_per_host,
-        )
+    def shard_of(self, host: str) -> int:
+        return self.shards.shard_of(host)
+
+    def prefix_of(self, host: str) -> str:
+        """The key prefix of the shard that holds `host`."""
+        return self.prefixes[self.shards.shard_of(host)]
+
+    @property
+    def _budgeted(self) -> bool:
+        """--max-pages kept by the crawl-wide `budget` key (more than one shard), not by the
+        lease script (one shard: its `admitted` counter is the crawl's)."""
+        return self.max_pages > 0 and self.shards.count > 1
+
+    def _base(self, p: str) -> list[Any]:
+        """The arguments every script takes first (PRELUDE_LUA): a shard's prefix, the budgets."""
+        maxp = 0 if self.shards.count > 1 else self.max_pages
+        delay = round(self.host_delay * 1000)
+        return [p, delay, self.host_concurrency, maxp, self.max_pages_per_host]
+
+    def _run(self, shard: int, name: str, *args: Any, durable: bool = False) -> Any:
+        """Script `name` on `shard`; `durable`: held by a replica too before it returns (when
+        the master has replicas: crawler.frontier.replication)."""
+        p = self.prefixes[shard]
+        script, key, base = self._scripts[name], p + "meta", self._base(p)
         try:
-            return self.call(self._scripts[name], keys=[self._meta_key], args=[*base, *args])
+            if durable and self.replication.enabled:
+                return self.call(self.replication.run, script, key, [*base, *args])
+            return self.call(script, keys=[key], args=[*base, *args])
         except FrontierUnavailable:
             raise
         except FrontierError as exc:
             if LOST_REPLY in str(exc):
-                self.meta()  # raises FrontierLost, naming the crawl and the server
+                self._lost(shard)
+            if exc.__cause__ is None:
+                raise
             raise FrontierError(
                 f"frontier script {name} failed on {self.url}: {exc.__cause__}"
             ) from exc.__cause__
@@ -220,8 +228,12 @@ class Frontier:
         self.call(self.client.ping)
 
     def create(self, meta: dict[str, Any]) -> None:
-        """Record the crawl's config and make it this Redis's current crawl."""
-        body = json.dumps({**meta, "crawl_id": self.crawl_id}, separators=(",", ":"))
+        """Record the crawl's config (and shard map) and make it this Redis's current crawl."""
+        full = {**meta, **self.shards.meta(), "crawl_id": self.crawl_id}
+        body = json.dumps(full, separators=(",", ":"))
+        for p in self.prefixes:  # the shards' copies first: the crawl's meta says it is whole
+            if p != self.prefix:
+                self.call(self.client.set, p + "meta", body)
         pipe = self.client.pipeline()
         pipe.set(self._meta_key, body)
         pipe.hsetnx(self.key("stats"), "created", int(time.time()))
@@ -229,17 +241,6 @@ class Frontier:
         # Apart from the MULTI: lg:current has no hash tag, so on a cluster it lives in another
         # slot. Written after the meta, it never names a crawl that does not exist yet.
         self.call(self.client.set, CURRENT_KEY, self.crawl_id)
-
-    def meta(self) -> dict[str, Any]:
-        """The crawl's config; FrontierLost when its keys are gone (Redis restarted empty)."""
-        raw = self.call(self.client.get, self._meta_key)
-        if raw is None:
-            raise FrontierLost(
-                f"crawl {self.crawl_id!r} has no frontier on {self.url}: the Redis server lost "
-                "its data (restarted without its append-only file?) or the crawl was never created"
-            )
-        meta: dict[str, Any] = json.loads(raw)
-        return meta
 
     # -- queue ------------------------------------------------------------------------------------
 
@@ -269,49 +270,104 @@ class Frontier:
         """Queue `entries` again though seen (pages due for a recrawl) and record the `fresh`
         URLs as seen (fetched lately: links to them are not followed again); returns how many
         were queued."""
+        due: dict[int, list[Any]] = {}
+        kept: dict[int, list[str]] = {}
+        for entry in entries:
+            why, host = refusal(entry)
+            if not why:
+                raw = json.dumps(entry, separators=(",", ":"))
+                member = seen_member(entry["url"])
+                due.setdefault(self.shard_of(host), []).append((host, member, entry["depth"], raw))
+        for url in fresh:
+            kept.setdefault(self.shard_of(host_of(url)), []).append(seen_member(url))
         queued = 0
-        for i in range(0, max(len(entries), len(fresh)), 1000):
-            args: list[Any] = []
-            for entry in entries[i : i + 1000]:
-                why, host = _refusal(entry)
-                if not why:
-                    raw = json.dumps(entry, separators=(",", ":"))
-                    args += (host, seen_member(entry["url"]), entry["depth"], raw)
-            args = [len(args) // 4, *args, *(seen_member(url) for url in fresh[i : i + 1000])]
-            queued += int(self._run("recrawl", *args))
+        for shard in sorted(due.keys() | kept.keys()):
+            rows, members = due.get(shard, []), kept.get(shard, [])
+            for i in range(0, max(len(rows), len(members)), 1000):
+                args: list[Any] = [len(rows[i : i + 1000])]
+                for row in rows[i : i + 1000]:
+                    args += row
+                new = self._run(shard, "recrawl", *args, *members[i : i + 1000], durable=True)
+                queued += int(new)
         return queued
 
     def lease(self, worker: str, n: int, ended: Sequence[Lease] = ()) -> list[Lease]:
         """Up to `n` entries whose host may start now, each leased to `worker`; first, the
-        downloads of `ended` leases ended (as `fetched`, in the same round trip)."""
+        downloads of `ended` leases ended (as `fetched`, in the same round trip).
+
+        Shards are asked in turn from a start that rotates with each call, so every shard's
+        hosts get leased though the first ones asked could fill `n` alone.
+        """
         worker = worker.replace("\t", " ")
-        rows = self._run("lease", worker, n, round(self.lease_timeout * 1000), *_ended(ended))
+        pending = by_shard(ended)
+        want = self._reserve(n)
+        start, count = self._turn, self.shards.count
+        self._turn = (start + 1) % count
+        leases: list[Lease] = []
+        try:
+            for shard in [(start + k) % count for k in range(count)]:
+                mine = pending.pop(shard, [])
+                if len(leases) >= want:
+                    if mine:
+                        self._run(shard, "fetched", 1, *ended_args(mine))
+                    continue
+                timeout = round(self.lease_timeout * 1000)
+                rows = self._run(
+                    shard, "lease", worker, want - len(leases), timeout, *ended_args(mine)
+                )
+                leases += self._leases(rows, shard)
+        finally:
+            self._unreserve(want - len(leases))
+        return leases
+
+    def _leases(self, rows: list[Any], shard: int) -> list[Lease]:
         leases = []
         for token, raw, host, deadline, gated in rows:
-            lease = self._lease(token.decode(), raw, host.decode(), int(deadline) / 1000)
+            lease = self._lease(token.decode(), raw, host.decode(), int(deadline) / 1000, shard)
             if lease is not None:
                 lease.gated = bool(gated)
-            if lease is not None:
                 leases.append(lease)
         return leases
 
-    def _lease(self, token: str, raw: bytes, host: str, deadline: float) -> Lease | None:
+    def _lease(
+        self, token: str, raw: bytes, host: str, deadline: float, shard: int
+    ) -> Lease | None:
         try:
             entry = json.loads(raw)
         except ValueError:
             entry = None
-        if not _valid(entry) or len(entry["url"]) > MAX_URL_LENGTH or host_of(entry["url"]) != host:
+        if (
+            not valid_entry(entry)
+            or len(entry["url"]) > MAX_URL_LENGTH
+            or host_of(entry["url"]) != host
+        ):
             log.debug("bad frontier entry %r for host %s", raw[:200], host)
-            bad = Lease(token, {}, "", host, 0, deadline)
+            bad = Lease(token, {}, "", host, 0, deadline, shard=shard)
             self.ack(bad, [], outcome="bad_entries")
             return None
-        return Lease(token, entry, entry["url"], host, entry["depth"], deadline)
+        return Lease(token, entry, entry["url"], host, entry["depth"], deadline, shard=shard)
+
+    def _reserve(self, n: int) -> int:
+        """How many of `n` pages the crawl's --max-pages still allows, reserved (more than one
+        shard: no script sees every shard's counter, so the budget is one key of its own)."""
+        if not self._budgeted:
+            return n
+        taken = int(self.call(self.client.incrby, self.key("budget"), n))
+        allowed = max(0, min(n, self.max_pages - (taken - n)))
+        self._unreserve(n - allowed)
+        return allowed
+
+    def _unreserve(self, n: int) -> None:
+        """Give back `n` pages of budget (reserved and not leased, or leases requeued)."""
+        if n > 0 and self._budgeted:
+            self.call(self.client.decrby, self.key("budget"), n)
 
     def fetched(self, lease: Lease | Sequence[Lease], free: bool = True) -> None:
         """Downloads of leases ended (response or failure): each host's delay runs from now;
         free their host slots unless `free` is False (robots.txt, under the page's slot)."""
         leases = [lease] if isinstance(lease, Lease) else lease
-        self._run("fetched", 1 if free else 0, *_ended(leases))
+        for shard, mine in by_shard(leases).items():
+            self._run(shard, "fetched", 1 if free else 0, *ended_args(mine))
 
     def ack(
         self, lease: Lease | None, children: Sequence[dict[str, Any]], outcome: str = "done"
@@ -325,136 +381,104 @@ class Frontier:
 
     def ack_many(
         self,
-        acks: Sequence[tuple[Lease, Sequence[dict[str, Any]], str]],
+        acks: Sequence[Ack],
         children: Sequence[dict[str, Any]] | None = None,
         counters: dict[str, int] | None = None,
     ) -> int:
-        """Finish many leases, queue their children and bump `counters`, in one atomic call.
+        """Finish many leases, queue their children and bump `counters`: one atomic call per
+        shard touched.
 
         `acks` holds (lease, its children, outcome); `children` (when given) replaces the union
         of the leases' children: entries queued outside any lease. Returns how many were queued.
+        Children go to their shards before any lease is finished (a crash in between means a
+        refetch, whose children the seen set then drops, never a lost page); the counters go
+        with the last call, so a failed call retried later never counts them twice.
         """
         counts = {name: n for name, n in (counters or {}).items() if n}
         kids: list[dict[str, Any]] = [] if children is None else list(children)
         if children is None:
             for _, own, _ in acks:
                 kids += own
-        by_host: dict[str, list[Any]] = {}
-        count = 0
+        by_shard: dict[int, dict[str, list[Any]]] = {}
         for child in kids:
-            why, host = _refusal(child)
+            why, host = refusal(child)
             if why:
                 counts[why] = counts.get(why, 0) + 1
                 continue
-            url = child["url"]
             raw = json.dumps(child, separators=(",", ":"))
-            by_host.setdefault(host, []).extend((seen_member(url), child["depth"], raw))
-            count += 1
+            fields = by_shard.setdefault(self.shard_of(host), {}).setdefault(host, [])
+            fields.extend((seen_member(child["url"]), child["depth"], raw))
         if counts.get("bad_entries"):
             log.debug("refused %d bad frontier entries", counts["bad_entries"])
-        if not acks and not count and not counts:
+        if not acks and not by_shard and not counts:
             return 0
-        args: list[Any] = [len(acks)]
-        for lease, _, outcome in acks:
-            args += (lease.token, lease.host, outcome)
-        args.append(len(counts))
-        for name, n in counts.items():
-            args += (name, n)
-        args.append(count)
-        for host, fields in by_host.items():
-            args += (host, len(fields) // 3, *fields)
-        return int(self._run("ack", *args))
+        acked: dict[int, list[Ack]] = {}
+        for item in acks:
+            acked.setdefault(item[0].shard, []).append(item)
+        # Every child lands in its shard before any lease is finished (a lease's children may
+        # go to any shard); one shard's leases alone may take that shard's children along.
+        solo = next(iter(acked)) if len(acked) == 1 else None
+        early = [s for s in sorted(by_shard) if s != solo] or ([] if acked else [0])
+        late = sorted(acked)
+        final = (late or early)[-1]  # the counters ride with the last call: counted once
+
+        def args(shard: int, finish: bool) -> list[Any]:
+            own = by_shard.get(shard, {}) if not finish or shard == solo else {}
+            bump = counts if shard == final and finish == bool(late) else {}
+            return ack_args(acked[shard] if finish else [], own, bump)
+
+        # Children outlive a failover before anything relies on them; a lost call that
+        # finishes leases is a refetch (crawler.frontier.replication).
+        first = self._run_all("ack", [(s, args(s, False)) for s in early], durable=True)
+        return first + self._run_all("ack", [(s, args(s, True)) for s in late], durable=False)
+
+    def _run_all(self, name: str, calls: list[tuple[int, list[Any]]], durable: bool) -> int:
+        """Script `name` on each (shard, args), in one pipelined round trip when no replica
+        must confirm them; a call that failed there runs again alone, to report its error."""
+        if len(calls) <= 1 or (durable and self.replication.enabled):
+            return sum(int(self._run(s, name, *args, durable=durable)) for s, args in calls)
+        pipe = self.client.pipeline(transaction=False)
+        for shard, args in calls:
+            p = self.prefixes[shard]
+            # As a plain command: redis-py's cluster pipeline refuses its evalsha() helper.
+            sha = self._scripts[name].sha
+            pipe.execute_command("EVALSHA", sha, 1, p + "meta", *self._base(p), *args)
+        replies = self.call(pipe.execute, raise_on_error=False)
+        return sum(
+            int(self._run(s, name, *args, durable=durable) if isinstance(r, Exception) else r)
+            for (s, args), r in zip(calls, replies, strict=True)
+        )
 
     def release(self, leases: Iterable[Lease]) -> int:
         """Hand leases back to the queue (a clean stop); returns how many were still held."""
-        tokens = [lease.token for lease in leases]
-        if not tokens:
-            return 0
-        return int(self._run("release", "released", *tokens))
+        released = 0
+        for shard, mine in by_shard(leases).items():
+            tokens = [lease.token for lease in mine]
+            released += int(self._run(shard, "release", "released", *tokens))
+        self._unreserve(released)
+        return released
 
     def requeue_expired(self, limit: int = 1000) -> int:
         """Return leases past their deadline to the queue; any worker may call this."""
-        return int(self._run("expire", limit))
+        returned = sum(int(self._run(s, "expire", limit)) for s in range(self.shards.count))
+        self._unreserve(returned)
+        return returned
 
     # -- politeness -------------------------------------------------------------------------------
 
     def start_wait(self, host: str) -> float:
         """Seconds to wait before a request to `host` may start; 0 means go (start recorded)."""
-        return int(self._run("gate", host, GATE_MARGIN_MS)) / 1000
+        return int(self._run(self.shard_of(host), "gate", host, GATE_MARGIN_MS)) / 1000
 
     def pause(self, host: str, seconds: float) -> None:
         """No request to `host` starts for `seconds` (capped), across all workers."""
-        self._run("pause", host, round(min(seconds, RETRY_AFTER_CAP) * 1000))
+        ms = round(min(seconds, RETRY_AFTER_CAP) * 1000)
+        self._run(self.shard_of(host), "pause", host, ms)
 
     def set_delay(self, host: str, seconds: float) -> None:
         """Raise `host`'s delay between starts (robots.txt Crawl-delay, capped at 30 s)."""
-        self._run("delay", host, round(min(seconds, CRAWL_DELAY_CAP) * 1000))
-
-    # -- counters and workers ---------------------------------------------------------------------
+        ms = round(min(seconds, CRAWL_DELAY_CAP) * 1000)
+        self._run(self.shard_of(host), "delay", host, ms)
 
     def incr(self, name: str, n: int = 1) -> None:
         self.call(self.client.hincrby, self.key("stats"), name, n)
-
-    def counts(self) -> dict[str, int]:
-        pipe = self.client.pipeline(transaction=False)
-        pipe.hgetall(self.key("stats"))
-        pipe.zcard(self.key("leases"))
-        pipe.zcard(self.key("ready"))
-        pipe.zcard(self.key("wait"))
-        stats, leased, ready, waiting = self.call(pipe.execute)
-        counts = {k.decode(): int(v) for k, v in stats.items()}
-        for name in ("queued", "done", "seen", "bad_entries", "errors", "pages", "links"):
-            counts.setdefault(name, 0)
-        counts.update(leased=leased, hosts_ready=ready, hosts_waiting=waiting)
-        return counts
-
-    def done(self) -> bool:
-        """Nothing queued (or the page budget spent) and nothing leased; FrontierLost if gone."""
-        pipe = self.client.pipeline(transaction=False)
-        pipe.exists(self._meta_key)
-        pipe.hmget(self.key("stats"), "queued", "admitted")
-        pipe.zcard(self.key("leases"))
-        exists, (queued, admitted), leased = self.call(pipe.execute)
-        if not exists:
-            self.meta()
-        if leased:
-            return False
-        spent = self.max_pages > 0 and int(admitted or 0) >= self.max_pages
-        return int(queued or 0) <= 0 or spent
-
-    def busiest_hosts(self, n: int) -> list[tuple[str, int]]:
-        """The `n` hosts with the most queued entries, as (host, queued), most first.
-
-        Scans every host queue (a ZCARD each, pipelined): an operator's command, not the
-        crawl's hot path.
-        """
-        keys = list(self.call(lambda: list(self.client.scan_iter(self.key("q:*"), count=1000))))
-        if not keys:
-            return []
-        pipe = self.client.pipeline(transaction=False)
-        for key in keys:
-            pipe.zcard(key)
-        sizes = self.call(pipe.execute)
-        skip = len(self.key("q:"))
-        hosts = [
-            (key.decode()[skip:], int(size)) for key, size in zip(keys, sizes, strict=True) if size
-        ]
-        return sorted(hosts, key=lambda item: (-item[1], item[0]))[:n]
-
-    def heartbeat(self, worker: str, info: dict[str, Any]) -> None:
-        now = time.time()
-        pipe = self.client.pipeline(transaction=False)
-        pipe.hset(self.key("workers"), worker, json.dumps({**info, "worker": worker, "ts": now}))
-        pipe.zadd(self.key("alive"), {worker: now})
-        pipe.zremrangebyscore(self.key("alive"), "-inf", now - 24 * 3600)
-        self.call(pipe.execute)
-
-    def workers(self) -> list[dict[str, Any]]:
-        """Workers that sent a heartbeat in the last WORKER_TTL seconds, with their info."""
-        names = self.call(
-            self.client.zrangebyscore, self.key("alive"), time.time() - WORKER_TTL, "+inf"
-        )
-        if not names:
-            return []
-        infos = self.call(self.client.hmget, self.key("workers"), names)
-        return [json.loads(info) for info in infos if info]

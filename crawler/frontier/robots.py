@@ -1,6 +1,7 @@
 """robots.txt per RFC 9309, fetched once per origin per crawl and shared by workers through Redis.
 
-``lg:{crawl}:r:<scheme://host:port>`` holds one of:
+``lg:{shard}:r:<scheme://host:port>`` (in the shard of the host: crawler.frontier.shards) holds
+one of:
 
     b"T" + body   2xx: the file (first 500 KiB), parsed as Google does   kept 24 h (RFC 9309 2.4)
     b"A"          4xx or too many redirects: everything allowed           kept 24 h
@@ -24,6 +25,7 @@ from urllib.parse import urlsplit
 
 from crawler import settings as defaults
 from crawler.frontier.connection import FrontierClient
+from crawler.urls.canonical import host_of
 
 MAX_BYTES = 500 * 1024  # RFC 9309 2.5: parse at least 500 KiB
 TTL = 24 * 3600
@@ -240,7 +242,7 @@ class RobotsCache:
     def __init__(
         self,
         client: FrontierClient,
-        key_prefix: str,
+        key_prefix: str | Callable[[str], str],
         agent: str,
         *,
         retry: float = defaults.LINKGRAPH_ROBOTS_RETRY,
@@ -248,13 +250,14 @@ class RobotsCache:
     ) -> None:
         self.client = client
         self.call = call  # runs each Redis call: the frontier's maps errors and backs off
-        self.key_prefix = key_prefix
+        # A host's key prefix: one string, or the frontier's shard of the host.
+        self.key_prefix = key_prefix if callable(key_prefix) else lambda _host: key_prefix
         self.agent = agent
         self.retry = retry
         self._local: dict[str, tuple[float, str, RobotsRules | None]] = {}
 
     def _key(self, origin: str) -> str:
-        return f"{self.key_prefix}r:{origin}"
+        return f"{self.key_prefix(host_of(origin))}r:{origin}"
 
     def _state(self, origin: str) -> tuple[str, RobotsRules | None] | None:
         cached = self._local.get(origin)

@@ -68,7 +68,7 @@ class FrontierScheduler(SiteFiles):
         self.worker = worker
         self.robots = (
             rb.RobotsCache(
-                frontier.client, frontier.prefix, AGENT, retry=robots_retry, call=frontier.call
+                frontier.client, frontier.prefix_of, AGENT, retry=robots_retry, call=frontier.call
             )
             if obey_robots
             else None
@@ -77,7 +77,7 @@ class FrontierScheduler(SiteFiles):
         self.spider: Spider | None = None
         self.lost: FrontierLost | None = None
         self._buffer: deque[scrapy.Request] = deque()
-        self._held: dict[str, Lease] = {}  # leases this worker holds, by token
+        self._held: dict[str, Lease] = {}  # leases this worker holds, by ident
         self._robots_waiting: list[Lease] = []
         self._robots_unsaved: list[tuple[Lease, int, bytes]] = []  # answers Redis missed
         self._pending_acks: list[tuple[list[Ack], dict[str, int]]] = []
@@ -127,11 +127,8 @@ class FrontierScheduler(SiteFiles):
 
     def open(self, spider: Spider) -> None:
         self.frontier.ping()
-        meta = self.frontier.meta()  # FrontierLost: fail now, not mid-crawl
-        self.frontier.max_pages = int(meta.get("max_pages", self.frontier.max_pages) or 0)
-        self.frontier.max_pages_per_host = int(
-            meta.get("max_pages_per_host", self.frontier.max_pages_per_host) or 0
-        )
+        # FrontierLost: fail now, not mid-crawl. The meta names the budgets and the shards.
+        self.frontier.adopt(self.frontier.meta())
         self.spider = spider
         self.crawler.signals.connect(self._on_durable, signal=records_durable)
         self.crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
@@ -231,7 +228,7 @@ class FrontierScheduler(SiteFiles):
             self._empty_until = time.monotonic() + TICK
             return
         for lease in leases:
-            self._held[lease.token] = lease
+            self._held[lease.ident] = lease
             self._admit(lease)
 
     def _admit(self, lease: Lease) -> None:
@@ -265,7 +262,7 @@ class FrontierScheduler(SiteFiles):
         return request
 
     def _hand_back(self, lease: Lease) -> None:
-        self._held.pop(lease.token, None)
+        self._held.pop(lease.ident, None)
         try:
             self.frontier.release([lease])
         except FrontierError as exc:
@@ -277,7 +274,7 @@ class FrontierScheduler(SiteFiles):
     def _finish_many(self, acks: list[Ack], counters: dict[str, int]) -> None:
         """Acknowledge leases with their children and bump counters: one atomic Redis call."""
         for lease, _, _ in acks:
-            self._held.pop(lease.token, None)
+            self._held.pop(lease.ident, None)
         self.wake()
         try:
             self.frontier.ack_many(acks, counters=counters)

@@ -18,7 +18,7 @@ divides it::
     >>> ShardMap("c1", 1).prefix(0)     # one shard: the keys of an unsharded crawl
     'lg:{c1}:'
 
-Not wired into `Frontier` yet: this is the map the sharded frontier reads.
+`Frontier` (crawler.frontier.queue) routes each host's calls to its shard with this map.
 """
 
 from __future__ import annotations
@@ -29,11 +29,20 @@ from typing import Any
 
 from redis.crc import REDIS_CLUSTER_HASH_SLOTS, key_slot
 
+from crawler import settings as defaults
 from crawler.errors import FrontierError
 
 HASH = "blake2b64"  # recorded in the crawl's meta: a new function would be a new name
 TAGS = "slot-ranged"  # likewise for the way shard tags are chosen
 MAX_SHARDS = 1024
+
+
+def default_count(masters: int) -> int:
+    """Shards for a new crawl that does not say: one on one Redis (`masters` 0), else
+    LINKGRAPH_FRONTIER_SHARDS_PER_MASTER per master of the cluster."""
+    if masters <= 0:
+        return 1
+    return min(MAX_SHARDS, masters * defaults.LINKGRAPH_FRONTIER_SHARDS_PER_MASTER)
 
 
 def host_hash(host: str) -> int:

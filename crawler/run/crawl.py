@@ -25,8 +25,9 @@ from crawler.errors import (
     FrontierUnavailable,
     LinkgraphError,
 )
-from crawler.frontier.connection import FrontierClient, connect
+from crawler.frontier.connection import FrontierClient, connect, is_cluster
 from crawler.frontier.queue import Frontier, current_crawl
+from crawler.frontier.shards import default_count
 from crawler.run.embedded import EmbeddedRedis
 from crawler.run.progress import Progress
 from crawler.scope.rules import Scope
@@ -69,7 +70,8 @@ def connect_redis(url: str) -> FrontierClient:
     return connect(url, socket_connect_timeout=5, socket_timeout=30)
 
 
-def open_frontier(client: FrontierClient, config: CrawlConfig) -> Frontier:
+def open_frontier(client: FrontierClient, config: CrawlConfig, shards: int = 1) -> Frontier:
+    """The crawl's frontier with `config`'s budgets and politeness (a new crawl's shards)."""
     return Frontier(
         client,
         config.crawl_id,
@@ -78,7 +80,33 @@ def open_frontier(client: FrontierClient, config: CrawlConfig) -> Frontier:
         lease_timeout=config.lease_timeout,
         max_pages=config.max_pages,
         max_pages_per_host=config.max_pages_per_host,
+        shards=shards,
     )
+
+
+def join_frontier(client: FrontierClient, config: CrawlConfig) -> tuple[Frontier, dict[str, Any]]:
+    """A running crawl's frontier and meta: its shards and budgets as the crawl recorded them.
+
+    Refuses (ConfigError) a --frontier-shards other than the recorded count: hosts would map
+    to other shards, and their queues, politeness and seen URLs would split.
+    """
+    frontier = open_frontier(client, config)
+    meta = frontier.meta()
+    recorded = int(meta.get("shards", 1))
+    if config.frontier_shards and config.frontier_shards != recorded:
+        raise ConfigError(
+            f"crawl {config.crawl_id} was created with --frontier-shards {recorded}; "
+            f"it cannot continue with {config.frontier_shards} (leave the option out)"
+        )
+    frontier.adopt(meta)
+    return frontier, meta
+
+
+def shard_count(client: FrontierClient, config: CrawlConfig) -> int:
+    """A new crawl's shards: --frontier-shards, else 1 on one Redis, more on a cluster."""
+    if config.frontier_shards:
+        return config.frontier_shards
+    return default_count(len(client.get_primaries()) if is_cluster(client) else 0)
 
 
 class Crawl:
@@ -131,14 +159,15 @@ class Crawl:
             if crawl_id is None:
                 raise ConfigError("no seeds given and no crawl to resume in this frontier")
             self.config.crawl_id = crawl_id
-            frontier = open_frontier(client, self.config)
-            self.config.with_policy(frontier.meta())
+            _, meta = join_frontier(client, self.config)
+            self.config.with_policy(meta)
             self._say(f"resuming crawl {crawl_id}")
             frontier = open_frontier(client, self.config)
+            frontier.adopt(meta)
             if self.config.recrawl_after:
                 self._recrawl(frontier, store)
             return frontier
-        frontier = open_frontier(client, self.config)
+        frontier = open_frontier(client, self.config, shard_count(client, self.config))
         frontier.create(self.config.policy())
         if self.config.recrawl_after:  # before the seeds: a seed fetched lately is not due
             self._recrawl(frontier, store)

@@ -28,7 +28,7 @@ from crawler.config import CrawlConfig
 from crawler.errors import ConfigError, CrawlNotFound, FrontierLost
 from crawler.frontier.connection import FrontierClient
 from crawler.frontier.queue import Frontier, current_crawl
-from crawler.run.crawl import connect_redis, frontier_url_file, open_frontier
+from crawler.run.crawl import connect_redis, frontier_url_file, join_frontier
 from crawler.run.embedded import EmbeddedRedis
 from crawler.terminal import visible
 
@@ -117,8 +117,8 @@ def show_status(data: Path, redis_url: str, crawl_id: str, out: TextIO | None = 
         crawl_id = crawl_id or current_crawl(client) or ""
         if not crawl_id:
             raise ConfigError("no crawl found in this frontier")
-        frontier = open_frontier(client, CrawlConfig(crawl_id=crawl_id))
-        frontier.meta()  # FrontierLost: say the data is gone, not "0 queued"
+        # FrontierLost: say the data is gone, not "0 queued"
+        frontier, _ = join_frontier(client, CrawlConfig(crawl_id=crawl_id))
         print_status(status(frontier), out or sys.stdout)
     return 0
 

@@ -128,6 +128,15 @@ def stored(target: str) -> tuple[dict[str, int], Counter[LinkKey]]:
     return page_map, Counter((s, d, a, tuple(r), sec, k) for s, d, a, r, sec, k in links)
 
 
+def assert_truth(target: str, records: list[dict[str, Any]]) -> None:
+    """The store at `target` holds exactly the truth's pages and links (no page twice)."""
+    pages, links = stored(target)
+    expected = truth_pages(records)
+    assert pages == expected, diff(Counter(expected.items()), Counter(pages.items()))
+    expected_links = truth_links(records)
+    assert links == expected_links, diff(expected_links, links)
+
+
 def diff(expected: Counter[Any], got: Counter[Any], limit: int = 12) -> str:
     missing = list((expected - got).items())[:limit]
     extra = list((got - expected).items())[:limit]

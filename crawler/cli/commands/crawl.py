@@ -29,6 +29,13 @@ def add_subcommand(sub: argparse._SubParsersAction) -> None:
     _scope_options(p)
     _politeness_options(p)
     p.add_argument("--crawl-id", default="", metavar="ID", help="name the crawl (default: random)")
+    p.add_argument(
+        "--frontier-shards",
+        type=int,
+        default=default("frontier_shards"),
+        metavar="N",
+        help="split the frontier into N shards (default: 1 on one Redis, 4 per cluster master)",
+    )
     p.set_defaults(func=_crawl)
 
 

@@ -33,7 +33,7 @@ def add_subcommand(sub: argparse._SubParsersAction) -> None:
 
 def _worker(args: argparse.Namespace) -> int:
     from crawler.frontier.queue import current_crawl
-    from crawler.run.crawl import connect_redis, open_frontier
+    from crawler.run.crawl import connect_redis, join_frontier
     from crawler.run.worker import WorkerPool
 
     if not args.redis:
@@ -43,8 +43,8 @@ def _worker(args: argparse.Namespace) -> int:
     if not crawl_id:
         raise ConfigError(f"no crawl to join in {args.redis}")
     config = options.crawl_config(args, crawl_id=crawl_id)
-    frontier = open_frontier(client, config)
-    config.with_policy(frontier.meta())
+    frontier, meta = join_frontier(client, config)
+    config.with_policy(meta)
     config.validate()
     if not config.clickhouse:
         raise ConfigError(

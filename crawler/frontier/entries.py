@@ -1,0 +1,103 @@
+"""What travels between the frontier and its workers: entries (JSON objects) and the leases
+that hand them out, and the checks an entry passes before it is queued or leased.
+
+    >>> refusal({"url": "http://a.com/x", "depth": 1, "hops": 0})
+    ('', 'a.com')
+    >>> refusal({"url": "http://a.com/x"})
+    ('bad_entries', '')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from crawler.frontier.connection import FrontierClient
+from crawler.urls.canonical import MAX_URL_LENGTH, host_of
+
+CURRENT_KEY = "lg:current"
+MAX_DEPTH = 1 << 20  # depth is the high part of a queue score (exact in a double)
+
+
+@dataclass(slots=True)
+class Lease:
+    """One entry handed to one worker until `deadline` (epoch seconds, Redis's clock)."""
+
+    token: str
+    entry: dict[str, Any]
+    url: str
+    host: str
+    depth: int
+    deadline: float
+    gated: bool = True  # the host has a delay: the download gate must see its start
+    shard: int = 0  # the frontier shard that leased it (tokens are unique within a shard)
+
+    @property
+    def ident(self) -> str:
+        """Unique across the crawl's shards (a token alone is unique within its shard)."""
+        return f"{self.shard}/{self.token}"
+
+
+def prefix(crawl_id: str) -> str:
+    return f"lg:{{{crawl_id}}}:"
+
+
+def current_crawl(client: FrontierClient) -> str | None:
+    """The id of the crawl last created on this Redis, or None."""
+    value = client.get(CURRENT_KEY)
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def ended_args(leases: Sequence[Lease]) -> list[Any]:
+    args: list[Any] = [len(leases)]
+    for lease in leases:
+        args += (lease.token, lease.host)
+    return args
+
+
+def by_shard(leases: Iterable[Lease]) -> dict[int, list[Lease]]:
+    groups: dict[int, list[Lease]] = {}
+    for lease in leases:
+        groups.setdefault(lease.shard, []).append(lease)
+    return groups
+
+
+def refusal(child: Any) -> tuple[str, str]:
+    """("", host) for an entry to queue, else the counter that refuses it."""
+    if not valid_entry(child):
+        return "bad_entries", ""
+    if len(child["url"]) > MAX_URL_LENGTH:
+        return "too_long", ""
+    host = host_of(child["url"])
+    return ("", host) if host else ("bad_entries", "")
+
+
+def valid_entry(entry: Any) -> bool:
+    return (
+        isinstance(entry, dict)
+        and isinstance(entry.get("url"), str)
+        and isinstance(entry.get("depth"), int)
+        and isinstance(entry.get("hops"), int)
+        and 0 <= entry["depth"] < MAX_DEPTH
+    )
+
+
+Ack = tuple[Lease, Sequence[dict[str, Any]], str]  # a lease, its children, its outcome counter
+
+
+def ack_args(
+    acks: Sequence[Ack], by_host: dict[str, list[Any]], counts: dict[str, int]
+) -> list[Any]:
+    """The ack script's own arguments (crawler.frontier.scripts.ACK_LUA): the leases to finish,
+    the counters to bump, and per host its children as (seen member, depth, entry) triples."""
+    args: list[Any] = [len(acks)]
+    for lease, _, outcome in acks:
+        args += (lease.token, lease.host, outcome)
+    args.append(len(counts))
+    for name, n in counts.items():
+        args += (name, n)
+    args.append(sum(len(fields) // 3 for fields in by_host.values()))
+    for host, fields in by_host.items():
+        args += (host, len(fields) // 3, *fields)
+    return args
