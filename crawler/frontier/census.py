@@ -15,6 +15,7 @@ from typing import Any
 from crawler.errors import FrontierLost
 from crawler.frontier.connection import FrontierClient
 from crawler.frontier.shards import ShardMap
+from crawler.terminal import redacted
 
 WORKER_TTL = 30.0  # seconds without a heartbeat before a worker is no longer listed
 
@@ -42,8 +43,9 @@ class Census:
         raw = self.call(self.client.get, self._meta_key)
         if raw is None:
             raise FrontierLost(
-                f"crawl {self.crawl_id!r} has no frontier on {self.url}: the Redis server lost "
-                "its data (restarted without its append-only file?) or the crawl was never created"
+                f"crawl {self.crawl_id!r} has no frontier on {redacted(self.url)}: the Redis "
+                "server lost its data (restarted without its append-only file?) or the crawl "
+                "was never created"
             )
         meta: dict[str, Any] = json.loads(raw)
         return meta
@@ -52,8 +54,9 @@ class Census:
         self.meta()  # raises FrontierLost when the whole crawl is gone
         if shard is not None:
             raise FrontierLost(
-                f"shard {shard} of crawl {self.crawl_id!r} has no frontier on {self.url}: the "
-                "Redis node that holds it lost its data (restarted without its append-only file?)"
+                f"shard {shard} of crawl {self.crawl_id!r} has no frontier on "
+                f"{redacted(self.url)}: the Redis node that holds it lost its data (restarted "
+                "without its append-only file?)"
             )
 
     @property

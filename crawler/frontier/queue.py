@@ -86,6 +86,7 @@ from crawler.frontier.scripts import (
 )
 from crawler.frontier.seen import SEEN_LUA, seen_member
 from crawler.frontier.shards import ShardMap
+from crawler.terminal import redacted
 from crawler.urls.canonical import MAX_URL_LENGTH, canonicalize, host_of
 
 __all__ = ["Frontier", "Lease", "current_crawl", "prefix"]
@@ -204,7 +205,7 @@ class Frontier(Census):
             if exc.__cause__ is None:
                 raise
             raise FrontierError(
-                f"frontier script {name} failed on {self.url}: {exc.__cause__}"
+                f"frontier script {name} failed on {redacted(self.url)}: {exc.__cause__}"
             ) from exc.__cause__
 
     def call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -217,7 +218,7 @@ class Frontier(Census):
             raise self.outage.failed(exc) from exc
         except redis.RedisError as exc:
             self.outage.ok()
-            raise FrontierError(f"frontier Redis at {self.url} failed: {exc}") from exc
+            raise FrontierError(f"frontier Redis at {redacted(self.url)} failed: {exc}") from exc
         self.outage.ok()
         return result
 

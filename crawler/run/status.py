@@ -132,9 +132,8 @@ def crawl_status(data: Path, redis_url: str, crawl_id: str = "") -> dict[str, An
         crawl_id = crawl_id or current_crawl(client) or ""
         if not crawl_id:
             raise CrawlNotFound("no crawl found in this frontier")
-        frontier = open_frontier(client, CrawlConfig(crawl_id=crawl_id))
-        try:
-            frontier.meta()
+        try:  # its recorded shards: status sums every one
+            frontier, _ = join_frontier(client, CrawlConfig(crawl_id=crawl_id))
         except FrontierLost as exc:
             raise CrawlNotFound(f"no crawl {crawl_id!r} in this frontier") from exc
         return status(frontier)
