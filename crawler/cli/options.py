@@ -3,6 +3,7 @@
 - `connection`: where the data lives (--data, --clickhouse; --redis for the frontier's
   commands) and --log-level;
 - `output`: --format and --out (a .csv/.jsonl/.xlsx suffix picks the format);
+- `target_mode`: --mode of the query commands (domain, host, prefix, exact);
 - `workers`: what `crawl` and `worker` share (--workers, --proxy, --concurrency);
 - `crawl_config`: the parsed options as a CrawlConfig, field by field.
 
@@ -82,6 +83,18 @@ def output(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="CSV: write cells as stored, without the apostrophe that keeps a spreadsheet from "
         "running a crawled '=...' as a formula (for programs)",
+    )
+
+
+def target_mode(parser: argparse.ArgumentParser) -> None:
+    """--mode: how much of the web DOMAIN covers (crawler/analysis/targets.py)."""
+    parser.add_argument(
+        "--mode",
+        type=params.mode,
+        metavar="MODE",
+        help="domain (every URL of the registrable domain; the default for a domain, a host or "
+        "a site's root), host (one host), prefix (URLs starting with the URL given) or exact "
+        "(that URL); a URL with a path needs it",
     )
 
 

@@ -23,6 +23,7 @@ from multidict import MultiDict
 from crawler import params
 from crawler.analysis import queries
 from crawler.analysis.rows import json_records, write_csv
+from crawler.analysis.targets import Target, resolve_target
 from crawler.analysis.toxicity import score_domain, toxicity_rows
 from crawler.errors import QueryError
 from crawler.serve.state import in_store
@@ -59,6 +60,7 @@ class Endpoint:
 
 
 DOMAIN = Param("domain", params.domain, required=True)
+MODE = Param("mode", params.mode)
 
 
 def parse_query(endpoint: Endpoint, query: Mapping[str, Any]) -> dict[str, Any]:
@@ -75,6 +77,7 @@ def parse_query(endpoint: Endpoint, query: Mapping[str, Any]) -> dict[str, Any]:
         if len(texts) > 1 and not param.many:
             raise QueryError(f"argument --{param.name}: given more than once")
         values[param.key] = _values(param, texts)
+    params.split_typed(values)
     return values
 
 
@@ -133,38 +136,53 @@ def _named(store: Store, name: str, values: Mapping[str, Any]) -> Rows:
     return result.columns, result.rows
 
 
+def _target(v: dict[str, Any]) -> Target:
+    """The target of the typed `domain` and `mode` (both taken out of `v`), as the CLI's
+    --mode reads it."""
+    return resolve_target(v.pop("typed"), v.pop("mode"))
+
+
 def _backlinks(store: Store, v: dict[str, Any]) -> Rows:
-    return _named(store, "backlinks_report", queries.backlinks_params(**v))
+    target = _target(v)
+    return _named(
+        store, "backlinks_report", queries.with_target(queries.backlinks_params(**v), target)
+    )
 
 
 def _refdomains(store: Store, v: dict[str, Any]) -> Rows:
-    return _named(store, "refdomains_report", v)
+    return _named(store, "refdomains_report", queries.with_target(v, _target(v)))
 
 
 def _local(store: Store, v: dict[str, Any]) -> Rows:
-    result = queries.run_named(store, "refdomains_report", v)
+    result = queries.run_named(store, "refdomains_report", queries.with_target(v, _target(v)))
     return queries.LOCAL_COLUMNS, queries.local_rows(result)
 
 
 def _anchors(store: Store, v: dict[str, Any]) -> Rows:
+    target = _target(v)
     keywords = queries.keywords_param(v["keywords"])
-    return _named(store, "anchors", {"domain": v["domain"], "keywords": keywords})
+    values = queries.with_target({"domain": v["domain"], "keywords": keywords}, target)
+    return _named(store, "anchors", values)
 
 
 def _gap(store: Store, v: dict[str, Any]) -> Rows:
+    target = _target(v)
     if not v["vs"]:
         raise QueryError("the following arguments are required: vs")
-    return _named(store, "gap_report", queries.gap_params(v["domain"], v["vs"], v["min"], None))
+    values = queries.gap_params(v["domain"], v["vs"], v["min"], None)
+    return _named(store, "gap_report", queries.with_target(values, target))
 
 
 def _broken(store: Store, v: dict[str, Any]) -> Rows:
-    values = queries.broken_params(v["domain"], v["vs"], prospects=v["prospects"])
+    target = _target(v)
+    values = queries.broken_params(v["domain"], v["vs"], prospects=v["prospects"], target=target)
     return _named(store, "broken", values)
 
 
 def _changes(store: Store, v: dict[str, Any]) -> Rows:
+    target = _target(v)
     name, values = queries.changes_query(v.pop("domain"), **v)
-    return _named(store, name, values)
+    return _named(store, name, queries.with_target(values, target))
 
 
 def _toxicity(store: Store, v: dict[str, Any]) -> Rows:
@@ -178,6 +196,7 @@ ENDPOINTS = (
         "backlinks",
         (
             DOMAIN,
+            MODE,
             Param("dofollow", flag=True, default=False),
             Param("rel", default=""),
             Param("section", default=""),
@@ -192,18 +211,19 @@ ENDPOINTS = (
         ),
         _backlinks,
     ),
-    Endpoint("refdomains", (DOMAIN, _COUNTRY), _refdomains),
-    Endpoint("local", (DOMAIN, _COUNTRY), _local),
-    Endpoint("anchors", (DOMAIN, Param("keywords", many=True)), _anchors),
+    Endpoint("refdomains", (DOMAIN, MODE, _COUNTRY), _refdomains),
+    Endpoint("local", (DOMAIN, MODE, _COUNTRY), _local),
+    Endpoint("anchors", (DOMAIN, MODE, Param("keywords", many=True)), _anchors),
     Endpoint(
         "gap",
-        (DOMAIN, Param("vs", params.domain, many=True), Param("min", params.positive, 1)),
+        (DOMAIN, MODE, Param("vs", params.domain, many=True), Param("min", params.positive, 1)),
         _gap,
     ),
     Endpoint(
         "broken",
         (
             DOMAIN,
+            MODE,
             Param("prospects", flag=True, default=False),
             Param("vs", params.domain, many=True),
         ),
@@ -213,6 +233,7 @@ ENDPOINTS = (
         "changes",
         (
             DOMAIN,
+            MODE,
             Param("since", params.date),
             Param("until", params.date),
             Param("from-crawl", default=""),

@@ -13,6 +13,7 @@
 --   lost at or after, instead of live ones unless new_since is set too);
 --   one_per_domain UInt8 (the first row of each source domain); limit UInt64 (0: all).
 -- Order: authority desc, src_domain, live before lost, dofollow first, src_url, dst_url, ordinal.
+-- mode String, target String: the target in its mode (fragments/target_match.sql).
 SELECT
     src_url, src_domain, dst_url, ordinal, anchor, rel, section, kind, dofollow, authority,
     country, first_seen, last_seen, status, lost_at
@@ -49,6 +50,8 @@ FROM
                     'live' AS status, toDateTime(0, 'UTC') AS lost_at
                 FROM link_fetches
                 WHERE dst_domain = {domain:String}
+                  AND
+                  -- include: target_match()
                   AND src_domain != dst_domain
                   AND (toUInt32({lost_since:DateTime}) = 0 OR toUInt32({new_since:DateTime}) > 0)
                   AND (src_url, fetch_us) IN
@@ -69,6 +72,8 @@ FROM
                         fetch_us AS last_us
                     FROM link_fetches
                     WHERE dst_domain = {domain:String}
+                      AND
+                      -- include: target_match()
                       AND src_domain != dst_domain
                       AND toUInt32({lost_since:DateTime}) > 0
                     LIMIT 1 BY src_url, dst_url, fetch_us, ordinal
@@ -81,6 +86,8 @@ FROM
                         SELECT src_url, dst_url, max(fetch_us) AS last_us
                         FROM link_fetches
                         WHERE dst_domain = {domain:String}
+                          AND
+                          -- include: target_match()
                           AND src_domain != dst_domain
                           AND toUInt32({lost_since:DateTime}) > 0
                         GROUP BY src_url, dst_url

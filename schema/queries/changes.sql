@@ -7,6 +7,7 @@
 -- changed_at: first_seen for new, the fetch that showed it gone for lost.
 -- Params: domain String, since DateTime, until DateTime. Order: changed_at, change, src_url,
 -- dst_url.
+-- mode String, target String: the target in its mode (fragments/target_match.sql).
 SELECT change, changed_at, src_url, src_domain, dst_url, anchor, rel, first_seen, last_seen
 FROM
 (
@@ -23,6 +24,8 @@ FROM
             argMin(rel, (fetch_us, ordinal)) AS first_rel
         FROM link_fetches
         WHERE dst_domain = {domain:String} AND src_domain != dst_domain
+          AND
+          -- include: target_match()
         GROUP BY src_url, src_domain, dst_url
     ) AS spans
     WHERE first_seen >= {since:DateTime} AND first_seen < {until:DateTime}
@@ -46,6 +49,8 @@ FROM
                 argMax(rel, (fetch_us, -toInt64(ordinal))) AS last_rel
             FROM link_fetches
             WHERE dst_domain = {domain:String} AND src_domain != dst_domain
+              AND
+              -- include: target_match()
             GROUP BY src_url, src_domain, dst_url
         ) AS spans
         ALL INNER JOIN

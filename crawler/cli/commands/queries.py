@@ -14,11 +14,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler import params
 from crawler.cli import options
 from crawler.cli.output import write_rows
+
+if TYPE_CHECKING:
+    from crawler.analysis.targets import Target
 
 
 def add_subcommand(sub: argparse._SubParsersAction) -> None:
@@ -38,9 +41,19 @@ def _parser(sub: argparse._SubParsersAction, name: str, help_text: str, query: s
         description=f"{help_text[0].upper()}{help_text[1:]}. Named query: schema/queries/{query}.",
     )
     p.add_argument("domain", metavar="DOMAIN", type=params.domain)
+    options.target_mode(p)
     options.connection(p)
     options.output(p)
     return p
+
+
+def _target(args: argparse.Namespace) -> Target:
+    """The target DOMAIN and --mode name, said on stderr (a path is never silently widened)."""
+    from crawler.analysis.targets import resolve_target
+
+    target = resolve_target(getattr(args, "typed", args.domain), args.mode)
+    print(target.describe(), file=sys.stderr)
+    return target
 
 
 def _run(args: argparse.Namespace, name: str, params: dict[str, Any]) -> Any:
@@ -129,8 +142,15 @@ def _add_backlinks(sub: argparse._SubParsersAction) -> None:
 
 
 def _backlinks(args: argparse.Namespace) -> int:
-    from crawler.analysis.queries import backlinks_params, has_authority, open_link_graph, run_named
+    from crawler.analysis.queries import (
+        backlinks_params,
+        has_authority,
+        open_link_graph,
+        run_named,
+        with_target,
+    )
 
+    target = _target(args)
     params = backlinks_params(
         args.domain,
         dofollow=args.dofollow,
@@ -145,6 +165,7 @@ def _backlinks(args: argparse.Namespace) -> int:
         one_per_domain=args.one_per_domain,
         limit=args.limit,
     )
+    params = with_target(params, target)
     store = open_link_graph(args.data, args.clickhouse)
     try:
         result = run_named(store, "backlinks_report", params)
@@ -179,7 +200,10 @@ def _add_refdomains(sub: argparse._SubParsersAction) -> None:
 
 
 def _refdomains(args: argparse.Namespace) -> int:
-    result = _run(args, "refdomains_report", {"domain": args.domain, "country": args.country})
+    from crawler.analysis.queries import with_target
+
+    params = with_target({"domain": args.domain, "country": args.country}, _target(args))
+    result = _run(args, "refdomains_report", params)
     write_rows(result.columns, result.rows, args.format, args.out, raw=args.raw)
     return 0
 
@@ -202,9 +226,10 @@ def _add_local(sub: argparse._SubParsersAction) -> None:
 
 
 def _local(args: argparse.Namespace) -> int:
-    from crawler.analysis.queries import LOCAL_COLUMNS, local_rows
+    from crawler.analysis.queries import LOCAL_COLUMNS, local_rows, with_target
 
-    result = _run(args, "refdomains_report", {"domain": args.domain, "country": args.country})
+    params = with_target({"domain": args.domain, "country": args.country}, _target(args))
+    result = _run(args, "refdomains_report", params)
     write_rows(LOCAL_COLUMNS, local_rows(result), args.format, args.out, raw=args.raw)
     return 0
 
@@ -225,10 +250,16 @@ def _add_anchors(sub: argparse._SubParsersAction) -> None:
 
 
 def _anchors(args: argparse.Namespace) -> int:
-    from crawler.analysis.queries import EXACT_MATCH_WARNING, anchor_summary, keywords_param
+    from crawler.analysis.queries import (
+        EXACT_MATCH_WARNING,
+        anchor_summary,
+        keywords_param,
+        with_target,
+    )
 
     keywords = keywords_param(args.keywords)
-    result = _run(args, "anchors", {"domain": args.domain, "keywords": keywords})
+    params = with_target({"domain": args.domain, "keywords": keywords}, _target(args))
+    result = _run(args, "anchors", params)
     write_rows(result.columns, result.rows, args.format, args.out, raw=args.raw)
     shares = anchor_summary(result.columns, result.rows)
     print("anchor types: " + ", ".join(f"{k} {v:.1%}" for k, v in shares.items()), file=sys.stderr)
@@ -272,9 +303,10 @@ def _add_gap(sub: argparse._SubParsersAction) -> None:
 
 
 def _gap(args: argparse.Namespace) -> int:
-    from crawler.analysis.queries import gap_params
+    from crawler.analysis.queries import gap_params, with_target
 
-    params = gap_params(args.domain, args.vs, args.min, args.exclude_disavow)
+    target = _target(args)
+    params = with_target(gap_params(args.domain, args.vs, args.min, args.exclude_disavow), target)
     result = _run(args, "gap_report", params)
     write_rows(result.columns, result.rows, args.format, args.out, raw=args.raw)
     return 0
@@ -300,7 +332,7 @@ def _add_broken(sub: argparse._SubParsersAction) -> None:
 def _broken(args: argparse.Namespace) -> int:
     from crawler.analysis.queries import broken_params
 
-    params = broken_params(args.domain, args.vs, prospects=args.prospects)
+    params = broken_params(args.domain, args.vs, prospects=args.prospects, target=_target(args))
     result = _run(args, "broken", params)
     write_rows(result.columns, result.rows, args.format, args.out, raw=args.raw)
     return 0
@@ -326,8 +358,9 @@ def _add_changes(sub: argparse._SubParsersAction) -> None:
 
 
 def _changes(args: argparse.Namespace) -> int:
-    from crawler.analysis.queries import changes_query
+    from crawler.analysis.queries import changes_query, with_target
 
+    target = _target(args)
     name, params = changes_query(
         args.domain,
         since=args.since,
@@ -335,6 +368,6 @@ def _changes(args: argparse.Namespace) -> int:
         from_crawl=args.from_crawl,
         to_crawl=args.to_crawl,
     )
-    result = _run(args, name, params)
+    result = _run(args, name, with_target(params, target))
     write_rows(result.columns, result.rows, args.format, args.out, raw=args.raw)
     return 0
