@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from crawler import settings
 from crawler.analysis.targets import Target
 from crawler.errors import ConfigError
 from pipelines.store import Result, Store, open_store
@@ -28,6 +29,8 @@ _AUTHORITY_QUERIES = ("backlinks_report", "refdomains_report", "gap_report")
 # The queries reading a target in its mode (fragments/target_match.sql); a caller that names
 # no mode means the whole domain.
 _TARGET_QUERIES = (*_AUTHORITY_QUERIES, "anchors", "broken", "changes", "changes_crawls")
+# The queries telling why a link was lost (fragments/lost_links.sql).
+_LOST_QUERIES = ("backlinks_report", "changes")
 
 
 def open_link_graph(data: Path, clickhouse: str = "", *, create: bool = False) -> Store:
@@ -48,6 +51,8 @@ def run_named(store: Store, name: str, params: dict[str, Any]) -> Result:
     target query without `mode` covers the whole domain."""
     if name in _TARGET_QUERIES and "mode" not in params:
         params = {**params, "mode": "domain", "target": ""}
+    if name in _LOST_QUERIES and "lost_after_errors" not in params:
+        params = {**params, "lost_after_errors": settings.LINKGRAPH_LOST_AFTER_ERRORS}
     if name in _AUTHORITY_QUERIES:
         # A store that never ran `linkgraph authority` may predate migration 005, the tables'
         # one definition: the migration creates them (empty) the way every other table comes.

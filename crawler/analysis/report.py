@@ -1,8 +1,9 @@
 """A one-page HTML backlink report: self-contained (inline CSS and SVG, no network, no fonts).
 
 Sections: totals, referring domains over time (cumulative, by first-seen day), dofollow share,
-links by page section, anchor distribution, top linked pages and, with competitors, a gap
-summary (referring domains of the competitors that never linked to the domain).
+links by page section, anchor distribution, top linked pages, lost links with their reasons
+(`linkgraph changes`' rules) and, with competitors, a gap summary (referring domains of the
+competitors that never linked to the domain).
 Every chart is SVG drawn here, so the page renders the same with scripting off; a small inline
 script only records, in `#render-check`, how many charts the browser laid out (tests read it).
 
@@ -36,6 +37,7 @@ class ReportData:
     pages: list[tuple[str, int, int]] = field(default_factory=list)  # url, domains, links
     competitors: list[str] = field(default_factory=list)
     gap: list[dict[str, Any]] = field(default_factory=list)
+    lost: list[dict[str, Any]] = field(default_factory=list)  # `changes` rows, newest first
     generated: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -53,11 +55,21 @@ def collect(store: Store, domain: str, competitors: list[str], top: int = TOP) -
     data.pages = [
         (u, int(d), int(n)) for u, d, n in store.named("report_pages", {**params, "top": top}).rows
     ]
+    data.lost = _lost(store, domain)
     if competitors:
         data.competitors = competitors
         gap_params = {**params, "competitors": competitors, "min_k": 1}
         data.gap = store.named("gap", gap_params).dicts()
     return data
+
+
+def _lost(store: Store, domain: str) -> list[dict[str, Any]]:
+    """Every lost link of `domain` with its reason, newest first (`changes` since 1971)."""
+    from crawler.analysis.queries import changes_query, run_named
+
+    name, params = changes_query(domain, since=datetime(1971, 1, 1, tzinfo=UTC))
+    rows = [r for r in run_named(store, name, params).dicts() if r["change"] == "lost"]
+    return sorted(rows, key=lambda r: (r["changed_at"], r["src_url"], r["dst_url"]), reverse=True)
 
 
 def _path(url: str) -> str:
@@ -113,10 +125,27 @@ def render_html(data: ReportData) -> str:
         _bars_svg("pages", [(_path(u), d) for u, d, _ in data.pages], unit="referring domains"),
         _table(["page", "referring domains", "links"], data.pages),
     ]
+    parts += _lost_section(data)
     if data.competitors:
         parts += _gap_section(data)
     parts += [f"<script>{_CHECK_JS}</script>", "</body></html>"]
     return "\n".join(parts) + "\n"
+
+
+def _lost_section(data: ReportData) -> list[str]:
+    """Lost links: how many per reason, then the newest (a table: no chart to lay out)."""
+    reasons: dict[str, int] = {}
+    for row in data.lost:
+        reasons[row["reason"]] = reasons.get(row["reason"], 0) + 1
+    rows = [
+        (f"{r['changed_at']:%Y-%m-%d}", r["src_url"], r["dst_url"], r["reason"], r["reason_detail"])
+        for r in data.lost[:TOP]
+    ]
+    return [
+        "<h2>Lost links and why</h2>",
+        _table(["reason", "lost links"], sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+        _table(["lost", "linking page", "page linked", "reason", "detail"], rows),
+    ]
 
 
 def _gap_section(data: ReportData) -> list[str]:
