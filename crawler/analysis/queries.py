@@ -28,9 +28,16 @@ _NEVER = datetime(2106, 1, 1, tzinfo=UTC)  # past any fetch; DateTime ends in 21
 _AUTHORITY_QUERIES = ("backlinks_report", "refdomains_report", "gap_report")
 # The queries reading a target in its mode (fragments/target_match.sql); a caller that names
 # no mode means the whole domain.
-_TARGET_QUERIES = (*_AUTHORITY_QUERIES, "anchors", "broken", "changes", "changes_crawls")
+_TARGET_QUERIES = (
+    *_AUTHORITY_QUERIES,
+    "anchors",
+    "broken",
+    "changes",
+    "changes_crawls",
+    "velocity",
+)
 # The queries telling why a link was lost (fragments/lost_links.sql).
-_LOST_QUERIES = ("backlinks_report", "changes")
+_LOST_QUERIES = ("backlinks_report", "changes", "velocity")
 
 
 def open_link_graph(data: Path, clickhouse: str = "", *, create: bool = False) -> Store:

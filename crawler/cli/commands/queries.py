@@ -1,4 +1,4 @@
-"""The query commands: backlinks, refdomains, local, anchors, gap, broken, changes.
+"""The query commands: backlinks, refdomains, local, anchors, gap, broken, changes, velocity.
 
 Each runs one named query of schema/queries/ (the file name is in its help) with the
 parameters `crawler.analysis.queries` builds, and writes the rows (--format, --out). Domains
@@ -32,6 +32,7 @@ def add_subcommand(sub: argparse._SubParsersAction) -> None:
     _add_gap(sub)
     _add_broken(sub)
     _add_changes(sub)
+    _add_velocity(sub)
 
 
 def _parser(sub: argparse._SubParsersAction, name: str, help_text: str, query: str) -> Any:
@@ -370,4 +371,33 @@ def _changes(args: argparse.Namespace) -> int:
     )
     result = _run(args, name, with_target(params, target))
     write_rows(result.columns, result.rows, args.format, args.out, raw=args.raw)
+    return 0
+
+
+# -- velocity ---------------------------------------------------------------------------------
+
+
+def _add_velocity(sub: argparse._SubParsersAction) -> None:
+    p = _parser(
+        sub,
+        "velocity",
+        "new and lost links and referring domains of DOMAIN per period, with a burst flag",
+        "velocity.sql",
+    )
+    p.add_argument(
+        "--by",
+        default="week",
+        choices=("day", "week", "month"),
+        help="the period: day, week (from Monday) or month, UTC (default: %(default)s)",
+    )
+    p.set_defaults(func=_velocity)
+
+
+def _velocity(args: argparse.Namespace) -> int:
+    from crawler.analysis.queries import with_target
+    from crawler.analysis.velocity import COLUMNS, velocity_params, velocity_rows
+
+    params = with_target(velocity_params(args.domain, args.by), _target(args))
+    result = _run(args, "velocity", params)
+    write_rows(COLUMNS, velocity_rows(result.rows, args.by), args.format, args.out, raw=args.raw)
     return 0
