@@ -81,3 +81,14 @@ def test_velocity_by_week_and_month(store: Store) -> None:
     # Days: mostly empty, so the median counts as 1 and only April 1st's 5 domains are above 3.
     assert [d[0] for d in days if d[7]] == ["2026-04-01"]
     assert sum(d[1] for d in days) == 12 and sum(d[5] for d in days) == 1
+
+
+def test_the_report_charts_new_vs_lost_per_week(store: Store) -> None:
+    from crawler.analysis.report import collect, render_html
+
+    data = collect(store, ME, [])
+    assert data.velocity == _velocity(store, "week")
+    page = render_html(data)
+    chart = page.split('data-chart="velocity"', 1)[1].split("</svg>", 1)[0]
+    assert chart.count('<rect class="bar"') == 2 * 6  # new and lost, six weeks
+    assert "1 burst week(s)" in chart
