@@ -117,12 +117,21 @@ def log_level(text: str) -> str:
 
 def positive(text: str) -> int:
     """An integer of at least 1."""
+    return _at_least(text, 1)
+
+
+def nonnegative(text: str) -> int:
+    """An integer of at least 0."""
+    return _at_least(text, 0)
+
+
+def _at_least(text: str, low: int) -> int:
     try:
         value = int(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    if value < low:
+        raise argparse.ArgumentTypeError(f"must be at least {low}, not {value}")
     return value
 
 

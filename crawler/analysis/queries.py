@@ -35,6 +35,8 @@ _TARGET_QUERIES = (
     "changes",
     "changes_crawls",
     "velocity",
+    "top_pages",
+    "referring_ips",
 )
 # The queries telling why a link was lost (fragments/lost_links.sql).
 _LOST_QUERIES = ("backlinks_report", "changes", "velocity")

@@ -22,6 +22,7 @@ from multidict import MultiDict
 
 from crawler import params
 from crawler.analysis import queries
+from crawler.analysis.paging import page_rows
 from crawler.analysis.rows import json_records, write_csv
 from crawler.analysis.targets import Target, resolve_target
 from crawler.analysis.toxicity import score_domain, toxicity_rows
@@ -61,6 +62,9 @@ class Endpoint:
 
 DOMAIN = Param("domain", params.domain, required=True)
 MODE = Param("mode", params.mode)
+# The list commands' --sort, --offset, --limit (applied to the rows by `handler`).
+SORT, OFFSET = Param("sort", default=""), Param("offset", params.nonnegative, default=0)
+PAGING = (SORT, OFFSET, Param("limit", params.positive))
 
 
 def parse_query(endpoint: Endpoint, query: Mapping[str, Any]) -> dict[str, Any]:
@@ -110,7 +114,10 @@ def handler(endpoint: Endpoint) -> Callable[[web.Request], Any]:
         if fmt not in (["json"], ["csv"]):
             raise QueryError(f"argument --format: json or csv, not {','.join(fmt)!r}")
         values = parse_query(endpoint, query)
+        paging = {k: values.pop(k) for k in ("sort", "offset", "limit") if k in values}
         columns, rows = await in_store(request, lambda store: endpoint.run(store, values))
+        if paging:
+            rows = page_rows(columns, rows, **paging)
         if fmt == ["json"]:
             return web.json_response(json_records(columns, rows))
         out = io.StringIO(newline="")
@@ -207,16 +214,22 @@ ENDPOINTS = (
             Param("new-since", params.date),
             Param("lost-since", params.date),
             Param("one-per-domain", flag=True, default=False),
-            Param("limit", params.positive),
+            *PAGING,
         ),
         _backlinks,
     ),
-    Endpoint("refdomains", (DOMAIN, MODE, _COUNTRY), _refdomains),
-    Endpoint("local", (DOMAIN, MODE, _COUNTRY), _local),
-    Endpoint("anchors", (DOMAIN, MODE, Param("keywords", many=True)), _anchors),
+    Endpoint("refdomains", (DOMAIN, MODE, _COUNTRY, *PAGING), _refdomains),
+    Endpoint("local", (DOMAIN, MODE, _COUNTRY, *PAGING), _local),
+    Endpoint("anchors", (DOMAIN, MODE, Param("keywords", many=True), *PAGING), _anchors),
     Endpoint(
         "gap",
-        (DOMAIN, MODE, Param("vs", params.domain, many=True), Param("min", params.positive, 1)),
+        (
+            DOMAIN,
+            MODE,
+            Param("vs", params.domain, many=True),
+            Param("min", params.positive, 1),
+            *PAGING,
+        ),
         _gap,
     ),
     Endpoint(
@@ -226,6 +239,7 @@ ENDPOINTS = (
             MODE,
             Param("prospects", flag=True, default=False),
             Param("vs", params.domain, many=True),
+            *PAGING,
         ),
         _broken,
     ),
@@ -238,6 +252,7 @@ ENDPOINTS = (
             Param("until", params.date),
             Param("from-crawl", default=""),
             Param("to-crawl", default=""),
+            *PAGING,
         ),
         _changes,
     ),

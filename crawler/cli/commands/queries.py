@@ -1,4 +1,5 @@
-"""The query commands: backlinks, refdomains, local, anchors, gap, broken, changes, velocity.
+"""The query commands: backlinks, refdomains, local, anchors, gap, broken, changes, velocity,
+top-pages, linked-domains, ips.
 
 Each runs one named query of schema/queries/ (the file name is in its help) with the
 parameters `crawler.analysis.queries` builds, and writes the rows (--format, --out). Domains
@@ -13,12 +14,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crawler import params
 from crawler.cli import options
 from crawler.cli.output import write_rows
+from crawler.errors import ConfigError
 
 if TYPE_CHECKING:
     from crawler.analysis.targets import Target
@@ -33,6 +36,7 @@ def add_subcommand(sub: argparse._SubParsersAction) -> None:
     _add_broken(sub)
     _add_changes(sub)
     _add_velocity(sub)
+    _add_profile(sub)
 
 
 def _parser(sub: argparse._SubParsersAction, name: str, help_text: str, query: str) -> Any:
@@ -43,9 +47,18 @@ def _parser(sub: argparse._SubParsersAction, name: str, help_text: str, query: s
     )
     p.add_argument("domain", metavar="DOMAIN", type=params.domain)
     options.target_mode(p)
+    options.paging(p)
     options.connection(p)
     options.output(p)
     return p
+
+
+def _write(args: argparse.Namespace, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """The rows sorted and paged (--sort, --offset, --limit), written (--format, --out)."""
+    from crawler.analysis.paging import page_rows
+
+    page = page_rows(columns, rows, sort=args.sort, offset=args.offset, limit=args.limit)
+    write_rows(columns, page, args.format, args.out, raw=args.raw)
 
 
 def _target(args: argparse.Namespace) -> Target:
@@ -138,11 +151,11 @@ def _add_backlinks(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--one-per-domain", action="store_true", help="one link per source domain (its first row)"
     )
-    p.add_argument("--limit", type=params.positive, metavar="N", help="at most N rows")
     p.set_defaults(func=_backlinks)
 
 
 def _backlinks(args: argparse.Namespace) -> int:
+    from crawler.analysis.paging import sql_limit
     from crawler.analysis.queries import (
         backlinks_params,
         has_authority,
@@ -164,7 +177,7 @@ def _backlinks(args: argparse.Namespace) -> int:
         new_since=args.new_since,
         lost_since=args.lost_since,
         one_per_domain=args.one_per_domain,
-        limit=args.limit,
+        limit=sql_limit(args.sort, args.offset, args.limit),
     )
     params = with_target(params, target)
     store = open_link_graph(args.data, args.clickhouse)
@@ -179,7 +192,7 @@ def _backlinks(args: argparse.Namespace) -> int:
             "every domain counts as 0",
             file=sys.stderr,
         )
-    write_rows(result.columns, result.rows, args.format, args.out, raw=args.raw)
+    _write(args, result.columns, result.rows)
     return 0
 
 
@@ -205,7 +218,7 @@ def _refdomains(args: argparse.Namespace) -> int:
 
     params = with_target({"domain": args.domain, "country": args.country}, _target(args))
     result = _run(args, "refdomains_report", params)
-    write_rows(result.columns, result.rows, args.format, args.out, raw=args.raw)
+    _write(args, result.columns, result.rows)
     return 0
 
 
@@ -231,7 +244,7 @@ def _local(args: argparse.Namespace) -> int:
 
     params = with_target({"domain": args.domain, "country": args.country}, _target(args))
     result = _run(args, "refdomains_report", params)
-    write_rows(LOCAL_COLUMNS, local_rows(result), args.format, args.out, raw=args.raw)
+    _write(args, LOCAL_COLUMNS, local_rows(result))
     return 0
 
 
@@ -261,7 +274,7 @@ def _anchors(args: argparse.Namespace) -> int:
     keywords = keywords_param(args.keywords)
     params = with_target({"domain": args.domain, "keywords": keywords}, _target(args))
     result = _run(args, "anchors", params)
-    write_rows(result.columns, result.rows, args.format, args.out, raw=args.raw)
+    _write(args, result.columns, result.rows)
     shares = anchor_summary(result.columns, result.rows)
     print("anchor types: " + ", ".join(f"{k} {v:.1%}" for k, v in shares.items()), file=sys.stderr)
     if shares["exact"] > EXACT_MATCH_WARNING:
@@ -309,7 +322,7 @@ def _gap(args: argparse.Namespace) -> int:
     target = _target(args)
     params = with_target(gap_params(args.domain, args.vs, args.min, args.exclude_disavow), target)
     result = _run(args, "gap_report", params)
-    write_rows(result.columns, result.rows, args.format, args.out, raw=args.raw)
+    _write(args, result.columns, result.rows)
     return 0
 
 
@@ -335,7 +348,7 @@ def _broken(args: argparse.Namespace) -> int:
 
     params = broken_params(args.domain, args.vs, prospects=args.prospects, target=_target(args))
     result = _run(args, "broken", params)
-    write_rows(result.columns, result.rows, args.format, args.out, raw=args.raw)
+    _write(args, result.columns, result.rows)
     return 0
 
 
@@ -370,7 +383,7 @@ def _changes(args: argparse.Namespace) -> int:
         to_crawl=args.to_crawl,
     )
     result = _run(args, name, with_target(params, target))
-    write_rows(result.columns, result.rows, args.format, args.out, raw=args.raw)
+    _write(args, result.columns, result.rows)
     return 0
 
 
@@ -399,5 +412,37 @@ def _velocity(args: argparse.Namespace) -> int:
 
     params = with_target(velocity_params(args.domain, args.by), _target(args))
     result = _run(args, "velocity", params)
-    write_rows(COLUMNS, velocity_rows(result.rows, args.by), args.format, args.out, raw=args.raw)
+    _write(args, COLUMNS, velocity_rows(result.rows, args.by))
+    return 0
+
+
+# -- top-pages, linked-domains, ips -------------------------------------------------------------
+
+_PROFILE = (
+    ("top-pages", "the most linked pages of DOMAIN", "top_pages.sql"),
+    ("linked-domains", "the domains DOMAIN links to (outgoing)", "linked_domains.sql"),
+    ("ips", "referring IPs and /24 subnets of DOMAIN", "referring_ips.sql"),
+)
+
+
+def _add_profile(sub: argparse._SubParsersAction) -> None:
+    for name, help_text, query in _PROFILE:
+        _parser(sub, name, help_text, query).set_defaults(func=_profile, query=query[:-4])
+
+
+def _profile(args: argparse.Namespace) -> int:
+    from crawler.analysis.addresses import IP_COLUMNS, ip_rows
+    from crawler.analysis.queries import with_target
+
+    target = _target(args)
+    if args.query == "linked_domains":
+        if target.mode != "domain":
+            raise ConfigError("linked-domains reads a whole domain's pages: no --mode host/...")
+        result = _run(args, args.query, {"domain": args.domain})
+    else:
+        result = _run(args, args.query, with_target({"domain": args.domain}, target))
+    if args.query == "referring_ips":
+        _write(args, IP_COLUMNS, ip_rows(result.columns, result.rows))
+    else:
+        _write(args, result.columns, result.rows)
     return 0
