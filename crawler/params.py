@@ -12,16 +12,31 @@ from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+class TypedDomain(str):
+    """A registrable domain that remembers the text it was typed as (`typed`): the query
+    commands' `--mode` reads a host, URL prefix or URL from it (crawler/analysis/targets.py).
+    `split_typed` turns it into a plain str before a command runs: the C code (Cython) takes
+    an exact str only."""
+
+    typed: str
+
+    def __new__(cls, value: str, typed: str) -> TypedDomain:
+        self = super().__new__(cls, value)
+        self.typed = typed
+        return self
+
+
 def domain(text: str) -> str:
-    """A registrable domain from a domain, host or URL as typed."""
+    """A registrable domain from a domain, host or URL as typed (the text kept: TypedDomain)."""
     from crawler.urls.canonical import registrable_domain
 
     name = text.strip().lower()
@@ -30,7 +45,25 @@ def domain(text: str) -> str:
     name = name.split("/", 1)[0].rpartition("@")[2].partition(":")[0].rstrip(".")
     if not name or any(c.isspace() for c in name):
         raise argparse.ArgumentTypeError(f"not a domain: {text!r}")
-    return registrable_domain(name)
+    return TypedDomain(registrable_domain(name), text.strip())
+
+
+def split_typed(values: MutableMapping[str, Any]) -> None:
+    """A parsed `domain` (TypedDomain) made a plain str, its text as typed put in `typed`
+    (a command's namespace, `vars(args)`, or the API's values)."""
+    domain = values.get("domain")
+    if isinstance(domain, TypedDomain):
+        values["domain"], values["typed"] = str(domain), domain.typed
+
+
+def mode(text: str) -> str:
+    """A query command's target mode: domain, host, prefix or exact (in any case)."""
+    from crawler.analysis.targets import MODES
+
+    value = text.strip().lower()
+    if value not in MODES:
+        raise argparse.ArgumentTypeError(f"one of {', '.join(MODES)}, not {text!r}")
+    return value
 
 
 def date(text: str) -> datetime:
@@ -92,12 +125,21 @@ def log_level(text: str) -> str:
 
 def positive(text: str) -> int:
     """An integer of at least 1."""
+    return _at_least(text, 1)
+
+
+def nonnegative(text: str) -> int:
+    """An integer of at least 0."""
+    return _at_least(text, 0)
+
+
+def _at_least(text: str, low: int) -> int:
     try:
         value = int(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    if value < low:
+        raise argparse.ArgumentTypeError(f"must be at least {low}, not {value}")
     return value
 
 

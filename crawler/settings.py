@@ -124,6 +124,10 @@ LINKGRAPH_HOST_DELAY: float = 0.0
 # download (DOWNLOAD_TIMEOUT, with retries) plus a sink flush, short enough to resume soon.
 LINKGRAPH_LEASE_TIMEOUT: float = 60.0
 
+# `changes`, `backlinks --lost-since`, the report: a page that fails (5xx, no answer) this many
+# fetches in a row loses its links ('page error'); one failed recrawl is often a blip.
+LINKGRAPH_LOST_AFTER_ERRORS: int = 2
+
 # Responses larger than this many bytes are dropped and counted; pages the extractor is
 # handed are cut there too.
 LINKGRAPH_MAX_PAGE_BYTES: int = DOWNLOAD_MAXSIZE

@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from crawler import settings
+from crawler.analysis.targets import Target
 from crawler.errors import ConfigError
 from pipelines.store import Result, Store, open_store
 
@@ -24,6 +26,20 @@ LOCAL_COLUMNS = ("ref_domain", "country", "country_source", "lang", "links", "do
 _ALL_ROWS = 2**63 - 1
 _NEVER = datetime(2106, 1, 1, tzinfo=UTC)  # past any fetch; DateTime ends in 2106
 _AUTHORITY_QUERIES = ("backlinks_report", "refdomains_report", "gap_report")
+# The queries reading a target in its mode (fragments/target_match.sql); a caller that names
+# no mode means the whole domain.
+_TARGET_QUERIES = (
+    *_AUTHORITY_QUERIES,
+    "anchors",
+    "broken",
+    "changes",
+    "changes_crawls",
+    "velocity",
+    "top_pages",
+    "referring_ips",
+)
+# The queries telling why a link was lost (fragments/lost_links.sql).
+_LOST_QUERIES = ("backlinks_report", "changes", "velocity")
 
 
 def open_link_graph(data: Path, clickhouse: str = "", *, create: bool = False) -> Store:
@@ -40,12 +56,22 @@ def open_link_graph(data: Path, clickhouse: str = "", *, create: bool = False) -
 
 
 def run_named(store: Store, name: str, params: dict[str, Any]) -> Result:
-    """Run a named query, migrating the store first if it reads the authority tables."""
+    """Run a named query, migrating the store first if it reads the authority tables; a
+    target query without `mode` covers the whole domain."""
+    if name in _TARGET_QUERIES and "mode" not in params:
+        params = {**params, "mode": "domain", "target": ""}
+    if name in _LOST_QUERIES and "lost_after_errors" not in params:
+        params = {**params, "lost_after_errors": settings.LINKGRAPH_LOST_AFTER_ERRORS}
     if name in _AUTHORITY_QUERIES:
         # A store that never ran `linkgraph authority` may predate migration 005, the tables'
         # one definition: the migration creates them (empty) the way every other table comes.
         store.migrate()
     return store.named(name, params)
+
+
+def with_target(params: dict[str, Any], target: Target) -> dict[str, Any]:
+    """A target query's parameters narrowed to `target` (fragments/target_match.sql)."""
+    return {**params, "mode": target.mode, "target": target.value}
 
 
 def has_authority(store: Store) -> bool:
@@ -133,18 +159,26 @@ def gap_params(
 
 
 def broken_params(
-    domain: str, competitors: Iterable[str] = (), *, prospects: bool = False
+    domain: str,
+    competitors: Iterable[str] = (),
+    *,
+    prospects: bool = False,
+    target: Target | None = None,
 ) -> dict[str, Any]:
-    """broken.sql's parameters: DOMAIN's dead URLs, or (prospects) the competitors'."""
+    """broken.sql's parameters: DOMAIN's dead URLs (narrowed to `target`), or (prospects) the
+    competitors'."""
     given = set(competitors)
+    if prospects and target is not None and target.mode != "domain":
+        raise ConfigError("--mode narrows DOMAIN's own URLs: --prospects takes whole domains")
     if prospects:
         rivals = sorted(given - {domain})
         if not rivals:
             raise ConfigError("--prospects needs --vs COMPETITOR (one or more)")
-        return {"domains": rivals, "exclude_domain": domain}
+        return {"domains": rivals, "exclude_domain": domain, "mode": "domain", "target": ""}
     if given:
         raise ConfigError("--vs goes with --prospects")
-    return {"domains": [domain], "exclude_domain": ""}
+    params = {"domains": [domain], "exclude_domain": ""}
+    return with_target(params, target) if target is not None else params
 
 
 def changes_query(

@@ -1,8 +1,10 @@
 """A one-page HTML backlink report: self-contained (inline CSS and SVG, no network, no fonts).
 
-Sections: totals, referring domains over time (cumulative, by first-seen day), dofollow share,
-links by page section, anchor distribution, top linked pages and, with competitors, a gap
-summary (referring domains of the competitors that never linked to the domain).
+Sections: totals, referring domains over time (cumulative, by first-seen day), new vs lost
+links per week (`linkgraph velocity`), dofollow share,
+links by page section, anchor distribution, top linked pages, lost links with their reasons
+(`linkgraph changes`' rules) and, with competitors, a gap summary (referring domains of the
+competitors that never linked to the domain).
 Every chart is SVG drawn here, so the page renders the same with scripting off; a small inline
 script only records, in `#render-check`, how many charts the browser laid out (tests read it).
 
@@ -36,6 +38,8 @@ class ReportData:
     pages: list[tuple[str, int, int]] = field(default_factory=list)  # url, domains, links
     competitors: list[str] = field(default_factory=list)
     gap: list[dict[str, Any]] = field(default_factory=list)
+    lost: list[dict[str, Any]] = field(default_factory=list)  # `changes` rows, newest first
+    velocity: list[tuple[Any, ...]] = field(default_factory=list)  # velocity.COLUMNS, by week
     generated: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -53,11 +57,32 @@ def collect(store: Store, domain: str, competitors: list[str], top: int = TOP) -
     data.pages = [
         (u, int(d), int(n)) for u, d, n in store.named("report_pages", {**params, "top": top}).rows
     ]
+    data.lost = _lost(store, domain)
+    data.velocity = _velocity(store, domain)
     if competitors:
         data.competitors = competitors
         gap_params = {**params, "competitors": competitors, "min_k": 1}
         data.gap = store.named("gap", gap_params).dicts()
     return data
+
+
+def _lost(store: Store, domain: str) -> list[dict[str, Any]]:
+    """Every lost link of `domain` with its reason, newest first (`changes` since 1971)."""
+    from crawler.analysis.queries import changes_query, run_named
+
+    name, params = changes_query(domain, since=datetime(1971, 1, 1, tzinfo=UTC))
+    rows = [r for r in run_named(store, name, params).dicts() if r["change"] == "lost"]
+    return sorted(rows, key=lambda r: (r["changed_at"], r["src_url"], r["dst_url"]), reverse=True)
+
+
+def _velocity(store: Store, domain: str) -> list[tuple[Any, ...]]:
+    """`linkgraph velocity DOMAIN --by week` rows."""
+    from crawler.analysis.queries import run_named, with_target
+    from crawler.analysis.targets import domain_target
+    from crawler.analysis.velocity import velocity_params, velocity_rows
+
+    params = with_target(velocity_params(domain, "week"), domain_target(domain))
+    return velocity_rows(run_named(store, "velocity", params).rows, "week")
 
 
 def _path(url: str) -> str:
@@ -99,6 +124,8 @@ def render_html(data: ReportData) -> str:
         "</div>",
         "<h2>Referring domains over time</h2>",
         _timeline_svg(data.timeline),
+        "<h2>New and lost links per week</h2>",
+        _velocity_svg(data.velocity),
         "<h2>Dofollow share</h2>",
         _share_svg(t["dofollow"], t["links"]),
         "<h2>Links by page section</h2>",
@@ -113,10 +140,27 @@ def render_html(data: ReportData) -> str:
         _bars_svg("pages", [(_path(u), d) for u, d, _ in data.pages], unit="referring domains"),
         _table(["page", "referring domains", "links"], data.pages),
     ]
+    parts += _lost_section(data)
     if data.competitors:
         parts += _gap_section(data)
     parts += [f"<script>{_CHECK_JS}</script>", "</body></html>"]
     return "\n".join(parts) + "\n"
+
+
+def _lost_section(data: ReportData) -> list[str]:
+    """Lost links: how many per reason, then the newest (a table: no chart to lay out)."""
+    reasons: dict[str, int] = {}
+    for row in data.lost:
+        reasons[row["reason"]] = reasons.get(row["reason"], 0) + 1
+    rows = [
+        (f"{r['changed_at']:%Y-%m-%d}", r["src_url"], r["dst_url"], r["reason"], r["reason_detail"])
+        for r in data.lost[:TOP]
+    ]
+    return [
+        "<h2>Lost links and why</h2>",
+        _table(["reason", "lost links"], sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+        _table(["lost", "linking page", "page linked", "reason", "detail"], rows),
+    ]
 
 
 def _gap_section(data: ReportData) -> list[str]:
@@ -182,6 +226,33 @@ def _bars_svg(name: str, items: list[tuple[str, int]], unit: str = "links") -> s
         )
         body.append(_text(left + width + 6, y + 14, f"{value:,}"))
     return _svg(name, 16 + row * len(items), body, f"{name} by {unit}")
+
+
+def _velocity_svg(rows: list[tuple[Any, ...]]) -> str:
+    """Per week: new links (a bar up) and lost links (a bar down) from a middle line; a burst
+    week's label says so."""
+    if not rows:
+        return _svg("velocity", 40, [_text(10, 25, "no data")], "velocity: no data")
+    half, left = 90, 10
+    step = (WIDTH - 2 * left) / len(rows)
+    top = max(max(int(r[1]), int(r[2])) for r in rows) or 1
+    body = [f'<line x1="{left}" y1="{half + 10}" x2="{WIDTH - left}" y2="{half + 10}" '
+            'stroke="#94a3b8"/>']  # fmt: skip
+    for i, row in enumerate(rows):
+        x = left + i * step + step * 0.15
+        up, down = half * int(row[1]) / top, half * int(row[2]) / top
+        width = max(step * 0.7, 1)
+        body.append(f'<rect class="bar" x="{x:.1f}" y="{half + 10 - up:.1f}" width="{width:.1f}" '
+                    f'height="{max(up, 1):.1f}" fill="{PALETTE[1]}"/>')  # fmt: skip
+        body.append(f'<rect class="bar" x="{x:.1f}" y="{half + 10:.1f}" width="{width:.1f}" '
+                    f'height="{max(down, 1):.1f}" fill="{PALETTE[2]}"/>')  # fmt: skip
+    first, last = rows[0], rows[-1]
+    bursts = sum(int(r[7]) for r in rows)
+    body.append(_text(left, 2 * half + 34, f"week of {first[0]}"))
+    body.append(_text(WIDTH - left, 2 * half + 34, f"week of {last[0]}", "end"))
+    label = f"new (up) vs lost (down) links per week; {bursts} burst week(s)"
+    body.append(_text(WIDTH / 2, 2 * half + 34, label, "middle"))
+    return _svg("velocity", 2 * half + 44, body, label)
 
 
 def _share_svg(dofollow: int, links: int) -> str:

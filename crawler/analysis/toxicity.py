@@ -38,12 +38,12 @@ minimum score, then the linking pages scoring that much whose domain is not list
 
 from __future__ import annotations
 
-import ipaddress
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from crawler.analysis.addresses import parse_address, subnet_of
 from crawler.urls.canonical import registrable_domain
 
 if TYPE_CHECKING:
@@ -326,16 +326,10 @@ def address_block(ip: str) -> str:
     >>> address_block("::ffff:93.184.216.34"), address_block("127.0.0.1"), address_block("")
     ('93.184.216.0/24', '', '')
     """
-    try:
-        address = ipaddress.ip_address(ip.strip())
-    except ValueError:
+    address = parse_address(ip)
+    if address is None or not address.is_global:
         return ""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    if not address.is_global:
-        return ""
-    prefix = 24 if address.version == 4 else 48
-    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+    return subnet_of(ip)
 
 
 def is_keyword_anchor(target: str, anchor: str) -> bool:

@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from crawler import params
 from crawler.cli import options
 from crawler.cli.commands import add_all
 from crawler.cli.output import pick_format
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    params.split_typed(vars(args))
     configure_logging(getattr(args, "log_level", "WARNING"))
     try:
         options.settle_connection(args)

@@ -3,6 +3,8 @@
 - `connection`: where the data lives (--data, --clickhouse, --clickhouse-cluster; --redis for
   the frontier's commands) and --log-level; `settle_connection` folds the cluster into the URL;
 - `output`: --format and --out (a .csv/.jsonl/.xlsx suffix picks the format);
+- `target_mode`: --mode of the query commands (domain, host, prefix, exact);
+- `paging`: --sort, --offset, --limit of the list commands;
 - `workers`: what `crawl` and `worker` share (--workers, --proxy, --concurrency);
 - `crawl_config`: the parsed options as a CrawlConfig, field by field.
 
@@ -114,6 +116,35 @@ def output(parser: argparse.ArgumentParser) -> None:
         help="CSV: write cells as stored, without the apostrophe that keeps a spreadsheet from "
         "running a crawled '=...' as a formula (for programs)",
     )
+
+
+def target_mode(parser: argparse.ArgumentParser) -> None:
+    """--mode: how much of the web DOMAIN covers (crawler/analysis/targets.py)."""
+    parser.add_argument(
+        "--mode",
+        type=params.mode,
+        metavar="MODE",
+        help="domain (every URL of the registrable domain; the default for a domain, a host or "
+        "a site's root), host (one host), prefix (URLs starting with the URL given) or exact "
+        "(that URL); a URL with a path needs it",
+    )
+
+
+def paging(parser: argparse.ArgumentParser) -> None:
+    """--sort, --offset, --limit of a list command (crawler/analysis/paging.py)."""
+    group = parser.add_argument_group("sorting and paging")
+    group.add_argument(
+        "--sort",
+        default="",
+        metavar="COLUMNS",
+        help="sort by these output columns, comma-separated, '-' before one for descending "
+        "(--sort=-authority,src_url: with '=' when it starts with '-'); ties keep the command's "
+        "order",
+    )
+    group.add_argument(
+        "--offset", type=params.nonnegative, default=0, metavar="N", help="skip the first N rows"
+    )
+    group.add_argument("--limit", type=params.positive, metavar="N", help="at most N rows")
 
 
 def workers(parser: argparse.ArgumentParser, workers_help: str) -> None:

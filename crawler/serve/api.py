@@ -24,7 +24,9 @@ from multidict import MultiDict
 from crawler import params
 from crawler.analysis import queries
 from crawler.analysis.disavow import disavow_text
+from crawler.analysis.paging import page_rows
 from crawler.analysis.rows import json_records, write_csv
+from crawler.analysis.targets import Target, resolve_target
 from crawler.analysis.toxicity import score_domain, toxicity_rows
 from crawler.analysis.workbook import XLSX_TYPE, write_xlsx
 from crawler.errors import ConfigError, QueryError
@@ -62,6 +64,10 @@ class Endpoint:
 
 
 DOMAIN = Param("domain", params.domain, required=True)
+MODE = Param("mode", params.mode)
+# The list commands' --sort, --offset, --limit (applied to the rows by `handler`).
+SORT, OFFSET = Param("sort", default=""), Param("offset", params.nonnegative, default=0)
+PAGING = (SORT, OFFSET, Param("limit", params.positive))
 
 
 def parse_query(parameters: Sequence[Param], query: Mapping[str, Any]) -> dict[str, Any]:
@@ -78,6 +84,7 @@ def parse_query(parameters: Sequence[Param], query: Mapping[str, Any]) -> dict[s
         if len(texts) > 1 and not param.many:
             raise QueryError(f"argument --{param.name}: given more than once")
         values[param.key] = _values(param, texts)
+    params.split_typed(values)
     return values
 
 
@@ -104,6 +111,14 @@ def _one(param: Param, text: str) -> Any:
 FORMATS = ("json", "csv", "xlsx")
 
 
+def run_paged(endpoint: Endpoint, store: Store, values: dict[str, Any]) -> Rows:
+    """The endpoint's rows for parsed `values`, then --sort, --offset and --limit applied to
+    them as the CLI applies them (the paging options are taken out of `values`)."""
+    paging = {k: values.pop(k) for k in ("sort", "offset", "limit") if k in values}
+    columns, rows = endpoint.run(store, values)
+    return columns, page_rows(columns, rows, **paging) if paging else rows
+
+
 def handler(endpoint: Endpoint) -> Callable[[web.Request], Any]:
     """The aiohttp handler of one endpoint."""
 
@@ -113,7 +128,7 @@ def handler(endpoint: Endpoint) -> Callable[[web.Request], Any]:
         if len(fmt) != 1 or fmt[0] not in FORMATS:
             raise QueryError(f"argument --format: json, csv or xlsx, not {','.join(fmt)!r}")
         values = parse_query(endpoint.params, query)
-        columns, rows = await in_store(request, lambda store: endpoint.run(store, values))
+        columns, rows = await in_store(request, lambda store: run_paged(endpoint, store, values))
         if fmt == ["json"]:
             return web.json_response(json_records(columns, rows))
         name = f"{endpoint.name}-{values['domain']}.{fmt[0]}"
@@ -164,39 +179,54 @@ def _named(store: Store, name: str, values: Mapping[str, Any]) -> Rows:
     return result.columns, result.rows
 
 
+def _target(v: dict[str, Any]) -> Target:
+    """The target of the typed `domain` and `mode` (both taken out of `v`), as the CLI's
+    --mode reads it."""
+    return resolve_target(v.pop("typed"), v.pop("mode"))
+
+
 def _backlinks(store: Store, v: dict[str, Any]) -> Rows:
-    return _named(store, "backlinks_report", queries.backlinks_params(**v))
+    target = _target(v)
+    return _named(
+        store, "backlinks_report", queries.with_target(queries.backlinks_params(**v), target)
+    )
 
 
 def _refdomains(store: Store, v: dict[str, Any]) -> Rows:
-    return _named(store, "refdomains_report", v)
+    return _named(store, "refdomains_report", queries.with_target(v, _target(v)))
 
 
 def _local(store: Store, v: dict[str, Any]) -> Rows:
-    result = queries.run_named(store, "refdomains_report", v)
+    result = queries.run_named(store, "refdomains_report", queries.with_target(v, _target(v)))
     return queries.LOCAL_COLUMNS, queries.local_rows(result)
 
 
 def _anchors(store: Store, v: dict[str, Any]) -> Rows:
+    target = _target(v)
     keywords = queries.keywords_param(v["keywords"])
-    return _named(store, "anchors", {"domain": v["domain"], "keywords": keywords})
+    values = queries.with_target({"domain": v["domain"], "keywords": keywords}, target)
+    return _named(store, "anchors", values)
 
 
 def _gap(store: Store, v: dict[str, Any]) -> Rows:
+    target = _target(v)
     if not v["vs"]:
         raise QueryError("the following arguments are required: vs")
-    return _named(store, "gap_report", queries.gap_params(v["domain"], v["vs"], v["min"], None))
+    values = queries.gap_params(v["domain"], v["vs"], v["min"], None)
+    return _named(store, "gap_report", queries.with_target(values, target))
 
 
 def _broken(store: Store, v: dict[str, Any]) -> Rows:
-    values = queries.broken_params(v["domain"], v["vs"], prospects=v["prospects"])
+    target = _target(v)
+    values = queries.broken_params(v["domain"], v["vs"], prospects=v["prospects"], target=target)
     return _named(store, "broken", values)
 
 
 def _changes(store: Store, v: dict[str, Any]) -> Rows:
+    target = _target(v)
     options = {k: value for k, value in v.items() if k != "domain"}  # v is the caller's
     name, values = queries.changes_query(v["domain"], **options)
-    return _named(store, name, values)
+    return _named(store, name, queries.with_target(values, target))
 
 
 def _toxicity(store: Store, v: dict[str, Any]) -> Rows:
@@ -210,6 +240,7 @@ ENDPOINTS = (
         "backlinks",
         (
             DOMAIN,
+            MODE,
             Param("dofollow", flag=True, default=False),
             Param("rel", default=""),
             Param("section", default=""),
@@ -220,24 +251,32 @@ ENDPOINTS = (
             Param("new-since", params.date),
             Param("lost-since", params.date),
             Param("one-per-domain", flag=True, default=False),
-            Param("limit", params.positive),
+            *PAGING,
         ),
         _backlinks,
     ),
-    Endpoint("refdomains", (DOMAIN, _COUNTRY), _refdomains),
-    Endpoint("local", (DOMAIN, _COUNTRY), _local),
-    Endpoint("anchors", (DOMAIN, Param("keywords", many=True)), _anchors),
+    Endpoint("refdomains", (DOMAIN, MODE, _COUNTRY, *PAGING), _refdomains),
+    Endpoint("local", (DOMAIN, MODE, _COUNTRY, *PAGING), _local),
+    Endpoint("anchors", (DOMAIN, MODE, Param("keywords", many=True), *PAGING), _anchors),
     Endpoint(
         "gap",
-        (DOMAIN, Param("vs", params.domain, many=True), Param("min", params.positive, 1)),
+        (
+            DOMAIN,
+            MODE,
+            Param("vs", params.domain, many=True),
+            Param("min", params.positive, 1),
+            *PAGING,
+        ),
         _gap,
     ),
     Endpoint(
         "broken",
         (
             DOMAIN,
+            MODE,
             Param("prospects", flag=True, default=False),
             Param("vs", params.domain, many=True),
+            *PAGING,
         ),
         _broken,
     ),
@@ -245,10 +284,12 @@ ENDPOINTS = (
         "changes",
         (
             DOMAIN,
+            MODE,
             Param("since", params.date),
             Param("until", params.date),
             Param("from-crawl", default=""),
             Param("to-crawl", default=""),
+            *PAGING,
         ),
         _changes,
     ),

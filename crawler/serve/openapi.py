@@ -24,6 +24,8 @@ _ERROR = {
 }
 _TYPES: dict[Any, dict[str, Any]] = {
     params.positive: {"type": "integer", "minimum": 1},
+    params.nonnegative: {"type": "integer", "minimum": 0},
+    params.mode: {"type": "string", "enum": ["domain", "host", "prefix", "exact"]},
     params.score: {"type": "number", "minimum": 0, "maximum": 100},
     params.date: {"type": "string", "description": "YYYY-MM-DD or ISO 8601, UTC"},
     params.country: {"type": "string", "pattern": "^[A-Za-z]{2}$"},

@@ -36,7 +36,15 @@ from crawler.analysis.report import collect, render_html
 from crawler.analysis.rows import csv_cell
 from crawler.errors import CrawlNotFound, LinkgraphError
 from crawler.run.status import crawl_status
-from crawler.serve.api import DISAVOW_PATH, DOMAIN, ENDPOINTS, Endpoint, Param, parse_query
+from crawler.serve.api import (
+    DISAVOW_PATH,
+    DOMAIN,
+    ENDPOINTS,
+    Endpoint,
+    Param,
+    parse_query,
+    run_paged,
+)
 from crawler.serve.state import FRONTIER_KEY, FRONTIER_LOCK_KEY, TOKEN_KEY, in_store
 
 PAGE_ROWS = 50
@@ -197,7 +205,9 @@ def _table_page(endpoint: Endpoint) -> Callable[[web.Request], Any]:
         body = [f"<h1>{endpoint.name}</h1>", _form(endpoint, query)]
         try:
             values = parse_query(endpoint.params, query)
-            columns, rows = await in_store(request, lambda store: endpoint.run(store, values))
+            columns, rows = await in_store(
+                request, lambda store: run_paged(endpoint, store, values)
+            )
         except LinkgraphError as exc:
             body.append(f'<p class="error">{html.escape(str(exc))}</p>')
             return page(endpoint.name, body, status=400)

@@ -9,6 +9,7 @@
 --   generic: one of the generic phrases listed below (click here, read more, website, ...);
 --   other:   anything else (partial matches, descriptive text).
 -- Params: domain String, keywords Array(String) (may be empty).
+-- mode String, target String: the target in its mode (fragments/target_match.sql).
 SELECT
     row.1 AS anchor, row.2 AS anchor_type, row.3 AS links, row.4 AS ref_domains,
     round(row.3 / total, 4) AS share
@@ -46,6 +47,8 @@ FROM
             SELECT src_domain, src_url, dst_url, ordinal, anchor
             FROM link_fetches
             WHERE dst_domain = {domain:String}
+              AND
+              -- include: target_match()
               AND src_domain != dst_domain
               AND (src_url, fetch_us) IN
               (

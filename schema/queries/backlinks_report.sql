@@ -5,6 +5,8 @@
 -- authority: the source domain's PageRank in the latest `linkgraph authority` run, as a percent
 -- of the top domain's (0-100; 0 when no run or not scored). country: see refdomains_report.sql.
 -- first_seen/last_seen: the (src_url, dst_url) pair over every fetch.
+-- reason, reason_detail: why a lost link was lost (fragments/lost_links.sql: a page failing
+-- fewer than {lost_after_errors} fetches in a row has lost nothing yet); '' for live links.
 -- Params (a 0 / '' value turns a filter off):
 --   domain String; dofollow UInt8 (1: dofollow only); rel String (has this rel token);
 --   section String; kind String; anchor_contains String (case-insensitive substring);
@@ -13,14 +15,16 @@
 --   lost at or after, instead of live ones unless new_since is set too);
 --   one_per_domain UInt8 (the first row of each source domain); limit UInt64 (0: all).
 -- Order: authority desc, src_domain, live before lost, dofollow first, src_url, dst_url, ordinal.
+-- mode String, target String: the target in its mode (fragments/target_match.sql).
+-- lost_after_errors UInt32: LINKGRAPH_LOST_AFTER_ERRORS.
 SELECT
     src_url, src_domain, dst_url, ordinal, anchor, rel, section, kind, dofollow, authority,
-    country, first_seen, last_seen, status, lost_at
+    country, first_seen, last_seen, status, lost_at, reason, reason_detail
 FROM
 (
     SELECT
         src_url, src_domain, dst_url, ordinal, anchor, rel, section, kind, dofollow, status,
-        lost_at, first_seen, last_seen, authority, lang,
+        lost_at, reason, reason_detail, first_seen, last_seen, authority, lang,
         multiIf(
             length(splitByChar('.', src_domain)[-1]) = 2
                 AND splitByChar('.', src_domain)[-1] NOT IN
@@ -46,9 +50,12 @@ FROM
                     src_url, src_domain, dst_url, ordinal, anchor, rel, section, kind,
                     toUInt8(nofollow = 0 AND ugc = 0 AND sponsored = 0 AND page_nofollow = 0)
                         AS dofollow,
-                    'live' AS status, toDateTime(0, 'UTC') AS lost_at
+                    'live' AS status, toDateTime(0, 'UTC') AS lost_at, '' AS reason,
+                    '' AS reason_detail
                 FROM link_fetches
                 WHERE dst_domain = {domain:String}
+                  AND
+                  -- include: target_match()
                   AND src_domain != dst_domain
                   AND (toUInt32({lost_since:DateTime}) = 0 OR toUInt32({new_since:DateTime}) > 0)
                   AND (src_url, fetch_us) IN
@@ -59,7 +66,7 @@ FROM
                 UNION ALL
                 SELECT
                     src_url, src_domain, dst_url, ordinal, anchor, rel, section, kind, dofollow,
-                    'lost' AS status, lost_at
+                    'lost' AS status, lost_at, lost_reason AS reason, lost_detail AS reason_detail
                 FROM
                 (
                     SELECT
@@ -69,32 +76,22 @@ FROM
                         fetch_us AS last_us
                     FROM link_fetches
                     WHERE dst_domain = {domain:String}
+                      AND
+                      -- include: target_match()
                       AND src_domain != dst_domain
                       AND toUInt32({lost_since:DateTime}) > 0
                     LIMIT 1 BY src_url, dst_url, fetch_us, ordinal
                 ) AS carried
                 ALL INNER JOIN
                 (
-                    SELECT src_url, dst_url, last_us, min(pf_at) AS lost_at
+                    SELECT src_url, dst_url, last_us, lost_at, lost_reason, lost_detail
                     FROM
                     (
-                        SELECT src_url, dst_url, max(fetch_us) AS last_us
-                        FROM link_fetches
-                        WHERE dst_domain = {domain:String}
-                          AND src_domain != dst_domain
-                          AND toUInt32({lost_since:DateTime}) > 0
-                        GROUP BY src_url, dst_url
-                    ) AS pairs
-                    ALL INNER JOIN
-                    (
-                        SELECT url AS src_url, fetch_us AS pf_us, fetched_at AS pf_at
-                        FROM page_fetches
-                        WHERE url IN (SELECT src_url FROM link_fetches WHERE dst_domain = {domain:String})
-                          AND toUInt32({lost_since:DateTime}) > 0
-                    ) AS later USING (src_url)
-                    WHERE pf_us > last_us
-                    GROUP BY src_url, dst_url, last_us
-                    HAVING lost_at >= {lost_since:DateTime}
+                        -- include: lost_links(targets: dst_domain = {domain:String} AND toUInt32({lost_since:DateTime}) > 0; errors: {lost_after_errors:UInt32})
+                    )
+                    WHERE lost_at >= {lost_since:DateTime}
+                      AND
+                      -- include: target_match()
                 ) AS lost USING (src_url, dst_url, last_us)
             ) AS occurrences
             ANY LEFT JOIN

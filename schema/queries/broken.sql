@@ -8,6 +8,7 @@
 -- the (src_url, dst_url) pair over every fetch.
 -- Params: domains Array(String), exclude_domain String (source domain to leave out; '' none).
 -- Order: dst_url, src_url, ordinal.
+-- mode String, target String: the target in its mode (fragments/target_match.sql).
 SELECT
     src_url, src_domain, dst_url, dst_domain, ordinal, dst_status, final_url, final_status, anchor,
     rel, section, kind, dofollow, first_seen, last_seen
@@ -21,6 +22,8 @@ FROM
             toUInt8(nofollow = 0 AND ugc = 0 AND sponsored = 0 AND page_nofollow = 0) AS dofollow
         FROM link_fetches
         WHERE dst_domain IN (SELECT arrayJoin({domains:Array(String)}))
+          AND
+          -- include: target_match()
           AND src_domain != dst_domain
           AND src_domain != {exclude_domain:String}
           AND (src_url, fetch_us) IN

@@ -3,6 +3,7 @@
 -- {to_crawl} and not in {from_crawl} (new), and the other way round (lost). Pages only one crawl
 -- fetched say nothing. anchor, rel: of the later crawl for new, of the earlier one for lost.
 -- Params: domain String, from_crawl String, to_crawl String. Order: change, src_url, dst_url.
+-- mode String, target String: the target in its mode (fragments/target_match.sql).
 SELECT
     if(in_to = 1, 'new', 'lost') AS change, src_url, src_domain, dst_url,
     if(in_to = 1, to_anchor, from_anchor) AS anchor, if(in_to = 1, to_rel, from_rel) AS rel
@@ -25,6 +26,8 @@ FROM
                ), 'to', 'from') AS side
         FROM link_fetches
         WHERE dst_domain = {domain:String}
+          AND
+          -- include: target_match()
           AND src_domain != dst_domain
           AND ((src_url, fetch_us) IN
                (

@@ -9,6 +9,7 @@
 -- its anchor, section, rel, and when that (src_url, dst_url) pair was first seen.
 -- Params: domain String, competitors Array(String), min_k UInt32, disavow_domains Array(String),
 -- disavow_urls Array(String). Order: competitor_count desc, authority desc, ref_domain.
+-- mode String, target String: the target in its mode (fragments/target_match.sql).
 SELECT
     ref_domain, competitors, competitor_count, authority, example_src_url, example_dst_url,
     example_anchor, example_section, example_rel, example_first_seen
@@ -52,7 +53,11 @@ FROM
               AND NOT has(CAST({disavow_domains:Array(String)} AS Array(String)), src_domain)
               AND NOT has(CAST({disavow_urls:Array(String)} AS Array(String)), src_url)
               AND src_domain NOT IN
-                  (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String})
+                  (SELECT src_domain FROM link_fetches
+                   WHERE dst_domain = {domain:String}
+                     AND
+                     -- include: target_match()
+                  )
         )
         GROUP BY src_domain, dst_domain, src_url, dst_url
         HAVING max(current) = 1

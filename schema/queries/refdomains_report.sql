@@ -10,6 +10,7 @@
 -- 2. the region of lang (en-gb -> GB), 3. lang's main country (de -> DE, fr -> FR, sv -> SE,
 -- ja -> JP, ...: the list below; en, ar and the rest give ''); country_source says which.
 -- Params: domain String, country String ('': all; else only that country).
+-- mode String, target String: the target in its mode (fragments/target_match.sql).
 SELECT
     src_domain AS ref_domain, links, dofollow_links, dofollow_share, pages_linked, first_seen,
     last_seen, authority, lang, country, country_source
@@ -62,6 +63,8 @@ FROM
                        ) AS current
                 FROM link_fetches
                 WHERE dst_domain = {domain:String} AND src_domain != dst_domain
+                  AND
+                  -- include: target_match()
             )
             GROUP BY src_domain
             HAVING links > 0

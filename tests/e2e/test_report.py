@@ -18,7 +18,7 @@ from pipelines.store import open_store
 from tests.helpers.e2e import CrawledWeb, crawled_web, linkgraph
 from tests.helpers.servers import ClickHouseServer
 
-CHARTS = ["timeline", "dofollow", "sections", "anchors", "pages", "gap"]
+CHARTS = ["timeline", "velocity", "dofollow", "sections", "anchors", "pages", "gap"]
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                   "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync"]  # fmt: skip

@@ -15,8 +15,9 @@ import pytest
 
 from crawler.analysis.queries import run_named
 from crawler.records import OutLink, Page
-from pipelines.store import Store, open_store
+from pipelines.store import Store
 from tests.helpers.e2e import backlinks_report
+from tests.helpers.stores import filled_store
 
 DAY1 = datetime(2026, 3, 1, 12, tzinfo=UTC).timestamp()
 DAY2 = datetime(2026, 3, 8, 12, tzinfo=UTC).timestamp()
@@ -99,16 +100,7 @@ def _fill(store: Store) -> None:
 
 @pytest.fixture(params=["chdb", pytest.param("server", marks=pytest.mark.server)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "server":
-        target = request.getfixturevalue("ch_url")
-    else:
-        target = str(tmp_path / "store")
-    s = open_store(target)
-    try:
-        _fill(s)
-        yield s
-    finally:
-        s.close()
+    yield from filled_store(request, tmp_path, _fill)
 
 
 def _at(ts: float) -> datetime:

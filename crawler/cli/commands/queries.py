@@ -1,4 +1,5 @@
-"""The query commands: backlinks, refdomains, local, anchors, gap, broken, changes.
+"""The query commands: backlinks, refdomains, local, anchors, gap, broken, changes, velocity,
+top-pages, linked-domains, ips.
 
 Each runs one named query of schema/queries/ (the file name is in its help) with the
 parameters `crawler.analysis.queries` builds, and writes the rows (--format, --out). Domains
@@ -13,12 +14,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler import params
 from crawler.cli import options
 from crawler.cli.output import write_rows
+from crawler.errors import ConfigError
+
+if TYPE_CHECKING:
+    from crawler.analysis.targets import Target
 
 
 def add_subcommand(sub: argparse._SubParsersAction) -> None:
@@ -29,6 +35,8 @@ def add_subcommand(sub: argparse._SubParsersAction) -> None:
     _add_gap(sub)
     _add_broken(sub)
     _add_changes(sub)
+    _add_velocity(sub)
+    _add_profile(sub)
 
 
 def _parser(sub: argparse._SubParsersAction, name: str, help_text: str, query: str) -> Any:
@@ -38,9 +46,28 @@ def _parser(sub: argparse._SubParsersAction, name: str, help_text: str, query: s
         description=f"{help_text[0].upper()}{help_text[1:]}. Named query: schema/queries/{query}.",
     )
     p.add_argument("domain", metavar="DOMAIN", type=params.domain)
+    options.target_mode(p)
+    options.paging(p)
     options.connection(p)
     options.output(p)
     return p
+
+
+def _write(args: argparse.Namespace, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """The rows sorted and paged (--sort, --offset, --limit), written (--format, --out)."""
+    from crawler.analysis.paging import page_rows
+
+    page = page_rows(columns, rows, sort=args.sort, offset=args.offset, limit=args.limit)
+    write_rows(columns, page, args.format, args.out, raw=args.raw)
+
+
+def _target(args: argparse.Namespace) -> Target:
+    """The target DOMAIN and --mode name, said on stderr (a path is never silently widened)."""
+    from crawler.analysis.targets import resolve_target
+
+    target = resolve_target(getattr(args, "typed", args.domain), args.mode)
+    print(target.describe(), file=sys.stderr)
+    return target
 
 
 def _run(args: argparse.Namespace, name: str, params: dict[str, Any]) -> Any:
@@ -124,13 +151,20 @@ def _add_backlinks(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--one-per-domain", action="store_true", help="one link per source domain (its first row)"
     )
-    p.add_argument("--limit", type=params.positive, metavar="N", help="at most N rows")
     p.set_defaults(func=_backlinks)
 
 
 def _backlinks(args: argparse.Namespace) -> int:
-    from crawler.analysis.queries import backlinks_params, has_authority, open_link_graph, run_named
+    from crawler.analysis.paging import sql_limit
+    from crawler.analysis.queries import (
+        backlinks_params,
+        has_authority,
+        open_link_graph,
+        run_named,
+        with_target,
+    )
 
+    target = _target(args)
     params = backlinks_params(
         args.domain,
         dofollow=args.dofollow,
@@ -143,8 +177,9 @@ def _backlinks(args: argparse.Namespace) -> int:
         new_since=args.new_since,
         lost_since=args.lost_since,
         one_per_domain=args.one_per_domain,
-        limit=args.limit,
+        limit=sql_limit(args.sort, args.offset, args.limit),
     )
+    params = with_target(params, target)
     store = open_link_graph(args.data, args.clickhouse)
     try:
         result = run_named(store, "backlinks_report", params)
@@ -157,7 +192,7 @@ def _backlinks(args: argparse.Namespace) -> int:
             "every domain counts as 0",
             file=sys.stderr,
         )
-    write_rows(result.columns, result.rows, args.format, args.out, raw=args.raw)
+    _write(args, result.columns, result.rows)
     return 0
 
 
@@ -179,8 +214,11 @@ def _add_refdomains(sub: argparse._SubParsersAction) -> None:
 
 
 def _refdomains(args: argparse.Namespace) -> int:
-    result = _run(args, "refdomains_report", {"domain": args.domain, "country": args.country})
-    write_rows(result.columns, result.rows, args.format, args.out, raw=args.raw)
+    from crawler.analysis.queries import with_target
+
+    params = with_target({"domain": args.domain, "country": args.country}, _target(args))
+    result = _run(args, "refdomains_report", params)
+    _write(args, result.columns, result.rows)
     return 0
 
 
@@ -202,10 +240,11 @@ def _add_local(sub: argparse._SubParsersAction) -> None:
 
 
 def _local(args: argparse.Namespace) -> int:
-    from crawler.analysis.queries import LOCAL_COLUMNS, local_rows
+    from crawler.analysis.queries import LOCAL_COLUMNS, local_rows, with_target
 
-    result = _run(args, "refdomains_report", {"domain": args.domain, "country": args.country})
-    write_rows(LOCAL_COLUMNS, local_rows(result), args.format, args.out, raw=args.raw)
+    params = with_target({"domain": args.domain, "country": args.country}, _target(args))
+    result = _run(args, "refdomains_report", params)
+    _write(args, LOCAL_COLUMNS, local_rows(result))
     return 0
 
 
@@ -225,11 +264,17 @@ def _add_anchors(sub: argparse._SubParsersAction) -> None:
 
 
 def _anchors(args: argparse.Namespace) -> int:
-    from crawler.analysis.queries import EXACT_MATCH_WARNING, anchor_summary, keywords_param
+    from crawler.analysis.queries import (
+        EXACT_MATCH_WARNING,
+        anchor_summary,
+        keywords_param,
+        with_target,
+    )
 
     keywords = keywords_param(args.keywords)
-    result = _run(args, "anchors", {"domain": args.domain, "keywords": keywords})
-    write_rows(result.columns, result.rows, args.format, args.out, raw=args.raw)
+    params = with_target({"domain": args.domain, "keywords": keywords}, _target(args))
+    result = _run(args, "anchors", params)
+    _write(args, result.columns, result.rows)
     shares = anchor_summary(result.columns, result.rows)
     print("anchor types: " + ", ".join(f"{k} {v:.1%}" for k, v in shares.items()), file=sys.stderr)
     if shares["exact"] > EXACT_MATCH_WARNING:
@@ -272,11 +317,12 @@ def _add_gap(sub: argparse._SubParsersAction) -> None:
 
 
 def _gap(args: argparse.Namespace) -> int:
-    from crawler.analysis.queries import gap_params
+    from crawler.analysis.queries import gap_params, with_target
 
-    params = gap_params(args.domain, args.vs, args.min, args.exclude_disavow)
+    target = _target(args)
+    params = with_target(gap_params(args.domain, args.vs, args.min, args.exclude_disavow), target)
     result = _run(args, "gap_report", params)
-    write_rows(result.columns, result.rows, args.format, args.out, raw=args.raw)
+    _write(args, result.columns, result.rows)
     return 0
 
 
@@ -300,9 +346,9 @@ def _add_broken(sub: argparse._SubParsersAction) -> None:
 def _broken(args: argparse.Namespace) -> int:
     from crawler.analysis.queries import broken_params
 
-    params = broken_params(args.domain, args.vs, prospects=args.prospects)
+    params = broken_params(args.domain, args.vs, prospects=args.prospects, target=_target(args))
     result = _run(args, "broken", params)
-    write_rows(result.columns, result.rows, args.format, args.out, raw=args.raw)
+    _write(args, result.columns, result.rows)
     return 0
 
 
@@ -326,8 +372,9 @@ def _add_changes(sub: argparse._SubParsersAction) -> None:
 
 
 def _changes(args: argparse.Namespace) -> int:
-    from crawler.analysis.queries import changes_query
+    from crawler.analysis.queries import changes_query, with_target
 
+    target = _target(args)
     name, params = changes_query(
         args.domain,
         since=args.since,
@@ -335,6 +382,67 @@ def _changes(args: argparse.Namespace) -> int:
         from_crawl=args.from_crawl,
         to_crawl=args.to_crawl,
     )
-    result = _run(args, name, params)
-    write_rows(result.columns, result.rows, args.format, args.out, raw=args.raw)
+    result = _run(args, name, with_target(params, target))
+    _write(args, result.columns, result.rows)
+    return 0
+
+
+# -- velocity ---------------------------------------------------------------------------------
+
+
+def _add_velocity(sub: argparse._SubParsersAction) -> None:
+    p = _parser(
+        sub,
+        "velocity",
+        "new and lost links and referring domains of DOMAIN per period, with a burst flag",
+        "velocity.sql",
+    )
+    p.add_argument(
+        "--by",
+        default="week",
+        choices=("day", "week", "month"),
+        help="the period: day, week (from Monday) or month, UTC (default: %(default)s)",
+    )
+    p.set_defaults(func=_velocity)
+
+
+def _velocity(args: argparse.Namespace) -> int:
+    from crawler.analysis.queries import with_target
+    from crawler.analysis.velocity import COLUMNS, velocity_params, velocity_rows
+
+    params = with_target(velocity_params(args.domain, args.by), _target(args))
+    result = _run(args, "velocity", params)
+    _write(args, COLUMNS, velocity_rows(result.rows, args.by))
+    return 0
+
+
+# -- top-pages, linked-domains, ips -------------------------------------------------------------
+
+_PROFILE = (
+    ("top-pages", "the most linked pages of DOMAIN", "top_pages.sql"),
+    ("linked-domains", "the domains DOMAIN links to (outgoing)", "linked_domains.sql"),
+    ("ips", "referring IPs and /24 subnets of DOMAIN", "referring_ips.sql"),
+)
+
+
+def _add_profile(sub: argparse._SubParsersAction) -> None:
+    for name, help_text, query in _PROFILE:
+        _parser(sub, name, help_text, query).set_defaults(func=_profile, query=query[:-4])
+
+
+def _profile(args: argparse.Namespace) -> int:
+    from crawler.analysis.addresses import IP_COLUMNS, ip_rows
+    from crawler.analysis.queries import with_target
+
+    target = _target(args)
+    if args.query == "linked_domains":
+        if target.mode != "domain":
+            raise ConfigError("linked-domains reads a whole domain's pages: no --mode host/...")
+        result = _run(args, args.query, {"domain": args.domain})
+    else:
+        result = _run(args, args.query, with_target({"domain": args.domain}, target))
+    if args.query == "referring_ips":
+        _write(args, IP_COLUMNS, ip_rows(result.columns, result.rows))
+    else:
+        _write(args, result.columns, result.rows)
     return 0
