@@ -97,6 +97,14 @@ LINKGRAPH_BATCH_ROWS: int = 50_000
 # ... or when the oldest buffered record is this many seconds old.
 LINKGRAPH_BATCH_SECONDS: float = 1.0
 
+# Seconds to connect to a ClickHouse server and get its handshake: a port that accepts and never
+# answers (a hung server, a wrong service) fails in seconds, not at the 300 s driver default.
+LINKGRAPH_CLICKHOUSE_CONNECT_TIMEOUT: float = 5.0
+
+# Seconds a ClickHouse query may go without a packet from the server (it sends progress while
+# it reads): a server that hangs mid-query fails after this, not 300 s.
+LINKGRAPH_CLICKHOUSE_RECEIVE_TIMEOUT: float = 120.0
+
 # The crawl's id: the namespace of its frontier keys (set by `crawl`, random by default).
 LINKGRAPH_CRAWL_ID: str = ""
 

@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from crawler import settings as defaults
 from crawler.errors import StoreError, StoreUnavailable
 from pipelines.columns import Column
 from pipelines.store_base import Result, Store
@@ -39,7 +40,13 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 class ServerStore(Store):
     """A ClickHouse server through clickhouse-driver (native protocol); one client, one lock."""
 
-    def __init__(self, target: str, *, connect_timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        target: str,
+        *,
+        connect_timeout: float = defaults.LINKGRAPH_CLICKHOUSE_CONNECT_TIMEOUT,
+        receive_timeout: float = defaults.LINKGRAPH_CLICKHOUSE_RECEIVE_TIMEOUT,
+    ) -> None:
         from clickhouse_driver import Client
 
         parts = urlsplit(target)
@@ -58,7 +65,8 @@ class ServerStore(Store):
             "connect_timeout": connect_timeout,
         }
         self._lock = threading.Lock()
-        bootstrap = Client(**options)
+        # The first exchange waits no longer than the connection: a silent port fails in seconds.
+        bootstrap = Client(send_receive_timeout=connect_timeout, **options)
         try:
             self.version = str(self._run(bootstrap, "SELECT version()", None).rows[0][0])
             on_cluster = f" ON CLUSTER '{self.cluster}'" if self.cluster else ""
@@ -67,7 +75,12 @@ class ServerStore(Store):
         finally:
             bootstrap.disconnect()
         settings = CLUSTER_SETTINGS if self.cluster else {}
-        self._client = Client(database=self.database, settings=settings, **options)
+        self._client = Client(
+            database=self.database,
+            settings=settings,
+            send_receive_timeout=receive_timeout,
+            **options,
+        )
 
     def migrate(self) -> list[str]:
         """On a cluster: the whole cluster schema at once on first use (schema/README.md)."""
@@ -114,7 +127,14 @@ class ServerStore(Store):
         except errors.ServerException as exc:
             first = str(exc.message).strip().splitlines()[0] if exc.message else str(exc)
             raise StoreError(f"ClickHouse at {self.target}: {first}", code=exc.code) from exc
-        except (errors.NetworkError, errors.SocketTimeoutError, EOFError, OSError) as exc:
+        except errors.SocketTimeoutError as exc:
+            self._disconnect(method)
+            waited = _receive_timeout(method)
+            raise StoreUnavailable(
+                f"ClickHouse at {self.target} did not answer within {waited:g} s "
+                "(a hung server, or not ClickHouse's native port?)"
+            ) from exc
+        except (errors.NetworkError, EOFError, OSError) as exc:
             self._disconnect(method)
             reason = _first_line(exc)
             raise StoreUnavailable(f"cannot reach ClickHouse at {self.target}: {reason}") from exc
@@ -127,6 +147,11 @@ class ServerStore(Store):
         client = getattr(method, "__self__", None)
         if client is not None:
             client.disconnect()
+
+
+def _receive_timeout(method: Any) -> float:
+    client = getattr(method, "__self__", None)
+    return float(getattr(getattr(client, "connection", None), "send_receive_timeout", 0) or 0)
 
 
 def _first_line(exc: BaseException) -> str:
