@@ -93,6 +93,11 @@ class EmbeddedStore(Store):
             self._call(f"{sql} SETTINGS optimize_on_insert = 0", "CSV")
         del block
 
+    def read_only(self) -> None:
+        # The session's setting: every later query of this process reads only.
+        with self._lock:
+            self._call("SET readonly = 1", "CSV")
+
     def close(self) -> None:
         with _EMBEDDED_LOCK:
             self._users -= 1

@@ -112,6 +112,10 @@ class ServerStore(Store):
                 types_check=False,
             )
 
+    def read_only(self) -> None:
+        # Sent with every query of this client; the server refuses to lower it again.
+        self._client.settings = {**self._client.settings, "readonly": 1}
+
     def close(self) -> None:
         self._client.disconnect()
 
