@@ -33,7 +33,7 @@ def connect(url: str, *, strict: bool = True, **options: Any) -> FrontierClient:
     except redis.RedisError as exc:
         if not strict:
             return plain
-        raise FrontierUnavailable(f"cannot reach Redis at {url}: {exc}") from exc
+        raise FrontierUnavailable(f"cannot reach Redis at {redacted(url)}: {exc}") from exc
     if not enabled:
         return plain
     plain.close()
@@ -42,8 +42,14 @@ def connect(url: str, *, strict: bool = True, **options: Any) -> FrontierClient:
         cluster = RedisCluster.from_url(_without_db(url), **options)
         cluster.ping()
     except redis.RedisError as exc:
-        raise FrontierUnavailable(f"cannot reach the Redis Cluster at {url}: {exc}") from exc
-    log.info("frontier Redis at %s is a cluster of %d masters", url, len(cluster.get_primaries()))
+        raise FrontierUnavailable(
+            f"cannot reach the Redis Cluster at {redacted(url)}: {exc}"
+        ) from exc
+    log.info(
+        "frontier Redis at %s is a cluster of %d masters",
+        redacted(url),
+        len(cluster.get_primaries()),
+    )
     return cluster
 
 
@@ -61,6 +67,19 @@ def server_url(client: Any) -> str:
         return f"unix://{kwargs['path']}"
     host, port = kwargs.get("host", "localhost"), kwargs.get("port", 6379)
     return f"redis://{host}:{port}/{kwargs.get('db', 0)}"
+
+
+def redacted(url: str) -> str:
+    """`url` fit for a message or a log: its password (redis://:SECRET@host) replaced by ***.
+
+    >>> redacted("redis://:s3cret@127.0.0.1:6379/0")
+    'redis://:***@127.0.0.1:6379/0'
+    """
+    head, sep, tail = url.partition("://")
+    userinfo, at, rest = tail.rpartition("@")
+    if not sep or not at or ":" not in userinfo:
+        return url
+    return f"{head}://{userinfo.partition(':')[0]}:***@{rest}"
 
 
 def _without_db(url: str) -> str:

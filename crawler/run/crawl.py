@@ -27,7 +27,7 @@ from crawler.errors import (
 )
 from crawler.frontier.connection import FrontierClient, connect
 from crawler.frontier.queue import Frontier, current_crawl
-from crawler.run.embedded import EmbeddedRedis
+from crawler.run.embedded import EmbeddedRedis, private_file
 from crawler.run.progress import Progress
 from crawler.scope.rules import Scope
 from crawler.urls.canonical import host_of, registrable_domain
@@ -42,6 +42,12 @@ def frontier_url_file(data: Path) -> Path:
     return data / "frontier" / "url"
 
 
+def running_frontier_url(data: Path) -> str:
+    """The URL (with its password) of the embedded frontier running under `data`, or ""."""
+    url_file = frontier_url_file(data)
+    return url_file.read_text().strip() if url_file.exists() else ""
+
+
 class FrontierServer:
     """The frontier's Redis: embedded under the data dir, or the operator's --redis."""
 
@@ -51,9 +57,9 @@ class FrontierServer:
 
     def __enter__(self) -> FrontierClient:
         if self.config.embedded:
-            self.embedded = EmbeddedRedis(self.config.data / "frontier").start()
+            self.embedded = EmbeddedRedis(self.config.data / "frontier", password=True).start()
             self.config.redis = self.embedded.url
-            frontier_url_file(self.config.data).write_text(self.embedded.url)
+            private_file(frontier_url_file(self.config.data), self.embedded.url)
         return connect_redis(self.config.redis)
 
     def __exit__(self, *exc: object) -> None:
@@ -89,7 +95,8 @@ class Crawl:
         self.failure: LinkgraphError | None = None
 
     def run(self) -> int:
-        self.config.data.mkdir(parents=True, exist_ok=True)
+        # 0700 when we make it: the frontier's password and the crawled data are the user's.
+        self.config.data.mkdir(mode=0o700, parents=True, exist_ok=True)
         store = self._open_store()
         try:
             return self._run(store)
@@ -228,8 +235,9 @@ class Crawl:
             "-m",
             "crawler.cli.app",
             "worker",
-            "--redis",
-            c.redis,
+            # The embedded frontier's URL holds its password: `ps` would show it to every local
+            # user, so the worker reads it from DATA/frontier/url (0600) instead.
+            *([] if running_frontier_url(c.data) == c.redis else ["--redis", c.redis]),
             "--clickhouse",
             c.clickhouse,
             "--crawl-id",
