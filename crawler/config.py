@@ -10,6 +10,7 @@ with the same scope and politeness as the `crawl` that started it).
 from __future__ import annotations
 
 import re
+import shlex
 import uuid
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 
 from crawler import settings as defaults
 from crawler.errors import ConfigError
+from crawler.params import redacted
 from crawler.scope.rules import SCOPE_MODES
 
 # Crawl-wide policy: decided by `crawl`, read by every worker from the frontier.
@@ -38,6 +40,24 @@ POLICY_FIELDS = (
     "max_page_bytes",
     "sitemaps",
     "clickhouse",
+)
+
+# What may be fetched: taken only from the local command line, never from the frontier's meta
+# (anyone who reaches Redis could write `"allow_private": true` there); a resume or a worker
+# whose command line differs from the crawl's recorded policy is refused.
+SAFETY_FIELDS = ("allow_private", "obey_robots", "include", "exclude")
+
+# Crawl options a resume cannot change (the frontier and its counters were made with them).
+_RESUME_FIXED = (
+    "scope",
+    "max_pages",
+    "max_pages_per_host",
+    "max_depth",
+    "host_delay",
+    "host_concurrency",
+    "lease_timeout",
+    "max_page_bytes",
+    "sitemaps",
 )
 
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -129,14 +149,68 @@ class CrawlConfig:
         return {name: values[name] for name in POLICY_FIELDS}
 
     def with_policy(self, policy: dict[str, Any]) -> CrawlConfig:
-        """This worker's connection options joined with a running crawl's policy."""
-        known = {f.name for f in fields(self)}
+        """This worker's connection options joined with a running crawl's policy, but for the
+        safety policy (SAFETY_FIELDS), which must equal the crawl's: ConfigError if not."""
+        self.check_safety(policy)
+        self.check_unchanged(policy)
+        known = {f.name for f in fields(self)} - {"clickhouse", *SAFETY_FIELDS}
         for name, value in policy.items():
-            if name in known and name != "clickhouse":
+            if name in known:
                 setattr(self, name, value)
         if not self.clickhouse:
             self.clickhouse = policy.get("clickhouse", "")
         return self
+
+    def check_safety(self, policy: dict[str, Any]) -> None:
+        """ConfigError unless this command line's safety options are the crawl's (`policy`)."""
+        recorded = CrawlConfig(**{n: policy[n] for n in SAFETY_FIELDS if n in policy})
+        if all(getattr(recorded, n) == getattr(self, n) for n in SAFETY_FIELDS):
+            return
+        given = " ".join(self.safety_options()) or "none"
+        wanted = " ".join(recorded.safety_options()) or "none of them"
+        raise ConfigError(
+            f"crawl {policy.get('crawl_id', self.crawl_id)} was started with the safety options "
+            f"{wanted}, this command gives {given}: they come only from the command line, so "
+            "give the crawl's own again to resume or join it"
+        )
+
+    def check_unchanged(self, policy: dict[str, Any]) -> None:
+        """ConfigError if this command line sets a crawl option (--max-pages 10) to other than
+        the crawl's recorded value: a resume would otherwise ignore it in silence."""
+        unset = CrawlConfig()
+        changed = [
+            f"--{name.replace('_', '-')} {getattr(self, name)} (the crawl's: {policy[name]})"
+            for name in _RESUME_FIXED
+            if name in policy
+            and getattr(self, name) != getattr(unset, name)
+            and getattr(self, name) != policy[name]
+        ]
+        if changed:
+            raise ConfigError(
+                f"crawl {policy.get('crawl_id', self.crawl_id)} keeps the options it started "
+                f"with; this command changes {', '.join(changed)}: start a new crawl "
+                "(another --crawl-id or --data) to use them"
+            )
+
+    def resume_command(self, redis: str) -> str:
+        """The command line that resumes this crawl (its frontier in `redis`, the operator's
+        --redis, or "" for the embedded one), for the hint after a stop."""
+        where = ["--data", shlex.quote(str(self.data))]
+        if redis:
+            where += ["--redis", shlex.quote(redacted(redis))]
+        if self.clickhouse:
+            where += ["--clickhouse", shlex.quote(redacted(self.clickhouse))]
+        return " ".join(["linkgraph", "crawl", *where, *self.safety_options()])
+
+    def safety_options(self) -> list[str]:
+        """The command-line options that give this config's safety policy."""
+        words = ["--allow-private"] if self.allow_private else []
+        words += [] if self.obey_robots else ["--ignore-robots"]
+        for pattern in self.include:
+            words += ["--include", shlex.quote(pattern)]
+        for pattern in self.exclude:
+            words += ["--exclude", shlex.quote(pattern)]
+        return words
 
     def environment(self) -> dict[str, str]:
         """What a `linkgraph worker` child process of this crawl gets in its environment: the

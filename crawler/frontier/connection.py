@@ -15,6 +15,7 @@ import redis
 from redis.cluster import RedisCluster
 
 from crawler.errors import FrontierUnavailable
+from crawler.params import redacted
 
 log = logging.getLogger(__name__)
 
@@ -67,19 +68,6 @@ def server_url(client: Any) -> str:
         return f"unix://{kwargs['path']}"
     host, port = kwargs.get("host", "localhost"), kwargs.get("port", 6379)
     return f"redis://{host}:{port}/{kwargs.get('db', 0)}"
-
-
-def redacted(url: str) -> str:
-    """`url` fit for a message or a log: its password (redis://:SECRET@host) replaced by ***.
-
-    >>> redacted("redis://:s3cret@127.0.0.1:6379/0")
-    'redis://:***@127.0.0.1:6379/0'
-    """
-    head, sep, tail = url.partition("://")
-    userinfo, at, rest = tail.rpartition("@")
-    if not sep or not at or ":" not in userinfo:
-        return url
-    return f"{head}://{userinfo.partition(':')[0]}:***@{rest}"
 
 
 def _without_db(url: str) -> str:

@@ -21,6 +21,7 @@ def add_subcommand(sub: argparse._SubParsersAction) -> None:
     )
     options.connection(p, frontier=True)
     options.workers(p, "workers in this process")
+    options.safety(p)
     p.add_argument(
         "--crawl-id",
         default="",
@@ -32,8 +33,8 @@ def add_subcommand(sub: argparse._SubParsersAction) -> None:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    from crawler.frontier.connection import redacted
     from crawler.frontier.queue import current_crawl
+    from crawler.params import redacted
     from crawler.run.crawl import connect_redis, open_frontier, running_frontier_url
     from crawler.run.worker import WorkerPool
 
