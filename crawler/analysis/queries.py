@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from crawler import datadir
 from crawler.errors import ConfigError
 from pipelines.store import Result, Store, open_store
 
@@ -31,7 +32,7 @@ def open_link_graph(data: Path, clickhouse: str = "", *, create: bool = False) -
     `data`; a missing embedded store is an error unless `create` (importing into a new one)."""
     if clickhouse:
         return open_store(clickhouse)
-    path = data / "store"
+    path = datadir.check(data) / "store"
     if create:
         path.mkdir(parents=True, exist_ok=True)
     elif not path.is_dir():

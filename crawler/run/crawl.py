@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from crawler import datadir
 from crawler.config import CrawlConfig, parse_duration
 from crawler.errors import (
     ConfigError,
@@ -100,8 +101,7 @@ class Crawl:
         self.redis = config.redis
 
     def run(self) -> int:
-        # 0700 when we make it: the frontier's password and the crawled data are the user's.
-        self.config.data.mkdir(mode=0o700, parents=True, exist_ok=True)
+        datadir.prepare(self.config.data)
         store = self._open_store()
         try:
             return self._run(store)
