@@ -52,6 +52,8 @@ def run_authority(store: Store, seeds: TrustSeeds | None = None) -> AuthorityRun
     snapshot to the *_authority tables."""
     store.migrate()
     src, dst, pages = read_graph(store)
+    if not pages:  # PageRank of nothing "does not converge": say what is really wrong
+        raise ConfigError(f"the store {store.target} holds no pages yet: crawl or import first")
     scores = compute_authority((src, dst), pages)
     trust = trust_scores(src, dst, pages, seeds) if seeds is not None else {}
     computed_at = _snapshot_time(store)

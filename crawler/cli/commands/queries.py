@@ -19,6 +19,7 @@ from typing import Any
 from crawler import params
 from crawler.cli import options
 from crawler.cli.output import write_rows
+from crawler.records import KINDS, SECTIONS
 
 
 def add_subcommand(sub: argparse._SubParsersAction) -> None:
@@ -80,12 +81,14 @@ def _add_backlinks(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--section",
         default="",
+        choices=["", *SECTIONS],
         metavar="S",
         help="header, nav, main, aside, footer, comment or unknown",
     )
     p.add_argument(
         "--kind",
         default="",
+        choices=["", *KINDS],
         metavar="K",
         help="a, area, frame, canonical, alternate, redirect, refresh",
     )
