@@ -54,7 +54,7 @@ from twisted.internet.error import DNSLookupError
 
 from crawler import settings as defaults
 from crawler.errors import BlockedAddress, ConfigError
-from crawler.guard.addresses import is_public, literal_address
+from crawler.guard.addresses import internal_name, is_public, literal_address
 from crawler.guard.mime import classify
 
 if TYPE_CHECKING:
@@ -251,6 +251,9 @@ class AddressGuardMiddleware:
         assert host is not None
         if literal_address(host) is not None:
             return None  # a public literal: check_url passed it
+        internal = internal_name(host)
+        if internal is not None:
+            return internal
         cached = self._name_verdicts.get(host)
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
