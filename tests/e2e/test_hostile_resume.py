@@ -38,6 +38,7 @@ def test_the_stopped_command_resumes_its_crawl(tmp_path: Path) -> None:
         crawl_id = re.search(r"crawl (\w+): ", stopped).group(1)  # type: ignore[union-attr]
         second = linkgraph(command)
     assert f"resuming crawl {crawl_id}" in second.stderr + second.stdout
+    assert "Warning" not in second.stderr + stopped, "a crawl printed a warning"
     with open_store(str(data / "store")) as store:
         fetched = store.query("SELECT url, count() FROM page_fetches GROUP BY url").rows
     assert {url for url, _ in fetched} == pages
