@@ -60,6 +60,9 @@ _RESUME_FIXED = (
     "sitemaps",
 )
 
+# The share of a lease that a URL's download tries may take (config.download_timeout).
+LEASE_SHARE_OF_DOWNLOADS = 0.75
+
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
@@ -226,6 +229,7 @@ class CrawlConfig:
             "CONCURRENT_REQUESTS": self.concurrency,
             "CONCURRENT_REQUESTS_PER_DOMAIN": self.concurrency,
             "DOWNLOAD_MAXSIZE": self.max_page_bytes,
+            "DOWNLOAD_TIMEOUT": download_timeout(self.lease_timeout),
             "LOG_LEVEL": self.log_level,
             "LINKGRAPH_ALLOW_PRIVATE": self.allow_private,
             "LINKGRAPH_BATCH_ROWS": self.batch_rows,
@@ -241,6 +245,18 @@ class CrawlConfig:
             "LINKGRAPH_REDIS_URL": self.redis,
             "LINKGRAPH_STORE": self.store_target,
         }
+
+
+def download_timeout(lease_timeout: float) -> float:
+    """Seconds one download may take, so that all its tries end well within the lease that
+    holds its URL: else the lease expires mid-download, the URL is leased again and fetched
+    twice, forever on a host that never answers. Three quarters of the lease over the tries
+    (the rest for politeness waits and the sink's flush): DOWNLOAD_TIMEOUT for the default.
+
+    >>> download_timeout(60.0)
+    15.0
+    """
+    return lease_timeout * LEASE_SHARE_OF_DOWNLOADS / (defaults.RETRY_TIMES + 1)
 
 
 def parse_duration(option: str, text: str) -> float:

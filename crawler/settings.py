@@ -61,8 +61,10 @@ DOWNLOAD_HANDLERS: dict[str, str] = {
 # that is almost always a file or a trap, not a page with links worth its memory).
 DOWNLOAD_MAXSIZE: int = 10 * 1024 * 1024
 
-# Seconds before a download is given up (then retried, RETRY_TIMES).
-DOWNLOAD_TIMEOUT: int = 30
+# Seconds before a download is given up (then retried, RETRY_TIMES): a crawl sets it to 3/4
+# of LINKGRAPH_LEASE_TIMEOUT over the tries (crawler/config.py, download_timeout), so a URL's
+# every try ends within the lease that holds it; 15 s for the default 60 s lease.
+DOWNLOAD_TIMEOUT: float = 15.0
 
 # No warning per large page: oversize pages are dropped and counted (guard/oversize).
 DOWNLOAD_WARNSIZE: int = 0
@@ -117,8 +119,9 @@ LINKGRAPH_HOST_CONCURRENCY: int = 2
 # LINKGRAPH_HOST_CONCURRENCY; a robots.txt Crawl-delay raises it per host).
 LINKGRAPH_HOST_DELAY: float = 0.0
 
-# Seconds before a dead worker's leased requests return to the queue: longer than a slow
-# download (DOWNLOAD_TIMEOUT, with retries) plus a sink flush, short enough to resume soon.
+# Seconds before a dead worker's leased requests return to the queue: a URL's download tries
+# take at most 3/4 of it (DOWNLOAD_TIMEOUT), the rest is for politeness waits and the sink's
+# flush; short enough to resume soon.
 LINKGRAPH_LEASE_TIMEOUT: float = 60.0
 
 # Responses larger than this many bytes are dropped and counted; pages the extractor is
