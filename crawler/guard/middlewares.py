@@ -346,8 +346,12 @@ class PageLimitsMiddleware:
         return cls(crawler.stats, max_bytes=max_bytes)
 
     def process_request(self, request: Request) -> None:
-        # Read by the download handler and by HttpCompressionMiddleware alike.
-        request.meta["download_maxsize"] = self.max_bytes
+        # Read by the download handler and by HttpCompressionMiddleware alike. A robots.txt
+        # is cut at 500 KiB while it streams (crawler/frontier/sitefiles.py), so its declared
+        # length must not cancel it first; its decompression keeps the cap (linkgraph_max_bytes).
+        robots = bool(request.meta.get("linkgraph_robots"))
+        request.meta["download_maxsize"] = 0 if robots else self.max_bytes
+        request.meta["linkgraph_max_bytes"] = self.max_bytes
 
     def process_response(self, request: Request, response: Response) -> Response:
         verdict = classify(response.headers.get(b"Content-Type"), response.body)
@@ -378,6 +382,8 @@ class CappedCompressionMiddleware(HttpCompressionMiddleware):
     def process_response(
         self, request: Request, response: Response, spider: Any = None
     ) -> Response | Request:
+        if "linkgraph_max_bytes" in request.meta:  # a robots.txt's download had no cap
+            request.meta["download_maxsize"] = request.meta["linkgraph_max_bytes"]
         try:
             return super().process_response(request, response)
         except IgnoreRequest:

@@ -55,21 +55,38 @@ class SilentServer:
             self.accepted.append(conn)  # held open, never read from or written to
 
 
-class FixedSite:
-    """An HTTP server on 127.0.0.1 (a free port) answering every path with `pages[path]` as
-    text/html (404 for others), in a thread of the test process; stopped by the `with` block."""
+# An answer of FixedSite: a body (200, text/html), or (status, headers, body).
+Answer = bytes | tuple[int, dict[str, str], bytes]
 
-    def __init__(self, pages: dict[str, bytes]) -> None:
+
+class FixedSite:
+    """An HTTP server on 127.0.0.1 (a free port) answering each path (or, as an HTTP proxy,
+    each absolute URL) with `pages[path]` and 404 for others, in a thread of the test process;
+    stopped by the `with` block. `requested` lists what was asked, in order."""
+
+    def __init__(self, pages: dict[str, Answer]) -> None:
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        requested: list[str] = []
+        self.requested = requested
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                body = pages.get(self.path)
-                self.send_response(200 if body is not None else 404)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body or b"")))
+                requested.append(self.path)
+                answer = pages.get(self.path)
+                if answer is None:
+                    answer = (404, {}, b"")
+                elif isinstance(answer, bytes):
+                    answer = (200, {"Content-Type": "text/html; charset=utf-8"}, answer)
+                status, headers, body = answer
+                self.send_response(status)
+                for name, value in {"Content-Length": str(len(body)), **headers}.items():
+                    self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(body or b"")
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    return  # the client stopped reading (a cut robots.txt): its right
 
             def log_message(self, *args: object) -> None:
                 return  # quiet: the test reads what the crawl stored
