@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from types import TracebackType
 
 
@@ -107,3 +108,28 @@ class FixedSite:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(5)
+
+
+class TimedSite(FixedSite):
+    """A FixedSite that logs, per request, when its request line arrived and when the last
+    byte of its response was written (time.monotonic, in `log` as (path, start, end)); each
+    answer takes `latency` seconds more (a slow server: requests overlap)."""
+
+    def __init__(self, pages: dict[str, Answer], latency: float = 0.0) -> None:
+        super().__init__(pages)
+        self.log: list[tuple[str, float, float]] = []
+        handler = self._server.RequestHandlerClass
+        log = self.log
+
+        class Timed(handler):  # type: ignore[misc, valid-type]
+            def parse_request(self) -> bool:
+                self._started = time.monotonic()
+                return bool(super().parse_request())
+
+            def do_GET(self) -> None:
+                time.sleep(latency)
+                super().do_GET()
+                self.wfile.flush()
+                log.append((self.path, self._started, time.monotonic()))
+
+        self._server.RequestHandlerClass = Timed
