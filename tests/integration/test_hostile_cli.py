@@ -96,3 +96,15 @@ def test_authority_on_an_empty_store(tmp_path: Path) -> None:
     proc = linkgraph(["authority", "--data", str(data)], check=False)
     assert proc.returncode == 2
     one_clear_error(proc.stderr, "holds no pages yet: crawl or import first")
+
+
+def test_a_store_whose_lock_cannot_be_written(tmp_path: Path) -> None:
+    """As on a read-only copy (root writes through permissions, so the lock file is made a
+    directory here): one line naming the lock file and why, exit 1, no traceback."""
+    data = _store(tmp_path)
+    lock = data / "store" / ".linkgraph.lock"
+    lock.unlink()
+    lock.mkdir()
+    proc = linkgraph(["backlinks", "c1.com", "--data", str(data)], check=False)
+    assert proc.returncode == 1
+    one_clear_error(proc.stderr, f"its lock file {lock} cannot be written (Is a directory)")
