@@ -250,6 +250,7 @@ deploy_variables: frozenset[str] = frozenset(
         "LINKGRAPH_LOG_LEVEL",
         "LINKGRAPH_PROXY",
         "LINKGRAPH_REDIS",
+        "LINKGRAPH_SAFETY_OPTIONS",
         "LINKGRAPH_WORKERS_PER_CONTAINER",
     }
 )
