@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from crawler import settings as defaults
 from crawler.errors import ConfigError
+from crawler.guard.addresses import is_public, literal_address
 from crawler.params import redacted
 from crawler.scope.rules import SCOPE_MODES
 
@@ -120,6 +121,9 @@ class CrawlConfig:
         _check(self.batch_rows >= 1, "LINKGRAPH_BATCH_ROWS must be at least 1")
         _check(self.batch_seconds > 0, "LINKGRAPH_BATCH_SECONDS must be positive")
         _check(self.workers >= 1, "--workers must be at least 1")
+        if not self.allow_private:
+            for seed in self.seeds:
+                _check_public_seed(seed)
         _check(self.scope in SCOPE_MODES, f"--scope must be one of {', '.join(SCOPE_MODES)}")
         for option, patterns in (("--include", self.include), ("--exclude", self.exclude)):
             for pattern in patterns:
@@ -277,6 +281,20 @@ def parse_duration(option: str, text: str) -> float:
 def _check(ok: bool, message: str) -> None:
     if not ok:
         raise ConfigError(message)
+
+
+def _check_public_seed(seed: str) -> None:
+    """A seed at a literal non-public address would wait, paused, until the crawl gives up:
+    refuse it now, saying how to crawl it."""
+    host = urlsplit(seed).hostname or ""
+    try:
+        address = literal_address(host)
+    except ValueError:
+        return  # not an address: the guard checks what the name resolves to
+    if address is not None and not is_public(address):
+        raise ConfigError(
+            f"seed {seed}: {address} is not a public address; add --allow-private to crawl it"
+        )
 
 
 def _check_regex(option: str, pattern: str) -> None:

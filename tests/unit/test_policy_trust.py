@@ -85,3 +85,13 @@ def test_the_resume_hint_is_the_command_that_resumes() -> None:
         "--allow-private --ignore-robots --include '/a b/'"
     )
     assert "--redis 'redis://:***@h:5/0'" in config.resume_command("redis://:pw@h:5/0")
+
+
+@pytest.mark.parametrize("seed", ["http://127.0.0.1:8080/", "http://10.1.2.3/", "http://[::1]/"])
+def test_a_private_seed_needs_allow_private(seed: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        CrawlConfig(seeds=[seed]).validate()
+    assert str(refused.value).startswith(f"seed {seed}: ")
+    assert str(refused.value).endswith("is not a public address; add --allow-private to crawl it")
+    assert CrawlConfig(seeds=[seed], allow_private=True).validate().seeds == [seed]
+    assert CrawlConfig(seeds=["http://93.184.216.34/", "http://a.com/"]).validate()
