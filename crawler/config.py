@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 from crawler import settings as defaults
 from crawler.errors import ConfigError
 from crawler.guard.addresses import is_public, literal_address
-from crawler.params import redacted
 from crawler.scope.rules import SCOPE_MODES
+from crawler.terminal import redacted
 
 # Crawl-wide policy: decided by `crawl`, read by every worker from the frontier.
 POLICY_FIELDS = (

@@ -113,16 +113,3 @@ def port(text: str) -> int:
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"a port is 0-65535, not {value}")
     return value
-
-
-def redacted(url: str) -> str:
-    """`url` fit for a message or a log: its password (redis://:SECRET@host) replaced by ***.
-
-    >>> redacted("redis://:s3cret@127.0.0.1:6379/0")
-    'redis://:***@127.0.0.1:6379/0'
-    """
-    head, sep, tail = url.partition("://")
-    userinfo, at, rest = tail.rpartition("@")
-    if not sep or not at or ":" not in userinfo:
-        return url
-    return f"{head}://{userinfo.partition(':')[0]}:***@{rest}"

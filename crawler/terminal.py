@@ -15,6 +15,7 @@ machine formats (CSV, JSON lines, XLSX) keep the data as stored.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit, urlunsplit
 
 # C0 and C1 controls and DEL, but tab; the bidi embeddings, overrides and isolates (and the
 # Arabic letter mark), which reorder what follows them.
@@ -29,3 +30,19 @@ def _escape(match: re.Match[str]) -> str:
 def visible(text: str) -> str:
     """`text` with every control and bidi character written as an escape (``\\x1b``)."""
     return _HIDDEN.sub(_escape, text)
+
+
+def redacted(url: str) -> str:
+    """`url` with its password replaced by ``***``: summary lines end up in logs and tickets.
+
+    >>> redacted("clickhouse://linkgraph:s3cret@ch1:9000/lg")
+    'clickhouse://linkgraph:***@ch1:9000/lg'
+    >>> redacted("/var/lib/linkgraph/store")
+    '/var/lib/linkgraph/store'
+    """
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user, _, host = parts.netloc.rpartition("@")
+    name = user.partition(":")[0]
+    return urlunsplit(parts._replace(netloc=f"{name}:***@{host}"))

@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from crawler import settings as defaults
 from crawler.errors import StoreError, StoreUnavailable
+from crawler.terminal import redacted
 from pipelines.columns import Column
 from pipelines.store_base import Result, Store
 from schema.cluster_ddl import cluster_statements
@@ -135,7 +136,7 @@ class ServerStore(Store):
             self._disconnect(method)
             waited = _receive_timeout(method)
             raise StoreUnavailable(
-                f"ClickHouse at {self.target} did not answer within {waited:g} s "
+                f"ClickHouse at {redacted(self.target)} did not answer within {waited:g} s "
                 "(a hung server, or not ClickHouse's native port?)"
             ) from exc
         except (errors.NetworkError, EOFError, OSError) as exc:

@@ -15,7 +15,7 @@ import redis
 from redis.cluster import RedisCluster
 
 from crawler.errors import FrontierUnavailable
-from crawler.params import redacted
+from crawler.terminal import redacted
 
 log = logging.getLogger(__name__)
 

@@ -34,9 +34,9 @@ def add_subcommand(sub: argparse._SubParsersAction) -> None:
 
 def _worker(args: argparse.Namespace) -> int:
     from crawler.frontier.queue import current_crawl
-    from crawler.params import redacted
     from crawler.run.crawl import connect_redis, open_frontier, running_frontier_url
     from crawler.run.worker import WorkerPool
+    from crawler.terminal import redacted
 
     # Without --redis: the embedded frontier running under --data (its URL holds a password).
     args.redis = args.redis or running_frontier_url(args.data)
