@@ -63,6 +63,8 @@ _RESUME_FIXED = (
 
 # The share of a lease that a URL's download tries may take (config.download_timeout).
 LEASE_SHARE_OF_DOWNLOADS = 0.75
+# ... but never less than this per try (seconds): below it, slow pages would all fail.
+MIN_DOWNLOAD_TIMEOUT = 5.0
 
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
@@ -256,11 +258,14 @@ def download_timeout(lease_timeout: float) -> float:
     holds its URL: else the lease expires mid-download, the URL is leased again and fetched
     twice, forever on a host that never answers. Three quarters of the lease over the tries
     (the rest for politeness waits and the sink's flush): DOWNLOAD_TIMEOUT for the default.
+    Never below MIN_DOWNLOAD_TIMEOUT: a lease of a few seconds (tests of dead workers) would
+    leave no time for a real download; such a lease can then expire mid-download.
 
-    >>> download_timeout(60.0)
-    15.0
+    >>> download_timeout(60.0), download_timeout(3.0)
+    (15.0, 5.0)
     """
-    return lease_timeout * LEASE_SHARE_OF_DOWNLOADS / (defaults.RETRY_TIMES + 1)
+    share = lease_timeout * LEASE_SHARE_OF_DOWNLOADS / (defaults.RETRY_TIMES + 1)
+    return max(MIN_DOWNLOAD_TIMEOUT, share)
 
 
 def parse_duration(option: str, text: str) -> float:

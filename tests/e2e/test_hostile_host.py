@@ -17,12 +17,12 @@ def test_a_silent_host_is_tried_retries_plus_one_times(tmp_path: Path) -> None:
     with SilentServer() as site:
         started = time.monotonic()
         linkgraph(["crawl", f"http://{site.address}/", "--max-pages", "1", "--allow-private",
-                   "--ignore-robots", "--lease-timeout", "12", "--data", str(data)],
+                   "--ignore-robots", "--lease-timeout", "24", "--data", str(data)],
                   timeout=120)  # fmt: skip
         took = time.monotonic() - started
         connections = len(site.accepted)
     assert connections == settings.RETRY_TIMES + 1
-    # 3 tries of 3 s (3/4 of the 12 s lease over 3 tries), plus start-up and shut-down.
+    # 3 tries of 6 s (3/4 of the 24 s lease over 3 tries), plus start-up and shut-down.
     assert took < 60, took
     with open_store(str(data / "store")) as store:
         rows = store.query("SELECT url, status, error != '' FROM page_fetches").rows
