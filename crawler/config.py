@@ -10,6 +10,7 @@ with the same scope and politeness as the `crawl` that started it).
 from __future__ import annotations
 
 import re
+import shlex
 import uuid
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -19,7 +20,9 @@ from urllib.parse import urlsplit
 from crawler import settings as defaults
 from crawler.errors import ConfigError
 from crawler.frontier.shards import MAX_SHARDS
+from crawler.guard.addresses import is_public, literal_address
 from crawler.scope.rules import SCOPE_MODES
+from crawler.terminal import redacted
 
 # Crawl-wide policy: decided by `crawl`, read by every worker from the frontier.
 POLICY_FIELDS = (
@@ -40,6 +43,29 @@ POLICY_FIELDS = (
     "sitemaps",
     "clickhouse",
 )
+
+# What may be fetched: taken only from the local command line, never from the frontier's meta
+# (anyone who reaches Redis could write `"allow_private": true` there); a resume or a worker
+# whose command line differs from the crawl's recorded policy is refused.
+SAFETY_FIELDS = ("allow_private", "obey_robots", "include", "exclude")
+
+# Crawl options a resume cannot change (the frontier and its counters were made with them).
+_RESUME_FIXED = (
+    "scope",
+    "max_pages",
+    "max_pages_per_host",
+    "max_depth",
+    "host_delay",
+    "host_concurrency",
+    "lease_timeout",
+    "max_page_bytes",
+    "sitemaps",
+)
+
+# The share of a lease that a URL's download tries may take (config.download_timeout).
+LEASE_SHARE_OF_DOWNLOADS = 0.75
+# ... but never less than this per try (seconds): below it, slow pages would all fail.
+MIN_DOWNLOAD_TIMEOUT = 5.0
 
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
@@ -101,6 +127,9 @@ class CrawlConfig:
         _check(self.batch_rows >= 1, "LINKGRAPH_BATCH_ROWS must be at least 1")
         _check(self.batch_seconds > 0, "LINKGRAPH_BATCH_SECONDS must be positive")
         _check(self.workers >= 1, "--workers must be at least 1")
+        if not self.allow_private:
+            for seed in self.seeds:
+                _check_public_seed(seed)
         _check(self.scope in SCOPE_MODES, f"--scope must be one of {', '.join(SCOPE_MODES)}")
         for option, patterns in (("--include", self.include), ("--exclude", self.exclude)):
             for pattern in patterns:
@@ -137,14 +166,68 @@ class CrawlConfig:
         return {name: values[name] for name in POLICY_FIELDS}
 
     def with_policy(self, policy: dict[str, Any]) -> CrawlConfig:
-        """This worker's connection options joined with a running crawl's policy."""
-        known = {f.name for f in fields(self)}
+        """This worker's connection options joined with a running crawl's policy, but for the
+        safety policy (SAFETY_FIELDS), which must equal the crawl's: ConfigError if not."""
+        self.check_safety(policy)
+        self.check_unchanged(policy)
+        known = {f.name for f in fields(self)} - {"clickhouse", *SAFETY_FIELDS}
         for name, value in policy.items():
-            if name in known and name != "clickhouse":
+            if name in known:
                 setattr(self, name, value)
         if not self.clickhouse:
             self.clickhouse = policy.get("clickhouse", "")
         return self
+
+    def check_safety(self, policy: dict[str, Any]) -> None:
+        """ConfigError unless this command line's safety options are the crawl's (`policy`)."""
+        recorded = CrawlConfig(**{n: policy[n] for n in SAFETY_FIELDS if n in policy})
+        if all(getattr(recorded, n) == getattr(self, n) for n in SAFETY_FIELDS):
+            return
+        given = " ".join(self.safety_options()) or "none"
+        wanted = " ".join(recorded.safety_options()) or "none of them"
+        raise ConfigError(
+            f"crawl {policy.get('crawl_id', self.crawl_id)} was started with the safety options "
+            f"{wanted}, this command gives {given}: they come only from the command line, so "
+            "give the crawl's own again to resume or join it"
+        )
+
+    def check_unchanged(self, policy: dict[str, Any]) -> None:
+        """ConfigError if this command line sets a crawl option (--max-pages 10) to other than
+        the crawl's recorded value: a resume would otherwise ignore it in silence."""
+        unset = CrawlConfig()
+        changed = [
+            f"--{name.replace('_', '-')} {getattr(self, name)} (the crawl's: {policy[name]})"
+            for name in _RESUME_FIXED
+            if name in policy
+            and getattr(self, name) != getattr(unset, name)
+            and getattr(self, name) != policy[name]
+        ]
+        if changed:
+            raise ConfigError(
+                f"crawl {policy.get('crawl_id', self.crawl_id)} keeps the options it started "
+                f"with; this command changes {', '.join(changed)}: start a new crawl "
+                "(another --crawl-id or --data) to use them"
+            )
+
+    def resume_command(self, redis: str) -> str:
+        """The command line that resumes this crawl (its frontier in `redis`, the operator's
+        --redis, or "" for the embedded one), for the hint after a stop."""
+        where = ["--data", shlex.quote(str(self.data))]
+        if redis:
+            where += ["--redis", shlex.quote(redacted(redis))]
+        if self.clickhouse:
+            where += ["--clickhouse", shlex.quote(redacted(self.clickhouse))]
+        return " ".join(["linkgraph", "crawl", *where, *self.safety_options()])
+
+    def safety_options(self) -> list[str]:
+        """The command-line options that give this config's safety policy."""
+        words = ["--allow-private"] if self.allow_private else []
+        words += [] if self.obey_robots else ["--ignore-robots"]
+        for pattern in self.include:
+            words += ["--include", shlex.quote(pattern)]
+        for pattern in self.exclude:
+            words += ["--exclude", shlex.quote(pattern)]
+        return words
 
     def environment(self) -> dict[str, str]:
         """What a `linkgraph worker` child process of this crawl gets in its environment: the
@@ -160,6 +243,7 @@ class CrawlConfig:
             "CONCURRENT_REQUESTS": self.concurrency,
             "CONCURRENT_REQUESTS_PER_DOMAIN": self.concurrency,
             "DOWNLOAD_MAXSIZE": self.max_page_bytes,
+            "DOWNLOAD_TIMEOUT": download_timeout(self.lease_timeout),
             "LOG_LEVEL": self.log_level,
             "LINKGRAPH_ALLOW_PRIVATE": self.allow_private,
             "LINKGRAPH_BATCH_ROWS": self.batch_rows,
@@ -175,6 +259,21 @@ class CrawlConfig:
             "LINKGRAPH_REDIS_URL": self.redis,
             "LINKGRAPH_STORE": self.store_target,
         }
+
+
+def download_timeout(lease_timeout: float) -> float:
+    """Seconds one download may take, so that all its tries end well within the lease that
+    holds its URL: else the lease expires mid-download, the URL is leased again and fetched
+    twice, forever on a host that never answers. Three quarters of the lease over the tries
+    (the rest for politeness waits and the sink's flush): DOWNLOAD_TIMEOUT for the default.
+    Never below MIN_DOWNLOAD_TIMEOUT: a lease of a few seconds (tests of dead workers) would
+    leave no time for a real download; such a lease can then expire mid-download.
+
+    >>> download_timeout(60.0), download_timeout(3.0)
+    (15.0, 5.0)
+    """
+    share = lease_timeout * LEASE_SHARE_OF_DOWNLOADS / (defaults.RETRY_TIMES + 1)
+    return max(MIN_DOWNLOAD_TIMEOUT, share)
 
 
 def parse_duration(option: str, text: str) -> float:
@@ -195,6 +294,20 @@ def parse_duration(option: str, text: str) -> float:
 def _check(ok: bool, message: str) -> None:
     if not ok:
         raise ConfigError(message)
+
+
+def _check_public_seed(seed: str) -> None:
+    """A seed at a literal non-public address would wait, paused, until the crawl gives up:
+    refuse it now, saying how to crawl it."""
+    host = urlsplit(seed).hostname or ""
+    try:
+        address = literal_address(host)
+    except ValueError:
+        return  # not an address: the guard checks what the name resolves to
+    if address is not None and not is_public(address):
+        raise ConfigError(
+            f"seed {seed}: {address} is not a public address; add --allow-private to crawl it"
+        )
 
 
 def _check_regex(option: str, pattern: str) -> None:

@@ -63,8 +63,10 @@ DOWNLOAD_HANDLERS: dict[str, str] = {
 # that is almost always a file or a trap, not a page with links worth its memory).
 DOWNLOAD_MAXSIZE: int = 10 * 1024 * 1024
 
-# Seconds before a download is given up (then retried, RETRY_TIMES).
-DOWNLOAD_TIMEOUT: int = 30
+# Seconds before a download is given up (then retried, RETRY_TIMES): a crawl sets it to 3/4
+# of LINKGRAPH_LEASE_TIMEOUT over the tries (crawler/config.py, download_timeout), so a URL's
+# every try ends within the lease that holds it; 15 s for the default 60 s lease.
+DOWNLOAD_TIMEOUT: float = 15.0
 
 # No warning per large page: oversize pages are dropped and counted (guard/oversize).
 DOWNLOAD_WARNSIZE: int = 0
@@ -103,6 +105,14 @@ LINKGRAPH_BATCH_SECONDS: float = 1.0
 # Also read from the environment, for every command that opens the store (`--clickhouse-cluster`).
 LINKGRAPH_CLICKHOUSE_CLUSTER: str = ""
 
+# Seconds to connect to a ClickHouse server and get its handshake: a port that accepts and never
+# answers (a hung server, a wrong service) fails in seconds, not at the 300 s driver default.
+LINKGRAPH_CLICKHOUSE_CONNECT_TIMEOUT: float = 5.0
+
+# Seconds a ClickHouse query may go without a packet from the server (it sends progress while
+# it reads): a server that hangs mid-query fails after this, not 300 s.
+LINKGRAPH_CLICKHOUSE_RECEIVE_TIMEOUT: float = 120.0
+
 # The crawl's id: the namespace of its frontier keys (set by `crawl`, random by default).
 LINKGRAPH_CRAWL_ID: str = ""
 
@@ -120,8 +130,9 @@ LINKGRAPH_HOST_CONCURRENCY: int = 2
 # LINKGRAPH_HOST_CONCURRENCY; a robots.txt Crawl-delay raises it per host).
 LINKGRAPH_HOST_DELAY: float = 0.0
 
-# Seconds before a dead worker's leased requests return to the queue: longer than a slow
-# download (DOWNLOAD_TIMEOUT, with retries) plus a sink flush, short enough to resume soon.
+# Seconds before a dead worker's leased requests return to the queue: a URL's download tries
+# take at most 3/4 of it (DOWNLOAD_TIMEOUT), the rest is for politeness waits and the sink's
+# flush; short enough to resume soon.
 LINKGRAPH_LEASE_TIMEOUT: float = 60.0
 
 # `changes`, `backlinks --lost-since`, the report: a page that fails (5xx, no answer) this many
@@ -269,6 +280,7 @@ deploy_variables: frozenset[str] = frozenset(
         "LINKGRAPH_LOG_LEVEL",
         "LINKGRAPH_PROXY",
         "LINKGRAPH_REDIS",
+        "LINKGRAPH_SAFETY_OPTIONS",
         "LINKGRAPH_WORKERS_PER_CONTAINER",
     }
 )

@@ -39,7 +39,7 @@ class EmbeddedStore(Store):
 
         self.path = path
         self.target = str(path)
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._lock_fd = _lock_directory(path)
         self._lock = threading.Lock()
         self._users = 0
@@ -107,6 +107,11 @@ class EmbeddedStore(Store):
             self._call(f"{sql} SETTINGS optimize_on_insert = 0", "CSV")
         del block
 
+    def read_only(self) -> None:
+        # The session's setting: every later query of this process reads only.
+        with self._lock:
+            self._call("SET readonly = 1", "CSV")
+
     def close(self) -> None:
         with _EMBEDDED_LOCK:
             self._users -= 1
@@ -139,7 +144,14 @@ def _blocks(lines: list[bytes], block_rows: int) -> Iterator[list[tuple[Any, ...
 
 def _lock_directory(path: Path) -> int:
     lock_path = path / LOCK_FILE
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        # A store on a read-only disk or copied without write rights: chDB writes even to read.
+        raise StoreError(
+            f"cannot open the embedded store {path}: its lock file {lock_path} cannot be "
+            f"written ({exc.strerror}); chDB needs a writable copy of the directory"
+        ) from exc
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -24,6 +24,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
+from crawler import settings as defaults
 from crawler.errors import StoreError, StoreUnavailable
 from crawler.terminal import redacted
 from pipelines.columns import Column
@@ -46,7 +47,13 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 class ServerStore(Store):
     """A ClickHouse server through clickhouse-driver (native protocol); one client, one lock."""
 
-    def __init__(self, target: str, *, connect_timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        target: str,
+        *,
+        connect_timeout: float = defaults.LINKGRAPH_CLICKHOUSE_CONNECT_TIMEOUT,
+        receive_timeout: float = defaults.LINKGRAPH_CLICKHOUSE_RECEIVE_TIMEOUT,
+    ) -> None:
         from clickhouse_driver import Client
 
         parts = urlsplit(target)
@@ -66,7 +73,8 @@ class ServerStore(Store):
         }
         self._options = options
         self._lock = threading.Lock()
-        bootstrap = Client(**options)
+        # The first exchange waits no longer than the connection: a silent port fails in seconds.
+        bootstrap = Client(send_receive_timeout=connect_timeout, **options)
         try:
             self.version = str(self._run(bootstrap, "SELECT version()", None).rows[0][0])
             # Only when missing: ON CLUSTER DDL waits for every node, so with one replica down
@@ -79,7 +87,12 @@ class ServerStore(Store):
         finally:
             bootstrap.disconnect()
         settings = CLUSTER_SETTINGS if self.cluster else {}
-        self._client = Client(database=self.database, settings=settings, **options)
+        self._client = Client(
+            database=self.database,
+            settings=settings,
+            send_receive_timeout=receive_timeout,
+            **options,
+        )
 
     def migrate(self) -> list[str]:
         """On a cluster: the whole cluster schema at once on first use (schema/README.md)."""
@@ -194,6 +207,10 @@ class ServerStore(Store):
                 types_check=False,
             )
 
+    def read_only(self) -> None:
+        # Sent with every query of this client; the server refuses to lower it again.
+        self._client.settings = {**self._client.settings, "readonly": 1}
+
     def close(self) -> None:
         self._client.disconnect()
 
@@ -215,7 +232,14 @@ class ServerStore(Store):
             raise StoreError(
                 f"ClickHouse at {redacted(self.target)}: {first}", code=exc.code
             ) from exc
-        except (errors.NetworkError, errors.SocketTimeoutError, EOFError, OSError) as exc:
+        except errors.SocketTimeoutError as exc:
+            self._disconnect(method)
+            waited = _receive_timeout(method)
+            raise StoreUnavailable(
+                f"ClickHouse at {redacted(self.target)} did not answer within {waited:g} s "
+                "(a hung server, or not ClickHouse's native port?)"
+            ) from exc
+        except (errors.NetworkError, EOFError, OSError) as exc:
             self._disconnect(method)
             reason = _first_line(exc)
             raise StoreUnavailable(
@@ -255,6 +279,11 @@ def cluster_url(url: str, cluster: str) -> str:
         raise StoreError(f"{url} names cluster {named!r}, --clickhouse-cluster {cluster!r}")
     query["cluster"] = [cluster]
     return parts._replace(query=urlencode(query, doseq=True)).geturl()
+
+
+def _receive_timeout(method: Any) -> float:
+    client = getattr(method, "__self__", None)
+    return float(getattr(getattr(client, "connection", None), "send_receive_timeout", 0) or 0)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -118,7 +118,9 @@ class LinkSink:
             log.warning("%s; spooling records until it answers", exc)
 
         def durable(items: list[Fetched]) -> Any:
-            return crawler.signals.send_catch_log_deferred(signal=records_durable, items=items)
+            # The handlers (the scheduler's acks) are synchronous: the plain send, not Scrapy's
+            # deprecated Deferred one, which warned on every crawl.
+            return crawler.signals.send_catch_log(signal=records_durable, items=items)
 
         sink = cls(
             store,

@@ -28,6 +28,11 @@ MIGRATIONS_DIR = SCHEMA_DIR / "migrations"
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 _REQUIRES = re.compile(r"^--\s*requires:\s*(\d+(?:\.\d+)*)\s*$", re.MULTILINE)
+_CREATE = re.compile(
+    r"CREATE\s+(?:TABLE|VIEW|MATERIALIZED\s+VIEW)\s+IF\s+NOT\s+EXISTS\s+(\w+)", re.I
+)
+_DROP = re.compile(r"DROP\s+(?:TABLE|VIEW)\s+IF\s+EXISTS\s+(\w+)", re.I)
+_VIEW = re.compile(r"CREATE\s+(?:MATERIALIZED\s+)?VIEW\b", re.I)
 # LowCardinality is experimental before 19.x: CREATE needs this setting there, and 26.x rejects it.
 # Rows per block of `Store.stream`: a few MB of URLs, about one ClickHouse block.
 STREAM_BLOCK_ROWS = 65_536
@@ -77,6 +82,19 @@ def migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     return [Migration.load(path) for path in sorted(directory.glob("*.sql"))]
 
 
+def schema_objects(applied: Sequence[Migration]) -> dict[str, str]:
+    """Each table and view `applied` leaves behind, by name, with the statement that made it
+    (a later migration's DROP and CREATE replace an earlier one's)."""
+    objects: dict[str, str] = {}
+    for migration in applied:
+        for statement in migration.statements:
+            if created := _CREATE.match(statement):
+                objects[created.group(1)] = statement
+            elif dropped := _DROP.match(statement):
+                objects.pop(dropped.group(1), None)
+    return objects
+
+
 class Store(ABC):
     """What the sink, the CLI and the analysts' tools use; see the module docstring."""
 
@@ -106,6 +124,11 @@ class Store(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    @abstractmethod
+    def read_only(self) -> None:
+        """From now on refuse every write: ClickHouse's readonly = 1 (no INSERT, DDL, file() or
+        url()); for good, as readonly forbids changing it back."""
 
     # -- shared behaviour ---------------------------------------------------------------------
     def insert(self, pages: Sequence[Page], links: Sequence[OutLink]) -> None:
@@ -155,7 +178,28 @@ class Store(ABC):
                 f"SELECT {migration.version}, '{migration.name}', now()"
             )
             done.append(migration.name)
+        self._rebuild_views(applied | {m.version for m in migrations() if m.name in done}, settings)
         return done
+
+    def _rebuild_views(self, applied: set[int], settings: Mapping[str, Any] | None) -> None:
+        """Create again the views the applied migrations define and someone dropped (`sql
+        --write 'DROP TABLE referring_domains'`): a view holds no data, so its definition is all
+        it takes. A dropped table is only reported: its rows are gone."""
+        wanted = schema_objects([m for m in migrations() if m.version in applied])
+        present = {
+            row[0]
+            for row in self.execute(
+                "SELECT name FROM system.tables WHERE database = currentDatabase()"
+            ).rows
+        }
+        for name, statement in wanted.items():
+            if name in present:
+                continue
+            if _VIEW.match(statement):
+                log.warning("view %s was missing: created again from its migration", name)
+                self.execute(statement, settings)
+            else:
+                log.warning("table %s is missing: its rows are lost (schema/README.md)", name)
 
     def __enter__(self) -> Store:
         return self

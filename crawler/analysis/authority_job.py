@@ -55,6 +55,8 @@ def run_authority(
     snapshot to the *_authority tables."""
     store.migrate()
     graph = read_graph(store, block_rows)
+    if not graph.n:  # PageRank of nothing "does not converge": say what is really wrong
+        raise ConfigError(f"the store {store.target} holds no pages yet: crawl or import first")
     scores = compute_authority(graph)
     trust = trust_scores(graph, seeds) if seeds is not None else {}
     computed_at = _snapshot_time(store)

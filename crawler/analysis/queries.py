@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from crawler import settings
+from crawler import datadir, settings
 from crawler.analysis.targets import Target
-from crawler.errors import ConfigError
+from crawler.errors import ConfigError, QueryError
 from pipelines.store import Result, Store, open_store
 
 EXACT_MATCH_WARNING = 0.30  # share of links above which `anchors` warns about exact-match text
@@ -47,7 +47,7 @@ def open_link_graph(data: Path, clickhouse: str = "", *, create: bool = False) -
     `data`; a missing embedded store is an error unless `create` (importing into a new one)."""
     if clickhouse:
         return open_store(clickhouse)
-    path = data / "store"
+    path = datadir.check(data) / "store"
     if create:
         path.mkdir(parents=True, exist_ok=True)
     elif not path.is_dir():
@@ -66,7 +66,36 @@ def run_named(store: Store, name: str, params: dict[str, Any]) -> Result:
         # A store that never ran `linkgraph authority` may predate migration 005, the tables'
         # one definition: the migration creates them (empty) the way every other table comes.
         store.migrate()
-    return store.named(name, params)
+    if name == "changes_crawls":
+        _check_crawls(store, [params["from_crawl"], params["to_crawl"]])
+    return _live_not_lost(store.named(name, params))
+
+
+def _check_crawls(store: Store, crawl_ids: list[str]) -> None:
+    """QueryError naming a crawl id the store has no fetch of (0 rows would say nothing)."""
+    sql = "SELECT DISTINCT crawl_id FROM page_fetches WHERE has({ids:Array(String)}, crawl_id)"
+    known = {row[0] for row in store.query(sql, {"ids": crawl_ids}).rows}
+    unknown = [crawl_id for crawl_id in crawl_ids if crawl_id not in known]
+    if unknown:
+        listing = 'linkgraph sql "SELECT DISTINCT crawl_id FROM page_fetches"'
+        raise QueryError(f"no crawl {unknown[0]!r} in the store (`{listing}` lists them)")
+
+
+def _live_not_lost(result: Result) -> Result:
+    """A live link's lost_at is empty (None), not the DateTime zero, 1970-01-01."""
+    if "lost_at" not in result.columns:
+        return result
+    at = result.columns.index("lost_at")
+    rows = []
+    for row in result.rows:
+        values = list(row)
+        values[at] = None if _is_zero(values[at]) else values[at]
+        rows.append(tuple(values))
+    return Result(result.columns, rows)
+
+
+def _is_zero(value: Any) -> bool:
+    return isinstance(value, datetime) and value.timestamp() == 0
 
 
 def with_target(params: dict[str, Any], target: Target) -> dict[str, Any]:

@@ -43,6 +43,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("linkgraph: interrupted", file=sys.stderr)
         return CrawlInterrupted.exit_code
+    except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as exc:
+        # A path the command was given or derived from one, in the system's words; the
+        # commands check their own paths first (crawler/datadir.py), this is the backstop.
+        log.debug("%s", type(exc).__name__, exc_info=True)
+        print(f"linkgraph: error: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         # The reader left (`| head`): say so once, and keep the interpreter's exit flush from
         # raising again on the closed stdout (Python's docs, "Note on SIGPIPE").

@@ -6,6 +6,8 @@
 - `target_mode`: --mode of the query commands (domain, host, prefix, exact);
 - `paging`: --sort, --offset, --limit of the list commands;
 - `workers`: what `crawl` and `worker` share (--workers, --proxy, --concurrency);
+- `safety`: the safety policy, which `crawl` and `worker` take only from their own command
+  line (--allow-private, --ignore-robots, --include, --exclude);
 - `crawl_config`: the parsed options as a CrawlConfig, field by field.
 
 Defaults are CrawlConfig's, so the command line and the library cannot disagree.
@@ -177,3 +179,34 @@ def crawl_config(args: argparse.Namespace, **values: Any) -> CrawlConfig:
     given = vars(args)
     chosen = {f.name: given[f.name] for f in fields(CrawlConfig) if f.name in given}
     return CrawlConfig(**{**chosen, **values})
+
+
+def safety(parser: argparse.ArgumentParser) -> None:
+    """The safety policy: never read from the frontier, whose meta anyone reaching Redis can
+    write; a resume or a worker gives it again, and a mismatch with the crawl's is refused."""
+    group = parser.add_argument_group("safety (given again on resume and to every worker)")
+    group.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        metavar="REGEX",
+        help="follow only URLs matching (repeatable)",
+    )
+    group.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="REGEX",
+        help="never follow URLs matching (repeatable)",
+    )
+    group.add_argument(
+        "--allow-private",
+        action="store_true",
+        help="allow loopback and private addresses (intranets, tests)",
+    )
+    group.add_argument(
+        "--ignore-robots",
+        dest="obey_robots",
+        action="store_false",
+        help="do not obey robots.txt",
+    )

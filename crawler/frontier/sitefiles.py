@@ -17,12 +17,14 @@ from collections import deque
 from typing import Any
 
 import scrapy
+from scrapy import signals
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, StopDownload
 from scrapy.http import Response
 from scrapy.spiders import Spider
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
-from crawler.errors import FrontierError
+from crawler.errors import BlockedAddress, FrontierError
 from crawler.frontier import robots as rb
 from crawler.frontier.outage import retrying
 from crawler.frontier.queue import Frontier, Lease
@@ -33,6 +35,15 @@ log = logging.getLogger(__name__)
 ROBOTS_REDIRECTS = 5
 MAX_SITEMAPS = 20  # sitemap files per host (an index counts as one)
 MAX_SITEMAP_URLS = 50_000  # per file, as the sitemaps protocol allows
+
+
+def _stop_robots_at_max_bytes(data: bytes, request: scrapy.Request, **_: Any) -> None:
+    if not request.meta.get("linkgraph_robots"):
+        return
+    received = request.meta.get("robots_bytes", 0) + len(data)
+    request.meta["robots_bytes"] = received
+    if received >= rb.MAX_BYTES:
+        raise StopDownload(fail=False)  # the response goes on with the body received so far
 
 
 class SiteFiles:
@@ -47,6 +58,7 @@ class SiteFiles:
     _robots_waiting: list[Lease]
     _robots_unsaved: list[tuple[Lease, int, bytes]]  # answers Redis missed
     _stats: Any
+    crawler: Any
 
     def _admit(self, lease: Lease) -> None:
         raise NotImplementedError  # the scheduler's: send the page, its robots.txt, or wait
@@ -57,6 +69,7 @@ class SiteFiles:
     # -- robots.txt -------------------------------------------------------------------------------
 
     def _robots_request(self, lease: Lease, url: str, redirects: int) -> scrapy.Request:
+        self._cut_robots_at_max_bytes()
         return scrapy.Request(
             url,
             callback=self._robots_response,
@@ -90,8 +103,24 @@ class SiteFiles:
     def _robots_failure(self, failure: Failure) -> None:
         assert self.robots is not None
         lease: Lease = failure.request.meta["lease"]  # type: ignore[attr-defined]
+        if failure.check(BlockedAddress, DownloadCancelledError, IgnoreRequest):
+            # Refused by the guard (a redirect to a private address) or past the size caps (a
+            # decompression bomb): the server answered, with nothing a crawler may read. As a
+            # 4xx, that is no robots.txt (RFC 9309 2.3.1.3), not a reason to pause the host.
+            self._stats.inc_value("linkgraph/robots_unreadable")
+            log.debug("robots.txt for %s unreadable, taken as absent: %s", lease.url, failure.value)
+            self._robots_answer(lease, 404, b"")
+            return
         log.debug("robots.txt for %s unreachable: %s", lease.url, failure.value)
         self._robots_answer(lease, 0, b"")
+
+    def _cut_robots_at_max_bytes(self) -> None:
+        """Once: stop a robots.txt download after its first MAX_BYTES, keeping what came (a
+        500 MB robots.txt is read up to 500 KiB and parsed, as RFC 9309 2.5 allows)."""
+        if getattr(self, "_robots_cut", False):
+            return
+        self._robots_cut = True
+        self.crawler.signals.connect(_stop_robots_at_max_bytes, signal=signals.bytes_received)
 
     def _robots_answer(self, lease: Lease, status: int, body: bytes) -> None:
         """Store a robots.txt answer (status 0: unreachable) for every worker, then go on."""

@@ -5,7 +5,9 @@ Two pure functions hold the policy the SSRF guard (crawler/guard/middlewares.py)
 - `is_public(address)`: a globally routable unicast address, looking through IPv6 forms that embed
   an IPv4 address (mapped, compatible, 6to4, Teredo, NAT64) at the address they really reach;
 - `literal_address(host)`: the address a URL host denotes when it is an IP literal in any
-  spelling a resolver, proxy or browser accepts (WHATWG URL and inet_aton rules), else None.
+  spelling a resolver, proxy or browser accepts (WHATWG URL and inet_aton rules), else None;
+- `internal_name(host)`: why a name is one only a private network resolves (single-label,
+  or under a reserved suffix), for proxy mode, where the proxy resolves names we cannot check.
 
     >>> literal_address("0x7f.1")
     IPv4Address('127.0.0.1')
@@ -29,6 +31,9 @@ _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _COMPATIBLE = ipaddress.IPv6Network("::/96")
 # Dots that IDNA (UTS 46) maps to "." : a resolver or proxy may see them as separators.
 _DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
+# Names that only a private network resolves: mDNS, the loopback name, cloud metadata and
+# Kubernetes services (RFC 6762, 6761, 8375; ICANN's .internal, 2024).
+INTERNAL_SUFFIXES = ("internal", "local", "localhost", "svc", "home.arpa", "localdomain")
 _DECIMAL_DIGITS = frozenset("0123456789")
 _OCTAL_DIGITS = frozenset("01234567")
 _HEX_DIGITS = frozenset("0123456789abcdef")
@@ -117,3 +122,21 @@ def _parse_ipv4_number(label: str) -> int:
     if not set(digits) <= allowed or (base != 16 and not digits):
         raise ValueError(f"not an IPv4 number: {label!r}")
     return int(digits or "0", base)
+
+
+def internal_name(host: str) -> str | None:
+    """Why `host` names a private-network service, else None: a proxy would resolve it on its
+    side (`intranet`, `metadata.google.internal`), where the guard cannot check the address.
+
+    >>> internal_name("metadata.google.internal")
+    'metadata.google.internal is under .internal, a private-network name'
+    >>> internal_name("example.com") is None
+    True
+    """
+    name = host.lower().translate(_DOTS).rstrip(".")
+    if "." not in name:
+        return f"{host} is a single-label name, resolved only on a private network"
+    for suffix in INTERNAL_SUFFIXES:
+        if name == suffix or name.endswith("." + suffix):
+            return f"{host} is under .{suffix}, a private-network name"
+    return None

@@ -54,7 +54,7 @@ from twisted.internet.error import DNSLookupError
 
 from crawler import settings as defaults
 from crawler.errors import BlockedAddress, ConfigError
-from crawler.guard.addresses import is_public, literal_address
+from crawler.guard.addresses import internal_name, is_public, literal_address
 from crawler.guard.mime import classify
 
 if TYPE_CHECKING:
@@ -251,6 +251,9 @@ class AddressGuardMiddleware:
         assert host is not None
         if literal_address(host) is not None:
             return None  # a public literal: check_url passed it
+        internal = internal_name(host)
+        if internal is not None:
+            return internal
         cached = self._name_verdicts.get(host)
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
@@ -343,8 +346,12 @@ class PageLimitsMiddleware:
         return cls(crawler.stats, max_bytes=max_bytes)
 
     def process_request(self, request: Request) -> None:
-        # Read by the download handler and by HttpCompressionMiddleware alike.
-        request.meta["download_maxsize"] = self.max_bytes
+        # Read by the download handler and by HttpCompressionMiddleware alike. A robots.txt
+        # is cut at 500 KiB while it streams (crawler/frontier/sitefiles.py), so its declared
+        # length must not cancel it first; its decompression keeps the cap (linkgraph_max_bytes).
+        robots = bool(request.meta.get("linkgraph_robots"))
+        request.meta["download_maxsize"] = 0 if robots else self.max_bytes
+        request.meta["linkgraph_max_bytes"] = self.max_bytes
 
     def process_response(self, request: Request, response: Response) -> Response:
         verdict = classify(response.headers.get(b"Content-Type"), response.body)
@@ -375,6 +382,8 @@ class CappedCompressionMiddleware(HttpCompressionMiddleware):
     def process_response(
         self, request: Request, response: Response, spider: Any = None
     ) -> Response | Request:
+        if "linkgraph_max_bytes" in request.meta:  # a robots.txt's download had no cap
+            request.meta["download_maxsize"] = request.meta["linkgraph_max_bytes"]
         try:
             return super().process_response(request, response)
         except IgnoreRequest:

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from crawler import datadir
 from crawler.config import CrawlConfig, parse_duration
 from crawler.errors import (
     ConfigError,
@@ -28,7 +29,7 @@ from crawler.errors import (
 from crawler.frontier.connection import FrontierClient, connect, is_cluster
 from crawler.frontier.queue import Frontier, current_crawl
 from crawler.frontier.shards import default_count
-from crawler.run.embedded import EmbeddedRedis
+from crawler.run.embedded import EmbeddedRedis, private_file
 from crawler.run.progress import Progress
 from crawler.scope.rules import Scope
 from crawler.terminal import redacted
@@ -44,6 +45,12 @@ def frontier_url_file(data: Path) -> Path:
     return data / "frontier" / "url"
 
 
+def running_frontier_url(data: Path) -> str:
+    """The URL (with its password) of the embedded frontier running under `data`, or ""."""
+    url_file = frontier_url_file(data)
+    return url_file.read_text().strip() if url_file.exists() else ""
+
+
 class FrontierServer:
     """The frontier's Redis: embedded under the data dir, or the operator's --redis."""
 
@@ -53,9 +60,9 @@ class FrontierServer:
 
     def __enter__(self) -> FrontierClient:
         if self.config.embedded:
-            self.embedded = EmbeddedRedis(self.config.data / "frontier").start()
+            self.embedded = EmbeddedRedis(self.config.data / "frontier", password=True).start()
             self.config.redis = self.embedded.url
-            frontier_url_file(self.config.data).write_text(self.embedded.url)
+            private_file(frontier_url_file(self.config.data), self.embedded.url)
         return connect_redis(self.config.redis)
 
     def __exit__(self, *exc: object) -> None:
@@ -112,13 +119,18 @@ def shard_count(client: FrontierClient, config: CrawlConfig) -> int:
 class Crawl:
     """Start (or resume) a crawl and run it to the end. `run()` returns the exit code."""
 
-    def __init__(self, config: CrawlConfig, *, out: Any = sys.stderr) -> None:
+    def __init__(self, config: CrawlConfig, *, out: Any = sys.stderr, named: bool = False) -> None:
         self.config = config
+        # --crawl-id given: the seeds start that crawl, never resume another of the same seeds.
+        self.named = named
         self.out = out
         self.failure: LinkgraphError | None = None
+        # The operator's --redis; "" for the embedded frontier, whose URL config.redis holds
+        # while it runs.
+        self.redis = config.redis
 
     def run(self) -> int:
-        self.config.data.mkdir(parents=True, exist_ok=True)
+        datadir.prepare(self.config.data)
         store = self._open_store()
         try:
             return self._run(store)
@@ -153,9 +165,11 @@ class Crawl:
             self._say(f"replayed {replayed} batches the workers left in their spools")
 
     def _start(self, client: FrontierClient, store: Store) -> Frontier:
-        """A new crawl from the seeds, or the running one resumed when no seeds are given."""
-        if not self.config.seeds:
-            crawl_id = current_crawl(client)
+        """A new crawl from the seeds, or the frontier's crawl resumed when no seeds are given
+        or they are its own and it has not ended (so the command a Ctrl-C stopped resumes)."""
+        stopped = self._stopped_crawl_of(client, self.config.seeds)
+        if not self.config.seeds or stopped:
+            crawl_id = stopped or current_crawl(client)
             if crawl_id is None:
                 raise ConfigError("no seeds given and no crawl to resume in this frontier")
             self.config.crawl_id = crawl_id
@@ -173,6 +187,16 @@ class Crawl:
             self._recrawl(frontier, store)
         frontier.seed([{"url": url, "depth": 0, "hops": 0} for url in self.config.seeds])
         return frontier
+
+    def _stopped_crawl_of(self, client: FrontierClient, seeds: list[str]) -> str | None:
+        """The frontier's current crawl if it has these very seeds and has not ended."""
+        crawl_id = current_crawl(client) if seeds else None
+        if crawl_id is None or (self.named and self.config.crawl_id != crawl_id):
+            return None
+        frontier = Frontier(client, crawl_id)
+        if frontier.meta().get("seeds") != seeds or frontier.done():
+            return None
+        return crawl_id
 
     def _recrawl(self, frontier: Frontier, store: Store) -> None:
         """Queue again the pages in scope the store last fetched before --recrawl-after; the
@@ -262,8 +286,9 @@ class Crawl:
             "-m",
             "crawler.cli.app",
             "worker",
-            "--redis",
-            c.redis,
+            # The embedded frontier's URL holds its password: `ps` would show it to every local
+            # user, so the worker reads it from DATA/frontier/url (0600) instead.
+            *(["--redis", c.redis] if self.redis else []),
             "--clickhouse",
             c.clickhouse,
             "--crawl-id",
@@ -279,6 +304,13 @@ class Crawl:
         ]
         if c.proxy:
             command += ["--proxy", c.proxy]
+        # Unquoted: these are argv words, not a shell line.
+        command += ["--allow-private"] if c.allow_private else []
+        command += [] if c.obey_robots else ["--ignore-robots"]
+        for pattern in c.include:
+            command += ["--include", pattern]
+        for pattern in c.exclude:
+            command += ["--exclude", pattern]
         return command
 
     def _finish(self, frontier: Frontier, progress: Progress) -> int:
@@ -291,9 +323,10 @@ class Crawl:
             return 1
         counts = progress.tick(force=True)
         if not frontier.done():
+            resume = self.config.resume_command(self.redis)
             self._say(
                 f"stopped before the end: {counts.get('queued', 0)} queued, "
-                f"{counts.get('leased', 0)} leased; run the same command to resume"
+                f"{counts.get('leased', 0)} leased; resume with: {resume}"
             )
             return CrawlInterrupted.exit_code
         self._say(progress.summary(counts))

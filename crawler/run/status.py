@@ -28,7 +28,12 @@ from crawler.config import CrawlConfig
 from crawler.errors import ConfigError, CrawlNotFound, FrontierLost
 from crawler.frontier.connection import FrontierClient
 from crawler.frontier.queue import Frontier, current_crawl
-from crawler.run.crawl import connect_redis, frontier_url_file, join_frontier
+from crawler.run.crawl import (
+    connect_redis,
+    frontier_url_file,
+    join_frontier,
+    running_frontier_url,
+)
 from crawler.run.embedded import EmbeddedRedis
 from crawler.terminal import visible
 
@@ -41,13 +46,13 @@ def frontier_client(data: Path, redis_url: str) -> Iterator[FrontierClient]:
     if redis_url:
         yield connect_redis(redis_url)
         return
-    url_file = frontier_url_file(data)
-    if url_file.exists():
-        yield connect_redis(url_file.read_text().strip())
+    running = running_frontier_url(data)
+    if running:
+        yield connect_redis(running)
         return
     if not (data / "frontier").is_dir():
         raise ConfigError(f"no crawl at {data}: give --data DIR of a crawl, or --redis URL")
-    with EmbeddedRedis(data / "frontier") as server:
+    with EmbeddedRedis(data / "frontier", password=True) as server:
         yield connect_redis(server.url)
 
 

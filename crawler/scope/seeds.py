@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from crawler.errors import SeedError
-from crawler.urls.canonical import MAX_URL_LENGTH, canonicalize
+from crawler.scope.limits import bad_host
+from crawler.urls.canonical import MAX_URL_LENGTH, canonicalize, host_of
 
 # A host name: dot-separated labels of letters, digits and inner hyphens (IDN as punycode or
 # as Unicode letters), ending in a label with a letter, optionally a port.
@@ -33,9 +34,13 @@ def parse_seed(text: str) -> str:
         raise ValueError(f"longer than {MAX_URL_LENGTH} characters: {text[:60]!r}...")
     if "://" in text:
         try:
-            return canonicalize(text)
+            url = canonicalize(text)
         except ValueError as exc:
             raise ValueError(f"not an http(s) URL: {text!r}") from exc
+        refused = bad_host(host_of(url))
+        if refused is not None:
+            raise ValueError(refused)
+        return url
     host = text.rstrip("/")
     if _DOMAIN.match(host) or _IPV4.match(host):
         return canonicalize(f"http://{host}/")

@@ -20,6 +20,7 @@ from crawler.config import CrawlConfig
 from crawler.extract.extractor import extract
 from crawler.guard.mime import is_html
 from crawler.records import Fetched, OutLink, Page
+from crawler.scope.limits import MAX_TEXT_CHARS, link_refusal
 from crawler.scope.rules import Scope
 from crawler.scope.traps import check as check_trap
 from crawler.urls.canonical import host_of, registrable_domain, resolve
@@ -112,7 +113,27 @@ class LinksSpider(scrapy.Spider):
         )
         for link in links:
             link.fetched_at, link.crawl_id = page.fetched_at, page.crawl_id
-        return links
+        return self._within_limits(page, links)
+
+    def _within_limits(self, page: Page, links: list[OutLink]) -> list[OutLink]:
+        """The record contract's limits (crawler.scope.limits.py): titles and anchors cut at
+        MAX_TEXT_CHARS, links to over-long URLs or impossible hosts dropped; all counted."""
+        stats = self.crawler.stats
+        if len(page.title) > MAX_TEXT_CHARS:
+            page.title = page.title[:MAX_TEXT_CHARS]
+            stats.inc_value("linkgraph/titles_cut")
+        kept = []
+        for link in links:
+            refusal = link_refusal(link.dst_url, link.dst_host)
+            if refusal is not None:
+                stats.inc_value(f"linkgraph/links_dropped/{refusal}")
+                log.debug("link dropped (%s) on %s: %.200r", refusal, page.url, link.dst_url)
+                continue
+            if len(link.anchor) > MAX_TEXT_CHARS:
+                link.anchor = link.anchor[:MAX_TEXT_CHARS]
+                stats.inc_value("linkgraph/anchors_cut")
+            kept.append(link)
+        return kept
 
     def _redirect(self, response: Response, page: Page) -> list[OutLink]:
         location = _header(response, b"Location")

@@ -92,7 +92,8 @@ def test_bad_options_are_named(changes: dict[str, object], message: str) -> None
 
 def test_policy_round_trip() -> None:
     config = CrawlConfig(seeds=["http://a.com/"], host_delay=0.25, exclude=["x"]).validate()
-    joined = CrawlConfig(redis="redis://h:1/0", clickhouse="clickhouse://h:9000/db")
+    # The safety policy (--exclude here) is the worker's own, and must be the crawl's.
+    joined = CrawlConfig(redis="redis://h:1/0", clickhouse="clickhouse://h:9000/db", exclude=["x"])
     joined.with_policy(config.policy())
     assert (joined.seeds, joined.host_delay, joined.exclude) == (["http://a.com/"], 0.25, ["x"])
     assert joined.crawl_id == config.crawl_id

@@ -28,6 +28,7 @@ def add_subcommand(sub: argparse._SubParsersAction) -> None:
     options.workers(p, "workers sharing the frontier")
     _scope_options(p)
     _politeness_options(p)
+    options.safety(p)
     p.add_argument("--crawl-id", default="", metavar="ID", help="name the crawl (default: random)")
     p.add_argument(
         "--frontier-shards",
@@ -46,20 +47,6 @@ def _scope_options(p: argparse.ArgumentParser) -> None:
         default=default("scope"),
         choices=["host", "domain", "any"],
         help="follow links within the seeds' hosts, registrable domains (default), or anywhere",
-    )
-    group.add_argument(
-        "--include",
-        action="append",
-        default=[],
-        metavar="REGEX",
-        help="follow only URLs matching (repeatable)",
-    )
-    group.add_argument(
-        "--exclude",
-        action="append",
-        default=[],
-        metavar="REGEX",
-        help="never follow URLs matching (repeatable)",
     )
     group.add_argument(
         "--max-pages",
@@ -125,17 +112,6 @@ def _politeness_options(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help="drop larger responses (default %(default)s bytes)",
     )
-    group.add_argument(
-        "--allow-private",
-        action="store_true",
-        help="allow loopback and private addresses (intranets, tests)",
-    )
-    group.add_argument(
-        "--ignore-robots",
-        dest="obey_robots",
-        action="store_false",
-        help="do not obey robots.txt",
-    )
 
 
 def _crawl(args: argparse.Namespace) -> int:
@@ -143,4 +119,5 @@ def _crawl(args: argparse.Namespace) -> int:
     from crawler.scope.seeds import load_seeds
 
     seeds = load_seeds(args.seeds, args.seeds_file)
-    return Crawl(options.crawl_config(args, seeds=seeds).validate()).run()
+    config = options.crawl_config(args, seeds=seeds).validate()
+    return Crawl(config, named=bool(args.crawl_id)).run()

@@ -22,6 +22,7 @@ from crawler import params
 from crawler.cli import options
 from crawler.cli.output import write_rows
 from crawler.errors import ConfigError
+from crawler.records import KINDS, SECTIONS
 
 if TYPE_CHECKING:
     from crawler.analysis.targets import Target
@@ -107,12 +108,14 @@ def _add_backlinks(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--section",
         default="",
+        choices=["", *SECTIONS],
         metavar="S",
         help="header, nav, main, aside, footer, comment or unknown",
     )
     p.add_argument(
         "--kind",
         default="",
+        choices=["", *KINDS],
         metavar="K",
         help="a, area, frame, canonical, alternate, redirect, refresh",
     )

@@ -21,6 +21,7 @@ def add_subcommand(sub: argparse._SubParsersAction) -> None:
     )
     options.connection(p, frontier=True)
     options.workers(p, "workers in this process")
+    options.safety(p)
     p.add_argument(
         "--crawl-id",
         default="",
@@ -33,15 +34,18 @@ def add_subcommand(sub: argparse._SubParsersAction) -> None:
 
 def _worker(args: argparse.Namespace) -> int:
     from crawler.frontier.queue import current_crawl
-    from crawler.run.crawl import connect_redis, join_frontier
+    from crawler.run.crawl import connect_redis, join_frontier, running_frontier_url
     from crawler.run.worker import WorkerPool
+    from crawler.terminal import redacted
 
+    # Without --redis: the embedded frontier running under --data (its URL holds a password).
+    args.redis = args.redis or running_frontier_url(args.data)
     if not args.redis:
         raise ConfigError("worker needs --redis URL: the frontier of the crawl to join")
     client = connect_redis(args.redis)
     crawl_id = args.crawl_id or current_crawl(client)
     if not crawl_id:
-        raise ConfigError(f"no crawl to join in {args.redis}")
+        raise ConfigError(f"no crawl to join in {redacted(args.redis)}")
     config = options.crawl_config(args, crawl_id=crawl_id)
     frontier, meta = join_frontier(client, config)
     config.with_policy(meta)
