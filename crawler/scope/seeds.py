@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from crawler.errors import SeedError
 from crawler.scope.limits import bad_host
@@ -36,7 +37,8 @@ def parse_seed(text: str) -> str:
         try:
             url = canonicalize(text)
         except ValueError as exc:
-            raise ValueError(f"not an http(s) URL: {text!r}") from exc
+            # A host the URL parser refuses for a character in it: name the character.
+            raise ValueError(_host_refusal(text) or f"not an http(s) URL: {text!r}") from exc
         refused = bad_host(host_of(url))
         if refused is not None:
             raise ValueError(refused)
@@ -45,6 +47,14 @@ def parse_seed(text: str) -> str:
     if _DOMAIN.match(host) or _IPV4.match(host):
         return canonicalize(f"http://{host}/")
     raise ValueError(f"neither a URL nor a domain: {text!r}")
+
+
+def _host_refusal(text: str) -> str | None:
+    try:
+        host = urlsplit(text).hostname or ""
+    except ValueError:
+        return None
+    return bad_host(unquote(host))
 
 
 def parse_seed_lines(lines: Iterable[str], source: str) -> list[str]:
