@@ -145,7 +145,7 @@ def test_missing_store_is_one_clear_error(tmp_path: Path) -> None:
 # Options of the query commands that are not query parameters: where the store is, how to
 # write, and gap's file on the server's disk (a server reads no file a client names).
 NOT_PARAMETERS = {"--data", "--clickhouse", "--log-level", "--format", "--out", "--help"}
-NOT_PARAMETERS |= {"--exclude-disavow", "--redis"}
+NOT_PARAMETERS |= {"--exclude-disavow", "--redis", "--clickhouse-cluster"}
 # Output options, as --format and --out: the API's CSV downloads are always neutralised (issue 17
 # asks for the CLI's neutralised cells), so --raw has no API parameter.
 NOT_PARAMETERS |= {"--raw"}
