@@ -137,6 +137,17 @@ class ServerStore(Store):
             ).rows
         ]
 
+    def settle(self) -> None:
+        """On a cluster, the replicas caught up (`sync_replicas`), so a query right after a
+        crawl, which may read any replica, sees every row. A replica that cannot is logged
+        and left: it catches up from ZooKeeper's log when it is back."""
+        if not self.cluster:
+            return
+        try:
+            self.sync_replicas()
+        except StoreError as exc:
+            log.warning("not every replica has caught up yet: %s", exc)
+
     def sync_replicas(self) -> None:
         """Wait until every replica holds what its shard was sent (SYSTEM SYNC REPLICA): a
         Distributed insert returns once one replica of each shard has the rows."""

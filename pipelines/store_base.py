@@ -131,6 +131,10 @@ class Store(ABC):
         url()); for good, as readonly forbids changing it back."""
 
     # -- shared behaviour ---------------------------------------------------------------------
+    def settle(self) -> None:
+        """Wait until a read sees every row written so far; one server or chDB always does."""
+        return None
+
     def insert(self, pages: Sequence[Page], links: Sequence[OutLink]) -> None:
         """Write the records of some fetches; durable when it returns.
 

@@ -152,6 +152,7 @@ class Crawl:
             else:
                 self._run_in_process(frontier, progress)
             self._replay_spools(store)
+            store.settle()  # a cluster's replicas caught up: queries right after see it all
             return self._finish(frontier, progress)
 
     def _replay_spools(self, store: Store) -> None:

@@ -11,7 +11,6 @@ from typing import Any
 
 from crawler.cli.app import main
 from pipelines.columns import LINK_COLUMNS, PAGE_COLUMNS
-from pipelines.server_store import ServerStore
 from pipelines.store import Store, open_store
 
 
@@ -30,11 +29,11 @@ def copy_fetches(source: Store, target: Store, *, block: int = 20_000) -> int:
 
 
 def settle(target: str) -> None:
-    """On a cluster, wait until every replica has what its shard was sent."""
+    """On a cluster, wait until every replica has what its shard was sent (`Store.settle`, as
+    a crawl does when it ends; fetches copied by `copy_fetches` need it too)."""
     store = open_store(target)
     try:
-        if isinstance(store, ServerStore) and store.cluster:
-            store.sync_replicas()
+        store.settle()
     finally:
         store.close()
 

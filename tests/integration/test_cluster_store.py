@@ -65,7 +65,7 @@ def test_an_older_cluster_store_gets_the_later_migrations_on_cluster(
     try:
         assert store.migrate() == ["006_history_views", "007_page_ip", "008_domain_edges"]
         assert store.migrate() == []
-        store.sync_replicas()
+        store.settle()  # what a crawl does when it ends
         got = store.query(
             "SELECT src_domain, links, dofollow_links FROM referring_domains "
             "WHERE dst_domain = 't.test' ORDER BY src_domain"
