@@ -30,8 +30,9 @@ from crawler.testweb import build_web, truth
 from crawler.testweb.render import respond
 from crawler.urls import canonical as urls
 from crawler.urls.canonical import registrable_domain
+from tests.helpers.realweb import REALWEB
 
-READABILITY = Path(__file__).resolve().parents[2] / "shared" / "realweb" / "readability"
+READABILITY = REALWEB / "readability"
 LOCAL_HTML_ROOTS = (Path(sys.prefix) / "lib", Path("/usr/share/doc"), Path("/usr/lib/python3"))
 BASE = "http://fakehost/test/page.html"
 SIMULATED_WEB = (20, 50, 1)  # build_web's sites, pages per site, seed
