@@ -152,7 +152,7 @@ def measure(pages: list[Page]) -> dict[str, float]:
 
 def measure_join(pages: list[Page]) -> dict[str, float]:
     """Cost per href of resolving it: the fast join (C when built) against ada's WHATWG
-    parse (can_ada, the slow path and the reference), on every href of the pages, no memo."""
+    parse (ada-url, the slow path and the reference), on every href of the pages, no memo."""
     hrefs = [
         (url, node.attributes.get("href") or "")
         for body, url, _ in pages
@@ -227,7 +227,7 @@ def main() -> dict[str, dict[str, float]]:
     print(
         f"href resolution, {join['hrefs']:.0f} hrefs of the pages above: fast join "
         f"{join['fast_ns_per_href']:,.0f} ns/href ({join['fast_joined']:.0f} joined, the rest "
-        f"left to ada), ada (can_ada) {join['ada_ns_per_href']:,.0f} ns/href, "
+        f"left to ada), ada (ada-url) {join['ada_ns_per_href']:,.0f} ns/href, "
         f"x{join['ada_over_fast']:.1f} the fast join's cost"
     )
     return results
