@@ -24,14 +24,9 @@ from scipy.stats import spearmanr
 
 from crawler.analysis.authority import harmonic, pagerank
 from crawler.analysis.graph import LinkGraph, read_edge_list
+from tests.helpers.realweb import REALWEB
 
-CNR_EDGES = (
-    Path(__file__).resolve().parents[2]
-    / "shared"
-    / "realweb"
-    / "cnr-2000"
-    / "cnr-2000-edges.tsv.gz"
-)
+CNR_EDGES = REALWEB / "cnr-2000" / "cnr-2000-edges.tsv.gz"
 CNR_NODES = 325_557
 SUBGRAPH_NODES = 20_000
 REGISTERS = 128

@@ -30,8 +30,9 @@ from crawler.testweb import build_web, truth
 from crawler.testweb.render import respond
 from crawler.urls import canonical as urls
 from crawler.urls.canonical import registrable_domain
+from tests.helpers.realweb import REALWEB
 
-READABILITY = Path(__file__).resolve().parents[2] / "shared" / "realweb" / "readability"
+READABILITY = REALWEB / "readability"
 LOCAL_HTML_ROOTS = (Path(sys.prefix) / "lib", Path("/usr/share/doc"), Path("/usr/lib/python3"))
 BASE = "http://fakehost/test/page.html"
 SIMULATED_WEB = (20, 50, 1)  # build_web's sites, pages per site, seed
@@ -151,7 +152,7 @@ def measure(pages: list[Page]) -> dict[str, float]:
 
 def measure_join(pages: list[Page]) -> dict[str, float]:
     """Cost per href of resolving it: the fast join (C when built) against ada's WHATWG
-    parse (can_ada, the slow path and the reference), on every href of the pages, no memo."""
+    parse (ada-url, the slow path and the reference), on every href of the pages, no memo."""
     hrefs = [
         (url, node.attributes.get("href") or "")
         for body, url, _ in pages
@@ -226,7 +227,7 @@ def main() -> dict[str, dict[str, float]]:
     print(
         f"href resolution, {join['hrefs']:.0f} hrefs of the pages above: fast join "
         f"{join['fast_ns_per_href']:,.0f} ns/href ({join['fast_joined']:.0f} joined, the rest "
-        f"left to ada), ada (can_ada) {join['ada_ns_per_href']:,.0f} ns/href, "
+        f"left to ada), ada (ada-url) {join['ada_ns_per_href']:,.0f} ns/href, "
         f"x{join['ada_over_fast']:.1f} the fast join's cost"
     )
     return results

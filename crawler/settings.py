@@ -284,6 +284,8 @@ deploy_variables: frozenset[str] = frozenset(
         "LINKGRAPH_WORKERS_PER_CONTAINER",
     }
 )
+# Read by the tests and benchmarks only (tests/helpers/shared.py), not by a worker: no warning.
+test_variables: frozenset[str] = frozenset({"LINKGRAPH_SHARED"})
 
 
 def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -299,7 +301,7 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
     for name in sorted(environ):
-        if not name.startswith("LINKGRAPH_") or name in deploy_variables:
+        if not name.startswith("LINKGRAPH_") or name in deploy_variables | test_variables:
             continue
         if name not in environment_variables:
             log.warning("ignoring %s: not a linkgraph environment variable (README.md)", name)

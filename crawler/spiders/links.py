@@ -17,17 +17,24 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.config import CrawlConfig
+from crawler.extract import extractor
 from crawler.extract.extractor import extract
 from crawler.guard.mime import is_html
 from crawler.records import Fetched, OutLink, Page
 from crawler.scope.limits import MAX_TEXT_CHARS, link_refusal
 from crawler.scope.rules import Scope
 from crawler.scope.traps import check as check_trap
+from crawler.urls import canonical
 from crawler.urls.canonical import host_of, registrable_domain, resolve
 
 log = logging.getLogger(__name__)
 
 MAX_REDIRECT_HOPS = 10
+# The URL parser's and the extractor's counters (docs/LINKS.md "Stats"), copied into the
+# crawl's stats under these prefixes. They count for the whole process (the embedded mode runs
+# several workers' spiders in one), so each page adds what changed while it was parsed: that
+# parse is synchronous, no other page's counts can slip in between.
+COUNTERS = (("linkgraph/urls/", canonical.STATS), ("linkgraph/extract/", extractor.STATS))
 
 
 class LinksSpider(scrapy.Spider):
@@ -62,16 +69,25 @@ class LinksSpider(scrapy.Spider):
     def parse_page(self, response: Response) -> Iterator[Fetched]:
         lease = response.meta["lease"]
         page = self._page(response, lease)
+        before = [dict(counter) for _, counter in COUNTERS]
         if 300 <= response.status < 400:
             links = self._redirect(response, page)
         elif response.status == 200 and is_html(page.content_type, response.body):
             links = self._extract(response, page)
         else:
             links = []
+        self._count(before)
         page.outlink_count = len(links)
         self.crawler.stats.inc_value("linkgraph/pages")
         self.crawler.stats.inc_value("linkgraph/links", len(links))
         yield Fetched(page=page, links=links, follow=self._follow(page, links, lease), lease=lease)
+
+    def _count(self, before: list[dict[str, int]]) -> None:
+        """Add to the crawl's stats what COUNTERS counted since `before` was taken."""
+        for (prefix, counter), old in zip(COUNTERS, before, strict=True):
+            for key, value in counter.items():
+                if value != old.get(key, 0):
+                    self.crawler.stats.inc_value(prefix + key, value - old.get(key, 0))
 
     def on_error(self, failure: Failure) -> Iterator[Fetched]:
         request = failure.request  # type: ignore[attr-defined]

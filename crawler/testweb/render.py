@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from html.entities import codepoint2name
 from urllib.parse import SplitResult, unquote, urlsplit
 
-import can_ada
+import ada_url
 
 from crawler.testweb.model import Web
 from crawler.testweb.pages import NOT_FOUND_TYPE, Block, Decoy, Link, Page
@@ -160,8 +160,7 @@ def _scheme_slash(target: SplitResult, ref: SplitResult) -> str:
 
 
 def _unicode_host(target: SplitResult, ref: SplitResult) -> str:
-    # can_ada 3.0.0 takes bytes here, whatever its stub says
-    host = can_ada.idna_decode(target.netloc.encode("ascii"))  # type: ignore[arg-type]
+    host = ada_url.idna_to_unicode(target.netloc)
     return f"{target.scheme}://{host}{target.path}"
 
 

@@ -1,7 +1,7 @@
 """URL identity: canonical form, host, registrable domain, fingerprint.
 
 The canonical form is what every table stores and what the frontier deduplicates on: the URL
-as the WHATWG URL Standard parses it (ada, through can_ada: backslashes, dot segments, IPv4
+as the WHATWG URL Standard parses it (ada, through ada-url: backslashes, dot segments, IPv4
 forms, IDNA UTS #46, percent-encoding as a browser does), then userinfo, fragment, an empty
 query and the host's trailing dots dropped; only http(s) URLs are links (docs/LINKS.md lists
 each rule with an example). Plain URLs take a fast path (in C when built) with equal answers.
@@ -16,7 +16,6 @@ each rule with an example). Plain URLs take a fast path (in C when built) with e
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import re
 from collections import Counter
@@ -25,7 +24,7 @@ from functools import lru_cache
 from types import ModuleType
 from urllib.parse import urljoin, urlsplit
 
-import can_ada
+import ada_url
 import tldextract
 
 from crawler import speedups
@@ -90,7 +89,7 @@ def canonical_and_host(url: str) -> tuple[str, str]:
 def _canonicalize(url: str) -> str:
     """`canonicalize` by the WHATWG parser (ada): any URL (the fast path's reference)."""
     try:
-        found = _canonical_of(can_ada.parse(url))
+        found = _canonical_of(ada_url.normalize_url(url))
     except ValueError:
         found = None
     if found is None:
@@ -98,11 +97,10 @@ def _canonicalize(url: str) -> str:
     return found
 
 
-def _canonical_of(parsed: can_ada.URL) -> str | None:
-    """Our canonical form on top of a WHATWG URL: http(s) only, userinfo and fragment dropped,
-    an empty query dropped, the host's trailing dots dropped (None when nothing is left).
-    Read from `href` in one string: each of ada's attributes is a call of its own."""
-    href = parsed.href
+def _canonical_of(href: str) -> str | None:
+    """Our canonical form on top of a WHATWG URL's href: http(s) only, userinfo and fragment
+    dropped, an empty query dropped, the host's trailing dots dropped (None when nothing is
+    left). Read from the href string: each attribute of a parsed URL is a call of its own."""
     if href.startswith("http://"):
         start = 7
     elif href.startswith("https://"):
@@ -127,32 +125,25 @@ def _canonical_of(parsed: can_ada.URL) -> str | None:
     return f"{href[:start]}{host}:{port}{tail}" if port else f"{href[:start]}{host}{tail}"
 
 
-@lru_cache(maxsize=256)
-def _parsed_base(base: str) -> can_ada.URL | None:
-    try:
-        return can_ada.parse(base)
-    except ValueError:
-        return None
-
-
-# nanobind reports every can_ada.URL still alive when the interpreter ends as a leak, a
-# screenful on each worker's exit: the cached bases go first.
-atexit.register(_parsed_base.cache_clear)
-
-
 def resolve(base: str, href: str) -> str | None:
     """`href` resolved against `base` as a browser does (WHATWG URL Standard) and
     canonicalized; None when it is not a link (an invalid URL is counted in STATS)."""
     stripped = href.strip(_C0_SPACE)
     if not stripped or stripped[0] == "#" or stripped.lower().startswith(NOT_LINK_SCHEMES):
         return None
-    parsed_base = _parsed_base(base)
     try:
-        parsed = can_ada.parse(href) if parsed_base is None else parsed_base + href
+        joined = ada_url.join_url(base, href) if _valid(base) else ada_url.normalize_url(href)
     except ValueError:
         STATS["invalid_url"] += 1
         return None
-    return _canonical_of(parsed)
+    return _canonical_of(joined)
+
+
+@lru_cache(maxsize=256)
+def _valid(base: str) -> bool:
+    """The base is a URL: join_url refuses every href on a base that is not, where an
+    absolute href is still a URL."""
+    return ada_url.check_url(base)
 
 
 def _simple_canonical(url: str) -> tuple[str, str] | None:

@@ -21,10 +21,10 @@ from typing import Any
 
 import pytest
 
-# ../shared/conformance beside the checkout (or beside a parent folder: a git worktree's)
-_ROOT = Path(__file__).resolve().parents[2]
-_FOUND = [up / "shared" / "conformance" for up in _ROOT.parents]
-CONFORMANCE = next((found for found in _FOUND if found.is_dir()), _FOUND[0])
+from tests.helpers.shared import shared_path
+
+# shared/conformance beside the checkout, above a worktree, or under LINKGRAPH_SHARED
+CONFORMANCE = shared_path("conformance")
 
 
 def conformance_file(name: str) -> Path:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
-import can_ada
+import ada_url
 import pytest
 
 from crawler.testweb import WebServer, build_web, truth
@@ -234,7 +234,7 @@ def _normalize(base: str, href: str) -> str | None:
     if not href or href.startswith("#"):
         return None
     try:  # joined as a browser joins (WHATWG, ada): urljoin misreads `\` and `https:host`
-        parts = urlsplit((can_ada.parse(base) + href).href)
+        parts = urlsplit(ada_url.join_url(base, href))
     except ValueError:
         return None
     host = (parts.hostname or "").rstrip(".")  # docs/LINKS.md: trailing dots dropped

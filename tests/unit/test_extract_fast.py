@@ -14,7 +14,6 @@ import os
 import random
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -28,10 +27,11 @@ from crawler.extract.extractor import extract
 from crawler.testweb import build_web, truth
 from crawler.testweb.render import respond
 from tests.helpers.examples import examples
+from tests.helpers.realweb import REALWEB
 from tests.unit.test_extract import KITCHEN_SINK
 from tests.unit.test_extract_fuzz import _document
 
-READABILITY = Path(__file__).resolve().parents[3] / "shared" / "realweb" / "readability"
+READABILITY = REALWEB / "readability"
 try:
     from crawler.extract import _fastlinks as FAST
 except ImportError:  # not built: the speed_path fixture fails every test here, saying why

@@ -14,10 +14,11 @@ import pytest
 
 from crawler.extract.extractor import extract_links
 from crawler.urls.canonical import canonicalize
+from tests.helpers.realweb import REALWEB
 
 pytestmark = pytest.mark.usefixtures("speed_path")  # each test on the C and the Python path
 
-READABILITY = Path(__file__).resolve().parents[3] / "shared" / "realweb" / "readability"
+READABILITY = REALWEB / "readability"
 
 pytestmark = pytest.mark.realweb
 

@@ -276,6 +276,7 @@ def test_readme_table_has_every_variable_the_code_and_deploy_read() -> None:
                 used |= set(VARIABLE.findall(path.read_text(errors="replace")))
     known = {name for name in vars(defaults) if name.startswith("LINKGRAPH_")}
     known |= set(defaults.environment_variables) | defaults.deploy_variables
+    known |= defaults.test_variables
     assert used <= known, "read but not declared in crawler/settings.py"
     assert sorted(_readme_rows()) == sorted(known)
 

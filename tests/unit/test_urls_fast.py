@@ -5,7 +5,7 @@ Hrefs are generated from the characters that decide the grammar's branches (ever
 delimiter, dot segments, ports, upper case, whitespace, non-ASCII), so both sides are asked
 about every kind of href: on ASCII hrefs both say the same, a non-ASCII href always goes to
 the slow path in C, and every fast answer equals the slow path's (the WHATWG parser, ada,
-through can_ada: the reference).
+through ada-url: the reference).
 """
 
 from __future__ import annotations

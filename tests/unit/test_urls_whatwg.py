@@ -12,26 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import can_ada
 import pytest
 
 from crawler.urls import canonical as urls
 from tests.helpers.conformance import wpt_url_cases
 
 pytestmark = pytest.mark.usefixtures("speed_path")  # each test on the C and the Python path
-
-# Absolute inputs the data (as vendored by ada-url/ada, newer than can_ada 3.0.0's ada) takes
-# as URLs and can_ada refuses: punycode labels the newer UTS #46 no longer checks. ada-url 4.0.0
-# accepts them (docs/LINKS.md); until then these hosts are not links.
-OLDER_ADA = {
-    "http://a.b.c.xn--pokxncvks",
-    "http://10.0.0.xn--pokxncvks",
-    "http://a.b.c.XN--pokxncvks",
-    "http://a.b.c.Xn--pokxncvks",
-    "http://10.0.0.XN--pokxncvks",
-    "http://10.0.0.xN--pokxncvks",
-    "https://xn--/",
-}
 
 
 def _expected(case: dict[str, Any]) -> str | None:
@@ -41,7 +27,7 @@ def _expected(case: dict[str, Any]) -> str | None:
     href = case["input"].strip(urls._C0_SPACE)
     if case.get("base") is not None and (not href or href[0] == "#"):
         return None
-    return urls._canonical_of(can_ada.parse(case["href"]))
+    return urls._canonical_of(case["href"])  # the data's href, already as WHATWG writes it
 
 
 def _answer(case: dict[str, Any]) -> str | None:
@@ -63,18 +49,15 @@ def _absolute_http(case: dict[str, Any]) -> bool:
 def test_wpt_url_cases() -> None:
     cases = [c for c in wpt_url_cases() if c.get("base") is not None or _absolute_http(c)]
     with_base = [c for c in cases if c.get("base") is not None]
-    differ = [c for c in cases if c["input"] not in OLDER_ADA and _answer(c) != _expected(c)]
-    older = [c for c in cases if c["input"] in OLDER_ADA]
-    passed = len(cases) - len(differ) - len(older)
+    differ = [c for c in cases if _answer(c) != _expected(c)]
+    passed = len(cases) - len(differ)
     base_passed = len(with_base) - len([c for c in differ if c.get("base") is not None])
     print(
         f"WPT urltestdata: {passed} of {len(cases)} ({base_passed} of {len(with_base)} with a"
-        f" base, {passed - base_passed} of {len(cases) - len(with_base)} absolute http(s));"
-        f" {len(older)} refused by can_ada's older ada"
+        f" base, {passed - base_passed} of {len(cases) - len(with_base)} absolute http(s))"
     )
     assert (len(with_base), len(cases)) == (336, 615)
     assert [(c["input"], c.get("base")) for c in differ] == []
-    assert all(_answer(c) is None for c in older)
 
 
 @pytest.mark.parametrize(
