@@ -56,6 +56,21 @@ def private_file(path: Path, text: str) -> None:
         out.write(text)
 
 
+def server_running(data_dir: Path) -> bool:
+    """Whether a server holds DIR's lock: running, or starting before it has written its URL."""
+    lock = data_dir / LOCK_FILE
+    if not lock.exists():
+        return False
+    fd = os.open(lock, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing drops a lock this call took
+    return False
+
+
 def free_port() -> int:
     """A TCP port free on 127.0.0.1 right now."""
     with socket.socket() as sock:
@@ -80,8 +95,12 @@ class EmbeddedRedis:
         port: int = 0,
         appendonly: bool = True,
         password: bool = False,
+        lock_wait: float = DYING_SERVER_WAIT,
     ) -> None:
         self.data_dir = Path(data_dir).resolve()
+        # How long a start waits for another server's lock on the directory: a dying server's
+        # (a crawl's start); none for a reader, who must not hold up a crawl starting.
+        self.lock_wait = lock_wait
         self.binary = binary or valkey_binary()
         self.port = port or free_port()
         self.appendonly = appendonly
@@ -155,7 +174,7 @@ class EmbeddedRedis:
     def _lock_directory(self) -> int:
         """An fd holding DIR's lock; waits for a dying server, refuses a live one."""
         fd = os.open(self.data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
-        deadline = time.monotonic() + DYING_SERVER_WAIT
+        deadline = time.monotonic() + self.lock_wait
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

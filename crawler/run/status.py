@@ -19,13 +19,14 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
 from crawler.config import CrawlConfig
-from crawler.errors import ConfigError, CrawlNotFound, FrontierLost
+from crawler.errors import ConfigError, CrawlNotFound, FrontierError, FrontierLost
 from crawler.frontier.connection import FrontierClient
 from crawler.frontier.queue import Frontier, current_crawl
 from crawler.run.crawl import (
@@ -34,11 +35,13 @@ from crawler.run.crawl import (
     join_frontier,
     running_frontier_url,
 )
-from crawler.run.embedded import EmbeddedRedis
+from crawler.run.embedded import EmbeddedRedis, server_running
 from crawler.terminal import visible
 
 FIGURES = ("queued", "leased", "done", "errors", "pages", "links", "seen", "robots_blocked")
 BUSIEST = 5
+# Seconds a status read waits for its own process's crawl to start or stop its frontier server.
+CRAWL_SERVER_WAIT = 30.0
 
 
 @contextlib.contextmanager
@@ -52,7 +55,8 @@ def frontier_client(data: Path, redis_url: str) -> Iterator[FrontierClient]:
         return
     if not (data / "frontier").is_dir():
         raise ConfigError(f"no crawl at {data}: give --data DIR of a crawl, or --redis URL")
-    with EmbeddedRedis(data / "frontier", password=True) as server:
+    # No wait for another server's lock: a crawl starting on the directory holds it.
+    with EmbeddedRedis(data / "frontier", password=True, lock_wait=0.0) as server:
         yield connect_redis(server.url)
 
 
@@ -128,17 +132,45 @@ def show_status(data: Path, redis_url: str, crawl_id: str, out: TextIO | None = 
     return 0
 
 
-def crawl_status(data: Path, redis_url: str, crawl_id: str = "") -> dict[str, Any]:
+def crawl_status(
+    data: Path, redis_url: str, crawl_id: str = "", crawling: threading.Event | None = None
+) -> dict[str, Any]:
     """`status()` of the crawl `crawl_id` (default: the frontier's current one); CrawlNotFound
-    when there is none, as `linkgraph serve` answers 404 rather than start a frontier."""
+    when there is none, as `linkgraph serve` answers 404 rather than start a frontier.
+
+    `crawling` set: this process runs the crawl on `data`; its embedded server is read, once it
+    has written its URL (or, once it has stopped, a server of our own), never beside it.
+    """
+    deadline = time.monotonic() + CRAWL_SERVER_WAIT
+    while (
+        not redis_url
+        and crawling is not None
+        and crawling.is_set()
+        and not running_frontier_url(data)
+        and time.monotonic() < deadline
+    ):
+        time.sleep(0.05)
     if not redis_url and not frontier_url_file(data).exists() and not (data / "frontier").is_dir():
         raise CrawlNotFound(f"no crawl at {data}")
-    with frontier_client(data, redis_url) as client:
-        crawl_id = crawl_id or current_crawl(client) or ""
-        if not crawl_id:
-            raise CrawlNotFound("no crawl found in this frontier")
-        try:  # its recorded shards: status sums every one
-            frontier, _ = join_frontier(client, CrawlConfig(crawl_id=crawl_id))
-        except FrontierLost as exc:
-            raise CrawlNotFound(f"no crawl {crawl_id!r} in this frontier") from exc
-        return status(frontier)
+    if not redis_url and not running_frontier_url(data) and server_running(data / "frontier"):
+        # A crawl's server is starting (its URL not written yet): a second one on the directory
+        # would have to wait on its lock for as long as the crawl runs.
+        raise CrawlNotFound(f"the crawl at {data} is starting")
+    try:
+        with frontier_client(data, redis_url) as client:
+            return _status_of(client, crawl_id)
+    except FrontierError as exc:
+        if not redis_url and server_running(data / "frontier"):  # it started after the check
+            raise CrawlNotFound(f"the crawl at {data} is starting") from exc
+        raise
+
+
+def _status_of(client: FrontierClient, crawl_id: str) -> dict[str, Any]:
+    crawl_id = crawl_id or current_crawl(client) or ""
+    if not crawl_id:
+        raise CrawlNotFound("no crawl found in this frontier")
+    try:  # its recorded shards: status sums every one
+        frontier, _ = join_frontier(client, CrawlConfig(crawl_id=crawl_id))
+    except FrontierLost as exc:
+        raise CrawlNotFound(f"no crawl {crawl_id!r} in this frontier") from exc
+    return status(frontier)

@@ -29,7 +29,9 @@ async def status_handler(request: web.Request) -> web.Response:
     source = request.app[FRONTIER_KEY]
     crawl_id = request.query.get("crawl-id", "")
     async with request.app[FRONTIER_LOCK_KEY]:
-        report = await asyncio.to_thread(crawl_status, source.data, source.redis, crawl_id)
+        report = await asyncio.to_thread(
+            crawl_status, source.data, source.redis, crawl_id, source.crawling
+        )
     errors = await in_store(
         request, lambda store: store.named("crawl_errors", {"crawl_id": report["crawl_id"]})
     )

@@ -333,7 +333,9 @@ async def _status(request: web.Request) -> web.Response:
     head = f'<meta http-equiv="refresh" content="{STATUS_REFRESH_SECONDS}">'
     try:
         async with request.app[FRONTIER_LOCK_KEY]:
-            report = await asyncio.to_thread(crawl_status, source.data, source.redis, "")
+            report = await asyncio.to_thread(
+                crawl_status, source.data, source.redis, "", source.crawling
+            )
     except CrawlNotFound as exc:
         return page("crawl status", [f'<p class="error">{html.escape(str(exc))}</p>'], head=head)
     errors = await in_store(

@@ -91,11 +91,12 @@ def run_server(
     try:
         if crawl is not None:
             store.migrate()  # a new directory answers (empty lists) before the crawl's first page
-        app = build_app(store, FrontierSource(config.data, config.redis), config.token)
+        source = FrontierSource(config.data, config.redis)
+        app = build_app(store, source, config.token)
         if crawl is None:
             asyncio.run(_serve_until_signal(app, config, on_ready))
             return 0
-        return _serve_while_crawling(app, config, on_ready, crawl)
+        return _serve_while_crawling(app, config, on_ready, crawl, source)
     finally:
         store.close()
 
@@ -187,10 +188,15 @@ def _serve_while_crawling(
     config: ServeConfig,
     on_ready: Callable[[str], None],
     crawl: Callable[[], int],
+    source: FrontierSource,
 ) -> int:
     server = ServerThread(app, config, on_ready).start()
     try:
-        code = crawl()
+        source.crawling.set()
+        try:
+            code = crawl()
+        finally:
+            source.crawling.clear()
         if code == 0:
             log.info("crawl finished; serving until SIGTERM")
             wait_for_signal()

@@ -7,8 +7,9 @@ the crawls' frontier is.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +20,15 @@ from pipelines.store import Store
 
 @dataclass(frozen=True)
 class FrontierSource:
-    """Where `status` finds the crawls: a --redis URL, else the embedded frontier under `data`."""
+    """Where `status` finds the crawls: a --redis URL, else the embedded frontier under `data`.
+
+    `crawling` is set while `serve --crawl` runs its crawl: status then reads the crawl's own
+    embedded server, waiting out its start and its stop, and never starts a second one.
+    """
 
     data: Path
     redis: str = ""
+    crawling: threading.Event = field(default_factory=threading.Event)
 
 
 STORE_KEY = web.AppKey("store", Store)
