@@ -14,11 +14,12 @@ import argparse
 import re
 from collections.abc import Callable, MutableMapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_N = TypeVar("_N", int, float)
 
 
 class TypedDomain(str):
@@ -133,11 +134,16 @@ def nonnegative(text: str) -> int:
     return _at_least(text, 0)
 
 
-def _at_least(text: str, low: int) -> int:
+def _number(text: str, kind: Callable[[str], _N]) -> _N:
+    """`text` read as `kind` (int or float); argparse's one-line message when it is not one."""
     try:
-        value = int(text)
+        return kind(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
+
+
+def _at_least(text: str, low: int) -> int:
+    value = _number(text, int)
     if value < low:
         raise argparse.ArgumentTypeError(f"must be at least {low}, not {value}")
     return value
@@ -145,10 +151,7 @@ def _at_least(text: str, low: int) -> int:
 
 def score(text: str) -> float:
     """A 0-100 figure: an authority or a toxicity score."""
-    try:
-        value = float(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
+    value = _number(text, float)
     if not 0 <= value <= 100:
         raise argparse.ArgumentTypeError(f"a score is 0-100, not {text}")
     return value
@@ -156,10 +159,7 @@ def score(text: str) -> float:
 
 def port(text: str) -> int:
     """A TCP port, 0-65535 (0: the system picks a free one)."""
-    try:
-        value = int(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
+    value = _number(text, int)
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"a port is 0-65535, not {value}")
     return value
