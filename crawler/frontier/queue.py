@@ -371,7 +371,10 @@ class Frontier(Census):
             self._run(shard, "fetched", 1 if free else 0, *ended_args(mine))
 
     def ack(
-        self, lease: Lease | None, children: Sequence[dict[str, Any]], outcome: str = "done"
+        self,
+        lease: Lease | None,
+        children: Sequence[dict[str, Any]],
+        outcome: str | dict[str, int] = "done",
     ) -> int:
         """Finish `lease` (counted under `outcome`) and queue its unseen children, in one call.
 

@@ -42,7 +42,7 @@ from crawler.urls.canonical import canonicalize
 
 log = logging.getLogger(__name__)
 
-Ack = tuple[Lease, list[dict[str, Any]], str]  # a lease, its children, its outcome counter
+Ack = tuple[Lease, list[dict[str, Any]], str | dict[str, int]]  # as crawler.frontier.entries
 
 BATCH = 16  # leases per Redis call, at most
 TICK = 0.05  # seconds between nudges of the engine
@@ -292,19 +292,25 @@ class FrontierScheduler(SiteFiles):
     # -- signals and the loop ---------------------------------------------------------------------
 
     def _on_durable(self, items: list[Any], **_: Any) -> None:
-        """A sink batch is durable: ack its leases, queue their children, count its pages."""
-        acks: list[Ack] = []
-        pages = links = errors = 0
+        """A sink batch is durable: ack its leases, queue their children, count its pages.
+
+        A leased item's pages and links count with its lease (once, however often the ack is
+        retried); an item without a lease counts with the batch."""
+        acks: dict[str, tuple[Lease, list[dict[str, Any]], dict[str, int]]] = {}
+        loose = {"pages": 0, "links": 0, "errors": 0}
         for item in items:
             lease = getattr(item, "lease", None)
-            if isinstance(lease, Lease):
-                acks.append((lease, list(getattr(item, "follow", None) or []), "done"))
+            counts = loose
+            if isinstance(lease, Lease):  # one page may come as several items of one lease
+                held = acks.setdefault(lease.ident, (lease, [], {"done": 1}))
+                held[1].extend(getattr(item, "follow", None) or [])
+                counts = held[2]
             page = getattr(item, "page", None)
             if page is not None:
-                pages += 1
-                errors += bool(page.error)
-            links += len(getattr(item, "links", None) or [])
-        self._finish_many(acks, {"pages": pages, "links": links, "errors": errors})
+                counts["pages"] = counts.get("pages", 0) + 1
+                counts["errors"] = counts.get("errors", 0) + bool(page.error)
+            counts["links"] = counts.get("links", 0) + len(getattr(item, "links", None) or [])
+        self._finish_many(list(acks.values()), loose)
 
     def _on_idle(self, spider: Spider) -> None:
         if self._buffer or self._robots_waiting or self._robots_unsaved or self._pending_acks:
