@@ -87,24 +87,3 @@ def valid_entry(entry: Any) -> bool:
 # increments (e.g. {"done": 1, "pages": 1, "links": 40}); bumped only while the lease is held,
 # so an ack retried after its first try landed counts nothing twice.
 Ack = tuple[Lease, Sequence[dict[str, Any]], str | dict[str, int]]
-
-
-def ack_args(
-    acks: Sequence[Ack], by_host: dict[str, list[Any]], counts: dict[str, int]
-) -> list[Any]:
-    """The ack script's own arguments (crawler.frontier.scripts.ACK_LUA): the leases to finish
-    with their counters, the counters to bump, and per host its children as (seen member,
-    depth, entry) triples."""
-    args: list[Any] = [len(acks)]
-    for lease, _, outcome in acks:
-        bumps = {outcome: 1} if isinstance(outcome, str) else outcome
-        args += (lease.token, lease.host, len(bumps))
-        for name, n in bumps.items():
-            args += (name, n)
-    args.append(len(counts))
-    for name, n in counts.items():
-        args += (name, n)
-    args.append(sum(len(fields) // 3 for fields in by_host.values()))
-    for host, fields in by_host.items():
-        args += (host, len(fields) // 3, *fields)
-    return args

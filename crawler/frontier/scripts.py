@@ -77,19 +77,19 @@ return out
 # as (seen member, depth, entry). A lease's counters count only while it is held: an ack retried
 # after its first try landed (or after the lease expired and went back to the queue, so its
 # refetch counts) bumps `stale_acks` instead, and its children are no news to the seen set.
+# `offered` comes as a counter (a lease's own, or the call's), so a retry never counts it twice.
 ACK_LUA = r"""
 -- Acks into a Redis that lost the crawl (restarted empty) would resurrect half a frontier.
 if tonumber(ARGV[6]) > 0 and redis.call('EXISTS', KEYS[1]) == 0 then
   return redis.error_reply('LG_FRONTIER_LOST')
 end
 local i = 7
-local acked, held = {}, 0
+local acked = {}
 for _ = 1, tonumber(ARGV[6]) do
   local token, lh, m = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
   free_slot(token, lh)
   redis.call('HDEL', LDATA, token)
   if redis.call('ZREM', LEASES, token) == 1 then
-    held = held + 1
     for c = i + 3, i + 2 * m + 1, 2 do redis.call('HINCRBY', STATS, ARGV[c], ARGV[c + 1]) end
   else
     redis.call('HINCRBY', STATS, 'stale_acks', 1)
@@ -97,8 +97,6 @@ for _ = 1, tonumber(ARGV[6]) do
   i = i + 3 + 2 * m
   acked[lh] = true
 end
--- Children offered by leases none of which was still held were offered before.
-local again = tonumber(ARGV[6]) > 0 and held == 0
 local ncounters = tonumber(ARGV[i])
 for c = i + 1, i + 2 * ncounters, 2 do
   redis.call('HINCRBY', STATS, ARGV[c], ARGV[c + 1])
@@ -149,7 +147,6 @@ while i <= #ARGV do
 end
 local new = seen_new
 seen_flush()
-if not again then redis.call('HINCRBY', STATS, 'offered', nkids) end
 if new > 0 then redis.call('HINCRBY', STATS, 'seen', new) end
 if added > 0 then redis.call('HINCRBY', STATS, 'queued', added) end
 if over > 0 then redis.call('HINCRBY', STATS, 'over_budget', over) end
