@@ -82,6 +82,7 @@ from crawler.frontier.scripts import (
     LEASE_LUA,
     RECRAWL_LUA,
     RELEASE_LUA,
+    RENEW_LUA,
     REQUEUE_LUA,
 )
 from crawler.frontier.seen import SEEN_LUA, seen_member
@@ -144,6 +145,7 @@ class Frontier(Census):
                 "recrawl": SEEN_LUA + RECRAWL_LUA,
                 "release": REQUEUE_LUA + RELEASE_LUA,
                 "expire": REQUEUE_LUA + EXPIRE_LUA,
+                "renew": RENEW_LUA,
                 "gate": GATE_LUA,
                 "pause": PAUSE_LUA,
                 "delay": DELAY_LUA,
@@ -432,6 +434,16 @@ class Frontier(Census):
             released += int(self._run(shard, "release", "released", *tokens))
         self._unreserve(released)
         return released
+
+    def renew(self, leases: Iterable[Lease]) -> int:
+        """Give leases still held a full lease timeout from now (downloads in flight outlive
+        no lease); returns how many were still held."""
+        timeout = round(self.lease_timeout * 1000)
+        renewed = 0
+        for shard, mine in by_shard(leases).items():
+            tokens = [lease.token for lease in mine]
+            renewed += int(self._run(shard, "renew", timeout, *tokens))
+        return renewed
 
     def requeue_expired(self, limit: int = 1000) -> int:
         """Return leases past their deadline to the queue; any worker may call this."""

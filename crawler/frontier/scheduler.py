@@ -4,7 +4,9 @@ It leases a few entries at a time into a local buffer (one Lua call each time), 
 a Request with ``spider.make_request(lease)``, and acknowledges the lease on `records_durable`
 (the sink's "these records are safe") together with the page's children. A 50 ms loop nudges the
 engine while work may be waiting (Scrapy itself polls the scheduler only on its 5 s heartbeat
-and after responses), and every few seconds returns expired leases and sends a heartbeat.
+and after responses), renews the leases it holds every third of the lease timeout (a slow
+download never outlives its lease), and every few seconds returns expired leases and sends a
+heartbeat.
 
 robots.txt and sitemaps: before a host's first page the scheduler fetches them itself, under
 the page's lease (crawler.frontier.sitefiles, mixed in here); the storage it leases from and
@@ -84,6 +86,9 @@ class FrontierScheduler(SiteFiles):
         self._ended: list[Lease] = []  # downloads ended, host slots to free with the next call
         self._empty_until = 0.0
         self._next_maintenance = 0.0
+        # A third of the lease: two renewals may fail (Redis blips) before a lease expires.
+        self._renew_every = frontier.lease_timeout / 3
+        self._next_renewal = time.monotonic() + self._renew_every
         self._rate_mark = (0, time.monotonic())
         self._loop: task.LoopingCall | None = None
         self._stats = crawler.stats
@@ -347,6 +352,9 @@ class FrontierScheduler(SiteFiles):
         if self._robots_waiting or self._robots_unsaved:
             self._recheck_robots()
         now = time.monotonic()
+        if now >= self._next_renewal:
+            self._next_renewal = now + self._renew_every
+            self._renew()
         if now >= self._next_maintenance:
             self._next_maintenance = now + MAINTENANCE
             self._maintain()
@@ -367,6 +375,19 @@ class FrontierScheduler(SiteFiles):
             "pages": pages,
             "rate": round(rate, 2),
         }
+
+    def _renew(self) -> None:
+        """Renew every lease this worker holds (downloads in flight, requests waiting for their
+        turn or their robots.txt): a download never outlives its lease, so a slow host is not
+        handed to another worker mid-download and fetched again and again."""
+        if not self._held:
+            return
+        try:
+            self.frontier.renew(list(self._held.values()))
+        except FrontierLost as exc:
+            self._lose(exc)
+        except FrontierError as exc:
+            retrying("lease renewal", exc)
 
     def _maintain(self) -> None:
         try:

@@ -211,6 +211,20 @@ for h in pairs(hosts) do wake(h, false) end
 return added
 """
 
+# Push the deadlines of leases still held to now + ARGV[6] ms (a live worker's downloads in
+# flight), then tokens; an expired or finished lease stays gone. Returns how many were renewed.
+RENEW_LUA = r"""
+local deadline = NOW + tonumber(ARGV[6])
+local n = 0
+for i = 7, #ARGV do
+  if redis.call('ZSCORE', LEASES, ARGV[i]) then
+    redis.call('ZADD', LEASES, 'XX', deadline, ARGV[i])
+    n = n + 1
+  end
+end
+return n
+"""
+
 REQUEUE_LUA = r"""
 local function requeue(token, why)
   local d = redis.call('HGET', LDATA, token)
