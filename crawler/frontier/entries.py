@@ -83,21 +83,7 @@ def valid_entry(entry: Any) -> bool:
     )
 
 
-Ack = tuple[Lease, Sequence[dict[str, Any]], str]  # a lease, its children, its outcome counter
-
-
-def ack_args(
-    acks: Sequence[Ack], by_host: dict[str, list[Any]], counts: dict[str, int]
-) -> list[Any]:
-    """The ack script's own arguments (crawler.frontier.scripts.ACK_LUA): the leases to finish,
-    the counters to bump, and per host its children as (seen member, depth, entry) triples."""
-    args: list[Any] = [len(acks)]
-    for lease, _, outcome in acks:
-        args += (lease.token, lease.host, outcome)
-    args.append(len(counts))
-    for name, n in counts.items():
-        args += (name, n)
-    args.append(sum(len(fields) // 3 for fields in by_host.values()))
-    for host, fields in by_host.items():
-        args += (host, len(fields) // 3, *fields)
-    return args
+# A lease, its children, and its outcome: a counter to bump by one, or counters and their
+# increments (e.g. {"done": 1, "pages": 1, "links": 40}); bumped only while the lease is held,
+# so an ack retried after its first try landed counts nothing twice.
+Ack = tuple[Lease, Sequence[dict[str, Any]], str | dict[str, int]]

@@ -50,13 +50,13 @@ import redis
 
 from crawler import settings as defaults
 from crawler.errors import FrontierError, FrontierUnavailable
+from crawler.frontier.acks import plan
 from crawler.frontier.census import Census
 from crawler.frontier.connection import FrontierClient, server_url
 from crawler.frontier.entries import (
     CURRENT_KEY,
     Ack,
     Lease,
-    ack_args,
     by_shard,
     current_crawl,
     ended_args,
@@ -82,6 +82,7 @@ from crawler.frontier.scripts import (
     LEASE_LUA,
     RECRAWL_LUA,
     RELEASE_LUA,
+    RENEW_LUA,
     REQUEUE_LUA,
 )
 from crawler.frontier.seen import SEEN_LUA, seen_member
@@ -144,6 +145,7 @@ class Frontier(Census):
                 "recrawl": SEEN_LUA + RECRAWL_LUA,
                 "release": REQUEUE_LUA + RELEASE_LUA,
                 "expire": REQUEUE_LUA + EXPIRE_LUA,
+                "renew": RENEW_LUA,
                 "gate": GATE_LUA,
                 "pause": PAUSE_LUA,
                 "delay": DELAY_LUA,
@@ -371,14 +373,19 @@ class Frontier(Census):
             self._run(shard, "fetched", 1 if free else 0, *ended_args(mine))
 
     def ack(
-        self, lease: Lease | None, children: Sequence[dict[str, Any]], outcome: str = "done"
+        self,
+        lease: Lease | None,
+        children: Sequence[dict[str, Any]],
+        outcome: str | dict[str, int] = "done",
     ) -> int:
         """Finish `lease` (counted under `outcome`) and queue its unseen children, in one call.
 
         Returns how many children were newly queued. Acking an expired or unknown lease still
         adds the children and is otherwise harmless (counted as ``stale_acks``).
         """
-        return self.ack_many([(lease, children, outcome)] if lease else [], children)
+        if lease is None:
+            return self.ack_many([], children)
+        return self.ack_many([(lease, children, outcome)])
 
     def ack_many(
         self,
@@ -387,51 +394,20 @@ class Frontier(Census):
         counters: dict[str, int] | None = None,
     ) -> int:
         """Finish many leases, queue their children and bump `counters`: one atomic call per
-        shard touched.
+        shard touched and CHILDREN_PER_CALL children (crawler.frontier.acks).
 
         `acks` holds (lease, its children, outcome); `children` (when given) replaces the union
         of the leases' children: entries queued outside any lease. Returns how many were queued.
         Children go to their shards before any lease is finished (a crash in between means a
         refetch, whose children the seen set then drops, never a lost page); the counters go
-        with the last call, so a failed call retried later never counts them twice.
+        with the last call, so a failed call retried later never counts them twice; a lease's
+        own counters (its outcome's, its children offered) count only while it is held.
         """
-        counts = {name: n for name, n in (counters or {}).items() if n}
-        kids: list[dict[str, Any]] = [] if children is None else list(children)
-        if children is None:
-            for _, own, _ in acks:
-                kids += own
-        by_shard: dict[int, dict[str, list[Any]]] = {}
-        for child in kids:
-            why, host = refusal(child)
-            if why:
-                counts[why] = counts.get(why, 0) + 1
-                continue
-            raw = json.dumps(child, separators=(",", ":"))
-            fields = by_shard.setdefault(self.shard_of(host), {}).setdefault(host, [])
-            fields.extend((seen_member(child["url"]), child["depth"], raw))
-        if counts.get("bad_entries"):
-            log.debug("refused %d bad frontier entries", counts["bad_entries"])
-        if not acks and not by_shard and not counts:
-            return 0
-        acked: dict[int, list[Ack]] = {}
-        for item in acks:
-            acked.setdefault(item[0].shard, []).append(item)
-        # Every child lands in its shard before any lease is finished (a lease's children may
-        # go to any shard); one shard's leases alone may take that shard's children along.
-        solo = next(iter(acked)) if len(acked) == 1 else None
-        early = [s for s in sorted(by_shard) if s != solo] or ([] if acked else [0])
-        late = sorted(acked)
-        final = (late or early)[-1]  # the counters ride with the last call: counted once
-
-        def args(shard: int, finish: bool) -> list[Any]:
-            own = by_shard.get(shard, {}) if not finish or shard == solo else {}
-            bump = counts if shard == final and finish == bool(late) else {}
-            return ack_args(acked[shard] if finish else [], own, bump)
-
+        calls = plan(acks, children, counters or {}, self.shard_of)
         # Children outlive a failover before anything relies on them; a lost call that
         # finishes leases is a refetch (crawler.frontier.replication).
-        first = self._run_all("ack", [(s, args(s, False)) for s in early], durable=True)
-        return first + self._run_all("ack", [(s, args(s, True)) for s in late], durable=False)
+        first = self._run_all("ack", calls.early, durable=True)
+        return first + self._run_all("ack", calls.late, durable=False)
 
     def _run_all(self, name: str, calls: list[tuple[int, list[Any]]], durable: bool) -> int:
         """Script `name` on each (shard, args), in one pipelined round trip when no replica
@@ -458,6 +434,16 @@ class Frontier(Census):
             released += int(self._run(shard, "release", "released", *tokens))
         self._unreserve(released)
         return released
+
+    def renew(self, leases: Iterable[Lease]) -> int:
+        """Give leases still held a full lease timeout from now (downloads in flight outlive
+        no lease); returns how many were still held."""
+        timeout = round(self.lease_timeout * 1000)
+        renewed = 0
+        for shard, mine in by_shard(leases).items():
+            tokens = [lease.token for lease in mine]
+            renewed += int(self._run(shard, "renew", timeout, *tokens))
+        return renewed
 
     def requeue_expired(self, limit: int = 1000) -> int:
         """Return leases past their deadline to the queue; any worker may call this."""

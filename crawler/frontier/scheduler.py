@@ -4,7 +4,9 @@ It leases a few entries at a time into a local buffer (one Lua call each time), 
 a Request with ``spider.make_request(lease)``, and acknowledges the lease on `records_durable`
 (the sink's "these records are safe") together with the page's children. A 50 ms loop nudges the
 engine while work may be waiting (Scrapy itself polls the scheduler only on its 5 s heartbeat
-and after responses), and every few seconds returns expired leases and sends a heartbeat.
+and after responses), renews the leases it holds every third of the lease timeout (a slow
+download never outlives its lease), and every few seconds returns expired leases and sends a
+heartbeat.
 
 robots.txt and sitemaps: before a host's first page the scheduler fetches them itself, under
 the page's lease (crawler.frontier.sitefiles, mixed in here); the storage it leases from and
@@ -42,7 +44,7 @@ from crawler.urls.canonical import canonicalize
 
 log = logging.getLogger(__name__)
 
-Ack = tuple[Lease, list[dict[str, Any]], str]  # a lease, its children, its outcome counter
+Ack = tuple[Lease, list[dict[str, Any]], str | dict[str, int]]  # as crawler.frontier.entries
 
 BATCH = 16  # leases per Redis call, at most
 TICK = 0.05  # seconds between nudges of the engine
@@ -84,6 +86,9 @@ class FrontierScheduler(SiteFiles):
         self._ended: list[Lease] = []  # downloads ended, host slots to free with the next call
         self._empty_until = 0.0
         self._next_maintenance = 0.0
+        # A third of the lease: two renewals may fail (Redis blips) before a lease expires.
+        self._renew_every = frontier.lease_timeout / 3
+        self._next_renewal = time.monotonic() + self._renew_every
         self._rate_mark = (0, time.monotonic())
         self._loop: task.LoopingCall | None = None
         self._stats = crawler.stats
@@ -292,19 +297,25 @@ class FrontierScheduler(SiteFiles):
     # -- signals and the loop ---------------------------------------------------------------------
 
     def _on_durable(self, items: list[Any], **_: Any) -> None:
-        """A sink batch is durable: ack its leases, queue their children, count its pages."""
-        acks: list[Ack] = []
-        pages = links = errors = 0
+        """A sink batch is durable: ack its leases, queue their children, count its pages.
+
+        A leased item's pages and links count with its lease (once, however often the ack is
+        retried); an item without a lease counts with the batch."""
+        acks: dict[str, tuple[Lease, list[dict[str, Any]], dict[str, int]]] = {}
+        loose = {"pages": 0, "links": 0, "errors": 0}
         for item in items:
             lease = getattr(item, "lease", None)
-            if isinstance(lease, Lease):
-                acks.append((lease, list(getattr(item, "follow", None) or []), "done"))
+            counts = loose
+            if isinstance(lease, Lease):  # one page may come as several items of one lease
+                held = acks.setdefault(lease.ident, (lease, [], {"done": 1}))
+                held[1].extend(getattr(item, "follow", None) or [])
+                counts = held[2]
             page = getattr(item, "page", None)
             if page is not None:
-                pages += 1
-                errors += bool(page.error)
-            links += len(getattr(item, "links", None) or [])
-        self._finish_many(acks, {"pages": pages, "links": links, "errors": errors})
+                counts["pages"] = counts.get("pages", 0) + 1
+                counts["errors"] = counts.get("errors", 0) + bool(page.error)
+            counts["links"] = counts.get("links", 0) + len(getattr(item, "links", None) or [])
+        self._finish_many(list(acks.values()), loose)
 
     def _on_idle(self, spider: Spider) -> None:
         if self._buffer or self._robots_waiting or self._robots_unsaved or self._pending_acks:
@@ -341,6 +352,9 @@ class FrontierScheduler(SiteFiles):
         if self._robots_waiting or self._robots_unsaved:
             self._recheck_robots()
         now = time.monotonic()
+        if now >= self._next_renewal:
+            self._next_renewal = now + self._renew_every
+            self._renew()
         if now >= self._next_maintenance:
             self._next_maintenance = now + MAINTENANCE
             self._maintain()
@@ -361,6 +375,19 @@ class FrontierScheduler(SiteFiles):
             "pages": pages,
             "rate": round(rate, 2),
         }
+
+    def _renew(self) -> None:
+        """Renew every lease this worker holds (downloads in flight, requests waiting for their
+        turn or their robots.txt): a download never outlives its lease, so a slow host is not
+        handed to another worker mid-download and fetched again and again."""
+        if not self._held:
+            return
+        try:
+            self.frontier.renew(list(self._held.values()))
+        except FrontierLost as exc:
+            self._lose(exc)
+        except FrontierError as exc:
+            retrying("lease renewal", exc)
 
     def _maintain(self) -> None:
         try:

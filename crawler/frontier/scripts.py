@@ -72,9 +72,12 @@ return out
 """
 
 # Acknowledge leases and add children, all in one atomic call (so an AOF cut anywhere leaves a
-# consistent frontier): ARGV[6] L, then L x (token, host, outcome counter); then C, and C x
-# (counter, increment); then the children's count, and per host: host, k, and k children as
-# (seen member, depth, entry).
+# consistent frontier): ARGV[6] L, then L x (token, host, m, m x (counter, increment)); then C,
+# and C x (counter, increment); then the children's count, and per host: host, k, and k children
+# as (seen member, depth, entry). A lease's counters count only while it is held: an ack retried
+# after its first try landed (or after the lease expired and went back to the queue, so its
+# refetch counts) bumps `stale_acks` instead, and its children are no news to the seen set.
+# `offered` comes as a counter (a lease's own, or the call's), so a retry never counts it twice.
 ACK_LUA = r"""
 -- Acks into a Redis that lost the crawl (restarted empty) would resurrect half a frontier.
 if tonumber(ARGV[6]) > 0 and redis.call('EXISTS', KEYS[1]) == 0 then
@@ -83,15 +86,15 @@ end
 local i = 7
 local acked = {}
 for _ = 1, tonumber(ARGV[6]) do
-  local token, lh, outcome = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  i = i + 3
+  local token, lh, m = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
   free_slot(token, lh)
   redis.call('HDEL', LDATA, token)
   if redis.call('ZREM', LEASES, token) == 1 then
-    redis.call('HINCRBY', STATS, outcome, 1)
+    for c = i + 3, i + 2 * m + 1, 2 do redis.call('HINCRBY', STATS, ARGV[c], ARGV[c + 1]) end
   else
     redis.call('HINCRBY', STATS, 'stale_acks', 1)
   end
+  i = i + 3 + 2 * m
   acked[lh] = true
 end
 local ncounters = tonumber(ARGV[i])
@@ -144,7 +147,6 @@ while i <= #ARGV do
 end
 local new = seen_new
 seen_flush()
-redis.call('HINCRBY', STATS, 'offered', nkids)
 if new > 0 then redis.call('HINCRBY', STATS, 'seen', new) end
 if added > 0 then redis.call('HINCRBY', STATS, 'queued', added) end
 if over > 0 then redis.call('HINCRBY', STATS, 'over_budget', over) end
@@ -207,6 +209,20 @@ if added > 0 then
 end
 for h in pairs(hosts) do wake(h, false) end
 return added
+"""
+
+# Push the deadlines of leases still held to now + ARGV[6] ms (a live worker's downloads in
+# flight), then tokens; an expired or finished lease stays gone. Returns how many were renewed.
+RENEW_LUA = r"""
+local deadline = NOW + tonumber(ARGV[6])
+local n = 0
+for i = 7, #ARGV do
+  if redis.call('ZSCORE', LEASES, ARGV[i]) then
+    redis.call('ZADD', LEASES, 'XX', deadline, ARGV[i])
+    n = n + 1
+  end
+end
+return n
 """
 
 REQUEUE_LUA = r"""
