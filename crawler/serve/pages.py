@@ -161,9 +161,11 @@ async def _overview(request: web.Request) -> web.Response:
     domain = values["domain"]
     data = await in_store(request, lambda store: collect(store, domain, values["vs"]))
     by = {e.name: e for e in ENDPOINTS}
-    since = {"domain": domain, "since": OVERVIEW_SINCE, "until": None}
+    # The whole domain, as the endpoints' parsed values name it (typed as given, no --mode).
+    whole = {"domain": domain, "typed": domain, "mode": None}
+    since = {**whole, "since": OVERVIEW_SINCE, "until": None, "from_crawl": "", "to_crawl": ""}
     _, changes = await in_store(request, lambda store: by["changes"].run(store, since))
-    refs = {"domain": domain, "country": ""}
+    refs = {**whole, "country": ""}
     columns, refdomains = await in_store(request, lambda store: by["refdomains"].run(store, refs))
     authority = [row[columns.index("authority")] for row in refdomains]
     report = render_html(data)
