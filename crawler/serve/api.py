@@ -28,6 +28,8 @@ from crawler.analysis.paging import page_rows
 from crawler.analysis.rows import json_records, write_csv
 from crawler.analysis.targets import Target, resolve_target
 from crawler.analysis.toxicity import score_domain, toxicity_rows
+from crawler.analysis.velocity import COLUMNS as VELOCITY_COLUMNS
+from crawler.analysis.velocity import PERIODS, velocity_params, velocity_rows
 from crawler.analysis.workbook import XLSX_TYPE, write_xlsx
 from crawler.errors import ConfigError, QueryError
 from crawler.serve.state import in_store
@@ -96,6 +98,19 @@ def _values(param: Param, texts: list[str]) -> Any:
     except argparse.ArgumentTypeError as exc:
         raise QueryError(f"argument --{param.name}: {exc}") from exc
     return parsed if param.many else parsed[0]
+
+
+def choice(*choices: str) -> Callable[[str], str]:
+    """A parser of one of `choices`, refusing any other value in argparse's words."""
+
+    def parse(text: str) -> str:
+        if text not in choices:
+            listed = ", ".join(map(repr, choices))
+            raise argparse.ArgumentTypeError(f"invalid choice: {text!r} (choose from {listed})")
+        return text
+
+    parse.choices = choices  # type: ignore[attr-defined]  # the OpenAPI schema's enum
+    return parse
 
 
 def _one(param: Param, text: str) -> Any:
@@ -234,6 +249,21 @@ def _toxicity(store: Store, v: dict[str, Any]) -> Rows:
     return toxicity_rows(scores, links=v["links"], min_score=v["min_score"])
 
 
+def _velocity(store: Store, v: dict[str, Any]) -> Rows:
+    values = queries.with_target(velocity_params(v["domain"], v["by"]), _target(v))
+    result = queries.run_named(store, "velocity", values)
+    return VELOCITY_COLUMNS, velocity_rows(result.rows, v["by"])
+
+
+def _profile(command: str) -> Callable[[Store, dict[str, Any]], Rows]:
+    """top-pages, linked-domains or ips: `queries.profile_rows`, as the CLI runs it."""
+
+    def run(store: Store, v: dict[str, Any]) -> Rows:
+        return queries.profile_rows(store, command, v["domain"], _target(v))
+
+    return run
+
+
 _COUNTRY = Param("country", params.country, default="")
 ENDPOINTS = (
     Endpoint(
@@ -302,4 +332,10 @@ ENDPOINTS = (
         ),
         _toxicity,
     ),
+    Endpoint(
+        "velocity",
+        (DOMAIN, MODE, Param("by", choice(*PERIODS), default="week"), *PAGING),
+        _velocity,
+    ),
+    *(Endpoint(name, (DOMAIN, MODE, *PAGING), _profile(name)) for name in queries.PROFILE_QUERIES),
 )
