@@ -24,7 +24,7 @@ from multidict import MultiDict
 from crawler import params
 from crawler.analysis import queries
 from crawler.analysis.disavow import disavow_text
-from crawler.analysis.paging import page_rows
+from crawler.analysis.paging import page_rows, sql_limit
 from crawler.analysis.rows import json_records, write_csv
 from crawler.analysis.targets import Target, resolve_target
 from crawler.analysis.toxicity import score_domain, toxicity_rows
@@ -63,6 +63,9 @@ class Endpoint:
     name: str
     params: tuple[Param, ...]
     run: Callable[[Store, dict[str, Any]], Rows]
+    # run takes `limit`: the rows the query must return for the page (paging.sql_limit), as
+    # the CLI's backlinks asks its query, so a first page does not read the whole link set.
+    limited: bool = False
 
 
 DOMAIN = Param("domain", params.domain, required=True)
@@ -130,6 +133,8 @@ def run_paged(endpoint: Endpoint, store: Store, values: dict[str, Any]) -> Rows:
     """The endpoint's rows for parsed `values`, then --sort, --offset and --limit applied to
     them as the CLI applies them (the paging options are taken out of `values`)."""
     paging = {k: values.pop(k) for k in ("sort", "offset", "limit") if k in values}
+    if endpoint.limited:
+        values["limit"] = sql_limit(paging["sort"], paging["offset"], paging["limit"])
     columns, rows = endpoint.run(store, values)
     return columns, page_rows(columns, rows, **paging) if paging else rows
 
@@ -284,6 +289,7 @@ ENDPOINTS = (
             *PAGING,
         ),
         _backlinks,
+        limited=True,
     ),
     Endpoint("refdomains", (DOMAIN, MODE, _COUNTRY, *PAGING), _refdomains),
     Endpoint("local", (DOMAIN, MODE, _COUNTRY, *PAGING), _local),
