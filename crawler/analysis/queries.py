@@ -1,7 +1,8 @@
 """The named-query runner and the parameters of each report: plain typed values in, rows out.
 
-The commands backlinks, refdomains, local, anchors, gap, broken and changes each run one named
-query of schema/queries/ with the parameters built here; nothing here prints or reads argparse.
+The commands backlinks, refdomains, local, anchors, gap, broken, changes, top-pages,
+linked-domains and ips each run one named query of schema/queries/ with the parameters built
+here; nothing here prints or reads argparse.
 
     >>> store = open_link_graph(Path("linkgraph-data"))                    # doctest: +SKIP
     >>> run_named(store, "gap_report", gap_params("me.com", ["rival.com"])).rows  # doctest: +SKIP
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler import datadir, settings
+from crawler.analysis.addresses import IP_COLUMNS, ip_rows
 from crawler.analysis.targets import Target
 from crawler.errors import ConfigError, QueryError
 from pipelines.store import Result, Store, open_store
@@ -234,3 +236,32 @@ def changes_query(
     if end <= since:
         raise ConfigError("--until must be after --since")
     return "changes", {"domain": domain, "since": since, "until": end}
+
+
+PROFILE_QUERIES = {
+    "top-pages": "top_pages",
+    "linked-domains": "linked_domains",
+    "ips": "referring_ips",
+}
+
+
+def check_profile_target(command: str, target: Target) -> None:
+    """Refuse a target `command` cannot read (before any store is opened)."""
+    if command == "linked-domains" and target.mode != "domain":
+        raise ConfigError("linked-domains reads a whole domain's pages: no --mode host/...")
+
+
+def profile_rows(
+    store: Store, command: str, domain: str, target: Target
+) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
+    """The (columns, rows) of top-pages, linked-domains or ips (PROFILE_QUERIES) for a target,
+    for the CLI and the API alike."""
+    check_profile_target(command, target)
+    name = PROFILE_QUERIES[command]
+    if name == "linked_domains":
+        result = run_named(store, name, {"domain": domain})
+    else:
+        result = run_named(store, name, with_target({"domain": domain}, target))
+    if name == "referring_ips":
+        return IP_COLUMNS, ip_rows(result.columns, result.rows)
+    return result.columns, result.rows

@@ -24,10 +24,12 @@ from multidict import MultiDict
 from crawler import params
 from crawler.analysis import queries
 from crawler.analysis.disavow import disavow_text
-from crawler.analysis.paging import page_rows
+from crawler.analysis.paging import page_rows, sql_limit
 from crawler.analysis.rows import json_records, write_csv
 from crawler.analysis.targets import Target, resolve_target
 from crawler.analysis.toxicity import score_domain, toxicity_rows
+from crawler.analysis.velocity import COLUMNS as VELOCITY_COLUMNS
+from crawler.analysis.velocity import PERIODS, velocity_params, velocity_rows
 from crawler.analysis.workbook import XLSX_TYPE, write_xlsx
 from crawler.errors import ConfigError, QueryError
 from crawler.serve.state import in_store
@@ -61,6 +63,9 @@ class Endpoint:
     name: str
     params: tuple[Param, ...]
     run: Callable[[Store, dict[str, Any]], Rows]
+    # run takes `limit`: the rows the query must return for the page (paging.sql_limit), as
+    # the CLI's backlinks asks its query, so a first page does not read the whole link set.
+    limited: bool = False
 
 
 DOMAIN = Param("domain", params.domain, required=True)
@@ -98,6 +103,19 @@ def _values(param: Param, texts: list[str]) -> Any:
     return parsed if param.many else parsed[0]
 
 
+def choice(*choices: str) -> Callable[[str], str]:
+    """A parser of one of `choices`, refusing any other value in argparse's words."""
+
+    def parse(text: str) -> str:
+        if text not in choices:
+            listed = ", ".join(map(repr, choices))
+            raise argparse.ArgumentTypeError(f"invalid choice: {text!r} (choose from {listed})")
+        return text
+
+    parse.choices = choices  # type: ignore[attr-defined]  # the OpenAPI schema's enum
+    return parse
+
+
 def _one(param: Param, text: str) -> Any:
     if not param.flag:
         return param.parse(text)
@@ -115,6 +133,8 @@ def run_paged(endpoint: Endpoint, store: Store, values: dict[str, Any]) -> Rows:
     """The endpoint's rows for parsed `values`, then --sort, --offset and --limit applied to
     them as the CLI applies them (the paging options are taken out of `values`)."""
     paging = {k: values.pop(k) for k in ("sort", "offset", "limit") if k in values}
+    if endpoint.limited:
+        values["limit"] = sql_limit(paging["sort"], paging["offset"], paging["limit"])
     columns, rows = endpoint.run(store, values)
     return columns, page_rows(columns, rows, **paging) if paging else rows
 
@@ -234,6 +254,21 @@ def _toxicity(store: Store, v: dict[str, Any]) -> Rows:
     return toxicity_rows(scores, links=v["links"], min_score=v["min_score"])
 
 
+def _velocity(store: Store, v: dict[str, Any]) -> Rows:
+    values = queries.with_target(velocity_params(v["domain"], v["by"]), _target(v))
+    result = queries.run_named(store, "velocity", values)
+    return VELOCITY_COLUMNS, velocity_rows(result.rows, v["by"])
+
+
+def _profile(command: str) -> Callable[[Store, dict[str, Any]], Rows]:
+    """top-pages, linked-domains or ips: `queries.profile_rows`, as the CLI runs it."""
+
+    def run(store: Store, v: dict[str, Any]) -> Rows:
+        return queries.profile_rows(store, command, v["domain"], _target(v))
+
+    return run
+
+
 _COUNTRY = Param("country", params.country, default="")
 ENDPOINTS = (
     Endpoint(
@@ -254,6 +289,7 @@ ENDPOINTS = (
             *PAGING,
         ),
         _backlinks,
+        limited=True,
     ),
     Endpoint("refdomains", (DOMAIN, MODE, _COUNTRY, *PAGING), _refdomains),
     Endpoint("local", (DOMAIN, MODE, _COUNTRY, *PAGING), _local),
@@ -302,4 +338,10 @@ ENDPOINTS = (
         ),
         _toxicity,
     ),
+    Endpoint(
+        "velocity",
+        (DOMAIN, MODE, Param("by", choice(*PERIODS), default="week"), *PAGING),
+        _velocity,
+    ),
+    *(Endpoint(name, (DOMAIN, MODE, *PAGING), _profile(name)) for name in queries.PROFILE_QUERIES),
 )

@@ -69,6 +69,8 @@ def _operation(summary: str, parameters: tuple[Param, ...] | list[Param]) -> dic
 
 def _parameter(param: Param) -> dict[str, Any]:
     kind = {"type": "boolean"} if param.flag else _TYPES.get(param.parse, {"type": "string"})
+    if hasattr(param.parse, "choices"):
+        kind = {"type": "string", "enum": list(param.parse.choices)}
     if param.many:
         kind = {"type": "array", "items": kind}
     described: dict[str, Any] = {

@@ -34,9 +34,20 @@ def _ranked(crawled: CrawledWeb) -> list[str]:
 Case = tuple[str, str, list[tuple[str, str]]]
 
 
-def _cases(ranked: list[str]) -> list[Case]:
+def _top_host(crawled: CrawledWeb, domain: str) -> str:
+    """The host of `domain` most linked from other domains."""
+    counts: dict[str, int] = {}
+    for r in crawled.records:
+        if r["type"] == "link" and r["dst_domain"] == domain != r["src_domain"]:
+            host = urllib.parse.urlsplit(r["dst_url"]).hostname or ""
+            counts[host] = counts.get(host, 0) + 1
+    return min(counts, key=lambda h: (-counts[h], h))
+
+
+def _cases(ranked: list[str], host: str) -> list[Case]:
     """(command, domain, [(option, value)]): every endpoint, with its filters; "" is a flag.
-    The most linked domain has the most rows; the least linked one has a competitor gap."""
+    The most linked domain has the most rows; the least linked one has a competitor gap; the
+    most linked host of the first is a --mode host target."""
     top, least = ranked[0], ranked[-1]
     vs = [("vs", ranked[0]), ("vs", ranked[1])]
     cases = [
@@ -52,14 +63,28 @@ def _cases(ranked: list[str]) -> list[Case]:
         ("changes", [("since", "2020-01-01")]),
         ("toxicity", []),
         ("toxicity", [("links", ""), ("min-score", "5")]),
+        ("velocity", []),
+        ("velocity", [("by", "day"), ("sort", "net_links,-period"), ("limit", "3")]),
+        ("top-pages", []),
+        ("linked-domains", []),
+        ("ips", []),
     ]
     gaps = [("gap", least, [*vs, ("min", "2")]), ("gap", least, vs[:1])]
-    return [(command, top, options) for command, options in cases] + gaps
+    hosted = [("top-pages", host, [("mode", "host"), ("offset", "1")])]
+    return [(command, top, options) for command, options in cases] + hosted + gaps
 
 
 def _cli_rows(crawled: CrawledWeb, command: str, domain: str, options: list[tuple[str, str]]):
     out = linkgraph([*_argv(crawled, (command, domain, options)), "--format", "jsonl"]).stdout
     return [json.loads(line) for line in out.splitlines()]
+
+
+def _cli_error(crawled: CrawledWeb, domain: str, *options: str, command: str = "velocity") -> str:
+    """The message of the CLI's one error line for `command domain options`."""
+    proc = linkgraph([command, domain, *crawled.args, *options], check=False)
+    assert proc.returncode == 2, proc.stderr
+    line = proc.stderr.strip().splitlines()[-1]
+    return line.split("error: ", 1)[1] if "error: " in line else line.split(": ", 1)[1]
 
 
 def _cli_csv(crawled: CrawledWeb, out: Path, case: Case) -> str:
@@ -96,10 +121,11 @@ def _api_path(command: str, domain: str, options: list[tuple[str, str]]) -> str:
 
 
 def _compare(crawled: CrawledWeb, out: Path) -> None:
-    cases = _cases(_ranked(crawled))
+    ranked = _ranked(crawled)
+    cases = _cases(ranked, _top_host(crawled, ranked[0]))
     domain = cases[0][1]
     expected = [_cli_rows(crawled, *case) for case in cases]
-    assert all(expected[:7]) and all(expected[-4:]), [len(rows) for rows in expected]
+    assert all(expected[:7]) and all(expected[10:]), [len(rows) for rows in expected]
     assert sum(map(len, expected)) > 50, "the cases must return rows to compare"
     csv_cases = [cases[0], cases[6], cases[-1]]  # lists, floats and quotes; a gap
     csv_expected = [_cli_csv(crawled, out / f"{i}.csv", c) for i, c in enumerate(csv_cases)]
@@ -115,6 +141,14 @@ def _compare(crawled: CrawledWeb, out: Path) -> None:
     assert disavow_expected.count("\ndomain:") >= 1, disavow_expected
     bad = linkgraph(["backlinks", domain, *crawled.args, "--limit", "0"], check=False)
     assert "argument --limit: must be at least 1, not 0" in bad.stderr
+    # The CLI's own words for a bad choice and a mode a command refuses, then the API's.
+    bad_cases = [
+        (f"/api/v1/velocity?domain={domain}&by=year", _cli_error(crawled, domain, "--by", "year")),
+        (
+            f"/api/v1/linked-domains?domain={domain}&mode=host",
+            _cli_error(crawled, domain, "--mode", "host", command="linked-domains"),
+        ),
+    ]
     with ServeProcess(crawled.args) as server:
         got = [server.get(_api_path(*case)) for case in cases]
         status, body = server.get(_api_path("backlinks", domain, [("limit", "0")]))
@@ -127,6 +161,8 @@ def _compare(crawled: CrawledWeb, out: Path) -> None:
             400,
             {"error": "the following arguments are required: vs"},
         )
+        for path, message in bad_cases:
+            assert server.get(path) == (400, {"error": message}), path
         csv_got = [server.get_text(_api_path(*case) + "&format=csv") for case in csv_cases]
         xlsx_got = [_download(server.url + _api_path(*c) + "&format=xlsx") for c in xlsx_cases]
         query = urllib.parse.urlencode({"domain": domain, "min-score": min_score})

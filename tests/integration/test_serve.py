@@ -168,7 +168,7 @@ def test_openapi_lists_every_endpoint_with_the_cli_options(data: Path) -> None:
         server.stop()
     assert status == 200
     commands = ["backlinks", "refdomains", "local", "anchors", "gap", "broken", "changes"]
-    commands += ["toxicity", "disavow"]
+    commands += ["velocity", "top-pages", "linked-domains", "ips", "toxicity", "disavow"]
     paths = schema["paths"]
     assert sorted(paths) == sorted(["/healthz", *(f"/api/v1/{c}" for c in [*commands, "status"])])
     for command in [*commands, "status"]:
@@ -181,3 +181,31 @@ def test_openapi_lists_every_endpoint_with_the_cli_options(data: Path) -> None:
         "required": False,
         "schema": {"type": "integer", "minimum": 1},
     }
+    by = next(p for p in paths["/api/v1/velocity"]["get"]["parameters"] if p["name"] == "by")
+    assert by["schema"] == {"type": "string", "enum": ["day", "week", "month"]}
+
+
+# The CLI commands that are no query of the link graph, each with why it has no endpoint: the
+# rest must have one, so a new query command without an endpoint fails the test below.
+NOT_ENDPOINTS = {
+    "crawl": "starts a crawl (a write)",
+    "worker": "joins a crawl (a write)",
+    "sql": "any SQL, --write included: the API runs named queries only",
+    "authority": "computes and stores scores (a write)",
+    "import": "adds links to the store (a write)",
+    "report": "an HTML file: the web app's overview page (/app/overview) is its live form",
+    "serve": "the server itself",
+    "bench": "a benchmark",
+    "testweb": "the simulated web of the tests",
+}
+
+
+def test_every_query_command_of_the_cli_is_an_endpoint() -> None:
+    from crawler.cli.app import build_parser
+    from crawler.serve.openapi import schema
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    queries = sorted(set(sub.choices) - set(NOT_ENDPOINTS))
+    assert set(NOT_ENDPOINTS) <= set(sub.choices), "a command listed here no longer exists"
+    endpoints = sorted(p.removeprefix("/api/v1/") for p in schema()["paths"] if p != "/healthz")
+    assert endpoints == queries

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 from crawler import params
 from crawler.cli import options
 from crawler.cli.output import write_rows
-from crawler.errors import ConfigError
 from crawler.records import KINDS, SECTIONS
 
 if TYPE_CHECKING:
@@ -430,22 +429,18 @@ _PROFILE = (
 
 def _add_profile(sub: argparse._SubParsersAction) -> None:
     for name, help_text, query in _PROFILE:
-        _parser(sub, name, help_text, query).set_defaults(func=_profile, query=query[:-4])
+        _parser(sub, name, help_text, query).set_defaults(func=_profile)
 
 
 def _profile(args: argparse.Namespace) -> int:
-    from crawler.analysis.addresses import IP_COLUMNS, ip_rows
-    from crawler.analysis.queries import with_target
+    from crawler.analysis.queries import check_profile_target, open_link_graph, profile_rows
 
     target = _target(args)
-    if args.query == "linked_domains":
-        if target.mode != "domain":
-            raise ConfigError("linked-domains reads a whole domain's pages: no --mode host/...")
-        result = _run(args, args.query, {"domain": args.domain})
-    else:
-        result = _run(args, args.query, with_target({"domain": args.domain}, target))
-    if args.query == "referring_ips":
-        _write(args, IP_COLUMNS, ip_rows(result.columns, result.rows))
-    else:
-        _write(args, result.columns, result.rows)
+    check_profile_target(args.command, target)
+    store = open_link_graph(args.data, args.clickhouse)
+    try:
+        columns, rows = profile_rows(store, args.command, args.domain, target)
+    finally:
+        store.close()
+    _write(args, columns, rows)
     return 0
