@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from crawler.testweb.model import Web
@@ -51,6 +51,13 @@ def truth(web: Web) -> Iterator[dict[str, Any]]:
                     site = web.site_of(dst)
                     assert site is not None, dst  # in-scope hosts are always sites
                     queues[site.index].append(dst)
+
+
+def recrawl(web: Web, urls: Iterable[str]) -> Iterator[dict[str, Any]]:
+    """The records of fetching `urls` again on `web` (a later revision), as a recrawl of every
+    stored page does: pages the walk no longer reaches included."""
+    for url in urls:
+        yield from _fetch(url, web.page(url))
 
 
 def _fetch(url: str, page: Page | None) -> Iterator[dict[str, Any]]:
