@@ -19,7 +19,8 @@ LinkgraphError                 exit 1: something failed at run time
  ├── BlockedAddress            the SSRF guard refused a URL (names URL and address)
  │    └── (_ResolvedToPrivate  private to crawler/guard/middlewares.py: it must also subclass
  │                             Twisted's DNSLookupError, so it stays beside the resolver)
- └── ConvergenceError          PageRank's power iteration did not converge
+ ├── ConvergenceError          PageRank's power iteration did not converge
+ └── WatchError                `watch run`: the recrawl failed, or alerts stay in the outbox
 
 `linkgraph` prints a LinkgraphError as one line and exits with its class's `exit_code`.
 
@@ -146,6 +147,11 @@ class BlockedAddress(LinkgraphError):
 
 class ConvergenceError(LinkgraphError):
     """The power iteration did not reach `tol` within `max_iter` steps."""
+
+
+class WatchError(LinkgraphError):
+    """A watch round's recrawl failed (nothing was sent), or a receiver did not take an alert
+    (kept in the outbox for the next round)."""
 
 
 def _code_name(code: int) -> str:

@@ -177,6 +177,15 @@ LINKGRAPH_SPOOL_DIR: str = ""
 # clickhouse://host:port/db, or a chDB data directory.
 LINKGRAPH_STORE: str = ""
 
+# `watch run`: a webhook POST is tried this many times, waiting LINKGRAPH_WATCH_BACKOFF seconds,
+# then twice that, ... between tries, each try waiting LINKGRAPH_WATCH_TIMEOUT seconds for the
+# answer; an alert still undelivered stays in the outbox for the next run (never lost).
+LINKGRAPH_WATCH_BACKOFF: float = 1.0
+# `watch run --loop` wakes at least this often (seconds) while alerts wait in the outbox.
+LINKGRAPH_WATCH_RECHECK: float = 60.0
+LINKGRAPH_WATCH_TIMEOUT: float = 10.0
+LINKGRAPH_WATCH_TRIES: int = 3
+
 # This worker's name (heartbeats, leases; set per worker).
 LINKGRAPH_WORKER_ID: str = ""
 

@@ -197,6 +197,7 @@ NOT_ENDPOINTS = {
     "serve": "the server itself",
     "bench": "a benchmark",
     "testweb": "the simulated web of the tests",
+    "watch": "adds watches and runs recrawls and alerts (writes)",
 }
 
 

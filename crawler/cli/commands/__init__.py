@@ -23,6 +23,7 @@ COMMANDS = (
     "crawler.cli.commands.toxicity",
     "crawler.cli.commands.disavow",
     "crawler.cli.commands.report",
+    "crawler.cli.commands.watch",
     "crawler.cli.commands.importer",
     "crawler.cli.commands.serve",
     "crawler.cli.commands.bench",

@@ -1,0 +1,1 @@
+"""Monitoring: watched targets, their scheduled recrawls and the alerts they send."""
