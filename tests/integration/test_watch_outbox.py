@@ -3,6 +3,7 @@ the receiver is down, delivered once and in order; the watch list's window per w
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from crawler import settings
 from crawler.errors import ConfigError
 from crawler.monitor.outbox import Outbox
+from crawler.monitor.watcher import Watcher
 from crawler.monitor.watchlist import WatchList
 from tests.helpers.webhook import WebhookReceiver
 
@@ -85,3 +87,17 @@ def test_the_watch_list_keeps_each_watchs_window(tmp_path: Path) -> None:
         watches.locked("round.lock", wait=False),
     ):
         pass
+
+
+def test_a_round_with_nothing_due_delivers_what_waits_and_sleeps_until_the_next_watch(
+    tmp_path: Path,
+) -> None:
+    watcher = Watcher(tmp_path, crawl_options=["--no-such-option"], out=io.StringIO())
+    watch = watcher.watches.add("a.com", "domain", "30m", out=str(tmp_path / "a.jsonl"))
+    with WebhookReceiver() as hook:
+        watcher.outbox.put(_alert(1), webhook=hook.url, out="")
+        assert 60 - 2 < watcher.next_wake() <= settings.LINKGRAPH_WATCH_RECHECK
+        assert watcher.round() == []  # not due: no recrawl (its options would fail it)
+    assert [a for _, a in hook.posts] == [_alert(1)]
+    assert 1800 - 5 < watcher.next_wake() <= watch.checked_until + 1800 - time.time() + 1
+    assert not (tmp_path / "a.jsonl").exists()
