@@ -1,5 +1,6 @@
 """The watch outbox against a webhook receiver on loopback: retried with backoff, kept while
-the receiver is down, delivered once and in order; the watch list's window per watch."""
+the receiver is down, delivered once and in order; the watch list's window per watch, and
+`watch add`, `list`, `remove` on the command line."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from crawler.errors import ConfigError
 from crawler.monitor.outbox import Outbox
 from crawler.monitor.watcher import Watcher
 from crawler.monitor.watchlist import WatchList
+from tests.helpers.e2e import linkgraph
 from tests.helpers.webhook import WebhookReceiver
 
 
@@ -101,3 +103,23 @@ def test_a_round_with_nothing_due_delivers_what_waits_and_sleeps_until_the_next_
     assert [a for _, a in hook.posts] == [_alert(1)]
     assert 1800 - 5 < watcher.next_wake() <= watch.checked_until + 1800 - time.time() + 1
     assert not (tmp_path / "a.jsonl").exists()
+
+
+def test_watch_add_list_remove_on_the_command_line(tmp_path: Path) -> None:
+    data = ["--data", str(tmp_path / "d")]
+    hook = "http://127.0.0.1:9/hook"
+    added = linkgraph(["watch", "add", "http://www.a.com/blog/", "--mode", "prefix", "--every",
+                       "12h", "--webhook", hook, *data])  # fmt: skip
+    assert added.stdout == "watch 1: http://www.a.com/blog/ (--mode prefix) every 12h\n"
+    linkgraph(["watch", "add", "b.com", "--every", "1d", "--out", str(tmp_path / "b"), *data])
+    linkgraph(["watch", "remove", "1", *data])
+    rows = linkgraph(["watch", "list", "--format", "jsonl", *data]).stdout.splitlines()
+    (row,) = [json.loads(line) for line in rows]
+    assert {k: v for k, v in row.items() if k != "checked_until"} == {
+        "id": 2,
+        "target": "b.com",
+        "mode": "domain",
+        "every": "1d",
+        "webhook": "",
+        "out": str((tmp_path / "b").resolve()),
+    }

@@ -60,6 +60,7 @@ def _add_add(actions: argparse._SubParsersAction) -> None:
 def _add_list(actions: argparse._SubParsersAction) -> None:
     p = actions.add_parser("list", help="the watched targets")
     options.connection(p)
+    options.output(p)
     p.set_defaults(func=_list)
 
 
@@ -102,7 +103,7 @@ def _list(args: argparse.Namespace) -> int:
 
     watches = WatchList(_data(args)).watches()
     rows = [(*(getattr(w, c) for c in _LIST_COLUMNS[:-1]), _utc(w.checked_until)) for w in watches]
-    write_rows(_LIST_COLUMNS, rows, "table", None)
+    write_rows(_LIST_COLUMNS, rows, args.format, args.out, raw=args.raw)
     return 0
 
 
