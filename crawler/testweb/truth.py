@@ -90,6 +90,22 @@ def _followed(page: Page | None) -> Iterator[str]:
             yield link.target
 
 
+def indexable(page: Page | None) -> bool:
+    """Whether a fetch of `page` carries its links for `changes` (fragments/lost_links.sql): it
+    answered, and neither noindex (meta robots or X-Robots-Tag: noindex, none) nor a canonical
+    naming another URL disowns it. Links seen only on such fetches are never lost.
+
+    >>> indexable(Page("http://a.com/", meta_robots="noindex, nofollow")), indexable(None)
+    (False, False)
+    """
+    if page is None:
+        return False
+    said = f"{page.meta_robots},{page.x_robots_tag}".lower().replace(",", " ").split()
+    if "noindex" in said or "none" in said:
+        return False
+    return all(link.target == page.url for link in page.head if link.kind == "canonical")
+
+
 def write_truth(web: Web, out: IO[str]) -> int:
     """Write the truth as JSON lines to `out`; returns the number of records."""
     count = 0
