@@ -25,7 +25,7 @@ from typing import Any
 
 from crawler.testweb.model import Web
 from crawler.testweb.pages import Page
-from crawler.testweb.truth import truth
+from crawler.testweb.truth import noindex, truth
 
 Pair = tuple[str, str]  # (dst_url, dst_domain)
 RELS = ("nofollow", "ugc", "sponsored")  # the tokens whose arrival is a `changed` row
@@ -88,8 +88,7 @@ def _facts(page: Page | None, status: int, crawl: int) -> Fetch:
     if 300 <= status < 400 and page.redirect is not None:
         fetch.redirect_to = page.redirect.target
     if status == 200 and page.is_html:
-        said = f"{page.meta_robots},{page.x_robots_tag}".lower().replace(",", " ").split()
-        fetch.noindex = "noindex" in said or "none" in said
+        fetch.noindex = noindex(page)
         fetch.canonical = next((h.target for h in page.head if h.kind == "canonical"), "")
     return fetch
 

@@ -98,12 +98,15 @@ def indexable(page: Page | None) -> bool:
     >>> indexable(Page("http://a.com/", meta_robots="noindex, nofollow")), indexable(None)
     (False, False)
     """
-    if page is None:
-        return False
-    said = f"{page.meta_robots},{page.x_robots_tag}".lower().replace(",", " ").split()
-    if "noindex" in said or "none" in said:
+    if page is None or noindex(page):
         return False
     return all(link.target == page.url for link in page.head if link.kind == "canonical")
+
+
+def noindex(page: Page) -> bool:
+    """Whether meta robots or X-Robots-Tag says noindex (or none, which implies it)."""
+    said = f"{page.meta_robots},{page.x_robots_tag}".lower().replace(",", " ").split()
+    return "noindex" in said or "none" in said
 
 
 def write_truth(web: Web, out: IO[str]) -> int:
