@@ -18,10 +18,11 @@ import random
 from collections.abc import Iterator
 from functools import lru_cache
 
+from crawler.testweb.fates import apply_fates
 from crawler.testweb.generator import build_site
 from crawler.testweb.names import Site, make_sites
 from crawler.testweb.pages import Page, domain_of, host_of
-from crawler.testweb.revision import revise
+from crawler.testweb.revision import revise, revise_once
 
 _ZIPF_EXPONENT = 1.1
 
@@ -29,9 +30,12 @@ _ZIPF_EXPONENT = 1.1
 class Web:
     """The whole simulated web: its sites, and their pages made on demand."""
 
-    def __init__(self, sites: int, pages_per_site: int, seed: int, revision: int = 0) -> None:
+    def __init__(
+        self, sites: int, pages_per_site: int, seed: int, revision: int = 0, fates: bool = False
+    ) -> None:
         self.seed = seed
         self.revision = revision
+        self.fates = fates
         self.pages_per_site = pages_per_site
         self.sites = make_sites(sites, seed)
         self.by_host = {site.host: site for site in self.sites}
@@ -41,7 +45,14 @@ class Web:
 
     def _build_site(self, index: int) -> dict[str, Page]:
         pages = build_site(self, self.sites[index])
-        return revise(pages, self.seed, self.revision) if self.revision else pages
+        if not self.fates:
+            return revise(pages, self.seed, self.revision)
+        # Each revision's fates come after its edits, before the next revision's: what a
+        # fate changes is what the previous revision showed.
+        for number in range(1, self.revision + 1):
+            revise_once(pages, self.seed, number)
+            apply_fates(self, index, pages, number, self.revision)
+        return pages
 
     def site_of(self, url: str) -> Site | None:
         return self.by_host.get(host_of(url))
@@ -85,11 +96,15 @@ def _zipf_weights(count: int, seed: int) -> list[float]:
     return cumulative
 
 
-def build_web(sites: int, pages_per_site: int, seed: int, revision: int = 0) -> Web:
+def build_web(
+    sites: int, pages_per_site: int, seed: int, revision: int = 0, fates: bool = False
+) -> Web:
     """The web for these arguments; the same arguments always give the same web.
 
     `revision` > 0 is the same web edited later (see `revision.revise`: some links removed,
     some anchors and rel attributes changed, links out of the web added), for recrawl and
-    history tests; 0 is the original.
+    history tests; 0 is the original. `fates` adds, from revision 1 on, the page and backlink
+    fates of `fates.FATES` (pages gone, failing, redirected, noindex, ...: every reason a
+    backlink is lost or changes), for lost-link tests.
     """
-    return Web(sites, pages_per_site, seed, revision)
+    return Web(sites, pages_per_site, seed, revision, fates)

@@ -31,11 +31,16 @@ def revise(pages: dict[str, Page], seed: int, revision: int) -> dict[str, Page]:
     their statuses and URLs stay as they were.
     """
     for number in range(1, revision + 1):
-        for url, page in pages.items():
-            rng = random.Random(f"linkgraph-testweb:revision:{seed}:{number}:{url}")
-            for block in page.blocks:
-                _revise_block(block, rng, number)
+        revise_once(pages, seed, number)
     return pages
+
+
+def revise_once(pages: dict[str, Page], seed: int, number: int) -> None:
+    """Edit `pages` (as revision `number` - 1 left them) into revision `number`."""
+    for url, page in pages.items():
+        rng = random.Random(f"linkgraph-testweb:revision:{seed}:{number}:{url}")
+        for block in page.blocks:
+            _revise_block(block, rng, number)
 
 
 def _revise_block(block: Block, rng: random.Random, number: int) -> None:

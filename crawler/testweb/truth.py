@@ -97,6 +97,25 @@ def _followed(page: Page | None) -> Iterator[str]:
             yield link.target
 
 
+def indexable(page: Page | None) -> bool:
+    """Whether a fetch of `page` carries its links for `changes` (fragments/lost_links.sql): it
+    answered, and neither noindex (meta robots or X-Robots-Tag: noindex, none) nor a canonical
+    naming another URL disowns it. Links seen only on such fetches are never lost.
+
+    >>> indexable(Page("http://a.com/", meta_robots="noindex, nofollow")), indexable(None)
+    (False, False)
+    """
+    if page is None or noindex(page):
+        return False
+    return all(link.target == page.url for link in page.head if link.kind == "canonical")
+
+
+def noindex(page: Page) -> bool:
+    """Whether meta robots or X-Robots-Tag says noindex (or none, which implies it)."""
+    said = f"{page.meta_robots},{page.x_robots_tag}".lower().replace(",", " ").split()
+    return "noindex" in said or "none" in said
+
+
 def write_truth(web: Web, out: IO[str]) -> int:
     """Write the truth as JSON lines to `out`; returns the number of records."""
     count = 0
