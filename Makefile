@@ -29,14 +29,25 @@ servers:
 demo: setup
 	$(BIN)/python -m crawler.cli.demo --out $(DEMO_DATA)
 
+# The suite in three runs, each reported, all run even when one fails: tests/unit on both cores;
+# tests/integration and tests/e2e on TEST_WORKERS processes, a file per process (most of their
+# time is spent waiting on politeness delays, lease expiry, failovers and server start-up, so more
+# processes than cores pay); then the tests marked `serial` (they assert elapsed time) alone, so
+# no neighbour's load skews them. `pytest` alone still runs everything in one process.
+TEST_WORKERS ?= 4
+PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 test: setup servers
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	@rc=0; \
+	$(PYTEST) -n 2 -m "not serial" tests/unit || rc=1; \
+	$(PYTEST) -n $(TEST_WORKERS) --dist loadfile -m "not serial" tests/integration tests/e2e || rc=1; \
+	$(PYTEST) -m serial tests || rc=1; \
+	exit $$rc
 
 # tests/unit only: no server process, no chDB, no crawl (tests/unit/conftest.py fails a test that
 # starts one), on both cores (pytest-xdist); the property tests at a fifth of their examples
 # (tests/helpers/examples.py), which `make test` runs in full.
 test-fast: setup
-	TEST_EXAMPLES_SCALE=0.2 $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 tests/unit
+	TEST_EXAMPLES_SCALE=0.2 $(PYTEST) -n 2 tests/unit
 
 bench: setup servers
 	$(BIN)/python -m bench

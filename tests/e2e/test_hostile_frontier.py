@@ -48,6 +48,7 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+@pytest.mark.serial
 def test_kill_9_of_the_crawl_takes_its_valkey_along(tmp_path: Path) -> None:
     """A crawl killed with SIGKILL mid-download (a host that never answers): its Valkey gets
     SIGTERM from the kernel, writes its AOF and exits; the next server on the directory starts

@@ -126,6 +126,7 @@ def test_robots_rules_4xx_and_crawl(valkey: EmbeddedRedis, sites: list[Site]) ->
     assert counts["leased"] == 0 and counts["queued"] == 0
 
 
+@pytest.mark.serial
 def test_robots_5xx_disallows_then_retries(valkey: EmbeddedRedis, sites: list[Site]) -> None:
     flaky = Site("127.0.0.1", 3, [(503, "busy"), (200, "User-agent: *\nAllow: /\n")])
     sites.append(flaky)
@@ -147,6 +148,7 @@ def test_obey_robots_false_skips_robots(valkey: EmbeddedRedis, sites: list[Site]
     assert result["counts"]["done"] == 3
 
 
+@pytest.mark.serial
 def test_host_delay_over_every_request(valkey: EmbeddedRedis, sites: list[Site]) -> None:
     a = Site("127.0.0.1", 6, [(200, "User-agent: *\nAllow: /\n")])
     b = Site("127.0.0.2", 6, [(404, "")])
@@ -165,6 +167,7 @@ def test_host_delay_over_every_request(valkey: EmbeddedRedis, sites: list[Site])
         assert min(gaps) >= 0.2 - 0.005, gaps
 
 
+@pytest.mark.serial
 def test_crawl_delay_raises_the_host_delay(valkey: EmbeddedRedis, sites: list[Site]) -> None:
     site = Site("127.0.0.1", 3, [(200, "User-agent: *\nCrawl-delay: 0.5\n")])
     sites.append(site)
@@ -173,6 +176,7 @@ def test_crawl_delay_raises_the_host_delay(valkey: EmbeddedRedis, sites: list[Si
     assert min(y - x for x, y in itertools.pairwise(times)) >= 0.5 - 0.005
 
 
+@pytest.mark.serial
 def test_downloader_stays_fed(valkey: EmbeddedRedis, sites: list[Site]) -> None:
     site = Site("127.0.0.1", 400, [(404, "")])
     sites.append(site)

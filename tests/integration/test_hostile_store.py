@@ -13,6 +13,7 @@ from tests.helpers.hostile import SilentServer
 from tests.helpers.samples import GRAPH
 
 
+@pytest.mark.serial
 def test_unresponsive_clickhouse_fails_in_seconds() -> None:
     """A port that accepts and never answers: refused within ~10 s (it hung 301 s), naming why."""
     with SilentServer() as server:

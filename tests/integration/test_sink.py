@@ -119,6 +119,7 @@ CRAWL = textwrap.dedent("""
 """)
 
 
+@pytest.mark.serial
 def test_sink_in_a_real_crawler(tmp_path: Path) -> None:
     out = subprocess.run(
         [sys.executable, "-c", CRAWL, str(tmp_path / "graph"), str(tmp_path / "spool")],

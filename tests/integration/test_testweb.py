@@ -145,6 +145,7 @@ def _log_until(server: WebServer, text: str, timeout: float = 10.0) -> list[dict
     return [json.loads(line) for line in log.splitlines()]
 
 
+@pytest.mark.serial
 def test_latency_is_applied_without_blocking_others(web: Web) -> None:
     with WebServer(web, latency_ms=300) as slow:
         took: list[float] = []

@@ -354,6 +354,7 @@ def test_binary_and_huge_and_deep_pages(monkeypatch: pytest.MonkeyPatch) -> None
         b'<a href="/x">x</a>' + b"<div><p>t</p></div>" * 100_000 + b"<DIV class=x>" * 500_000,
     ],
 )
+@pytest.mark.serial
 def test_pathological_nesting_costs_bounded_time(body: bytes) -> None:
     before = extract_module.STATS["too_deep"]
     start = time.perf_counter()
