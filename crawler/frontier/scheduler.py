@@ -81,7 +81,7 @@ class FrontierScheduler(SiteFiles):
         self._buffer: deque[scrapy.Request] = deque()
         self._held: dict[str, Lease] = {}  # leases this worker holds, by ident
         self._robots_waiting: list[Lease] = []
-        self._robots_unsaved: list[tuple[Lease, int, bytes]] = []  # answers Redis missed
+        self._robots_unsaved: list[tuple[Lease, int, bytes, str]] = []  # answers Redis missed
         self._pending_acks: list[tuple[list[Ack], dict[str, int]]] = []
         self._ended: list[Lease] = []  # downloads ended, host slots to free with the next call
         self._empty_until = 0.0
@@ -258,7 +258,8 @@ class FrontierScheduler(SiteFiles):
         elif decision == rb.WAIT:
             self._robots_waiting.append(lease)
         else:  # UNAVAILABLE: robots.txt answered 5xx lately; pause the host until the retry
-            self.frontier.pause(lease.host, robots.retry_in(lease.url))
+            seconds, why, key = robots.unavailable(lease.url)
+            self.frontier.pause(lease.host, seconds, why, key)
             self._hand_back(lease)
 
     def _page_request(self, lease: Lease) -> scrapy.Request:
