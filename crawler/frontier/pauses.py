@@ -9,7 +9,7 @@ epoch ms it may start again), so `pauses` can say what a crawl waits on:
     proxy refused            the --proxy port refused the connection
     Retry-After 503          a page answered 429 or 503 with Retry-After
 
-A crawl whose only work left is on hosts paused past a bound (seconds from now)
+A crawl whose only work left is on hosts paused past LINKGRAPH_PAUSE_LIMIT seconds from now
 (nothing leased, nothing ready, no host waiting less) is over for now: `deferred` counts its
 queued URLs per reason, the ending worker records them (``B deferred``, a JSON object) and a
 resume (`retry_paused`) lifts every pause, forgets the failed robots.txt answers and fetches
