@@ -37,6 +37,7 @@ POLICY_FIELDS = (
     "host_delay",
     "host_concurrency",
     "lease_timeout",
+    "pause_limit",
     "obey_robots",
     "allow_private",
     "max_page_bytes",
@@ -58,6 +59,7 @@ _RESUME_FIXED = (
     "host_delay",
     "host_concurrency",
     "lease_timeout",
+    "pause_limit",
     "max_page_bytes",
     "sitemaps",
 )
@@ -89,6 +91,7 @@ class CrawlConfig:
     host_delay: float = defaults.LINKGRAPH_HOST_DELAY
     host_concurrency: int = defaults.LINKGRAPH_HOST_CONCURRENCY
     lease_timeout: float = defaults.LINKGRAPH_LEASE_TIMEOUT
+    pause_limit: float = defaults.LINKGRAPH_PAUSE_LIMIT
     obey_robots: bool = defaults.LINKGRAPH_OBEY_ROBOTS
     allow_private: bool = defaults.LINKGRAPH_ALLOW_PRIVATE
     max_page_bytes: int = defaults.LINKGRAPH_MAX_PAGE_BYTES
@@ -142,6 +145,7 @@ class CrawlConfig:
         _check(self.host_delay >= 0, "--host-delay must not be negative")
         _check(self.host_concurrency >= 1, "--host-concurrency must be at least 1")
         _check(self.lease_timeout > 0, "--lease-timeout must be positive")
+        _check(self.pause_limit >= 0, "--pause-limit must not be negative")
         _check(
             0 <= self.frontier_shards <= MAX_SHARDS,
             f"--frontier-shards must be 1..{MAX_SHARDS} (or 0: the default)",
@@ -254,6 +258,7 @@ class CrawlConfig:
             "LINKGRAPH_LEASE_TIMEOUT": self.lease_timeout,
             "LINKGRAPH_MAX_PAGE_BYTES": self.max_page_bytes,
             "LINKGRAPH_OBEY_ROBOTS": self.obey_robots,
+            "LINKGRAPH_PAUSE_LIMIT": self.pause_limit,
             "LINKGRAPH_PROXY": self.proxy,
             "LINKGRAPH_SITEMAPS": self.sitemaps,
             "LINKGRAPH_REDIS_URL": self.redis,

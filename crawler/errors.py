@@ -8,6 +8,8 @@ LinkgraphError                 exit 1: something failed at run time
  │    ├── QueryError           a named query or its parameters are wrong
  │    └── CrawlNotFound        no crawl of that id (or none at all) in the frontier
  ├── CrawlInterrupted          exit 3: Ctrl-C or SIGTERM stopped the crawl (it resumes)
+ ├── CrawlDeferred             exit 4: only hosts paused past --pause-limit were left (a
+ │                             resume retries their URLs)
  ├── FrontierError             the Redis frontier failed
  │    ├── FrontierUnavailable  Redis cannot be reached (names the URL)
  │    ├── FrontierLost         the crawl's frontier vanished (Redis restarted empty)
@@ -83,6 +85,13 @@ class CrawlInterrupted(LinkgraphError):
     """Ctrl-C or SIGTERM stopped the crawl cleanly; the same command resumes it."""
 
     exit_code: ClassVar[int] = 3
+
+
+class CrawlDeferred(LinkgraphError):
+    """The crawl ended with URLs left on hosts paused past --pause-limit (robots.txt 5xx, a
+    refused proxy); a resume retries them."""
+
+    exit_code: ClassVar[int] = 4
 
 
 class FrontierError(LinkgraphError):

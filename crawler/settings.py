@@ -146,6 +146,11 @@ LINKGRAPH_MAX_PAGE_BYTES: int = DOWNLOAD_MAXSIZE
 # Obey robots.txt (the frontier's shared cache, not Scrapy's per-process middleware).
 LINKGRAPH_OBEY_ROBOTS: bool = True
 
+# Seconds: a crawl whose only work left is on hosts paused longer than this from now (robots.txt
+# 5xx, a refused --proxy, a long Retry-After) ends instead of waiting in silence; their URLs stay
+# queued as deferred, counted per reason, and a resume retries them (`--pause-limit`; 0: wait).
+LINKGRAPH_PAUSE_LIMIT: float = 60.0
+
 # Fetch every URL through this HTTP proxy ("" = directly); the guard trusts its address.
 LINKGRAPH_PROXY: str = ""
 

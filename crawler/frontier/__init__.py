@@ -3,9 +3,9 @@
 Storage, shared by every worker: queue (`Frontier`: lease/ack, the key layout), entries (leases
 and the checks an entry passes), census (counters summed over shards, done, workers), scripts
 (its Lua, one atomic call each), seen (the seen set), politeness (per-host slots and delays),
-robots (the robots.txt cache), shards (which shard holds a host), replication (WAIT for a replica
-where a failover must not lose a write), connection (plain Redis or a cluster), outage (backoff
-while Redis is down).
+pauses (why hosts are paused, the URLs a crawl defers on them), robots (the robots.txt cache),
+shards (which shard holds a host), replication (WAIT for a replica where a failover must not
+lose a write), connection (plain Redis or a cluster), outage (backoff while Redis is down).
 
 The Scrapy adapter, one per worker: scheduler (`FrontierScheduler`: leases into Requests, acks
 on durable records), sitefiles (robots.txt and sitemaps fetched under a page's lease),

@@ -154,5 +154,5 @@ class HostSlotMiddleware(_FrontierMiddleware):
                 lease.host,
                 seconds,
             )
-            frontier.pause(lease.host, seconds)
+            frontier.pause(lease.host, seconds, f"Retry-After {response.status}")
             self.crawler.stats.inc_value("linkgraph/host_paused")

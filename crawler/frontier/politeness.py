@@ -7,6 +7,8 @@ Each host has a hash ``lg:{crawl}:h:<host>``:
     last       epoch ms of the last request START (set by the download gate)
     delay      ms between starts, when robots.txt Crawl-delay raised it above the crawl's
     pause      epoch ms until which the host is paused (Retry-After, robots.txt unreachable)
+    why        the pause's reason ("robots.txt 502", "proxy refused": crawler.frontier.pauses)
+    rkey       the robots.txt key whose failed answer paused it (a resume forgets that answer)
     admitted   pages leased (the per-host budget)
 
 A host with queued entries sits in one of two sorted sets: ``ready`` (may start now; scored by
@@ -122,14 +124,19 @@ if NOW + d > (tonumber(st[4]) or 0) then redis.call('HSET', hk, 'next', NOW + d)
 return 0
 """
 
-# Pause a host: ARGV[6] host, ARGV[7] ms. Never shortens an existing pause.
+# Pause a host: ARGV[6] host, ARGV[7] ms, ARGV[8] why (crawler.frontier.pauses), ARGV[9] the
+# robots.txt key whose failed answer caused it ("" if none). Never shortens an existing pause;
+# the reason of the longest pause stands.
 PAUSE_LUA = r"""
 local h = ARGV[6]
 local hk = P .. 'h:' .. h
 local until_ms = NOW + tonumber(ARGV[7])
 if until_ms > (tonumber(redis.call('HGET', hk, 'pause')) or 0) then
-  redis.call('HSET', hk, 'pause', until_ms)
+  redis.call('HSET', hk, 'pause', until_ms, 'why', ARGV[8])
+  if ARGV[9] ~= '' then redis.call('HSET', hk, 'rkey', ARGV[9]) end
+  redis.call('ZADD', P .. 'paused', until_ms, h)
 end
+redis.call('ZREMRANGEBYSCORE', P .. 'paused', '-inf', NOW)
 wake(h, false)
 return until_ms
 """

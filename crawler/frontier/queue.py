@@ -13,12 +13,15 @@ B itself when there is one shard):
 
     B meta          string  the crawl's config (JSON); its absence means the frontier was lost
     B budget        string  pages leased or reserved against --max-pages (more than one shard)
+    B deferred      string  URLs left on paused hosts per reason, when the crawl last ended
     B workers, alive        heartbeats
     P meta          string  a copy of B meta: a shard's scripts refuse to run when it is gone
     P stats         hash    counters: queued, admitted, done, seen, bad_entries, errors, ...
     P q:<host>      zset    the host's queued entries (raw JSON), by depth << 32 | sequence
     P ready, wait   zset    hosts that may start now / at a time (crawler.frontier.politeness)
-    P h:<host>      hash    the host's politeness state (inflight, next, last, delay, pause)
+    P h:<host>      hash    the host's politeness state (inflight, next, last, delay, pause,
+                            why: crawler.frontier.pauses)
+    P paused        zset    paused hosts -> epoch ms the pause ends (crawler.frontier.pauses)
     P leases        zset    lease token -> deadline (epoch ms)
     P ldata         hash    lease token -> "host TAB score TAB worker TAB entry"
     P inflight      set     lease tokens whose download has not ended (hold a host slot)
@@ -51,7 +54,6 @@ import redis
 from crawler import settings as defaults
 from crawler.errors import FrontierError, FrontierUnavailable
 from crawler.frontier.acks import plan
-from crawler.frontier.census import Census
 from crawler.frontier.connection import FrontierClient, server_url
 from crawler.frontier.entries import (
     CURRENT_KEY,
@@ -65,6 +67,7 @@ from crawler.frontier.entries import (
     valid_entry,
 )
 from crawler.frontier.outage import Outage
+from crawler.frontier.pauses import DEFAULT_REASON, DEFERRED_LUA, UNPAUSE_LUA, Pauses
 from crawler.frontier.politeness import (
     CRAWL_DELAY_CAP,
     DELAY_LUA,
@@ -97,7 +100,7 @@ log = logging.getLogger(__name__)
 LOST_REPLY = "LG_FRONTIER_LOST"  # a script's error when the crawl's meta key is gone
 
 
-class Frontier(Census):
+class Frontier(Pauses):
     """One crawl's frontier, in `shards` shards on one Redis or over a Redis Cluster; many
     workers share it."""
 
@@ -149,6 +152,8 @@ class Frontier(Census):
                 "gate": GATE_LUA,
                 "pause": PAUSE_LUA,
                 "delay": DELAY_LUA,
+                "deferred": DEFERRED_LUA,
+                "unpause": UNPAUSE_LUA,
             }.items()
         }
 
@@ -457,10 +462,13 @@ class Frontier(Census):
         """Seconds to wait before a request to `host` may start; 0 means go (start recorded)."""
         return int(self._run(self.shard_of(host), "gate", host, GATE_MARGIN_MS)) / 1000
 
-    def pause(self, host: str, seconds: float) -> None:
-        """No request to `host` starts for `seconds` (capped), across all workers."""
+    def pause(
+        self, host: str, seconds: float, why: str = DEFAULT_REASON, robots_key: str = ""
+    ) -> None:
+        """No request to `host` starts for `seconds` (capped), across all workers; `why` says
+        what the crawl waits on (crawler.frontier.pauses)."""
         ms = round(min(seconds, RETRY_AFTER_CAP) * 1000)
-        self._run(self.shard_of(host), "pause", host, ms)
+        self._run(self.shard_of(host), "pause", host, ms, why, robots_key)
 
     def set_delay(self, host: str, seconds: float) -> None:
         """Raise `host`'s delay between starts (robots.txt Crawl-delay, capped at 30 s)."""

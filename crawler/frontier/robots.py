@@ -5,8 +5,9 @@ one of:
 
     b"T" + body   2xx: the file (first 500 KiB), parsed as Google does   kept 24 h (RFC 9309 2.4)
     b"A"          4xx or too many redirects: everything allowed           kept 24 h
-    b"D"          5xx, 429 or unreachable: everything disallowed         kept `retry` seconds,
-                  and the host is paused as long, so its entries wait and robots.txt is retried
+    b"D" + why    5xx, 429 or unreachable: everything disallowed         kept `retry` seconds,
+                  and the host is paused as long, so its entries wait and robots.txt is retried;
+                  why: "robots.txt 502", "robots.txt unreachable", "proxy refused"
     b"X"          unreachable `GIVE_UP` times in a row: disallowed          kept 24 h
     b"P"          a worker is fetching it (a lock, `FETCH_LOCK` seconds)
 
@@ -295,6 +296,14 @@ class RobotsCache:
             return ALLOW
         return DISALLOW
 
+    def unavailable(self, url: str) -> tuple[float, str, str]:
+        """An unreachable robots.txt: seconds until it may be fetched again, why it failed
+        ("robots.txt 502", "proxy refused") and its key (a resume forgets that answer)."""
+        key = self._key(origin_of(url))
+        raw = self.call(self.client.get, key)
+        why = raw[1:].decode("utf-8", "replace") if isinstance(raw, bytes) else ""
+        return self.retry_in(url), why or "robots.txt unreachable", key
+
     def retry_in(self, url: str) -> float:
         """Seconds until an unreachable robots.txt may be fetched again."""
         ms = int(self.call(self.client.pttl, self._key(origin_of(url))))
@@ -307,8 +316,9 @@ class RobotsCache:
         delay = state[1].crawl_delay(self.agent)
         return float(delay) if delay else None
 
-    def store(self, url: str, status: int, body: bytes) -> str:
-        """Record a robots.txt answer (status 0: unreachable); returns the kind stored."""
+    def store(self, url: str, status: int, body: bytes, why: str = "") -> str:
+        """Record a robots.txt answer (status 0: unreachable, for the reason `why`); returns
+        the kind stored."""
         origin = origin_of(url)
         key = self._key(origin)
         self._local.pop(origin, None)
@@ -320,7 +330,9 @@ class RobotsCache:
         self.call(self.client.expire, key + ":fails", TTL)
         if fails >= GIVE_UP:
             return self._keep(key, b"X", TTL, "X", forget_fails=False)
-        return self._keep(key, b"D", max(1, round(self.retry)), "D", forget_fails=False)
+        why = why or (f"robots.txt {status}" if status else "robots.txt unreachable")
+        value = b"D" + why.encode()
+        return self._keep(key, value, max(1, round(self.retry)), "D", forget_fails=False)
 
     def _keep(self, key: str, value: bytes, ttl: int, kind: str, forget_fails: bool = True) -> str:
         pipe = self.client.pipeline()

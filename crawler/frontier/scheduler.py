@@ -8,6 +8,9 @@ and after responses), renews the leases it holds every third of the lease timeou
 download never outlives its lease), and every few seconds returns expired leases and sends a
 heartbeat.
 
+A worker whose crawl has nothing left but hosts paused past LINKGRAPH_PAUSE_LIMIT ends, their
+URLs recorded as deferred (crawler.frontier.pauses).
+
 robots.txt and sitemaps: before a host's first page the scheduler fetches them itself, under
 the page's lease (crawler.frontier.sitefiles, mixed in here); the storage it leases from and
 acknowledges to is crawler.frontier.queue.
@@ -64,8 +67,10 @@ class FrontierScheduler(SiteFiles):
         obey_robots: bool = True,
         robots_retry: float = defaults.LINKGRAPH_ROBOTS_RETRY,
         sitemaps: bool = False,
+        pause_limit: float = defaults.LINKGRAPH_PAUSE_LIMIT,
     ) -> None:
         self.frontier = frontier
+        self.pause_limit = pause_limit
         self.crawler = crawler
         self.worker = worker
         self.robots = (
@@ -81,7 +86,7 @@ class FrontierScheduler(SiteFiles):
         self._buffer: deque[scrapy.Request] = deque()
         self._held: dict[str, Lease] = {}  # leases this worker holds, by ident
         self._robots_waiting: list[Lease] = []
-        self._robots_unsaved: list[tuple[Lease, int, bytes]] = []  # answers Redis missed
+        self._robots_unsaved: list[tuple[Lease, int, bytes, str]] = []  # answers Redis missed
         self._pending_acks: list[tuple[list[Ack], dict[str, int]]] = []
         self._ended: list[Lease] = []  # downloads ended, host slots to free with the next call
         self._empty_until = 0.0
@@ -124,6 +129,7 @@ class FrontierScheduler(SiteFiles):
                 "LINKGRAPH_ROBOTS_RETRY", defaults.LINKGRAPH_ROBOTS_RETRY
             ),
             sitemaps=settings.getbool("LINKGRAPH_SITEMAPS", defaults.LINKGRAPH_SITEMAPS),
+            pause_limit=settings.getfloat("LINKGRAPH_PAUSE_LIMIT", defaults.LINKGRAPH_PAUSE_LIMIT),
         )
         crawler.frontier_scheduler = scheduler  # type: ignore[attr-defined]
         return scheduler
@@ -258,7 +264,8 @@ class FrontierScheduler(SiteFiles):
         elif decision == rb.WAIT:
             self._robots_waiting.append(lease)
         else:  # UNAVAILABLE: robots.txt answered 5xx lately; pause the host until the retry
-            self.frontier.pause(lease.host, robots.retry_in(lease.url))
+            seconds, why, key = robots.unavailable(lease.url)
+            self.frontier.pause(lease.host, seconds, why, key)
             self._hand_back(lease)
 
     def _page_request(self, lease: Lease) -> scrapy.Request:
@@ -321,13 +328,30 @@ class FrontierScheduler(SiteFiles):
         if self._buffer or self._robots_waiting or self._robots_unsaved or self._pending_acks:
             raise DontCloseSpider
         try:
-            if not self.frontier.done():
+            if not self.frontier.done() and not self._only_paused_left():
                 raise DontCloseSpider
         except FrontierLost as exc:
             self._lose(exc)
         except FrontierError as exc:
             retrying("end-of-crawl check", exc)
             raise DontCloseSpider from exc
+
+    def _only_paused_left(self) -> bool:
+        """True (recorded, logged) when the crawl's only work left is on hosts paused past
+        `pause_limit`: the crawl ends rather than wait in silence, and a resume retries them."""
+        if self.pause_limit <= 0:
+            return False
+        deferred = self.frontier.deferred(self.pause_limit)
+        if deferred is None:
+            return False
+        self.frontier.record_deferred(deferred)
+        self._stats.set_value("linkgraph/deferred", sum(deferred.values()))
+        log.warning(
+            "only hosts paused longer than %.0f s are left; ending with URLs deferred: %s",
+            self.pause_limit,
+            ", ".join(f"{n} ({why})" for why, n in sorted(deferred.items())),
+        )
+        return True
 
     def _lose(self, exc: FrontierLost) -> None:
         """The crawl's frontier vanished: stop with reason "frontier_lost", never "finished"."""

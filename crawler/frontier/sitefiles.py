@@ -18,10 +18,16 @@ from typing import Any
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, StopDownload
+from scrapy.exceptions import (
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    IgnoreRequest,
+    StopDownload,
+)
 from scrapy.http import Response
 from scrapy.spiders import Spider
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from twisted.internet.error import ConnectionRefusedError
 from twisted.python.failure import Failure
 
 from crawler.errors import BlockedAddress, FrontierError
@@ -35,6 +41,8 @@ log = logging.getLogger(__name__)
 ROBOTS_REDIRECTS = 5
 MAX_SITEMAPS = 20  # sitemap files per host (an index counts as one)
 MAX_SITEMAP_URLS = 50_000  # per file, as the sitemaps protocol allows
+# A refused connection, as Scrapy wraps it (and as Twisted raises it to older Scrapy).
+REFUSED = (DownloadConnectionRefusedError, ConnectionRefusedError)
 
 
 def _stop_robots_at_max_bytes(data: bytes, request: scrapy.Request, **_: Any) -> None:
@@ -56,7 +64,7 @@ class SiteFiles:
     spider: Spider | None
     _buffer: deque[scrapy.Request]
     _robots_waiting: list[Lease]
-    _robots_unsaved: list[tuple[Lease, int, bytes]]  # answers Redis missed
+    _robots_unsaved: list[tuple[Lease, int, bytes, str]]  # answers Redis missed
     _stats: Any
     crawler: Any
 
@@ -112,7 +120,9 @@ class SiteFiles:
             self._robots_answer(lease, 404, b"")
             return
         log.debug("robots.txt for %s unreachable: %s", lease.url, failure.value)
-        self._robots_answer(lease, 0, b"")
+        proxied = bool(failure.request.meta.get("proxy"))  # type: ignore[attr-defined]
+        refused = proxied and failure.check(*REFUSED) is not None
+        self._robots_answer(lease, 0, b"", "proxy refused" if refused else "")
 
     def _cut_robots_at_max_bytes(self) -> None:
         """Once: stop a robots.txt download after its first MAX_BYTES, keeping what came (a
@@ -122,18 +132,19 @@ class SiteFiles:
         self._robots_cut = True
         self.crawler.signals.connect(_stop_robots_at_max_bytes, signal=signals.bytes_received)
 
-    def _robots_answer(self, lease: Lease, status: int, body: bytes) -> None:
-        """Store a robots.txt answer (status 0: unreachable) for every worker, then go on."""
+    def _robots_answer(self, lease: Lease, status: int, body: bytes, why: str = "") -> None:
+        """Store a robots.txt answer (status 0: unreachable, `why`) for every worker, then go
+        on."""
         assert self.robots is not None
         try:
-            self.robots.store(lease.url, status, body)
+            self.robots.store(lease.url, status, body, why)
             delay = self.robots.crawl_delay(lease.url)
             if delay and delay > self.frontier.host_delay:
                 self.frontier.set_delay(lease.host, delay)
                 lease.gated = True
         except FrontierError as exc:
             retrying("robots.txt store", exc)
-            self._robots_unsaved.append((lease, status, body))
+            self._robots_unsaved.append((lease, status, body, why))
             return
         sitemaps = self._sitemaps_in(lease, status, body)
         if sitemaps:
@@ -225,8 +236,8 @@ class SiteFiles:
 
     def _recheck_robots(self) -> None:
         unsaved, self._robots_unsaved = self._robots_unsaved, []
-        for lease, status, body in unsaved:
-            self._robots_answer(lease, status, body)
+        for lease, status, body, why in unsaved:
+            self._robots_answer(lease, status, body, why)
         waiting, self._robots_waiting = self._robots_waiting, []
         for lease in waiting:
             self._admit(lease)

@@ -21,6 +21,7 @@ from crawler import datadir
 from crawler.config import CrawlConfig, parse_duration
 from crawler.errors import (
     ConfigError,
+    CrawlDeferred,
     CrawlInterrupted,
     FrontierLost,
     FrontierUnavailable,
@@ -30,7 +31,7 @@ from crawler.frontier.connection import FrontierClient, connect, is_cluster
 from crawler.frontier.queue import Frontier, current_crawl
 from crawler.frontier.shards import default_count
 from crawler.run.embedded import EmbeddedRedis, private_file
-from crawler.run.progress import Progress
+from crawler.run.progress import Progress, deferred_line
 from crawler.scope.rules import Scope
 from crawler.terminal import redacted
 from crawler.urls.canonical import host_of, registrable_domain
@@ -179,6 +180,7 @@ class Crawl:
             self._say(f"resuming crawl {crawl_id}")
             frontier = open_frontier(client, self.config)
             frontier.adopt(meta)
+            self._retry_paused(frontier)
             if self.config.recrawl_after:
                 self._recrawl(frontier, store)
             return frontier
@@ -188,6 +190,14 @@ class Crawl:
             self._recrawl(frontier, store)
         frontier.seed([{"url": url, "depth": 0, "hops": 0} for url in self.config.seeds])
         return frontier
+
+    def _retry_paused(self, frontier: Frontier) -> None:
+        """A resume lifts every pause: the URLs the crawl deferred are fetched again now."""
+        deferred = frontier.recorded_deferred()
+        hosts = frontier.retry_paused()
+        if hosts or deferred:
+            what = deferred_line(deferred) or "no URL deferred"
+            self._say(f"retrying {hosts} paused host(s): {what}")
 
     def _stopped_crawl_of(self, client: FrontierClient, seeds: list[str]) -> str | None:
         """The frontier's current crawl if it has these very seeds and has not ended."""
@@ -323,6 +333,13 @@ class Crawl:
             self._say(f"error: {self.failure}")
             return 1
         counts = progress.tick(force=True)
+        deferred = frontier.recorded_deferred()
+        if deferred and not frontier.done():
+            self._say(progress.summary(counts).replace("finished", "ended", 1))
+            self._say(
+                f"{deferred_line(deferred)}; resume with: {self.config.resume_command(self.redis)}"
+            )
+            return CrawlDeferred.exit_code
         if not frontier.done():
             resume = self.config.resume_command(self.redis)
             self._say(

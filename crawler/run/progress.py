@@ -1,4 +1,10 @@
-"""Progress lines while a crawl runs, and its summary at the end, from the shared counters."""
+"""Progress lines while a crawl runs, and its summary at the end, from the shared counters.
+
+A line names what the crawl waits on when hosts are paused, per reason (crawler.frontier.pauses):
+
+    [00:04] pages 12 (0.0/s)  links 40  frontier 3 queued, 0 leased  errors 0
+      paused: 1 host until 03:21:07 (robots.txt 502)
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,28 @@ from typing import Any, TextIO
 
 def format_count(value: int) -> str:
     return f"{value:,}"
+
+
+def plural(n: int, word: str) -> str:
+    return f"{format_count(n)} {word}{'' if n == 1 else 's'}"
+
+
+def paused_line(pauses: list[tuple[str, int, float]]) -> str:
+    """ "paused: 2 hosts until 03:21:07 (robots.txt 502), ..." ("" when none is paused): the
+    latest end per reason, in local time."""
+    groups = [
+        f"{plural(hosts, 'host')} until {time.strftime('%H:%M:%S', time.localtime(until))} ({why})"
+        for why, hosts, until in pauses
+    ]
+    return "paused: " + ", ".join(groups) if groups else ""
+
+
+def deferred_line(deferred: dict[str, int]) -> str:
+    """ "3 URLs deferred on paused hosts: 2 robots.txt 502, 1 proxy refused" ("" for none)."""
+    if not deferred:
+        return ""
+    parts = ", ".join(f"{format_count(n)} {why}" for why, n in sorted(deferred.items()))
+    return f"{plural(sum(deferred.values()), 'URL')} deferred on paused hosts: {parts}"
 
 
 class Progress:
@@ -27,7 +55,8 @@ class Progress:
         counts = self.frontier.counts()
         now = time.monotonic()
         if force or now - self.last_print >= self.interval:
-            self.out.write(self.line(counts, now) + "\n")
+            paused = paused_line(self.frontier.pauses(time.time()))
+            self.out.write(self.line(counts, now) + (f"\n  {paused}" if paused else "") + "\n")
             self.out.flush()
             self.last_print = now
         return counts

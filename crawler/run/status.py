@@ -9,6 +9,8 @@ per figure, then the busiest hosts and the workers::
       leased: 0
       done: 3,311
       ...
+      paused: 2 hosts until 03:21:07 (robots.txt 502)
+      3 URLs deferred on paused hosts: 3 robots.txt 502
       rate: 88.4 pages/s over the crawl, 0.0 pages/s now (0 live workers)
       busiest host: a.example (410 queued)
       worker w1-0: stopped, 3,311 pages, last seen 12 s ago
@@ -36,6 +38,7 @@ from crawler.run.crawl import (
     running_frontier_url,
 )
 from crawler.run.embedded import EmbeddedRedis, server_running
+from crawler.run.progress import deferred_line, paused_line
 from crawler.terminal import visible
 
 FIGURES = ("queued", "leased", "done", "errors", "pages", "links", "seen", "robots_blocked")
@@ -69,12 +72,16 @@ def status(frontier: Frontier, now: float | None = None) -> dict[str, Any]:
     created = counts.get("created", 0)
     last = max([w.get("ts", 0.0) for w in every] or [now])
     span = max((now if live else last) - created, 1e-9) if created else 0.0
+    deferred = frontier.recorded_deferred()
+    state = "running" if live else ("deferred" if deferred else "stopped")
     return {
         "crawl_id": frontier.crawl_id,
-        "state": "done" if frontier.done() else ("running" if live else "stopped"),
+        "state": "done" if frontier.done() else state,
         "counts": counts,
         "busiest": frontier.busiest_hosts(BUSIEST),
         "waiting": waiting_hosts(frontier, BUSIEST, now),
+        "paused": [list(group) for group in frontier.pauses(now)],
+        "deferred": deferred,
         "live_workers": live,
         "workers": every,
         "rate": counts["pages"] / span if span else 0.0,
@@ -101,9 +108,15 @@ def print_status(report: dict[str, Any], out: TextIO) -> None:
     counts = report["counts"]
     hint = " (run `linkgraph crawl` with the same --data/--redis to resume)"
     state = report["state"]
-    out.write(f"crawl {report['crawl_id']}: {state}{hint if state == 'stopped' else ''}\n")
+    resumes = state in ("stopped", "deferred")
+    out.write(f"crawl {report['crawl_id']}: {state}{hint if resumes else ''}\n")
     for name in FIGURES:
         out.write(f"  {name}: {counts.get(name, 0):,}\n")
+    paused = paused_line(report.get("paused", []))
+    if paused:
+        out.write(f"  {visible(paused)}\n")
+    if report.get("deferred"):
+        out.write(f"  {visible(deferred_line(report['deferred']))}\n")
     out.write(
         f"  rate: {report['rate']:.1f} pages/s over the crawl, {report['rate_now']:.1f} pages/s"
         f" now ({len(report['live_workers'])} live workers)\n"

@@ -60,8 +60,9 @@ def test_exit_codes_by_branch() -> None:
     for usage in (UsageError, ConfigError, SeedError, InputFileError, errors.QueryError):
         assert usage.exit_code == 2, usage
     assert CrawlInterrupted.exit_code == 3
+    assert errors.CrawlDeferred.exit_code == 4
     codes = {cls: cls.exit_code for cls in _classes()}
-    assert {c for c in codes.values()} == {1, 2, 3}
+    assert {c for c in codes.values()} == {1, 2, 3, 4}
 
 
 def test_chdb_message_gives_code_and_name() -> None:

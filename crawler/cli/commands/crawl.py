@@ -2,7 +2,8 @@
 
     linkgraph crawl example.com --seeds-file seeds.txt --workers 2 --max-depth 3
 
-Runs until the frontier is empty (exit 0); Ctrl-C or SIGTERM stops it cleanly (exit 3) and the
+Runs until the frontier is empty (exit 0), or until its only work left is on hosts paused past
+--pause-limit (exit 4: those URLs deferred); Ctrl-C or SIGTERM stops it cleanly (exit 3). The
 same command, without seeds, resumes it.
 """
 
@@ -104,6 +105,14 @@ def _politeness_options(p: argparse.ArgumentParser) -> None:
         default=default("lease_timeout"),
         metavar="SECONDS",
         help="a dead worker's requests return to the queue after this (default %(default)g)",
+    )
+    group.add_argument(
+        "--pause-limit",
+        type=float,
+        default=default("pause_limit"),
+        metavar="SECONDS",
+        help="end when the only work left is on hosts paused longer than this; a resume "
+        "retries them (default %(default)g; 0: wait for every pause)",
     )
     group.add_argument(
         "--max-page-bytes",

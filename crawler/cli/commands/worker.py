@@ -1,7 +1,8 @@
 """`linkgraph worker --redis URL --clickhouse URL`: join a running crawl from any machine.
 
-Works until the crawl's frontier is empty (exit 0); Ctrl-C or SIGTERM hands its leases back
-and exits 3 while the crawl goes on.
+Works until the crawl's frontier is empty (exit 0), or holds only URLs of hosts paused past the
+crawl's --pause-limit (exit 4); Ctrl-C or SIGTERM hands its leases back and exits 3 while the
+crawl goes on.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import argparse
 import sys
 
 from crawler.cli import options
-from crawler.errors import ConfigError, CrawlInterrupted
+from crawler.errors import ConfigError, CrawlDeferred, CrawlInterrupted
 
 
 def add_subcommand(sub: argparse._SubParsersAction) -> None:
@@ -63,4 +64,7 @@ def _worker(args: argparse.Namespace) -> int:
         if lost:
             print(f"linkgraph: error: {lost}", file=sys.stderr)
             return 1
-    return 0 if frontier.done() else CrawlInterrupted.exit_code
+    if frontier.done():
+        return 0
+    # Ended on hosts paused past --pause-limit (the crawl's), not stopped by a signal.
+    return CrawlDeferred.exit_code if frontier.recorded_deferred() else CrawlInterrupted.exit_code
