@@ -1,15 +1,20 @@
 """Toxicity against the planted spam network's truth (crawler.testweb.spam): spam referring
-domains of the targets score above the natural ones, on chDB and on clickhouse-server 18.16."""
+domains of the targets score above the natural ones; `--keep` and `--merge` through the CLI; on
+chDB and on clickhouse-server 18.16."""
 
 from __future__ import annotations
 
+import json
 import statistics
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from crawler.analysis.disavow import KEPT, read_disavow
 from crawler.analysis.toxicity import score_domain
 from pipelines.store import open_store
-from tests.helpers.e2e import CrawledWeb
+from tests.helpers.e2e import CrawledWeb, linkgraph, one_clear_error
 from tests.helpers.spam_web import auc, crawled_spam_web
 
 MIN_AUC = 0.95
@@ -57,3 +62,54 @@ def test_spam_scores_above_natural_links(spam_web: CrawledWeb) -> None:
     assert area >= MIN_AUC
     assert median <= NATURAL_MEDIAN_MAX
     assert len(above) <= NATURAL_ABOVE_SPAM_MAX * len(natural), above
+
+
+def test_keep_and_merge_through_the_cli(spam_web: CrawledWeb, tmp_path: Path) -> None:
+    web, _, args, _ = spam_web
+    network = web.spam
+    assert network is not None
+    target = network.targets[0].domain
+    pbn = sorted(d for d, kind in network.kinds.items() if kind == "pbn")
+    farm = sorted(d for d, kind in network.kinds.items() if kind == "farm")
+    base = _jsonl(["toxicity", target, *args])
+    keep = _write(tmp_path / "keep.txt", f"# a partner, whatever it looks like\ndomain:{pbn[0]}\n")
+    kept = _jsonl(["toxicity", target, "--keep", str(keep), *args])
+    # The kept domain at 0 with one reason, in its place by score then name; the rest as is.
+    want = [{**r, "score": 0.0, "reasons": KEPT} if r["ref_domain"] == pbn[0] else r for r in base]
+    assert kept == sorted(want, key=lambda r: (-r["score"], r["ref_domain"]))
+    assert kept != base
+
+    old = _write(tmp_path / "disavow.txt", f"# by hand\ndomain:{farm[0]}\nDomain:{farm[0]}\n")
+    linkgraph(["disavow", target, "--min-score", "30", "--keep", str(keep), "--merge", str(old),
+               "--out", str(old), *args])  # fmt: skip
+    lines = old.read_text(encoding="utf-8").splitlines()
+    assert lines[:2] == ["# by hand", f"domain:{farm[0]}"]
+    assert lines[2].startswith(f"# Disavow file for {target}, written by linkgraph on ")
+    expected = []
+    for r in base:
+        if r["score"] >= 30 and r["ref_domain"] not in (pbn[0], farm[0]):
+            expected += [f"# score {r['score']:g}: {r['reasons']}", f"domain:{r['ref_domain']}"]
+    assert lines[4:] == expected
+    spam = {r["ref_domain"] for r in base if r["ref_domain"] in network.kinds}
+    assert read_disavow(old).domains == spam - {pbn[0]}
+
+    bad = _write(tmp_path / "bad-keep.txt", "# ok\ndomain:a b.com\n")
+    proc = linkgraph(["disavow", target, "--min-score", "30", "--keep", str(bad), *args],
+                     check=False)  # fmt: skip
+    assert proc.returncode == 2
+    one_clear_error(proc.stderr, f"{bad}:2: not a domain: 'domain:a b.com'")
+    clash = _write(tmp_path / "clash.txt", f"domain:{pbn[0]}\n")
+    proc = linkgraph(["disavow", target, "--min-score", "30", "--keep", str(keep),
+                      "--merge", str(clash), *args], check=False)  # fmt: skip
+    assert proc.returncode == 2
+    one_clear_error(proc.stderr, f"{clash}:1: 'domain:{pbn[0]}' is in the keep file")
+
+
+def _jsonl(args: list[str]) -> list[dict[str, Any]]:
+    proc = linkgraph([*args, "--format", "jsonl"])
+    return [json.loads(line) for line in proc.stdout.splitlines()]
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
