@@ -5,7 +5,9 @@ chDB and on clickhouse-server 18.16."""
 from __future__ import annotations
 
 import json
+import re
 import statistics
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from crawler.analysis.disavow import KEPT, read_disavow
 from crawler.analysis.toxicity import score_domain
 from pipelines.store import open_store
 from tests.helpers.e2e import CrawledWeb, linkgraph, one_clear_error
+from tests.helpers.serve import ServeProcess
 from tests.helpers.spam_web import auc, crawled_spam_web
 
 MIN_AUC = 0.95
@@ -103,6 +106,41 @@ def test_keep_and_merge_through_the_cli(spam_web: CrawledWeb, tmp_path: Path) ->
                       "--merge", str(clash), *args], check=False)  # fmt: skip
     assert proc.returncode == 2
     one_clear_error(proc.stderr, f"{clash}:1: 'domain:{pbn[0]}' is in the keep file")
+
+
+def test_keep_through_the_api(spam_web: CrawledWeb, tmp_path: Path) -> None:
+    """The API's `keep` entries answer what the CLI's --keep file of the same lines gives: a
+    kept domain, and a kept page whose domain is then disavowed page by page."""
+    web, _, args, _ = spam_web
+    network = web.spam
+    assert network is not None
+    target = network.targets[0].domain
+    pbn = sorted(d for d, kind in network.kinds.items() if kind == "pbn")
+    farm = next(s for s in network.sites if network.kinds[s.domain] == "farm")
+    entries = [f"domain:{pbn[0]}", f"http://{farm.host}/p/1.html"]
+    keep = _write(tmp_path / "keep.txt", "\n".join(entries) + "\n")
+    links = _jsonl(["toxicity", target, "--links", "--keep", str(keep), *args])
+    disavow = linkgraph(["disavow", target, "--min-score", "30", "--keep", str(keep), *args])
+    kept = [("keep", entry) for entry in entries]
+    with ServeProcess(args) as server:
+        query = urllib.parse.urlencode([("domain", target), ("links", "1"), *kept])
+        got = server.get(f"/api/v1/toxicity?{query}")
+        query = urllib.parse.urlencode([("domain", target), ("min-score", "30"), *kept])
+        got_disavow = server.get_text(f"/api/v1/disavow?{query}")
+        bad = server.get(f"/api/v1/toxicity?domain={target}&keep=partner.de")
+        code, stderr = server.stop()
+    assert code == 0, stderr
+    assert got == (200, links)
+    assert {r["score"] for r in links if r["src_url"] in entries[1:]} == {0.0}
+    assert bad == (400, {"error": "argument --keep: neither domain:NAME nor a URL: 'partner.de'"})
+    written = re.compile(r"written by linkgraph on \d{4}-\d\d-\d\d \d\d:\d\d UTC")
+    assert got_disavow[:2] == (200, "text/plain; charset=utf-8")
+    assert written.sub("", got_disavow[2]) == written.sub("", disavow.stdout)
+    listed = read_disavow(_write(tmp_path / "got.txt", got_disavow[2]))
+    assert pbn[0] not in listed.domains and farm.domain not in listed.domains
+    assert {u for u in listed.urls if farm.host in u} == {
+        f"http://{farm.host}/{page}" for page in ("", "p/2.html", "p/3.html", "p/4.html")
+    }
 
 
 def _jsonl(args: list[str]) -> list[dict[str, Any]]:
