@@ -128,11 +128,18 @@ def test_keep_through_the_api(spam_web: CrawledWeb, tmp_path: Path) -> None:
         query = urllib.parse.urlencode([("domain", target), ("min-score", "30"), *kept])
         got_disavow = server.get_text(f"/api/v1/disavow?{query}")
         bad = server.get(f"/api/v1/toxicity?domain={target}&keep=partner.de")
+        query = urllib.parse.urlencode([("domain", target), *kept, ("keep", "")])
+        page = server.get_text(f"/app/toxicity?{query}")
         code, stderr = server.stop()
     assert code == 0, stderr
     assert got == (200, links)
     assert {r["score"] for r in links if r["src_url"] in entries[1:]} == {0.0}
     assert bad == (400, {"error": "argument --keep: neither domain:NAME nor a URL: 'partner.de'"})
+    # The web app's disavow form carries the page's keep entries (not its empty box).
+    form = re.search(r'<form class="query" action="/api/v1/disavow".*?</form>', page[2])
+    assert form is not None and page[0] == 200
+    hidden = re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form.group(0))
+    assert hidden == [("domain", target), *kept]
     written = re.compile(r"written by linkgraph on \d{4}-\d\d-\d\d \d\d:\d\d UTC")
     assert got_disavow[:2] == (200, "text/plain; charset=utf-8")
     assert written.sub("", got_disavow[2]) == written.sub("", disavow.stdout)
