@@ -127,8 +127,18 @@ class Toxicity(NamedTuple):
     authority: bool
 
 
-def score_domain(store: Store, domain: str) -> Toxicity:
-    """Read the signals' inputs for `domain` from the store and score them."""
+class Inputs(NamedTuple):
+    """What the signals read for one target, as `score_backlinks` takes it."""
+
+    links: list[Backlink]
+    templates: dict[str, str]
+    pagerank: dict[str, float]
+    target_lang: str
+    addresses: dict[str, list[str]]
+
+
+def read_inputs(store: Store, domain: str) -> Inputs:
+    """The signals' inputs for `domain`, read from the store."""
     store.migrate()  # the authority tables (005) and page addresses (007) of an older store
     params = {"domain": domain}
     links = [
@@ -143,6 +153,16 @@ def score_domain(store: Store, domain: str) -> Toxicity:
     lang_rows = store.named("toxicity_lang", params).rows
     pagerank = {row[0]: float(row[1]) for row in store.named("authority_latest").rows}
     target_lang = lang_rows[0][0] if lang_rows else ""
+    return Inputs(links, templates, pagerank, target_lang, addresses)
+
+
+def score_domain(store: Store, domain: str) -> Toxicity:
+    """Read the signals' inputs for `domain` from the store and score them."""
+    return score_inputs(domain, read_inputs(store, domain))
+
+
+def score_inputs(domain: str, inputs: Inputs) -> Toxicity:
+    links, templates, pagerank, target_lang, addresses = inputs
     domains, scored = score_backlinks(domain, links, templates, pagerank, target_lang, addresses)
     return Toxicity(domains, scored, bool(pagerank))
 

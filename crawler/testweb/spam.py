@@ -15,7 +15,8 @@ natural sites (those a spammer sells links to). Its kinds, each a known footprin
 - `directory`: "web directories", pages of hundreds of links to sites of every kind.
 
 The crawler sees every site behind the test web's proxy, from 127.0.0.1: `addresses` is where
-the network would be hosted (TEST-NET blocks), for tests that give the toxicity signals addresses.
+the network is hosted (public addresses: the toxicity signals skip others), for tests that give
+the signals the truth's addresses.
 
     >>> from crawler.testweb.model import build_web
     >>> web = build_web(sites=6, pages_per_site=30, seed=1, spam=True)
@@ -49,8 +50,8 @@ DIRECTORY_LINKS = 240
 FOREIGN_LANGS = ("ru", "zh", "tr", "vi")
 SPAM_WORDS = ("best", "cheap", "top", "buy", "discount", "deals", "pro", "hub", "zone", "now")
 SPAM_TLDS = ("com", "net", "info", "xyz", "top", "biz", "online", "site")
-PBN_BLOCK = "203.0.113"  # TEST-NET-3: one /24 hosts the whole PBN
-OTHER_BLOCKS = "198.18"  # the benchmark range: every other spam site in a /24 of its own
+PBN_BLOCK = "93.184.216"  # one /24 hosts the whole PBN
+OTHER_BLOCKS = "185"  # every other spam site in a /24 of its own, 185.N.0.7
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def plant(natural: tuple[Site, ...], popularity: list[float], seed: int) -> Spam
             kinds[domain] = kind
             number = len(sites)
             pbn = kind == "pbn"
-            addresses[domain] = f"{PBN_BLOCK}.{number}" if pbn else f"{OTHER_BLOCKS}.{number}.7"
+            addresses[domain] = f"{PBN_BLOCK}.{number}" if pbn else f"{OTHER_BLOCKS}.{number}.0.7"
     return SpamNetwork(tuple(sites), kinds, addresses, targets, anchors,
                        frozenset(s.domain for s in natural))  # fmt: skip
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from crawler.analysis.disavow import KEPT, read_disavow
-from crawler.analysis.toxicity import score_domain
+from crawler.analysis.toxicity import read_inputs, score_domain, score_inputs
 from pipelines.store import open_store
 from tests.helpers.e2e import CrawledWeb, linkgraph, one_clear_error
 from tests.helpers.serve import ServeProcess
@@ -65,6 +65,41 @@ def test_spam_scores_above_natural_links(spam_web: CrawledWeb) -> None:
     assert area >= MIN_AUC
     assert median <= NATURAL_MEDIAN_MAX
     assert len(above) <= NATURAL_ABOVE_SPAM_MAX * len(natural), above
+
+
+def test_the_pbn_shares_an_address_block_in_the_truth(spam_web: CrawledWeb) -> None:
+    """Behind the test web's proxy every page's `ip` is 127.0.0.1, which says nothing; given
+    the truth's hosting instead, the PBN's domains (one /24) gain `shared_address` and nothing
+    else changes."""
+    web, _, _, target = spam_web
+    network = web.spam
+    assert network is not None
+    pbn = sorted(d for d, kind in network.kinds.items() if kind == "pbn")
+    store = open_store(target)
+    try:
+        inputs = {t.domain: read_inputs(store, t.domain) for t in network.targets}
+    finally:
+        store.close()
+    for domain, found in inputs.items():
+        assert {ip for ips in found.addresses.values() for ip in ips} == {"127.0.0.1"}
+        stored = score_inputs(domain, found)
+        hosting = {d: [network.addresses[d]] for d in found.addresses if d in network.addresses}
+        hosted = score_inputs(domain, found._replace(addresses=hosting))
+        before = {d.ref_domain: d for d in stored.domains}
+        for d in hosted.domains:
+            if d.ref_domain not in pbn:
+                assert d == before[d.ref_domain]
+                continue
+            others = ", ".join(p for p in pbn if p != d.ref_domain)
+            block = (
+                "shared_address: served from 93.184.216.0/24, as 4 other referring domains "
+                f"({others}) +15"
+            )
+            old = before[d.ref_domain]
+            assert (d.score, d.reasons) == (
+                old.score + 15,
+                (old.reasons[0], block, *old.reasons[1:]),
+            )
 
 
 def test_keep_and_merge_through_the_cli(spam_web: CrawledWeb, tmp_path: Path) -> None:
