@@ -3,27 +3,39 @@
 A score is a sum of points, one per signal that fires, capped at 100; every point comes with
 its reason, worded with the figures that fired it. Nothing is learned or hidden.
 
-Signals of a referring domain (they count on each of its links to the target), with points:
+Signals of a referring domain (they count on each of its links to the target), with points and
+why each one says "bought or built for links" rather than "a site that likes the target":
 - `shared_template` (25): the domain's link template (the sorted set of `dom_path`s of every
   current link on its pages that link to the target) is that of at least 2 other referring
-  domains too: one theme running a network of sites.
+  domains which also share its `exact_anchor` or its address block: one owner running a
+  network of sites. A template alone is not enough: `dom_path` is tag names only, and
+  unrelated sites built on one popular theme (every site of one style in the simulated web)
+  have equal templates; one theme carrying one money anchor, or on one host, is a network.
 - `shared_address` (15): the domain's linking pages were served from an address block (IPv4
   /24, IPv6 /48; the `ip` of their latest fetch) that serves at least 2 other referring domains
   too: sites of one owner on one host. Only global addresses count: a loopback, private or
   proxy address (every page of a crawl behind `--proxy`) says nothing about hosting. Fewer
   points than a shared template, since CDNs and shared hosts put unrelated sites in one block.
 - `exact_anchor` (20): one keyword anchor (not empty, not the target's brand, not a URL, not a
-  generic "click here") carries at least half of the domain's links to the target, 2 or more.
+  generic "click here") carries at least half of the domain's links to the target, 2 or more:
+  people who like a site link it by name or with their own words; a sold link carries the
+  keyword the buyer ranks for, on every page.
 - `low_authority` (15): the domain's PageRank in the latest `linkgraph authority` run is below
-  half the mean, 1 / (2 N) for N domains (not checked before a run).
+  half the mean, 1 / (2 N) for N domains (not checked before a run): nobody links to it, so it
+  exists for its outlinks.
 - `foreign_lang` (10): the main language of its linking pages (`<html lang>`, primary subtag)
-  differs from the target's.
-- `foreign_tld` (10): its top-level domain is a country code other than the target's.
+  differs from the target's: a page in a language the target's readers do not read links for
+  rankings, not for readers.
+
+A country-code TLD is no signal: a `.de` or `.co.uk` site linking to a `.com` is how the web
+links (local links are good links), and such a +10 once put every natural referring domain of
+the simulated web above the disavow line.
 
 Signals of one link:
-- `outlinks` (15): the linking page has at least 100 links.
+- `outlinks` (15): the linking page has at least 100 links: a link list, not an editorial
+  choice (a link farm's or a directory's page).
 - `sitewide` (15): the link sits in a footer or sidebar (`aside`) and at least 5 pages of its
-  domain link to the target.
+  domain link to the target: a sitewide placement is how links are rented.
 
 A link scores its domain's points plus its own; a domain scores its points plus the mean of
 its links' own points. The disavow file (`linkgraph disavow`) lists domains at or above a
@@ -62,7 +74,6 @@ POINTS = {
     "exact_anchor": 20,
     "low_authority": 15,
     "foreign_lang": 10,
-    "foreign_tld": 10,
     "outlinks": 15,
     "sitewide": 15,
 }
@@ -71,8 +82,6 @@ GENERIC_ANCHORS = frozenset(
      "link", "read more", "more", "learn more", "see more", "source", "visit", "visit site",
      "homepage", "home", "page", "details", "article", "go"]
 )  # fmt: skip
-# Country-code TLDs sold to everyone as generic names: no country to compare.
-GENERIC_CCTLDS = frozenset(["ai", "co", "fm", "gg", "io", "ly", "me", "tv", "to", "cc", "ws"])
 
 
 @dataclass(frozen=True)
@@ -118,8 +127,18 @@ class Toxicity(NamedTuple):
     authority: bool
 
 
-def score_domain(store: Store, domain: str) -> Toxicity:
-    """Read the signals' inputs for `domain` from the store and score them."""
+class Inputs(NamedTuple):
+    """What the signals read for one target, as `score_backlinks` takes it."""
+
+    links: list[Backlink]
+    templates: dict[str, str]
+    pagerank: dict[str, float]
+    target_lang: str
+    addresses: dict[str, list[str]]
+
+
+def read_inputs(store: Store, domain: str) -> Inputs:
+    """The signals' inputs for `domain`, read from the store."""
     store.migrate()  # the authority tables (005) and page addresses (007) of an older store
     params = {"domain": domain}
     links = [
@@ -134,6 +153,16 @@ def score_domain(store: Store, domain: str) -> Toxicity:
     lang_rows = store.named("toxicity_lang", params).rows
     pagerank = {row[0]: float(row[1]) for row in store.named("authority_latest").rows}
     target_lang = lang_rows[0][0] if lang_rows else ""
+    return Inputs(links, templates, pagerank, target_lang, addresses)
+
+
+def score_domain(store: Store, domain: str) -> Toxicity:
+    """Read the signals' inputs for `domain` from the store and score them."""
+    return score_inputs(domain, read_inputs(store, domain))
+
+
+def score_inputs(domain: str, inputs: Inputs) -> Toxicity:
+    links, templates, pagerank, target_lang, addresses = inputs
     domains, scored = score_backlinks(domain, links, templates, pagerank, target_lang, addresses)
     return Toxicity(domains, scored, bool(pagerank))
 
@@ -184,21 +213,19 @@ def score_backlinks(
     for link in links:
         by_domain[link.src_domain].append(link)
     referring = set(by_domain)
+    anchors = {d: _exact_anchor(target, group) for d, group in by_domain.items()}
+    blocks = {d: {address_block(ip) for ip in ips} - {""} for d, ips in (addresses or {}).items()}
     shared = {
         "shared_template": _shared_groups(
-            {d: [t] for d, t in (templates or {}).items()}, referring, TEMPLATE_MIN_DOMAINS
+            _network_templates(templates or {}, anchors, blocks), referring, TEMPLATE_MIN_DOMAINS
         ),
-        "shared_address": _shared_groups(
-            {d: map(address_block, ips) for d, ips in (addresses or {}).items()},
-            referring,
-            ADDRESS_MIN_DOMAINS,
-        ),
+        "shared_address": _shared_groups(blocks, referring, ADDRESS_MIN_DOMAINS),
     }
     domain_reasons = {
         domain: _domain_signals(
-            target,
             group,
             {s: g[domain] for s, g in shared.items() if domain in g},
+            anchors[domain],
             pagerank,
             target_lang,
         )
@@ -244,25 +271,51 @@ def _fire(signal: str, text: str) -> Reason:
     return signal, f"{signal}: {text} +{POINTS[signal]}", POINTS[signal]
 
 
+def _network_templates(
+    templates: Mapping[str, str], anchors: Mapping[str, str], blocks: Mapping[str, set[str]]
+) -> dict[str, list[str]]:
+    """Each domain's template keyed with its exact anchor and with each of its address blocks
+    (see `shared_template`): domains sharing a key share the template and one of these."""
+    keys: dict[str, list[str]] = {}
+    for domain, template in templates.items():
+        if not template:
+            continue
+        mine = [f"{template}\0anchor {anchors[domain]!r}"] if anchors.get(domain) else []
+        mine += [f"{template}\0served from {block}" for block in sorted(blocks.get(domain, ()))]
+        keys[domain] = mine
+    return keys
+
+
+def _exact_anchor(target: str, group: Sequence[Backlink]) -> str:
+    """The keyword anchor of `exact_anchor` when it fires for these links, else ''."""
+    anchor, count = _top_keyword_anchor(target, group)
+    if count >= EXACT_ANCHOR_MIN_LINKS and count >= EXACT_ANCHOR_SHARE * len(group):
+        return anchor
+    return ""
+
+
 def _domain_signals(
-    target: str,
     group: Sequence[Backlink],
     shared: Mapping[str, tuple[str, list[str]]],
+    anchor: str,
     pagerank: Mapping[str, float] | None,
     target_lang: str,
 ) -> list[Reason]:
     domain = group[0].src_domain
     out = []
     if "shared_template" in shared:
-        others = shared["shared_template"][1]
-        text = f"same link template as {len(others)} other referring domains ({_names(others)})"
+        key, others = shared["shared_template"]
+        text = (
+            f"same link template and {key.split(chr(0))[1]} as {len(others)} other referring "
+            f"domains ({_names(others)})"
+        )
         out.append(_fire("shared_template", text))
     if "shared_address" in shared:
         block, others = shared["shared_address"]
         text = f"served from {block}, as {len(others)} other referring domains ({_names(others)})"
         out.append(_fire("shared_address", text))
-    anchor, count = _top_keyword_anchor(target, group)
-    if count >= EXACT_ANCHOR_MIN_LINKS and count >= EXACT_ANCHOR_SHARE * len(group):
+    if anchor:
+        count = sum(" ".join(link.anchor.lower().split()) == anchor for link in group)
         text = f"{count} of {len(group)} links use the anchor {anchor!r}"
         out.append(_fire("exact_anchor", text))
     if pagerank:
@@ -274,9 +327,6 @@ def _domain_signals(
     lang = _main_lang(group)
     if lang and target_lang and lang != _primary(target_lang):
         out.append(_fire("foreign_lang", f"pages in {lang!r}, the target's in {target_lang!r}"))
-    tld, target_tld = _tld(domain), _tld(target)
-    if len(tld) == 2 and tld not in GENERIC_CCTLDS and tld != target_tld:
-        out.append(_fire("foreign_tld", f".{tld}, the target is .{target_tld}"))
     return out
 
 
@@ -369,7 +419,3 @@ def _main_lang(group: Sequence[Backlink]) -> str:
     if not counts:
         return ""
     return min(counts.items(), key=lambda item: (-item[1], item[0]))[0]
-
-
-def _tld(domain: str) -> str:
-    return domain.rstrip(".").rsplit(".", 1)[-1].lower()

@@ -8,7 +8,8 @@
 - `workers`: what `crawl` and `worker` share (--workers, --proxy, --concurrency);
 - `safety`: the safety policy, which `crawl` and `worker` take only from their own command
   line (--allow-private, --ignore-robots, --include, --exclude);
-- `crawl_config`: the parsed options as a CrawlConfig, field by field.
+- `crawl_config`: the parsed options as a CrawlConfig, field by field;
+- `keep`: --keep FILE of `toxicity` and `disavow` (domains and pages never scored toxic).
 
 Defaults are CrawlConfig's, so the command line and the library cannot disagree.
 """
@@ -209,4 +210,14 @@ def safety(parser: argparse.ArgumentParser) -> None:
         dest="obey_robots",
         action="store_false",
         help="do not obey robots.txt",
+    )
+
+
+def keep(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="FILE",
+        help="domains and pages never scored toxic nor disavowed: one per line, `domain:NAME` "
+        "or a URL, `#` comments (the disavow file's format)",
     )

@@ -6,6 +6,9 @@ repeatable option repeats (`vs=a.com&vs=b.com`); a flag takes 1/true/yes or 0/fa
 are parsed by crawler.params, the CLI's own types, so a bad value is a 400 with the CLI's words.
 `format=csv` and `format=xlsx` answer the file `--format csv` / `--format xlsx` writes, as a
 download. `GET /api/v1/disavow?domain=D&min-score=X` downloads `linkgraph disavow`'s file.
+`keep` (toxicity, disavow) takes the keep file's entries themselves, one per parameter
+(`keep=domain:partner.de&keep=http://a.com/page`): a server reads no file a client names, so
+there is no `merge` either.
 
     GET /api/v1/backlinks?domain=example.com&dofollow=1&section=main&limit=100
 """
@@ -23,7 +26,7 @@ from multidict import MultiDict
 
 from crawler import params
 from crawler.analysis import queries
-from crawler.analysis.disavow import disavow_text
+from crawler.analysis.disavow import Disavow, apply_keep, disavow_text, parse_disavow, parse_entry
 from crawler.analysis.paging import page_rows, sql_limit
 from crawler.analysis.rows import json_records, write_csv
 from crawler.analysis.targets import Target, resolve_target
@@ -31,7 +34,7 @@ from crawler.analysis.toxicity import score_domain, toxicity_rows
 from crawler.analysis.velocity import COLUMNS as VELOCITY_COLUMNS
 from crawler.analysis.velocity import PERIODS, velocity_params, velocity_rows
 from crawler.analysis.workbook import XLSX_TYPE, write_xlsx
-from crawler.errors import ConfigError, QueryError
+from crawler.errors import ConfigError, InputFileError, QueryError
 from crawler.serve.state import in_store
 from pipelines.store import Store
 
@@ -126,6 +129,22 @@ def _one(param: Param, text: str) -> Any:
     raise argparse.ArgumentTypeError(f"not a yes/no value: {text!r}")
 
 
+def keep_entry(text: str) -> str:
+    """One line of a keep file (`domain:NAME` or a URL), refused in argparse's words."""
+    try:
+        parse_entry(text, "", 0)
+    except InputFileError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix(":0: ")) from exc
+    return text
+
+
+KEEP = Param("keep", keep_entry, many=True)
+
+
+def _keep(v: dict[str, Any]) -> Disavow | None:
+    return parse_disavow(v["keep"], "keep") if v["keep"] else None
+
+
 FORMATS = ("json", "csv", "xlsx")
 
 
@@ -174,7 +193,7 @@ def _download(body: bytes, content_type: str, name: str) -> web.Response:
 
 
 DISAVOW_PATH = "/api/v1/disavow"
-DISAVOW_PARAMS = (DOMAIN, Param("min-score", params.score, required=True))
+DISAVOW_PARAMS = (DOMAIN, Param("min-score", params.score, required=True), KEEP)
 
 
 async def disavow_handler(request: web.Request) -> web.Response:
@@ -182,8 +201,12 @@ async def disavow_handler(request: web.Request) -> web.Response:
     values = parse_query(DISAVOW_PARAMS, request.query)
     if values["min_score"] <= 0:
         raise ConfigError("--min-score must be above 0 and at most 100")
+    keep = _keep(values)
     scores = await in_store(request, lambda store: score_domain(store, values["domain"]))
-    text, _, _ = disavow_text(values["domain"], scores.domains, scores.links, values["min_score"])
+    scores = apply_keep(scores, keep)
+    text, _, _ = disavow_text(
+        values["domain"], scores.domains, scores.links, values["min_score"], keep
+    )
     name = f"disavow-{values['domain']}.txt"
     return _download(text.encode("utf-8"), "text/plain; charset=utf-8", name)
 
@@ -250,7 +273,7 @@ def _changes(store: Store, v: dict[str, Any]) -> Rows:
 
 
 def _toxicity(store: Store, v: dict[str, Any]) -> Rows:
-    scores = score_domain(store, v["domain"])
+    scores = apply_keep(score_domain(store, v["domain"]), _keep(v))
     return toxicity_rows(scores, links=v["links"], min_score=v["min_score"])
 
 
@@ -335,6 +358,7 @@ ENDPOINTS = (
             DOMAIN,
             Param("links", flag=True, default=False),
             Param("min-score", params.score, default=0.0),
+            KEEP,
         ),
         _toxicity,
     ),

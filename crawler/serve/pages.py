@@ -260,9 +260,15 @@ def _downloads(endpoint: Endpoint, query: MultiDict[str]) -> list[str]:
     parts = ['<p class="pager">download: ' + " ".join(links) + "</p>"]
     if endpoint.name == "toxicity":
         domain = html.escape(query.get("domain", ""))
+        # The page's keep entries hold for its disavow file too.
+        kept = "".join(
+            f'<input type="hidden" name="keep" value="{html.escape(entry)}">'
+            for entry in query.getall("keep", [])
+            if entry.strip()
+        )
         parts.append(
             f'<form class="query" action="{DISAVOW_PATH}" method="get">'
-            f'<input type="hidden" name="domain" value="{domain}">'
+            f'<input type="hidden" name="domain" value="{domain}">{kept}'
             '<label>disavow scores at least<input name="min-score" value="50"></label>'
             '<button type="submit">disavow file</button></form>'
         )

@@ -23,6 +23,7 @@ from crawler.testweb.generator import build_site
 from crawler.testweb.names import Site, make_sites
 from crawler.testweb.pages import Page, domain_of, host_of
 from crawler.testweb.revision import revise, revise_once
+from crawler.testweb.spam import SpamNetwork, build_spam_site, plant
 
 _ZIPF_EXPONENT = 1.1
 
@@ -31,22 +32,40 @@ class Web:
     """The whole simulated web: its sites, and their pages made on demand."""
 
     def __init__(
-        self, sites: int, pages_per_site: int, seed: int, revision: int = 0, fates: bool = False
+        self,
+        sites: int,
+        pages_per_site: int,
+        seed: int,
+        revision: int = 0,
+        fates: bool = False,
+        spam: bool = False,
     ) -> None:
         self.seed = seed
         self.revision = revision
         self.fates = fates
         self.pages_per_site = pages_per_site
         self.sites = make_sites(sites, seed)
+        self._natural = len(self.sites)  # popular_site draws from these only
+        self._cum_weights = _zipf_weights(len(self.sites), seed)
+        self.spam: SpamNetwork | None = None
+        if spam:  # after every natural draw: the natural sites stay as they are
+            weights = [
+                b - a
+                for a, b in zip([0.0, *self._cum_weights[:-1]], self._cum_weights, strict=True)
+            ]
+            self.spam = plant(self.sites, weights, seed)
+            self.sites += self.spam.sites
         self.by_host = {site.host: site for site in self.sites}
         self.domains = frozenset(site.domain for site in self.sites)
-        self._cum_weights = _zipf_weights(len(self.sites), seed)
         self.site_pages = lru_cache(maxsize=256)(self._build_site)
 
     def _build_site(self, index: int) -> dict[str, Page]:
-        pages = build_site(self, self.sites[index])
+        site = self.sites[index]
+        if index >= self._natural:
+            return build_spam_site(self, site)
+        pages = build_site(self, site)
         if not self.fates:
-            return revise(pages, self.seed, self.revision)
+            return revise(pages, self.seed, self.revision) if self.revision else pages
         # Each revision's fates come after its edits, before the next revision's: what a
         # fate changes is what the previous revision showed.
         for number in range(1, self.revision + 1):
@@ -81,8 +100,8 @@ class Web:
         """A site other than `exclude`, by Zipf-like popularity (a few sites get most links)."""
         while True:
             pick = bisect.bisect(self._cum_weights, rng.random() * self._cum_weights[-1])
-            site = self.sites[min(pick, len(self.sites) - 1)]
-            if site.index != exclude or len(self.sites) == 1:
+            site = self.sites[min(pick, self._natural - 1)]
+            if site.index != exclude or self._natural == 1:
                 return site
 
 
@@ -97,7 +116,12 @@ def _zipf_weights(count: int, seed: int) -> list[float]:
 
 
 def build_web(
-    sites: int, pages_per_site: int, seed: int, revision: int = 0, fates: bool = False
+    sites: int,
+    pages_per_site: int,
+    seed: int,
+    revision: int = 0,
+    fates: bool = False,
+    spam: bool = False,
 ) -> Web:
     """The web for these arguments; the same arguments always give the same web.
 
@@ -105,6 +129,7 @@ def build_web(
     some anchors and rel attributes changed, links out of the web added), for recrawl and
     history tests; 0 is the original. `fates` adds, from revision 1 on, the page and backlink
     fates of `fates.FATES` (pages gone, failing, redirected, noindex, ...: every reason a
-    backlink is lost or changes), for lost-link tests.
+    backlink is lost or changes), for lost-link tests. `spam` plants a spam network linking to
+    the most popular sites (`crawler.testweb.spam`), the natural sites unchanged.
     """
-    return Web(sites, pages_per_site, seed, revision, fates)
+    return Web(sites, pages_per_site, seed, revision, fates, spam)

@@ -66,6 +66,7 @@ def test_scores_are_the_same_on_clickhouse_18(
     are those from the same crawl into chDB."""
     crawls = [crawled_web(tmp_path_factory), crawled_web(tmp_path_factory, clickhouse)]
     targets = sorted({r["dst_domain"] for r in crawls[0].records if r["type"] == "link"})
+    positive = []  # targets with a referring domain scoring above 0: the equality says something
     for target in targets:
         got = []
         for crawled in crawls:
@@ -75,7 +76,9 @@ def test_scores_are_the_same_on_clickhouse_18(
             finally:
                 store.close()
         assert got[0] == got[1], target
-    assert any(d.score > 0 for d in got[0][0])
+        if any(d.score > 0 for d in got[0][0]):
+            positive.append(target)
+    assert len(positive) >= len(targets) // 2, positive
 
 
 def _jsonl(args: list[str]) -> list[dict]:

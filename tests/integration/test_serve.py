@@ -149,6 +149,8 @@ NOT_PARAMETERS |= {"--exclude-disavow", "--redis", "--clickhouse-cluster"}
 # Output options, as --format and --out: the API's CSV downloads are always neutralised (issue 17
 # asks for the CLI's neutralised cells), so --raw has no API parameter.
 NOT_PARAMETERS |= {"--raw"}
+# disavow's existing file to merge is a file too; `keep` takes the keep file's entries instead.
+NOT_PARAMETERS |= {"--merge"}
 
 
 def _cli_parameters(command: str) -> list[str]:

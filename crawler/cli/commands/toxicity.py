@@ -2,6 +2,7 @@
 
     linkgraph toxicity example.com --min-score 30 --out toxic.csv
     linkgraph toxicity example.com --links
+    linkgraph toxicity example.com --keep partners.txt
 
 The signals and their points are documented in `crawler.analysis.toxicity`; `low_authority` needs a
 `linkgraph authority` run first (without one it is not checked, and a note says so).
@@ -33,18 +34,21 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
         metavar="X",
         help="only rows scoring X or more",
     )
+    options.keep(p)
     options.connection(p)
     options.output(p)
     p.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
+    from crawler.analysis.disavow import apply_keep, read_disavow
     from crawler.analysis.queries import open_link_graph
     from crawler.analysis.toxicity import score_domain, toxicity_rows
 
+    keep = read_disavow(args.keep, "keep") if args.keep else None
     store = open_link_graph(args.data, args.clickhouse)
     try:
-        scores = score_domain(store, args.domain)
+        scores = apply_keep(score_domain(store, args.domain), keep)
     finally:
         store.close()
     if not scores.authority:
