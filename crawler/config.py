@@ -221,6 +221,8 @@ class CrawlConfig:
             where += ["--redis", shlex.quote(redacted(redis))]
         if self.clickhouse:
             where += ["--clickhouse", shlex.quote(redacted(self.clickhouse))]
+        if self.proxy:  # not the crawl's recorded policy: without it a resume would go direct
+            where += ["--proxy", shlex.quote(redacted(self.proxy))]
         return " ".join(["linkgraph", "crawl", *where, *self.safety_options()])
 
     def safety_options(self) -> list[str]:

@@ -84,7 +84,8 @@ def test_3_interrupted_crawl_stops_cleanly_and_resumes(sig: signal.Signals, tmp_
         output = log.read_text()
         assert proc.returncode == 3, output[-4000:]
         assert "Traceback" not in output, output[-4000:]
-        assert f"resume with: linkgraph crawl --data {data}\n" in output, output[-4000:]
+        hint = f"resume with: linkgraph crawl --data {data} --proxy {server.proxy}\n"
+        assert hint in output, output[-4000:]
         resumed = linkgraph(["crawl", "--data", str(data), "--proxy", server.proxy], check=False)
     assert resumed.returncode == 0, resumed.stderr[-4000:]
     assert "resuming crawl" in resumed.stderr + resumed.stdout

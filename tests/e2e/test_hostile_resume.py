@@ -34,7 +34,7 @@ def test_the_stopped_command_resumes_its_crawl(tmp_path: Path) -> None:
         stopped = log.read_text()
         hint = re.search(r"resume with: (linkgraph crawl .*)", stopped)
         assert hint is not None, stopped
-        assert hint.group(1) == f"linkgraph crawl --data {data}"
+        assert hint.group(1) == f"linkgraph crawl --data {data} --proxy {server.proxy}"
         crawl_id = re.search(r"crawl (\w+): ", stopped).group(1)  # type: ignore[union-attr]
         second = linkgraph(command)
     assert f"resuming crawl {crawl_id}" in second.stderr + second.stdout

@@ -10,6 +10,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from pipelines.store import open_store
 from tests.helpers.e2e import linkgraph, one_clear_error
 from tests.helpers.hostile import Answer, FixedSite
@@ -30,6 +32,7 @@ def _fetches(data: Path) -> Counter[str]:
         return Counter(row[0] for row in store.query("SELECT url FROM page_fetches").rows)
 
 
+@pytest.mark.serial  # asserts the crawl's elapsed time
 def test_robots_502_defers_its_host_and_a_resume_fetches_it(tmp_path: Path) -> None:
     pages: dict[str, Answer] = {
         "http://ok.example/": _html("/a", "http://down.example/x", "http://down.example/y"),
@@ -48,7 +51,8 @@ def test_robots_502_defers_its_host_and_a_resume_fetches_it(tmp_path: Path) -> N
         assert took < 45, took
         assert deferred_counts(first.stderr) == {"robots.txt 502": 3}
         assert PAUSED.findall(first.stderr)[-1] == ("1", "robots.txt 502"), first.stderr[-3000:]
-        assert f"resume with: linkgraph crawl --data {data}" in first.stderr
+        hint = f"resume with: linkgraph crawl --data {data} --proxy http://127.0.0.1:{proxy.port}"
+        assert hint in first.stderr
         assert _fetches(data) == Counter({"http://ok.example/": 1, "http://ok.example/a": 1})
         assert not [p for p in proxy.requested if "down.example" in p and "robots" not in p]
 

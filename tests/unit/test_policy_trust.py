@@ -85,6 +85,12 @@ def test_the_resume_hint_is_the_command_that_resumes() -> None:
         "--allow-private --ignore-robots --include '/a b/'"
     )
     assert "--redis 'redis://:***@h:5/0'" in config.resume_command("redis://:pw@h:5/0")
+    # The proxy is no part of the crawl's policy, yet a resume without it would fetch directly.
+    proxied = CrawlConfig(data=Path("d"), proxy="http://u:pw@127.0.0.1:3128")
+    assert (
+        proxied.resume_command("")
+        == "linkgraph crawl --data d --proxy 'http://u:***@127.0.0.1:3128'"
+    )
 
 
 @pytest.mark.parametrize("seed", ["http://127.0.0.1:8080/", "http://10.1.2.3/", "http://[::1]/"])
