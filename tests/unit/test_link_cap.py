@@ -1,0 +1,34 @@
+"""A page's link cap (issue 14, point 3): the first N links in document order are made, the
+rest only counted, on the C and the Python walk alike; the page's facts still read them all."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.extract.extractor import extract
+
+pytestmark = pytest.mark.usefixtures("speed_path")  # each test on the C and the Python path
+
+FOUND = 50
+PAGE = (
+    "<html><head><title>T</title></head><body><main>"
+    + "".join(f'<a href="/p{i}">a{i}</a><a href="mailto:x@y">not a link</a>' for i in range(FOUND))
+    # Past any cap below: still read for the page's facts.
+    + '<link rel="canonical" href="/canon"><meta name="robots" content="nofollow">'
+    "</main></body></html>"
+).encode()
+URL = "http://cap.example/"
+
+
+@pytest.mark.parametrize("cap", [1, 7, FOUND, FOUND + 1, 0])
+def test_the_first_cap_links_are_made_and_the_rest_counted(cap: int) -> None:
+    whole_facts, whole = extract(PAGE, URL, "text/html")
+    assert len(whole) == FOUND + 1  # the a links and the canonical; mailto is no link
+    facts, links = extract(PAGE, URL, "text/html", max_links=cap)
+    kept = len(whole) if cap == 0 else min(cap, len(whole))
+    assert links == whole[:kept]
+    assert [link.ordinal for link in links] == list(range(kept))
+    assert facts.links_over_cap == len(whole) - kept
+    assert whole_facts.links_over_cap == 0
+    assert (facts.canonical, facts.nofollow) == ("http://cap.example/canon", True)
+    assert all(link.page_nofollow for link in links)
