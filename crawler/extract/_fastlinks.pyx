@@ -422,6 +422,7 @@ def links(page):
     cdef list out = []
     cdef Py_ssize_t cap = page.max_links or -1
     cdef Py_ssize_t over_cap = 0
+    cdef Py_ssize_t memo_past_cap = page.memo_past_cap
     cdef lg_node_t *node
     cdef lg_node_t *parent
     cdef bint is_image
@@ -488,6 +489,8 @@ def links(page):
             facts.canonical = facts.canonical or dst
         if len(out) == cap:  # past the cap: the page's facts above still count
             over_cap += 1
+            if len(hrefs.memo) > memo_past_cap:
+                hrefs.memo.clear()
             continue
         link = _new_link(
             src_url,

@@ -51,6 +51,9 @@ _NOT_NESTING = frozenset(
     b"area base br col embed hr img input link meta param source track wbr "
     b"p li dt dd option optgroup tr td th tbody thead tfoot colgroup caption rp rt".split()
 )
+# Past a page's link cap the links are only counted, so their URL resolutions need not stay
+# memoized: the memo is emptied whenever it holds more (a 520k-link page's held ~150 MB).
+MEMO_PAST_CAP = 8192
 # Counters a spider may copy into its stats: pages cut at the cap, hrefs that were not links.
 STATS: Counter[str] = Counter()
 
@@ -227,6 +230,8 @@ def _image_anchor(node: LexborNode) -> str:
 class _Page:
     """One parse: walks the link elements once (one CSS query) and builds the records."""
 
+    memo_past_cap = MEMO_PAST_CAP  # read by the C walk too
+
     def __init__(
         self, tree: LexborHTMLParser, url: str, facts: PageFacts, max_links: int = 0
     ) -> None:
@@ -284,7 +289,7 @@ class _Page:
         nodes = tree.css(LINK_SELECTOR)
         images = self._image_links()
         places_of = self.places.of
-        resolve = self.resolver.resolve
+        resolve, memo = self.resolver.resolve, self.resolver.memo
         src_url, src_host, src_domain = self.url, self.host, self.domain
         domains: dict[str, str] = {}
         in_body: list[tuple[OutLink, LexborNode]] = []  # a/area links: main content or not
@@ -347,6 +352,8 @@ class _Page:
                 facts.canonical = facts.canonical or dst
             if len(links) == cap:  # past the cap: the page's facts above still count
                 facts.links_over_cap += 1
+                if len(memo) > self.memo_past_cap:
+                    memo.clear()
                 continue
             link = OutLink(
                 src_url,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from crawler.extract import extractor
 from crawler.extract.extractor import extract
 
 pytestmark = pytest.mark.usefixtures("speed_path")  # each test on the C and the Python path
@@ -32,3 +33,15 @@ def test_the_first_cap_links_are_made_and_the_rest_counted(cap: int) -> None:
     assert whole_facts.links_over_cap == 0
     assert (facts.canonical, facts.nofollow) == ("http://cap.example/canon", True)
     assert all(link.page_nofollow for link in links)
+
+
+def test_past_the_cap_the_url_memo_is_emptied_and_nothing_changes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past the cap the resolver's memo is emptied whenever it outgrows `memo_past_cap` (here
+    every few links): the records and the count are those of a memo that keeps everything."""
+    whole_facts, whole = extract(PAGE, URL, "text/html")
+    monkeypatch.setattr(extractor._Page, "memo_past_cap", 3)
+    facts, links = extract(PAGE, URL, "text/html", max_links=5)
+    assert links == whole[:5] and facts.links_over_cap == len(whole) - 5
+    assert (facts.canonical, facts.nofollow) == (whole_facts.canonical, whole_facts.nofollow)
