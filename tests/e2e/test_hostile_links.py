@@ -1,7 +1,7 @@
 """Issue 14, point 3: a 10 MiB page of 520k links. The crawl keeps the page's first
 LINKGRAPH_MAX_LINKS_PER_PAGE links and counts the rest, exactly, and its peak RSS stays
 bounded: 1.37 GB with no cap (all 520k records, frontier entries and insert columns held at
-once), 0.86 GB with the default cap of 100,000, 0.44 GB for a crawl of one small page; the
+once), 0.75 GB with the default cap of 100,000, 0.44 GB for a crawl of one small page; the
 rest is mostly the 10 MiB body's parse tree, bounded by LINKGRAPH_MAX_PAGE_BYTES (0.29 GB for
 this page, measured in-process). The bound below sits between the capped and uncapped peaks."""
 

@@ -3,6 +3,8 @@ rest only counted, on the C and the Python walk alike; the page's facts still re
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from crawler.extract import extractor
@@ -45,3 +47,21 @@ def test_past_the_cap_the_url_memo_is_emptied_and_nothing_changes(
     facts, links = extract(PAGE, URL, "text/html", max_links=5)
     assert links == whole[:5] and facts.links_over_cap == len(whole) - 5
     assert (facts.canonical, facts.nofollow) == (whole_facts.canonical, whole_facts.nofollow)
+
+
+def _rss_kib() -> int:
+    status = Path("/proc/self/status").read_text()
+    return int(status.split("VmRSS:")[1].split()[0])
+
+
+@pytest.mark.skipif(extractor._MALLOC_TRIM is None, reason="no malloc_trim in this C library")
+def test_a_big_page_gives_its_parse_tree_back_to_the_os() -> None:
+    """200k links in 4 MiB: the tree takes ~110 MB; once extracted, the process keeps only the
+    capped records (glibc kept the freed tree in its heap before)."""
+    body = ("<body>" + "".join(f"<a href=/{i:05x}>x</a>" for i in range(200_000))).encode()
+    assert len(body) >= extractor.TRIM_AFTER_BYTES
+    before = _rss_kib()
+    facts, links = extract(body, URL, "text/html", max_links=1000)
+    grown = _rss_kib() - before
+    assert (len(links), facts.links_over_cap) == (1000, 199_000)
+    assert grown < 40 * 1024, f"{grown // 1024} MiB kept after the parse"
