@@ -41,6 +41,7 @@ POLICY_FIELDS = (
     "obey_robots",
     "allow_private",
     "max_page_bytes",
+    "max_links_per_page",
     "sitemaps",
     "clickhouse",
 )
@@ -61,6 +62,7 @@ _RESUME_FIXED = (
     "lease_timeout",
     "pause_limit",
     "max_page_bytes",
+    "max_links_per_page",
     "sitemaps",
 )
 
@@ -95,6 +97,7 @@ class CrawlConfig:
     obey_robots: bool = defaults.LINKGRAPH_OBEY_ROBOTS
     allow_private: bool = defaults.LINKGRAPH_ALLOW_PRIVATE
     max_page_bytes: int = defaults.LINKGRAPH_MAX_PAGE_BYTES
+    max_links_per_page: int = defaults.LINKGRAPH_MAX_LINKS_PER_PAGE
     sitemaps: bool = defaults.LINKGRAPH_SITEMAPS
     recrawl_after: str = ""  # a duration (7d, 12h): re-queue pages last fetched before that
     crawl_id: str = defaults.LINKGRAPH_CRAWL_ID
@@ -151,6 +154,7 @@ class CrawlConfig:
             f"--frontier-shards must be 1..{MAX_SHARDS} (or 0: the default)",
         )
         _check(self.max_page_bytes > 0, "--max-page-bytes must be positive")
+        _check(self.max_links_per_page >= 0, "--max-links-per-page must not be negative")
         _check(self.concurrency >= 1, "--concurrency must be at least 1")
         _check_url("--proxy", self.proxy, ("http",))
         _check_url("--redis", self.redis, ("redis", "rediss", "unix"))
@@ -258,6 +262,7 @@ class CrawlConfig:
             "LINKGRAPH_HOST_CONCURRENCY": self.host_concurrency,
             "LINKGRAPH_HOST_DELAY": self.host_delay,
             "LINKGRAPH_LEASE_TIMEOUT": self.lease_timeout,
+            "LINKGRAPH_MAX_LINKS_PER_PAGE": self.max_links_per_page,
             "LINKGRAPH_MAX_PAGE_BYTES": self.max_page_bytes,
             "LINKGRAPH_OBEY_ROBOTS": self.obey_robots,
             "LINKGRAPH_PAUSE_LIMIT": self.pause_limit,

@@ -100,6 +100,8 @@ class PageFacts:
     refresh_url: str = ""
     noindex: bool = False
     nofollow: bool = False
+    # Links found past the page's link cap (extract's `max_links`): counted, not made.
+    links_over_cap: int = 0
 
 
 @dataclass(slots=True)

@@ -139,6 +139,11 @@ LINKGRAPH_LEASE_TIMEOUT: float = 60.0
 # fetches in a row loses its links ('page error'); one failed recrawl is often a blip.
 LINKGRAPH_LOST_AFTER_ERRORS: int = 2
 
+# Links kept per page, in document order (0: all). Those past it are counted
+# (linkgraph/links_dropped/page_cap), never built: a 10 MiB page can hold 500k links, about
+# 1 KiB of records, frontier entries and insert columns each, all held until the page is stored.
+LINKGRAPH_MAX_LINKS_PER_PAGE: int = 100_000
+
 # Responses larger than this many bytes are dropped and counted; pages the extractor is
 # handed are cut there too.
 LINKGRAPH_MAX_PAGE_BYTES: int = DOWNLOAD_MAXSIZE

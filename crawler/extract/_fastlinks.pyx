@@ -420,6 +420,9 @@ def links(page):
     cdef Py_ssize_t parents_cap = 0
     cdef list robots = []
     cdef list out = []
+    cdef Py_ssize_t cap = page.max_links or -1
+    cdef Py_ssize_t over_cap = 0
+    cdef Py_ssize_t memo_past_cap = page.memo_past_cap
     cdef lg_node_t *node
     cdef lg_node_t *parent
     cdef bint is_image
@@ -484,6 +487,11 @@ def links(page):
             facts.refresh_url = facts.refresh_url or dst
         elif tag == "canonical":
             facts.canonical = facts.canonical or dst
+        if len(out) == cap:  # past the cap: the page's facts above still count
+            over_cap += 1
+            if len(hrefs.memo) > memo_past_cap:
+                hrefs.memo.clear()
+            continue
         link = _new_link(
             src_url,
             dst,
@@ -510,6 +518,8 @@ def links(page):
             in_body.append(link)
     if not_links:
         STATS["not_links"] += not_links
+    if over_cap:
+        facts.links_over_cap += over_cap
     try:
         if in_body:
             _main_content(dom, places, page.tree, in_body, parents, paragraphs)

@@ -120,7 +120,12 @@ class LinksSpider(scrapy.Spider):
 
     def _extract(self, response: Response, page: Page) -> list[OutLink]:
         headers = {"content-type": page.content_type, "x-robots-tag": page.x_robots_tag}
-        facts, links = extract(response.body, page.url, page.content_type, headers)
+        facts, links = extract(
+            response.body, page.url, page.content_type, headers, self.config.max_links_per_page
+        )
+        if facts.links_over_cap:
+            self.crawler.stats.inc_value("linkgraph/links_dropped/page_cap", facts.links_over_cap)
+            log.debug("%d links past the page's cap dropped on %s", facts.links_over_cap, page.url)
         page.title, page.lang, page.canonical = facts.title, facts.lang, facts.canonical
         page.meta_robots, page.noindex, page.nofollow = (
             facts.meta_robots,

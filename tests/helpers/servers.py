@@ -63,6 +63,9 @@ _USERS = """<?xml version="1.0"?>
 </yandex>
 """
 
+_PASSWORD_USER = """<linkgraph><password>{password}</password><networks><ip>127.0.0.1</ip>
+    </networks><profile>default</profile><quota>default</quota></linkgraph>"""
+
 
 def have_clickhouse_server() -> bool:
     return os.access(CLICKHOUSE_BINARY, os.X_OK)
@@ -79,11 +82,14 @@ def have_zookeeper() -> bool:
 class ClickHouseServer:
     """Debian's clickhouse-server (18.16) as a child process; data survives restarts."""
 
-    def __init__(self, base: Path, cluster_config: str = "") -> None:
+    def __init__(self, base: Path, cluster_config: str = "", password: str = "") -> None:
         self.dir = Path(base).resolve()
         self.port = free_port()
         self.http_port = free_port()
         self.cluster_config = cluster_config  # _CLUSTER_CONFIG filled in, for a cluster node
+        # With a password, a user `linkgraph` that needs it (deploy/'s); default stays open to
+        # loopback for the readiness check.
+        self.password = password
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -95,7 +101,11 @@ class ClickHouseServer:
 
     def start(self, timeout: float = 30.0) -> ClickHouseServer:
         self.dir.mkdir(parents=True, exist_ok=True)
-        (self.dir / "users.xml").write_text(_USERS)
+        users = _USERS
+        if self.password:
+            users = users.replace("</default></users>", "</default>" + _PASSWORD_USER.format(
+                password=self.password) + "</users>")  # fmt: skip
+        (self.dir / "users.xml").write_text(users)
         config = _CONFIG.format(
             dir=self.dir, tcp=self.port, http=self.http_port, cluster=self.cluster_config
         )
@@ -283,9 +293,9 @@ def _stop(process: subprocess.Popen[bytes] | None, sig: int) -> None:
         process.wait()
 
 
-def redis_server(base: Path, appendonly: bool = True) -> EmbeddedRedis:
-    """Debian's redis-server, not started yet."""
-    return EmbeddedRedis(base, binary=REDIS_BINARY, appendonly=appendonly)
+def redis_server(base: Path, appendonly: bool = True, password: bool = False) -> EmbeddedRedis:
+    """Debian's redis-server, not started yet (with `password`, it asks for a random one)."""
+    return EmbeddedRedis(base, binary=REDIS_BINARY, appendonly=appendonly, password=password)
 
 
 # Fixtures that start Debian's servers (tests/conftest.py and the fault tests' own ones).

@@ -121,6 +121,13 @@ def _politeness_options(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help="drop larger responses (default %(default)s bytes)",
     )
+    group.add_argument(
+        "--max-links-per-page",
+        type=int,
+        default=default("max_links_per_page"),
+        metavar="N",
+        help="keep a page's first N links, count the rest (default %(default)s; 0: all)",
+    )
 
 
 def _crawl(args: argparse.Namespace) -> int:
