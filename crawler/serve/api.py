@@ -26,6 +26,7 @@ from crawler.analysis import queries
 from crawler.analysis.disavow import disavow_text
 from crawler.analysis.paging import page_rows, sql_limit
 from crawler.analysis.rows import json_records, write_csv
+from crawler.analysis.shortlist import backlinks_page
 from crawler.analysis.targets import Target, resolve_target
 from crawler.analysis.toxicity import score_domain, toxicity_rows
 from crawler.analysis.velocity import COLUMNS as VELOCITY_COLUMNS
@@ -207,9 +208,9 @@ def _target(v: dict[str, Any]) -> Target:
 
 def _backlinks(store: Store, v: dict[str, Any]) -> Rows:
     target = _target(v)
-    return _named(
-        store, "backlinks_report", queries.with_target(queries.backlinks_params(**v), target)
-    )
+    params = queries.with_target(queries.backlinks_params(**v), target)
+    result = backlinks_page(store, params)
+    return result.columns, result.rows
 
 
 def _refdomains(store: Store, v: dict[str, Any]) -> Rows:
