@@ -29,7 +29,7 @@ from pipelines.store import Store, open_store
 
 NO_FILTERS = {"dofollow": 0, "rel": "", "section": "", "kind": "", "anchor_contains": "",
               "min_authority": 0.0, "country": "", "new_since": 0, "lost_since": 0,
-              "one_per_domain": 0, "limit": 0}  # fmt: skip
+              "one_per_domain": 0, "limit": 0, "src_domains": []}  # fmt: skip
 NO_DISAVOW: dict[str, Any] = {"disavow_domains": [], "disavow_urls": []}
 Params = Callable[[str, list[str]], dict[str, Any]]
 # (base, report variant, their parameters for a domain and its competitors)

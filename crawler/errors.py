@@ -6,7 +6,8 @@ LinkgraphError                 exit 1: something failed at run time
  │    ├── SeedError            a seed line is neither URL nor domain (names file and line)
  │    ├── InputFileError       a file given to a command is unreadable or malformed (FILE:LINE)
  │    ├── QueryError           a named query or its parameters are wrong
- │    └── CrawlNotFound        no crawl of that id (or none at all) in the frontier
+ │    ├── CrawlNotFound        no crawl of that id (or none at all) in the frontier
+ │    └── CrawlBusy            `serve --allow-crawl` cannot start a crawl now (one runs)
  ├── CrawlInterrupted          exit 3: Ctrl-C or SIGTERM stopped the crawl (it resumes)
  ├── CrawlDeferred             exit 4: only hosts paused past --pause-limit were left (a
  │                             resume retries their URLs)
@@ -79,6 +80,11 @@ class QueryError(UsageError):
 class CrawlNotFound(UsageError):
     """No crawl of the id given (or no crawl at all) in the frontier: `linkgraph serve`
     answers 404."""
+
+
+class CrawlBusy(UsageError):
+    """`linkgraph serve --allow-crawl` was asked to start a crawl while it cannot: one runs
+    already, or its process has run its one in-process crawl: the API answers 409."""
 
 
 class CrawlInterrupted(LinkgraphError):

@@ -25,7 +25,7 @@ from pipelines.store import Result, Store, open_store
 EXACT_MATCH_WARNING = 0.30  # share of links above which `anchors` warns about exact-match text
 ANCHOR_TYPES = ("exact", "branded", "url", "generic", "other", "empty")
 LOCAL_COLUMNS = ("ref_domain", "country", "country_source", "lang", "links", "dofollow_links")
-_ALL_ROWS = 2**63 - 1
+ALL_ROWS = 2**63 - 1
 _NEVER = datetime(2106, 1, 1, tzinfo=UTC)  # past any fetch; DateTime ends in 2106
 _AUTHORITY_QUERIES = ("backlinks_report", "refdomains_report", "gap_report")
 # The queries reading a target in its mode (fragments/target_match.sql); a caller that names
@@ -138,7 +138,8 @@ def backlinks_params(
         "new_since": new_since or 0,
         "lost_since": lost_since or 0,
         "one_per_domain": int(one_per_domain),
-        "limit": limit or _ALL_ROWS,
+        "limit": limit or ALL_ROWS,
+        "src_domains": [],  # all: crawler.analysis.shortlist narrows a first page's
     }
 
 

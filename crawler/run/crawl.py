@@ -13,6 +13,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,12 @@ class Crawl:
         # The operator's --redis; "" for the embedded frontier, whose URL config.redis holds
         # while it runs.
         self.redis = config.redis
+        self._stopping = threading.Event()
+
+    def stop(self) -> None:
+        """Stop the crawl as Ctrl-C does, from any thread: the workers hand their leases back
+        and `run()` returns CrawlInterrupted's code within a second or so (the next tick)."""
+        self._stopping.set()
 
     def run(self) -> int:
         datadir.prepare(self.config.data)
@@ -256,6 +263,8 @@ class Crawl:
         pool = WorkerPool(self.config, self.config.workers)
 
         def tick() -> None:
+            if self._stopping.is_set():
+                pool.stop()  # here, in the reactor's thread, where Scrapy may be touched
             try:
                 frontier.meta()
                 progress.tick()
@@ -273,7 +282,7 @@ class Crawl:
             subprocess.Popen(self._worker_command(i), env=env) for i in range(self.config.workers)
         ]
         try:
-            while any(p.poll() is None for p in procs):
+            while any(p.poll() is None for p in procs) and not self._stopping.is_set():
                 time.sleep(1.0)
                 try:
                     frontier.meta()

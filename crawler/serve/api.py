@@ -29,6 +29,7 @@ from crawler.analysis import queries
 from crawler.analysis.disavow import Disavow, apply_keep, disavow_text, parse_disavow, parse_entry
 from crawler.analysis.paging import page_rows, sql_limit
 from crawler.analysis.rows import json_records, write_csv
+from crawler.analysis.shortlist import backlinks_page
 from crawler.analysis.targets import Target, resolve_target
 from crawler.analysis.toxicity import score_domain, toxicity_rows
 from crawler.analysis.velocity import COLUMNS as VELOCITY_COLUMNS
@@ -230,9 +231,9 @@ def _target(v: dict[str, Any]) -> Target:
 
 def _backlinks(store: Store, v: dict[str, Any]) -> Rows:
     target = _target(v)
-    return _named(
-        store, "backlinks_report", queries.with_target(queries.backlinks_params(**v), target)
-    )
+    params = queries.with_target(queries.backlinks_params(**v), target)
+    result = backlinks_page(store, params)
+    return result.columns, result.rows
 
 
 def _refdomains(store: Store, v: dict[str, Any]) -> Rows:

@@ -2,8 +2,8 @@
 structured access-log line per request.
 
 Every response is JSON. A LinkgraphError becomes `{"error": message}` with the status its class
-maps to (no such crawl 404, a usage error 400, the store unreachable 503, anything else 500), so
-a client reads the same message the CLI prints.
+maps to (no such crawl 404, a crawl already running 409, a usage error 400, the store
+unreachable 503, anything else 500), so a client reads the same message the CLI prints.
 
     >>> app = build_app(store, FrontierSource(Path("linkgraph-data")))    # doctest: +SKIP
 """
@@ -18,11 +18,12 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from crawler.errors import CrawlNotFound, LinkgraphError, StoreUnavailable, UsageError
+from crawler.errors import CrawlBusy, CrawlNotFound, LinkgraphError, StoreUnavailable, UsageError
 from crawler.serve.api import add_routes
-from crawler.serve.crawls import STATUS_PATH, status_handler
+from crawler.serve.crawls import RUNNER_KEY, STATUS_PATH, add_crawl_routes, status_handler
 from crawler.serve.openapi import OPENAPI_PATH, schema
 from crawler.serve.pages import LOGIN_PATH, TOKEN_COOKIE, add_pages
+from crawler.serve.runner import CrawlRunner
 from crawler.serve.state import (
     FRONTIER_KEY,
     FRONTIER_LOCK_KEY,
@@ -43,19 +44,25 @@ OPEN_PATHS = frozenset({"/healthz", LOGIN_PATH})
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def build_app(store: Store, frontier: FrontierSource, token: str = "") -> web.Application:
+def build_app(
+    store: Store, frontier: FrontierSource, token: str = "", runner: CrawlRunner | None = None
+) -> web.Application:
     """The application over an open store; `token` non-empty: every request but /healthz needs
-    `Authorization: Bearer TOKEN`; `frontier`: where the status endpoint finds the crawls."""
+    `Authorization: Bearer TOKEN`; `frontier`: where the status endpoint finds the crawls;
+    `runner` (`--allow-crawl`): starts and stops crawls, else the API is read-only."""
     app = web.Application(middlewares=[_access, _errors, _auth])
     app[STORE_KEY] = store
     app[TOKEN_KEY] = token
     app[LOCK_KEY] = asyncio.Lock()
     app[FRONTIER_KEY] = frontier
     app[FRONTIER_LOCK_KEY] = asyncio.Lock()
+    if runner is not None:
+        app[RUNNER_KEY] = runner
     app.router.add_get("/healthz", _healthz)
     app.router.add_get(OPENAPI_PATH, _openapi)
     app.router.add_get(STATUS_PATH, status_handler)
     add_routes(app)
+    add_crawl_routes(app)
     add_pages(app)
     return app
 
@@ -73,6 +80,8 @@ def status_of(exc: LinkgraphError) -> int:
     store away 503."""
     if isinstance(exc, CrawlNotFound):
         return 404
+    if isinstance(exc, CrawlBusy):
+        return 409
     if isinstance(exc, UsageError):
         return 400
     if isinstance(exc, StoreUnavailable):

@@ -11,7 +11,7 @@ from typing import Any
 
 from crawler import params
 from crawler.serve.api import DISAVOW_PARAMS, DISAVOW_PATH, ENDPOINTS, Param
-from crawler.serve.crawls import STATUS_PARAMETERS, STATUS_PATH
+from crawler.serve.crawls import CRAWLS_PATH, STATUS_PARAMETERS, STATUS_PATH
 
 OPENAPI_PATH = "/api/v1/openapi.json"
 _ERROR = {
@@ -44,12 +44,48 @@ def schema() -> dict[str, Any]:
     paths[DISAVOW_PATH] = {"get": _operation(summary, DISAVOW_PARAMS)}
     status = [Param(name) for name in STATUS_PARAMETERS]
     paths[STATUS_PATH] = {"get": _operation("a crawl's live status, as `linkgraph status`", status)}
+    paths.update(_crawl_paths())
     return {
         "openapi": "3.0.3",
         "info": {"title": "linkgraph", "version": "1"},
         "components": {"securitySchemes": {"token": {"type": "http", "scheme": "bearer"}}},
         "security": [{"token": []}],
         "paths": paths,
+    }
+
+
+def _crawl_paths() -> dict[str, Any]:
+    """Starting and stopping crawls: 403 unless the server runs with --allow-crawl."""
+    body = {
+        "type": "object",
+        "properties": {
+            "seeds": {"type": "array", "items": {"type": "string"}},
+            "options": {
+                "type": "object",
+                "description": "`linkgraph crawl` options without their dashes: "
+                '{"max-depth": 2, "include": ["/blog/"], "ignore-robots": true}',
+            },
+        },
+    }
+    crawl_id = [{"name": "crawl_id", "in": "path", "required": True, "schema": {"type": "string"}}]
+    errors = {code: _ERROR for code in ("400", "401", "403", "404", "409", "415")}
+    accepted = {"202": {"description": '{"crawl_id": ID, "state": "starting" | "stopping"}'}}
+    stop: dict[str, Any] = {"summary": "stop the crawl as Ctrl-C would", "parameters": crawl_id}
+    stop["responses"] = {**accepted, **errors}
+    return {
+        CRAWLS_PATH: {
+            "get": {
+                "summary": "the running crawl's id and how the last one ended",
+                "responses": {"200": {"description": '{"running": ID | null, "last": {...}}'}},
+            },
+            "post": {
+                "summary": "start a crawl, as `linkgraph crawl SEEDS --OPTION VALUE`",
+                "requestBody": {"content": {"application/json": {"schema": body}}},
+                "responses": {**accepted, **errors},
+            },
+        },
+        CRAWLS_PATH + "/{crawl_id}": {"delete": stop},
+        CRAWLS_PATH + "/{crawl_id}/stop": {"post": stop},
     }
 
 

@@ -8,7 +8,8 @@ With a crawl (`serve --crawl SEED...`), one process holds the embedded store's o
 for both: the crawl's workers run in the main thread (Scrapy's reactor and its signal handlers
 live there), the server in a thread of its own with its own event loop, both on the same store
 (chDB serializes each call). A finished crawl leaves the server answering until SIGTERM; a
-stopped one (SIGTERM, Ctrl-C) stops the server too.
+stopped one (SIGTERM, Ctrl-C) stops the server too. With `--allow-crawl` the API starts and
+stops crawls the same way, in the main thread (crawler.serve.runner).
 
     >>> run_server(ServeConfig(data=Path("d"), port=0), on_ready=print)   # doctest: +SKIP
     http://127.0.0.1:41237
@@ -19,11 +20,11 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -31,12 +32,16 @@ from crawler import settings
 from crawler.analysis.queries import open_link_graph
 from crawler.errors import ConfigError, InputFileError
 from crawler.serve.app import build_app
+from crawler.serve.runner import CrawlFactory, CrawlRunner
+from crawler.serve.signals import STOP_SIGNALS, stop_signals
 from crawler.serve.state import FrontierSource
+
+if TYPE_CHECKING:
+    from crawler.run.crawl import Crawl
 
 log = logging.getLogger(__name__)
 
 SHUTDOWN_SECONDS = 10.0  # requests in flight get this long to finish after SIGTERM
-_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 @dataclass(frozen=True)
@@ -83,20 +88,33 @@ def read_token(path: Path) -> str:
 def run_server(
     config: ServeConfig,
     on_ready: Callable[[str], None],
-    crawl: Callable[[], int] | None = None,
+    crawl: Crawl | None = None,
+    make_crawl: CrawlFactory | None = None,
 ) -> int:
-    """Serve until SIGTERM or SIGINT; `on_ready(url)` once the socket listens. With `crawl`
-    (it runs a crawl and returns its exit code): run it here while serving; its exit code."""
-    store = open_link_graph(config.data, config.clickhouse, create=crawl is not None)
+    """Serve until SIGTERM or SIGINT; `on_ready(url)` once the socket listens. With `crawl`:
+    run it here while serving; its exit code. With `make_crawl` (`--allow-crawl`): the API
+    starts and stops crawls too, each made by it from `linkgraph crawl`'s words."""
+    writes = crawl is not None or make_crawl is not None
+    store = open_link_graph(config.data, config.clickhouse, create=writes)
     try:
-        if crawl is not None:
+        if writes:
             store.migrate()  # a new directory answers (empty lists) before the crawl's first page
         source = FrontierSource(config.data, config.redis)
-        app = build_app(store, source, config.token)
+        runner = None
+        if make_crawl is not None:
+            # Embedded: the crawl's workers run in this process, and Scrapy's reactor once.
+            runner = CrawlRunner(make_crawl, source, once=not config.clickhouse)
+        app = build_app(store, source, config.token, runner)
+        if runner is not None:
+            server = ServerThread(app, config, on_ready).start()
+            try:
+                return runner.run_until_signal(crawl)
+            finally:
+                server.stop()
         if crawl is None:
             asyncio.run(_serve_until_signal(app, config, on_ready))
             return 0
-        return _serve_while_crawling(app, config, on_ready, crawl, source)
+        return _serve_while_crawling(app, config, on_ready, crawl.run, source)
     finally:
         store.close()
 
@@ -106,7 +124,7 @@ async def _serve_until_signal(
 ) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in _STOP_SIGNALS:
+    for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, stop.set)
     await _serve(app, config, on_ready, stop)
 
@@ -206,14 +224,7 @@ def _serve_while_crawling(
 
 
 def wait_for_signal() -> None:
-    """Block the main thread until SIGTERM or SIGINT. Our handlers, not the crawl's: Scrapy's
-    left behind would ask a stopped reactor to stop and the process would never exit."""
-    got = threading.Event()
-    previous = {s: signal.signal(s, lambda *_: got.set()) for s in _STOP_SIGNALS}
-    try:
-        # A timeout, so the main thread comes back to run the Python-level handler.
+    """Block the main thread until SIGTERM or SIGINT."""
+    with stop_signals() as got:
         while not got.wait(0.2):
             pass
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)

@@ -13,7 +13,9 @@
 --   min_authority Float64; country String (ISO 3166 alpha-2, upper case);
 --   new_since DateTime (live links first seen at or after); lost_since DateTime (lost links
 --   lost at or after, instead of live ones unless new_since is set too);
---   one_per_domain UInt8 (the first row of each source domain); limit UInt64 (0: all).
+--   one_per_domain UInt8 (the first row of each source domain); limit UInt64 (0: all);
+--   src_domains Array(String) (empty: all; else only links from these source domains: the
+--   first page's shortlist, crawler/analysis/shortlist.py).
 -- Order: authority desc, src_domain, live before lost, dofollow first, src_url, dst_url, ordinal.
 -- mode String, target String: the target in its mode (fragments/target_match.sql).
 -- lost_after_errors UInt32: LINKGRAPH_LOST_AFTER_ERRORS.
@@ -57,10 +59,11 @@ FROM
                   AND
                   -- include: target_match()
                   AND src_domain != dst_domain
+                  AND (empty({src_domains:Array(String)}) OR src_domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String)))))
                   AND (toUInt32({lost_since:DateTime}) = 0 OR toUInt32({new_since:DateTime}) > 0)
                   AND (src_url, fetch_us) IN
                   (
-                      -- include: current_fetches(targets: dst_domain = {domain:String})
+                      -- include: current_fetches(targets: dst_domain = {domain:String} AND (empty({src_domains:Array(String)}) OR src_domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String))))))
                   )
                 LIMIT 1 BY src_url, dst_url, ordinal
                 UNION ALL
@@ -79,6 +82,7 @@ FROM
                       AND
                       -- include: target_match()
                       AND src_domain != dst_domain
+                      AND (empty({src_domains:Array(String)}) OR src_domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String)))))
                       AND toUInt32({lost_since:DateTime}) > 0
                     LIMIT 1 BY src_url, dst_url, fetch_us, ordinal
                 ) AS carried
@@ -87,7 +91,7 @@ FROM
                     SELECT src_url, dst_url, last_us, lost_at, lost_reason, lost_detail
                     FROM
                     (
-                        -- include: lost_links(targets: dst_domain = {domain:String} AND toUInt32({lost_since:DateTime}) > 0; errors: {lost_after_errors:UInt32})
+                        -- include: lost_links(targets: dst_domain = {domain:String} AND toUInt32({lost_since:DateTime}) > 0 AND (empty({src_domains:Array(String)}) OR src_domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String))))); errors: {lost_after_errors:UInt32})
                     )
                     WHERE lost_at >= {lost_since:DateTime}
                       AND
@@ -99,6 +103,7 @@ FROM
                 SELECT src_url, dst_url, min(fetched_at) AS first_seen, max(fetched_at) AS last_seen
                 FROM link_fetches
                 WHERE dst_domain = {domain:String} AND src_domain != dst_domain
+                  AND (empty({src_domains:Array(String)}) OR src_domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String)))))
                 GROUP BY src_url, dst_url
             ) AS history USING (src_url, dst_url)
         ) AS dated
@@ -110,7 +115,8 @@ FROM
                 SELECT domain AS src_domain, lower(lang) AS page_lang, uniqExact(url) AS n
                 FROM page_fetches
                 WHERE domain IN
-                      (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String})
+                      (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String}
+                       AND (empty({src_domains:Array(String)}) OR src_domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String))))))
                   AND status = 200 AND lang != ''
                 GROUP BY src_domain, page_lang
             )
@@ -122,7 +128,7 @@ FROM
         SELECT domain AS src_domain, authority
         FROM
         (
-            -- include: domain_scores(domains: domain IN (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String}))
+            -- include: domain_scores(domains: domain IN (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String} AND (empty({src_domains:Array(String)}) OR src_domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String)))))))
         )
     ) AS scores USING (src_domain)
 

@@ -162,9 +162,9 @@ def _backlinks(args: argparse.Namespace) -> int:
         backlinks_params,
         has_authority,
         open_link_graph,
-        run_named,
         with_target,
     )
+    from crawler.analysis.shortlist import backlinks_page
 
     target = _target(args)
     params = backlinks_params(
@@ -184,7 +184,7 @@ def _backlinks(args: argparse.Namespace) -> int:
     params = with_target(params, target)
     store = open_link_graph(args.data, args.clickhouse)
     try:
-        result = run_named(store, "backlinks_report", params)
+        result = backlinks_page(store, params)
         scored = args.min_authority <= 0 or has_authority(store)
     finally:
         store.close()

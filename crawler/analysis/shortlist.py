@@ -1,0 +1,57 @@
+"""A first page of backlinks without reading the target's whole link set (issue 17, point 6).
+
+backlinks_report orders by the source domain's authority, then the source domain, so the first
+N rows come from the first source domains in that order. Phase 1 (backlinks_sources.sql) lists
+those from the domain graph, each with the links it ever sent, until they add up to N; phase 2
+runs backlinks_report on their links alone. If the filters (or links since lost) leave fewer
+than N rows, the shortlist was too short: it grows fourfold and phase 2 runs again, and once it
+would hold every source domain the whole query runs. Either way the rows are the whole query's
+first N: every row of a listed domain sorts before every row of a domain after it.
+
+    >>> backlinks_page(store, backlinks_params("example.com", limit=100))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from crawler.analysis.queries import ALL_ROWS, run_named
+from pipelines.store import Result, Store
+
+log = logging.getLogger(__name__)
+
+GROWTH = 4  # a too-short shortlist asks this many times the links again
+
+
+def backlinks_page(store: Store, params: dict[str, Any]) -> Result:
+    """backlinks_report's rows for `params` (backlinks_params), read through a shortlist of
+    source domains when `params` asks for a first page (a limit below every row)."""
+    need = int(params["limit"])
+    want = need
+    while need < ALL_ROWS:
+        domains, complete = shortlist(store, params["domain"], want)
+        if complete:
+            break  # the shortlist is every source domain: no saving left
+        result = run_named(store, "backlinks_report", {**params, "src_domains": domains})
+        if len(result.rows) >= need:
+            return result
+        log.debug(
+            "shortlist of %d domains gave %d of %d rows", len(domains), len(result.rows), need
+        )
+        want = min(want * GROWTH, ALL_ROWS)
+    return run_named(store, "backlinks_report", {**params, "src_domains": []})
+
+
+def shortlist(store: Store, domain: str, want: int) -> tuple[list[str], bool]:
+    """The first source domains of `domain` in backlinks_report's order whose links add up to
+    `want`, and whether they are all of its source domains."""
+    # Each listed domain sent at least one link: `want` domains always add up to `want`.
+    rows = store.named("backlinks_sources", {"domain": domain, "limit": want}).rows
+    picked, links = [], 0
+    for src_domain, count, _ in rows:
+        picked.append(str(src_domain))
+        links += int(count)
+        if links >= want:
+            break
+    return picked, len(picked) == len(rows) and len(rows) < want
