@@ -5,9 +5,10 @@
 Reads every current link (the `links` view: the latest fetch of each source page, every link
 kind) and every fetched page, scores pages, hosts and registrable domains with
 `crawler.analysis.authority.compute_authority`, and appends one snapshot to page_authority,
-host_authority and domain_authority (migration 005), all rows sharing `computed_at`.
-A trust-seeds file holds one URL or host/domain name per line (`#` comments): a URL seeds its
-page, host and domain; a name seeds every page and host in it, and itself.
+host_authority and domain_authority (migration 005), all rows sharing `computed_at`, the
+TrustRank seeds marked `trust_seed` (migration 009). A trust-seeds file holds one URL or
+host/domain name per line (`#` comments): a URL seeds its page, host and domain; a name seeds
+every page and host in it, and itself.
 """
 
 from __future__ import annotations
@@ -58,10 +59,12 @@ def run_authority(
     if not graph.n:  # PageRank of nothing "does not converge": say what is really wrong
         raise ConfigError(f"the store {store.target} holds no pages yet: crawl or import first")
     scores = compute_authority(graph)
-    trust = trust_scores(graph, seeds) if seeds is not None else {}
+    seed_ids = trust_seed_ids(graph, seeds) if seeds is not None else {}
+    graphs = level_graphs(graph) if seed_ids else {}
+    trust = {level: trustrank(graphs[level], ids) for level, ids in seed_ids.items()}
     computed_at = _snapshot_time(store)
     for level in LEVELS:
-        write_level(store, level, scores[level], trust.get(level), computed_at)
+        write_level(store, level, scores[level], trust.get(level), computed_at, seed_ids.get(level))
     return AuthorityRun(
         pages=len(scores["page"].names),
         hosts=len(scores["host"].names),
@@ -110,9 +113,9 @@ def read_trust_seeds(path: Path) -> TrustSeeds:
     return urls, names
 
 
-def trust_scores(graph: LinkGraph, seeds: TrustSeeds) -> dict[str, np.ndarray]:
-    """TrustRank per level of the page `graph`, the seeds mapped to each level's nodes (see the
-    module docstring); node i of a level is names[i] of its scores (the same graphs)."""
+def trust_seed_ids(graph: LinkGraph, seeds: TrustSeeds) -> dict[str, list[int]]:
+    """The seeds mapped to each level's node ids of the page `graph` (see the module
+    docstring); node i of a level is names[i] of its scores (the same graphs)."""
     urls, names = seeds
     seed_hosts = {host_of(url) for url in urls}
     seed_domains = {_domain(url) for url in urls}
@@ -127,7 +130,7 @@ def trust_scores(graph: LinkGraph, seeds: TrustSeeds) -> dict[str, np.ndarray]:
         ids = [i for i, name in enumerate(g.names) if members[level](name)]
         if not ids:
             raise ConfigError(f"no trust seed is in the link graph at {level} level")
-        out[level] = trustrank(g, ids)
+        out[level] = ids
     return out
 
 
@@ -147,9 +150,15 @@ def _snapshot_time(store: Store) -> int:
 
 
 def write_level(
-    store: Store, level: str, scores: Authority, trust: np.ndarray | None, computed_at: int
+    store: Store,
+    level: str,
+    scores: Authority,
+    trust: np.ndarray | None,
+    computed_at: int,
+    seed_ids: list[int] | None = None,
 ) -> None:
-    """Append one level's snapshot in columnar batches, every column named and typed."""
+    """Append one level's snapshot in columnar batches, every column named and typed;
+    `seed_ids` (node ids of the TrustRank seeds) get trust_seed = 1 (migration 009)."""
     columns = [
         (KEY_COLUMNS[level], "String", None),
         ("pagerank", "Float64", None),
@@ -157,9 +166,12 @@ def write_level(
         ("rank", "UInt32", None),
         ("computed_at", "DateTime('UTC')", None),
         ("trustrank", "Float64", None),
+        ("trust_seed", "UInt8", None),
     ]
     n = len(scores.names)
     trust_values = trust if trust is not None else np.zeros(n)
+    seed = np.zeros(n, dtype=np.uint8)
+    seed[seed_ids or []] = 1
     for lo in range(0, n, _BATCH):
         hi = min(lo + _BATCH, n)
         data = [
@@ -169,5 +181,6 @@ def write_level(
             scores.rank[lo:hi].tolist(),
             [computed_at] * (hi - lo),
             trust_values[lo:hi].tolist(),
+            seed[lo:hi].tolist(),
         ]
         store.insert_columns(f"{level}_authority", columns, data)  # type: ignore[arg-type]

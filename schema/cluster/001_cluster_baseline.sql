@@ -30,6 +30,8 @@ INSERT INTO linkgraph.schema_migrations (version, name, applied_at) SELECT 7, '0
 
 INSERT INTO linkgraph.schema_migrations (version, name, applied_at) SELECT 8, '008_domain_edges', now();
 
+INSERT INTO linkgraph.schema_migrations (version, name, applied_at) SELECT 9, '009_trust_seeds', now();
+
 CREATE TABLE IF NOT EXISTS linkgraph.page_fetches_local ON CLUSTER '{cluster}'
 (
     url String,
@@ -106,7 +108,8 @@ CREATE TABLE IF NOT EXISTS linkgraph.page_authority_local ON CLUSTER '{cluster}'
     harmonic Float64,
     rank UInt32,
     computed_at DateTime,
-    trustrank Float64 DEFAULT 0
+    trustrank Float64 DEFAULT 0,
+    trust_seed UInt8 DEFAULT 0
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/linkgraph/page_authority', '{replica}')
 ORDER BY url;
@@ -122,7 +125,8 @@ CREATE TABLE IF NOT EXISTS linkgraph.host_authority_local ON CLUSTER '{cluster}'
     harmonic Float64,
     rank UInt32,
     computed_at DateTime,
-    trustrank Float64 DEFAULT 0
+    trustrank Float64 DEFAULT 0,
+    trust_seed UInt8 DEFAULT 0
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/linkgraph/host_authority', '{replica}')
 ORDER BY host;
@@ -138,7 +142,8 @@ CREATE TABLE IF NOT EXISTS linkgraph.domain_authority_local ON CLUSTER '{cluster
     harmonic Float64,
     rank UInt32,
     computed_at DateTime,
-    trustrank Float64 DEFAULT 0
+    trustrank Float64 DEFAULT 0,
+    trust_seed UInt8 DEFAULT 0
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/linkgraph/domain_authority', '{replica}')
 ORDER BY domain;

@@ -2,8 +2,10 @@
 -- status 'live': on the source page's latest fetch; 'lost': on an earlier fetch of the page and
 -- gone from a later one (lost_at: the first fetch that showed it gone; only with lost_since).
 -- dofollow: no nofollow/ugc/sponsored token and the page did not say nofollow.
--- authority: the source domain's PageRank in the latest `linkgraph authority` run, as a percent
--- of the top domain's (0-100; 0 when no run or not scored). country: see refdomains_report.sql.
+-- authority: the source domain's authority in the latest `linkgraph authority` run, the log of
+-- its PageRank mapped to 0-100 over the run's domains; page_authority: the source page's, the
+-- same scale over the run's pages (fragments/authority_scores.sql, docs/AUTHORITY.md; 0 when no
+-- run or not scored). country: see refdomains_report.sql.
 -- first_seen/last_seen: the (src_url, dst_url) pair over every fetch.
 -- reason, reason_detail: why a lost link was lost (fragments/lost_links.sql: a page failing
 -- fewer than {lost_after_errors} fetches in a row has lost nothing yet); '' for live links.
@@ -21,7 +23,7 @@
 -- lost_after_errors UInt32: LINKGRAPH_LOST_AFTER_ERRORS.
 SELECT
     src_url, src_domain, dst_url, ordinal, anchor, rel, section, kind, dofollow, authority,
-    country, first_seen, last_seen, status, lost_at, reason, reason_detail
+    page_authority, country, first_seen, last_seen, status, lost_at, reason, reason_detail
 FROM
 (
     SELECT
@@ -128,11 +130,18 @@ FROM
         SELECT domain AS src_domain, authority
         FROM
         (
-            -- include: domain_scores(domains: domain IN (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String} AND (empty({src_domains:Array(String)}) OR src_domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String)))))))
+            -- include: authority_scores(table: domain_authority; key: domain; names: domain IN (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String} AND (empty({src_domains:Array(String)}) OR src_domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String)))))))
         )
     ) AS scores USING (src_domain)
-
-)
+) AS scored
+ANY LEFT JOIN
+(
+    SELECT url AS src_url, authority AS page_authority
+    FROM
+    (
+        -- include: authority_scores(table: page_authority; key: url; names: url IN (SELECT src_url FROM link_fetches WHERE dst_domain = {domain:String} AND (empty({src_domains:Array(String)}) OR src_domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String)))))))
+    )
+) AS page_scores USING (src_url)
 WHERE (toUInt32({new_since:DateTime}) = 0 OR status = 'lost' OR first_seen >= {new_since:DateTime})
   AND ({dofollow:UInt8} = 0 OR dofollow = 1)
   AND ({rel:String} = '' OR has(rel, lower({rel:String})))

@@ -16,7 +16,7 @@ ANY LEFT JOIN
     SELECT domain AS src_domain, authority
     FROM
     (
-        -- include: domain_scores(domains: domain IN (SELECT src_domain FROM domain_edges WHERE dst_domain = {domain:String}))
+        -- include: authority_scores(table: domain_authority; key: domain; names: domain IN (SELECT src_domain FROM domain_edges WHERE dst_domain = {domain:String}))
     )
 ) AS scores USING (src_domain)
 ORDER BY authority DESC, src_domain

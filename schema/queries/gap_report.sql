@@ -2,8 +2,9 @@
 -- {competitors} and have never (in any fetch) linked to {domain}, one row per referring domain.
 -- Self-links never count; {domain} itself, {disavow_domains} and the pages {disavow_urls} are
 -- left out (a disavow file's entries).
--- competitors: the ones it links to now (sorted); authority: the domain's PageRank in the latest
--- `linkgraph authority` run as a percent of the top domain's (0-100, 0 when not scored).
+-- competitors: the ones it links to now (sorted); authority: the log of the domain's PageRank in
+-- the latest `linkgraph authority` run mapped to 0-100 (fragments/authority_scores.sql; 0 when
+-- not scored).
 -- The example is one current link of the domain into a competitor: from the page with the highest
 -- page PageRank (latest run), ties and unscored pages by the smallest (src_url, dst_url, ordinal);
 -- its anchor, section, rel, and when that (src_url, dst_url) pair was first seen.
@@ -81,7 +82,7 @@ ANY LEFT JOIN
     SELECT domain AS ref_domain, authority
     FROM
     (
-        -- include: domain_scores(domains: 1)
+        -- include: authority_scores(table: domain_authority; key: domain; names: 1)
     )
 ) AS scores USING (ref_domain)
 ORDER BY competitor_count DESC, authority DESC, ref_domain

@@ -3,8 +3,11 @@
 -- links: current link occurrences; dofollow_links: those without nofollow/ugc/sponsored on a
 -- page that did not say nofollow; dofollow_share: dofollow_links / links; pages_linked: distinct
 -- target URLs; first_seen/last_seen: over every fetch carrying a link from ref_domain to {domain};
--- authority: PageRank in the latest `linkgraph authority` run as a percent of the top domain's
--- (0-100, 0 when not scored); lang: the most common <html lang> of ref_domain's 200 pages
+-- authority: the log of the domain's PageRank in the latest `linkgraph authority` run mapped to
+-- 0-100 over the run's domains (fragments/authority_scores.sql, docs/AUTHORITY.md; 0 when not
+-- scored); trustrank: its TrustRank in that run (0 when the run had no --trust-seeds);
+-- trust_seed: 1 when the domain was one of that run's seeds;
+-- lang: the most common <html lang> of ref_domain's 200 pages
 -- (most pages, ties: the greater tag); country (ISO 3166 alpha-2, '' when unknown), first rule
 -- that applies: 1. the ccTLD (uk -> GB; ai am cc co eu fm gg io ly me su to tv ws are generic),
 -- 2. the region of lang (en-gb -> GB), 3. lang's main country (de -> DE, fr -> FR, sv -> SE,
@@ -13,12 +16,12 @@
 -- mode String, target String: the target in its mode (fragments/target_match.sql).
 SELECT
     src_domain AS ref_domain, links, dofollow_links, dofollow_share, pages_linked, first_seen,
-    last_seen, authority, lang, country, country_source
+    last_seen, authority, trustrank, trust_seed, lang, country, country_source
 FROM
 (
     SELECT
         src_domain, links, dofollow_links, dofollow_share, pages_linked, first_seen, last_seen,
-        authority, lang,
+        authority, trustrank, trust_seed, lang,
         multiIf(
             length(splitByChar('.', src_domain)[-1]) = 2
                 AND splitByChar('.', src_domain)[-1] NOT IN
@@ -86,10 +89,10 @@ FROM
     ) AS described
     ANY LEFT JOIN
     (
-        SELECT domain AS src_domain, authority
+        SELECT domain AS src_domain, authority, trustrank, trust_seed
         FROM
         (
-            -- include: domain_scores(domains: domain IN (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String}))
+            -- include: authority_scores(table: domain_authority; key: domain; names: domain IN (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String}))
         )
     ) AS scores USING (src_domain)
 )

@@ -382,7 +382,7 @@ def test_domain_edges_backfill(
         batches = [*GRAPH, wide]
         load(opened, *batches)
         monkeypatch.setattr(store_module, "migrations", lambda: every)
-        assert opened.migrate() == ["008_domain_edges"]
+        assert opened.migrate() == ["008_domain_edges", "009_trust_seeds"]
         truth = domain_truth([link for _, links in batches for link in links])
         assert ("c1.com", "w.com", 150, 100, at(T1), at(T1)) in truth[0]
         assert domain_rows(opened) == truth

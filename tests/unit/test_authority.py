@@ -8,14 +8,17 @@ import numpy as np
 import pytest
 
 from crawler.analysis.authority import (
+    PAGERANK_TOL,
     compute_authority,
     harmonic,
+    iteration_cap,
     level_graphs,
     pagerank,
     rank,
     trustrank,
 )
 from crawler.analysis.graph import LinkGraph
+from crawler.errors import ConvergenceError
 from tests.helpers.graphs import as_array, to_networkx
 from tests.helpers.samples import LINKS
 
@@ -37,6 +40,12 @@ def small_graphs() -> list[LinkGraph]:
     ]
 
 
+def nx_pagerank(g: nx.DiGraph, **kwargs: dict[int, float]) -> dict[int, float]:
+    """networkx.pagerank on our rule: its L1 test is change < n * tol, ours change < tol."""
+    tol = PAGERANK_TOL / max(len(g), 1)
+    return nx.pagerank(g, tol=tol, max_iter=iteration_cap(0.85, PAGERANK_TOL), **kwargs)
+
+
 def test_graph_drops_self_links_and_repeats() -> None:
     g = LinkGraph.from_arrays(SMALL_SRC, SMALL_DST, SMALL_N)
     assert list(zip(g.src.tolist(), g.dst.tolist(), strict=True)) == [
@@ -53,7 +62,7 @@ def test_graph_refuses_ids_out_of_range() -> None:
 @pytest.mark.parametrize("graph", small_graphs(), ids=["small", "random40", "cycle", "empty"])
 def test_pagerank_equals_networkx(graph: LinkGraph) -> None:
     ours = pagerank(graph)
-    theirs = as_array(nx.pagerank(to_networkx(graph), tol=1e-10, max_iter=200), graph.n)
+    theirs = as_array(nx_pagerank(to_networkx(graph)), graph.n)
     np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-15)
     assert ours.sum() == pytest.approx(1.0, abs=1e-12)
 
@@ -62,9 +71,7 @@ def test_pagerank_equals_networkx(graph: LinkGraph) -> None:
 def test_trustrank_equals_personalized_networkx(graph: LinkGraph) -> None:
     seeds = [0, 2]
     trusted = {i: float(i in seeds) for i in range(graph.n)}
-    theirs = nx.pagerank(
-        to_networkx(graph), personalization=trusted, dangling=trusted, tol=1e-10, max_iter=200
-    )
+    theirs = nx_pagerank(to_networkx(graph), personalization=trusted, dangling=trusted)
     np.testing.assert_allclose(
         trustrank(graph, seeds), as_array(theirs, graph.n), rtol=1e-12, atol=1e-15
     )
@@ -101,6 +108,27 @@ def test_hyperball_is_reproducible() -> None:
     assert harmonic(graph, exact=False, seed=5).tolist() == first.tolist()
 
 
+def test_pagerank_stops_on_the_l1_change_not_scaled_by_n() -> None:
+    """A chain of 2,000 pages: networkx's rule (L1 change < n * tol) stops once the change is
+    2e-7, 1.5e-4 (relative) away from the fixed point; ours runs until it is below 1e-10, which
+    bounds the L1 error by tol * d / (1 - d)."""
+    n = 2000
+    graph = LinkGraph.from_arrays(np.arange(n - 1), np.arange(1, n), n)
+    converged = pagerank(graph, tol=1e-15, max_iter=2000)
+    early = as_array(nx.pagerank(to_networkx(graph), tol=PAGERANK_TOL), n)
+    ours = pagerank(graph)
+    assert np.max(np.abs(early - converged) / converged) > 1e-4
+    assert np.abs(ours - converged).sum() <= PAGERANK_TOL * 0.85 / 0.15
+    assert np.max(np.abs(ours - converged) / converged) < 1e-6
+
+
+def test_pagerank_iteration_cap_follows_damping_and_tol() -> None:
+    assert iteration_cap(0.85, 1e-10) == 146 + 20
+    assert iteration_cap(0.5, 1e-10) == 35 + 20
+    with pytest.raises(ConvergenceError, match="3 steps"):
+        pagerank(LinkGraph.from_arrays([0, 1], [1, 2]), max_iter=3)
+
+
 def test_rank_breaks_ties_by_id() -> None:
     assert rank(np.array([0.1, 0.3, 0.1, 0.3, 0.2])).tolist() == [4, 1, 5, 2, 3]
 
@@ -127,7 +155,7 @@ def test_compute_authority_matches_networkx_per_level() -> None:
     for level, graph in level_graphs(LinkGraph.from_names(LINKS, ["http://c.net/"])).items():
         g = to_networkx(graph)
         np.testing.assert_allclose(
-            scores[level].pagerank, as_array(nx.pagerank(g, tol=1e-10), graph.n), rtol=1e-12
+            scores[level].pagerank, as_array(nx_pagerank(g), graph.n), rtol=1e-12
         )
         np.testing.assert_allclose(
             scores[level].harmonic, as_array(nx.harmonic_centrality(g), graph.n), rtol=1e-12

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from schema.cluster_ddl import upgrade_steps
 
-ALL = set(range(1, 9))
+ALL = set(range(1, 10))
 
 
 def test_a_newer_server_gets_the_skip_index_on_the_local_tables() -> None:
@@ -20,7 +20,7 @@ def test_a_newer_server_gets_the_skip_index_on_the_local_tables() -> None:
 
 
 def test_a_column_is_added_to_the_local_tables_and_the_distributed_one_made_again() -> None:
-    (step,) = upgrade_steps("db", "lg", (18, 16, 1), {1, 2, 3, 5, 6, 8})
+    (step,) = upgrade_steps("db", "lg", (18, 16, 1), ALL - {4, 7})
     assert step.migration.name == "007_page_ip"
     assert step.cluster[:3] == [
         "ALTER TABLE db.page_fetches_local ON CLUSTER 'lg' ADD COLUMN ip String DEFAULT ''",
@@ -43,3 +43,18 @@ def test_a_backfill_runs_on_each_shard_from_its_local_tables() -> None:
     assert "DROP TABLE IF EXISTS db.domain_edges_mv ON CLUSTER 'lg'" not in step.cluster
     view = "CREATE MATERIALIZED VIEW IF NOT EXISTS db.domain_edges_mv ON CLUSTER 'lg'\n"
     assert any(s.startswith(f"{view}TO db.domain_edges_local") for s in step.cluster)
+
+
+def test_trust_seed_is_added_to_each_authority_table() -> None:
+    (step,) = upgrade_steps("db", "lg", (18, 16, 1), ALL - {4, 9})
+    assert step.migration.name == "009_trust_seeds"
+    alters = [s for s in step.cluster if s.startswith("ALTER")]
+    assert alters == [
+        f"ALTER TABLE db.{level}_authority_local ON CLUSTER 'lg' ADD COLUMN trust_seed UInt8 "
+        "DEFAULT 0"
+        for level in ("page", "host", "domain")
+    ]
+    remade = [s for s in step.cluster if s.startswith("CREATE TABLE")]
+    assert [s.split()[5] for s in remade] == [
+        "db.page_authority", "db.host_authority", "db.domain_authority"
+    ]  # fmt: skip
