@@ -87,6 +87,7 @@ class Page:
     crawl_id: str = ""
     error: str = ""
     ip: str = ""  # the server address the response came from ('' if none; a proxy's if proxied)
+    emails: list[str] = field(default_factory=list)  # its mailto: addresses (PageFacts.emails)
 
 
 @dataclass(slots=True)
@@ -100,6 +101,8 @@ class PageFacts:
     refresh_url: str = ""
     noindex: bool = False
     nofollow: bool = False
+    # addresses of its a/area mailto: hrefs, in order, without repeats (crawler/extract/emails.py)
+    emails: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

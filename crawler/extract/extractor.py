@@ -29,7 +29,13 @@ from crawler import settings as defaults
 from crawler import speedups
 from crawler.extract import charset
 from crawler.extract import maincontent as content
-from crawler.extract.rules import LINK_SELECTOR, UNKNOWN, refresh_target, rel_tokens
+from crawler.extract.rules import (
+    LINK_SELECTOR,
+    UNKNOWN,
+    mailto_addresses,
+    refresh_target,
+    rel_tokens,
+)
 from crawler.extract.sections import Places
 from crawler.guard.mime import is_html
 from crawler.records import OutLink, PageFacts
@@ -284,6 +290,7 @@ class _Page:
         in_body: list[tuple[OutLink, LexborNode]] = []  # a/area links: main content or not
         robots: list[str] = []
         links: list[OutLink] = []
+        emails: list[str] = []  # mailto: addresses, a fact of the page, not links
         for node in nodes:
             tag = node.tag
             attrs = node.attributes
@@ -326,6 +333,8 @@ class _Page:
             if resolved is None:
                 STATS["not_links"] += 1
                 logger.debug("not a link on %s: %r", src_url, href)
+                if tag == "a" or tag == "area":
+                    emails.extend(mailto_addresses(href))
                 continue
             dst, dst_host = resolved
             dst_domain = domains.get(dst_host)
@@ -363,6 +372,8 @@ class _Page:
             ):
                 in_body.append((link, parent))
         self._robots(robots, links)
+        if emails:
+            facts.emails = list(dict.fromkeys(emails))
         if in_body:
             self._main_content(in_body)
         return links
