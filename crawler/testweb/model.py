@@ -18,6 +18,7 @@ import random
 from collections.abc import Iterator
 from functools import lru_cache
 
+from crawler.testweb.contacts import add_contacts
 from crawler.testweb.fates import apply_fates
 from crawler.testweb.generator import build_site
 from crawler.testweb.names import Site, make_sites
@@ -31,11 +32,18 @@ class Web:
     """The whole simulated web: its sites, and their pages made on demand."""
 
     def __init__(
-        self, sites: int, pages_per_site: int, seed: int, revision: int = 0, fates: bool = False
+        self,
+        sites: int,
+        pages_per_site: int,
+        seed: int,
+        revision: int = 0,
+        fates: bool = False,
+        contacts: bool = False,
     ) -> None:
         self.seed = seed
         self.revision = revision
         self.fates = fates
+        self.contacts = contacts
         self.pages_per_site = pages_per_site
         self.sites = make_sites(sites, seed)
         self.by_host = {site.host: site for site in self.sites}
@@ -44,6 +52,12 @@ class Web:
         self.site_pages = lru_cache(maxsize=256)(self._build_site)
 
     def _build_site(self, index: int) -> dict[str, Page]:
+        pages = self._edited_site(index)
+        if self.contacts:
+            add_contacts(self.sites[index], pages)
+        return pages
+
+    def _edited_site(self, index: int) -> dict[str, Page]:
         pages = build_site(self, self.sites[index])
         if not self.fates:
             return revise(pages, self.seed, self.revision)
@@ -97,7 +111,12 @@ def _zipf_weights(count: int, seed: int) -> list[float]:
 
 
 def build_web(
-    sites: int, pages_per_site: int, seed: int, revision: int = 0, fates: bool = False
+    sites: int,
+    pages_per_site: int,
+    seed: int,
+    revision: int = 0,
+    fates: bool = False,
+    contacts: bool = False,
 ) -> Web:
     """The web for these arguments; the same arguments always give the same web.
 
@@ -105,6 +124,7 @@ def build_web(
     some anchors and rel attributes changed, links out of the web added), for recrawl and
     history tests; 0 is the original. `fates` adds, from revision 1 on, the page and backlink
     fates of `fates.FATES` (pages gone, failing, redirected, noindex, ...: every reason a
-    backlink is lost or changes), for lost-link tests.
+    backlink is lost or changes), for lost-link tests. `contacts` adds a contact page with
+    mailto: links to every third site (crawler/testweb/contacts.py), for `linkgraph contacts`.
     """
-    return Web(sites, pages_per_site, seed, revision, fates)
+    return Web(sites, pages_per_site, seed, revision, fates, contacts)
