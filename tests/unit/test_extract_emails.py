@@ -6,6 +6,8 @@ import pytest
 
 from crawler.extract.emails import mailto_addresses
 from crawler.extract.extractor import extract
+from crawler.testweb import build_web, truth
+from crawler.testweb.render import respond
 
 pytestmark = pytest.mark.usefixtures("speed_path")  # each test on the C and the Python path
 
@@ -76,3 +78,19 @@ def test_page_emails_and_links() -> None:
 def test_page_without_mailto_has_no_emails() -> None:
     facts, _ = extract(b'<a href="mailto:">x</a><a href="/a">a</a>', PAGE, "text/html")
     assert facts.emails == []
+
+
+def test_every_page_of_the_simulated_web_gives_its_addresses() -> None:
+    """Each status-200 page of a crawl of the web with contact pages, rendered by the test
+    server's code: the addresses extracted equal the truth's (Page.emails), in order."""
+    web = build_web(8, 30, 7, contacts=True)
+    urls = [r["url"] for r in truth(web) if r["type"] == "page" and r["status"] == 200]
+    expected = {url: page.emails() for url in urls if (page := web.page(url)) is not None}
+    found = {}
+    for url in urls:
+        answer = respond(web, url)
+        facts, _ = extract(answer.body, url, headers=dict(answer.headers))
+        found[url] = facts.emails
+    assert found == expected
+    assert sum(map(bool, expected.values())) > 10
+    assert {len(emails) for emails in expected.values()} == {0, 1, 5}  # 5: a contact page
