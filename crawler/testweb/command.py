@@ -40,6 +40,11 @@ def add_subcommand(subparsers: Any) -> argparse.ArgumentParser:
         help="with --revision: each revision also fates some pages and backlinks (gone, "
         "failing, redirected, noindex, canonical elsewhere, moved, nofollow, ...)",
     )
+    shared.add_argument(
+        "--contacts",
+        action="store_true",
+        help="every third site also has a contact page with mailto: links (for `contacts`)",
+    )
     parser = subparsers.add_parser("testweb", help="a deterministic simulated web on loopback")
     actions = parser.add_subparsers(dest="testweb_action", required=True)
     serve = actions.add_parser("serve", parents=[shared], help="serve the web as HTTP proxy")
@@ -94,7 +99,9 @@ def _web(args: argparse.Namespace) -> Web:
         raise ConfigError(f"--sites must be at least 1, not {args.sites}")
     if args.pages_per_site < 1:
         raise ConfigError(f"--pages-per-site must be at least 1, not {args.pages_per_site}")
-    return build_web(args.sites, args.pages_per_site, args.seed, args.revision, args.fates)
+    return build_web(
+        args.sites, args.pages_per_site, args.seed, args.revision, args.fates, args.contacts
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
