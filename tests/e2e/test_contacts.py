@@ -6,6 +6,8 @@ equal the truth's links, which have none)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import uuid
 from collections import Counter
@@ -14,6 +16,7 @@ from typing import Any, NamedTuple
 
 import pytest
 
+from crawler.analysis.rows import neutralised
 from crawler.testweb import WebServer, build_web
 from crawler.testweb.contacts import contacts_truth
 from crawler.testweb.model import Web
@@ -108,3 +111,12 @@ def test_mailto_links_are_no_links(crawled: Crawled) -> None:
         for emails in [page.emails()] if emails
     }  # fmt: skip
     assert {row["url"]: row["emails"] for row in stored} == expected
+
+
+def test_a_formula_like_address_is_neutralised_in_csv(crawled: Crawled) -> None:
+    domain = _ranked(crawled)[0]
+    expected = contacts_truth(crawled.web, crawled.records, domain)
+    out = linkgraph(["contacts", domain, *crawled.args, "--format", "csv"]).stdout
+    cells = [row[3] for row in csv.reader(io.StringIO(out))][1:]
+    assert cells == [neutralised(";".join(row["emails"])) for row in expected]
+    assert any(cell.startswith("'=1+1@") for cell in cells)
