@@ -471,7 +471,8 @@ def links(page):
             not_links += 1
             if debugging:
                 logger.debug("not a link on %s: %r", src_url, href)
-            if tag == "a" or tag == "area":
+            # Docs pages hold thousands of "#..." hrefs: no "@" (raw or %40), no address, no call.
+            if (tag == "a" or tag == "area") and href and ("@" in href or "%" in href):
                 emails.extend(mailto_addresses(href))
             continue
         dst, dst_host = resolved

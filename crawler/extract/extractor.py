@@ -333,8 +333,8 @@ class _Page:
             if resolved is None:
                 STATS["not_links"] += 1
                 logger.debug("not a link on %s: %r", src_url, href)
-                if tag == "a" or tag == "area":
-                    emails.extend(mailto_addresses(href))
+                if (tag == "a" or tag == "area") and href and ("@" in href or "%" in href):
+                    emails.extend(mailto_addresses(href))  # no "@" (raw or %40): no address
                 continue
             dst, dst_host = resolved
             dst_domain = domains.get(dst_host)
