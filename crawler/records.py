@@ -87,6 +87,7 @@ class Page:
     crawl_id: str = ""
     error: str = ""
     ip: str = ""  # the server address the response came from ('' if none; a proxy's if proxied)
+    emails: list[str] = field(default_factory=list)  # its mailto: addresses (PageFacts.emails)
 
 
 @dataclass(slots=True)
@@ -102,6 +103,8 @@ class PageFacts:
     nofollow: bool = False
     # Links found past the page's link cap (extract's `max_links`): counted, not made.
     links_over_cap: int = 0
+    # addresses of its a/area mailto: hrefs, in order, without repeats (crawler/extract/emails.py)
+    emails: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -139,6 +139,7 @@ PAGE_COLUMNS: list[Column] = [
     ("crawl_id", "String", Field("crawl_id")),
     ("error", "String", Field("error")),
     ("ip", "String", Field("ip")),
+    ("emails", "Array(String)", Field("emails")),
 ]
 
 LINK_COLUMNS: list[Column] = [

@@ -1,8 +1,8 @@
 """The named-query runner and the parameters of each report: plain typed values in, rows out.
 
 The commands backlinks, refdomains, local, anchors, gap, broken, changes, top-pages,
-linked-domains and ips each run one named query of schema/queries/ with the parameters built
-here; nothing here prints or reads argparse.
+linked-domains, ips and contacts each run one named query of schema/queries/ with the
+parameters built here; nothing here prints or reads argparse.
 
     >>> store = open_link_graph(Path("linkgraph-data"))                    # doctest: +SKIP
     >>> run_named(store, "gap_report", gap_params("me.com", ["rival.com"])).rows  # doctest: +SKIP
@@ -18,6 +18,7 @@ from typing import Any
 
 from crawler import datadir, settings
 from crawler.analysis.addresses import IP_COLUMNS, ip_rows
+from crawler.analysis.contacts import CONTACT_PATH
 from crawler.analysis.targets import Target
 from crawler.errors import ConfigError, QueryError
 from pipelines.store import Result, Store, open_store
@@ -39,6 +40,7 @@ _TARGET_QUERIES = (
     "velocity",
     "top_pages",
     "referring_ips",
+    "contacts",
 )
 # The queries telling why a link was lost (fragments/lost_links.sql).
 _LOST_QUERIES = ("backlinks_report", "changes", "velocity")
@@ -243,6 +245,7 @@ PROFILE_QUERIES = {
     "top-pages": "top_pages",
     "linked-domains": "linked_domains",
     "ips": "referring_ips",
+    "contacts": "contacts",
 }
 
 
@@ -255,12 +258,15 @@ def check_profile_target(command: str, target: Target) -> None:
 def profile_rows(
     store: Store, command: str, domain: str, target: Target
 ) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
-    """The (columns, rows) of top-pages, linked-domains or ips (PROFILE_QUERIES) for a target,
-    for the CLI and the API alike."""
+    """The (columns, rows) of top-pages, linked-domains, ips or contacts (PROFILE_QUERIES) for
+    a target, for the CLI and the API alike."""
     check_profile_target(command, target)
     name = PROFILE_QUERIES[command]
     if name == "linked_domains":
         result = run_named(store, name, {"domain": domain})
+    elif name == "contacts":
+        values = {"domain": domain, "contact_path": CONTACT_PATH}
+        result = run_named(store, name, with_target(values, target))
     else:
         result = run_named(store, name, with_target({"domain": domain}, target))
     if name == "referring_ips":

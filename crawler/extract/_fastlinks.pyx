@@ -76,7 +76,7 @@ cdef bint BOUND = False
 
 # The shared rules (crawler.extract.rules) and Python helpers, bound by bind().
 cdef tuple NOT_LINK_SCHEMES = ()  # rules.NOT_LINK_SCHEMES as bytes
-cdef object refresh_target, registrable_domain, OutLink, STATS, logger, DEBUG
+cdef object refresh_target, mailto_addresses, registrable_domain, OutLink, STATS, logger, DEBUG
 cdef dict TAG_SCORE, TAGS_SECTION
 cdef frozenset ROOTS, JUNK_ROLES, DROPPED_TAGS, CLEANED_TAGS, KEPT_TAGS, STOP
 cdef object UNKNOWN
@@ -170,6 +170,7 @@ cdef void _bind_python(stats, log) except *:
     """Read the rules both walks share, by their public names in crawler.extract.rules."""
     global NOT_LINK_SCHEMES, MAIN_WORDS
     global refresh_target, registrable_domain, OutLink, STATS, logger, DEBUG, TAG_SCORE, TAGS_SECTION
+    global mailto_addresses
     global ROOTS, JUNK_ROLES, DROPPED_TAGS, CLEANED_TAGS, KEPT_TAGS, STOP, UNKNOWN
     global MAX_PATH_CHARS, MIN_PARAGRAPH, ARTICLE_MIN_CHARS, MAIN_SECTION, DIVISOR_COUNT
     import logging
@@ -205,6 +206,7 @@ cdef void _bind_python(stats, log) except *:
     if any(scheme != scheme.lower() for scheme in NOT_LINK_SCHEMES):
         raise ImportError("rules.NOT_LINK_SCHEMES must be lower case")
     refresh_target = rules.refresh_target
+    mailto_addresses = rules.mailto_addresses
     STATS = stats
     logger = log
     DEBUG = logging.DEBUG
@@ -423,6 +425,7 @@ def links(page):
     cdef Py_ssize_t cap = page.max_links or -1
     cdef Py_ssize_t over_cap = 0
     cdef Py_ssize_t memo_past_cap = page.memo_past_cap
+    cdef list emails = []  # mailto: addresses, a fact of the page, not links
     cdef lg_node_t *node
     cdef lg_node_t *parent
     cdef bint is_image
@@ -471,6 +474,9 @@ def links(page):
             not_links += 1
             if debugging:
                 logger.debug("not a link on %s: %r", src_url, href)
+            # Docs pages hold thousands of "#..." hrefs: no "@" (raw or %40), no address, no call.
+            if (tag == "a" or tag == "area") and href and ("@" in href or "%" in href):
+                emails.extend(mailto_addresses(href))
             continue
         dst, dst_host = resolved
         dst_domain = domains.get(dst_host)
@@ -520,6 +526,8 @@ def links(page):
         STATS["not_links"] += not_links
     if over_cap:
         facts.links_over_cap += over_cap
+    if emails:
+        facts.emails = list(dict.fromkeys(emails))
     try:
         if in_body:
             _main_content(dom, places, page.tree, in_body, parents, paragraphs)

@@ -30,7 +30,13 @@ from crawler import settings as defaults
 from crawler import speedups
 from crawler.extract import charset
 from crawler.extract import maincontent as content
-from crawler.extract.rules import LINK_SELECTOR, UNKNOWN, refresh_target, rel_tokens
+from crawler.extract.rules import (
+    LINK_SELECTOR,
+    UNKNOWN,
+    mailto_addresses,
+    refresh_target,
+    rel_tokens,
+)
 from crawler.extract.sections import Places
 from crawler.guard.mime import is_html
 from crawler.records import OutLink, PageFacts
@@ -307,6 +313,7 @@ class _Page:
         robots: list[str] = []
         links: list[OutLink] = []
         cap = self.max_links or -1
+        emails: list[str] = []  # mailto: addresses, a fact of the page, not links
         for node in nodes:
             tag = node.tag
             attrs = node.attributes
@@ -349,6 +356,8 @@ class _Page:
             if resolved is None:
                 STATS["not_links"] += 1
                 logger.debug("not a link on %s: %r", src_url, href)
+                if (tag == "a" or tag == "area") and href and ("@" in href or "%" in href):
+                    emails.extend(mailto_addresses(href))  # no "@" (raw or %40): no address
                 continue
             dst, dst_host = resolved
             dst_domain = domains.get(dst_host)
@@ -391,6 +400,8 @@ class _Page:
             ):
                 in_body.append((link, parent))
         self._robots(robots, links)
+        if emails:
+            facts.emails = list(dict.fromkeys(emails))
         if in_body:
             self._main_content(in_body)
         return links

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from crawler.extract.emails import mailto_addresses
 from crawler.urls.canonical import NOT_LINK_SCHEMES
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "WORD_SECTIONS",
     "NameRule",
     "landmark_of",
+    "mailto_addresses",
     "main_words",
     "name_weight",
     "refresh_target",

@@ -5,7 +5,8 @@
   terminal; such a link is dropped and counted, such a seed refused;
 - a URL longer than MAX_URL_LENGTH (2,083 characters, the frontier's own limit): dropped and
   counted;
-- an anchor or a title longer than MAX_TEXT_CHARS (1,024 characters): cut there, counted.
+- an anchor or a title longer than MAX_TEXT_CHARS (1,024 characters): cut there, counted;
+- more than MAX_PAGE_EMAILS (100) mailto: addresses on one page: the first kept, counted.
 
     >>> bad_host("ev\\x1bil.com")
     "control character '\\\\x1b' in host 'ev\\\\x1bil.com'"
@@ -20,11 +21,13 @@ from urllib.parse import unquote
 
 from crawler.urls.canonical import MAX_URL_LENGTH
 
-__all__ = ["MAX_TEXT_CHARS", "MAX_URL_LENGTH", "bad_host", "link_refusal"]
+__all__ = ["MAX_PAGE_EMAILS", "MAX_TEXT_CHARS", "MAX_URL_LENGTH", "bad_host", "link_refusal"]
 
 # Longer anchors and titles are cut: a 1 MB anchor is a trap or a bug, not a description of
 # its target (the longest in ../shared/realweb is far below this).
 MAX_TEXT_CHARS = 1024
+# A contact page lists a few addresses; thousands are a harvesting trap or a mailing list dump.
+MAX_PAGE_EMAILS = 100
 
 
 def bad_host(host: str) -> str | None:

@@ -285,7 +285,7 @@ def _velocity(store: Store, v: dict[str, Any]) -> Rows:
 
 
 def _profile(command: str) -> Callable[[Store, dict[str, Any]], Rows]:
-    """top-pages, linked-domains or ips: `queries.profile_rows`, as the CLI runs it."""
+    """top-pages, linked-domains, ips or contacts: `queries.profile_rows`, as the CLI runs it."""
 
     def run(store: Store, v: dict[str, Any]) -> Rows:
         return queries.profile_rows(store, command, v["domain"], _target(v))

@@ -21,7 +21,7 @@ from crawler.extract import extractor
 from crawler.extract.extractor import extract
 from crawler.guard.mime import is_html
 from crawler.records import Fetched, OutLink, Page
-from crawler.scope.limits import MAX_TEXT_CHARS, link_refusal
+from crawler.scope.limits import MAX_PAGE_EMAILS, MAX_TEXT_CHARS, link_refusal
 from crawler.scope.rules import Scope
 from crawler.scope.traps import check as check_trap
 from crawler.urls import canonical
@@ -132,17 +132,22 @@ class LinksSpider(scrapy.Spider):
             facts.noindex,
             facts.nofollow,
         )
+        page.emails = facts.emails
         for link in links:
             link.fetched_at, link.crawl_id = page.fetched_at, page.crawl_id
         return self._within_limits(page, links)
 
     def _within_limits(self, page: Page, links: list[OutLink]) -> list[OutLink]:
         """The record contract's limits (crawler.scope.limits.py): titles and anchors cut at
-        MAX_TEXT_CHARS, links to over-long URLs or impossible hosts dropped; all counted."""
+        MAX_TEXT_CHARS, addresses after MAX_PAGE_EMAILS, links to over-long URLs or impossible
+        hosts dropped; all counted."""
         stats = self.crawler.stats
         if len(page.title) > MAX_TEXT_CHARS:
             page.title = page.title[:MAX_TEXT_CHARS]
             stats.inc_value("linkgraph/titles_cut")
+        if len(page.emails) > MAX_PAGE_EMAILS:
+            page.emails = page.emails[:MAX_PAGE_EMAILS]
+            stats.inc_value("linkgraph/emails_cut")
         kept = []
         for link in links:
             refusal = link_refusal(link.dst_url, link.dst_host)

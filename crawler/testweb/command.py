@@ -46,6 +46,11 @@ def add_subcommand(subparsers: Any) -> argparse.ArgumentParser:
         help="plant a labelled spam network linking to the most popular sites "
         "(crawler/testweb/spam.py); the natural sites stay as without it",
     )
+    shared.add_argument(
+        "--contacts",
+        action="store_true",
+        help="every third site also has a contact page with mailto: links (for `contacts`)",
+    )
     parser = subparsers.add_parser("testweb", help="a deterministic simulated web on loopback")
     actions = parser.add_subparsers(dest="testweb_action", required=True)
     serve = actions.add_parser("serve", parents=[shared], help="serve the web as HTTP proxy")
@@ -101,7 +106,13 @@ def _web(args: argparse.Namespace) -> Web:
     if args.pages_per_site < 1:
         raise ConfigError(f"--pages-per-site must be at least 1, not {args.pages_per_site}")
     return build_web(
-        args.sites, args.pages_per_site, args.seed, args.revision, args.fates, args.spam
+        args.sites,
+        args.pages_per_site,
+        args.seed,
+        args.revision,
+        args.fates,
+        args.spam,
+        args.contacts,
     )
 
 

@@ -65,7 +65,7 @@ DECOYS = (
     '<a href="#top">Back to top</a>',
     '<a href="javascript:void(0)">Open menu</a>',
     '<a href="JavaScript:history.back()">Back</a>',
-    '<a href="mailto:info@{domain}">Write to us</a>',
+    '<a href="mailto:Info@{upper}?subject=Hello%20there">Write to us</a>',
     '<a href="tel:+441632960000">Call us</a>',
     '<a href="data:text/plain,hello">Data</a>',
     '<a href="">Empty</a>',
@@ -226,7 +226,9 @@ class _SiteBuilder:
         return self.a(target, rel=rel or self.pick(RELS_ANY), form="abs")
 
     def decoy(self) -> Decoy:
-        return Decoy(self.pick(DECOYS).format(domain=self.site.domain))
+        domain = self.site.domain
+        html = self.pick(DECOYS).format(domain=domain, upper=domain.upper())
+        return Decoy(html, (f"Info@{domain}",) if "mailto:" in html else ())
 
     def block(self, section: str, items: list[Link | Decoy] | None = None) -> Block:
         words = SECTION_WORDS.get(section)

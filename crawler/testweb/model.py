@@ -18,6 +18,7 @@ import random
 from collections.abc import Iterator
 from functools import lru_cache
 
+from crawler.testweb.contacts import add_contacts
 from crawler.testweb.fates import apply_fates
 from crawler.testweb.generator import build_site
 from crawler.testweb.names import Site, make_sites
@@ -39,10 +40,12 @@ class Web:
         revision: int = 0,
         fates: bool = False,
         spam: bool = False,
+        contacts: bool = False,
     ) -> None:
         self.seed = seed
         self.revision = revision
         self.fates = fates
+        self.contacts = contacts
         self.pages_per_site = pages_per_site
         self.sites = make_sites(sites, seed)
         self._natural = len(self.sites)  # popular_site draws from these only
@@ -63,7 +66,13 @@ class Web:
         site = self.sites[index]
         if index >= self._natural:
             return build_spam_site(self, site)
-        pages = build_site(self, site)
+        pages = self._edited_site(index)
+        if self.contacts:
+            add_contacts(site, pages)
+        return pages
+
+    def _edited_site(self, index: int) -> dict[str, Page]:
+        pages = build_site(self, self.sites[index])
         if not self.fates:
             return revise(pages, self.seed, self.revision) if self.revision else pages
         # Each revision's fates come after its edits, before the next revision's: what a
@@ -122,6 +131,7 @@ def build_web(
     revision: int = 0,
     fates: bool = False,
     spam: bool = False,
+    contacts: bool = False,
 ) -> Web:
     """The web for these arguments; the same arguments always give the same web.
 
@@ -130,6 +140,8 @@ def build_web(
     history tests; 0 is the original. `fates` adds, from revision 1 on, the page and backlink
     fates of `fates.FATES` (pages gone, failing, redirected, noindex, ...: every reason a
     backlink is lost or changes), for lost-link tests. `spam` plants a spam network linking to
-    the most popular sites (`crawler.testweb.spam`), the natural sites unchanged.
+    the most popular sites (`crawler.testweb.spam`), the natural sites unchanged. `contacts` adds
+    a contact page with mailto: links to every third site (crawler/testweb/contacts.py), for
+    `linkgraph contacts`.
     """
-    return Web(sites, pages_per_site, seed, revision, fates, spam)
+    return Web(sites, pages_per_site, seed, revision, fates, spam, contacts)

@@ -61,9 +61,11 @@ class Link:
 
 @dataclass(frozen=True, slots=True)
 class Decoy:
-    """Markup that looks like a link and must not be one, e.g. ``<a href="mailto:x@y.z">``."""
+    """Markup that looks like a link and must not be one, e.g. ``<a href="mailto:x@y.z">``.
+    `emails`: the addresses a mailto: href in it gives (a fact of the page, not a link)."""
 
     html: str
+    emails: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -74,6 +76,14 @@ class Block:
     items: list[Link | Decoy] = field(default_factory=list)
     children: list[Block] = field(default_factory=list)  # rendered after the items, inside
     word: str = ""  # the class/id word the div template uses, e.g. 'id="Sidebar"'
+
+    def emails(self) -> Iterator[str]:
+        """The mailto: addresses of its decoys, in document order."""
+        for item in self.items:
+            if isinstance(item, Decoy):
+                yield from item.emails
+        for child in self.children:
+            yield from child.emails()
 
     def links(self) -> Iterator[tuple[str, Link]]:
         """(section, link) in document order; the innermost block names the section."""
@@ -127,6 +137,13 @@ class Page:
             yield "unknown", link
         for block in self.blocks:
             yield from block.links()
+
+    def emails(self) -> list[str]:
+        """The addresses a parser must find in its mailto: links, in order, without repeats
+        (crawler/extract/emails.py): those of an HTML page that answered 200."""
+        if self.status != 200 or not self.is_html:
+            return []
+        return list(dict.fromkeys(e for block in self.blocks for e in block.emails()))
 
 
 def host_of(url: str) -> str:

@@ -32,6 +32,8 @@ INSERT INTO linkgraph.schema_migrations (version, name, applied_at) SELECT 8, '0
 
 INSERT INTO linkgraph.schema_migrations (version, name, applied_at) SELECT 9, '009_trust_seeds', now();
 
+INSERT INTO linkgraph.schema_migrations (version, name, applied_at) SELECT 10, '010_page_emails', now();
+
 CREATE TABLE IF NOT EXISTS linkgraph.page_fetches_local ON CLUSTER '{cluster}'
 (
     url String,
@@ -54,7 +56,8 @@ CREATE TABLE IF NOT EXISTS linkgraph.page_fetches_local ON CLUSTER '{cluster}'
     fetched_at DateTime('UTC'),
     crawl_id LowCardinality(String),
     error String,
-    ip LowCardinality(String) DEFAULT ''
+    ip LowCardinality(String) DEFAULT '',
+    emails Array(String) DEFAULT emptyArrayString()
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/linkgraph/page_fetches', '{replica}')
 ORDER BY (url, fetch_us);
@@ -200,11 +203,6 @@ SELECT
 FROM linkgraph.link_history
 WHERE anchor_variants > 1 OR rel_variants > 1;
 
-CREATE VIEW IF NOT EXISTS linkgraph.pages ON CLUSTER '{cluster}' AS
-SELECT *
-FROM linkgraph.page_fetches FINAL
-WHERE (url, fetch_us) IN (SELECT url, max(fetch_us) FROM linkgraph.page_fetches_local GROUP BY url);
-
 CREATE TABLE IF NOT EXISTS linkgraph.domain_edges_local ON CLUSTER '{cluster}'
 (
     dst_domain LowCardinality(String),
@@ -254,3 +252,8 @@ SELECT
     maxMerge(last_seen_state) AS last_seen
 FROM linkgraph.domain_edges
 GROUP BY src_domain, dst_domain;
+
+CREATE VIEW IF NOT EXISTS linkgraph.pages ON CLUSTER '{cluster}' AS
+SELECT *
+FROM linkgraph.page_fetches FINAL
+WHERE (url, fetch_us) IN (SELECT url, max(fetch_us) FROM linkgraph.page_fetches_local GROUP BY url);

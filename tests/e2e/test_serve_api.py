@@ -68,6 +68,7 @@ def _cases(ranked: list[str], host: str) -> list[Case]:
         ("top-pages", []),
         ("linked-domains", []),
         ("ips", []),
+        ("contacts", []),
     ]
     gaps = [("gap", least, [*vs, ("min", "2")]), ("gap", least, vs[:1])]
     hosted = [("top-pages", host, [("mode", "host"), ("offset", "1")])]

@@ -64,7 +64,8 @@ def test_an_older_cluster_store_gets_the_later_migrations_on_cluster(
     store = ServerStore(ch_cluster.url_for(old) + "?cluster=lg")
     try:
         assert store.migrate() == [
-            "006_history_views", "007_page_ip", "008_domain_edges", "009_trust_seeds"
+            "006_history_views", "007_page_ip", "008_domain_edges", "009_trust_seeds",
+            "010_page_emails",
         ]  # fmt: skip
         assert store.migrate() == []
         store.settle()  # what a crawl does when it ends

@@ -21,7 +21,7 @@ from crawler.errors import ConfigError
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN_COMMANDS = ("backlinks", "refdomains", "local", "anchors", "gap", "broken", "changes",
                    "toxicity", "disavow", "report", "velocity", "top-pages", "linked-domains",
-                   "ips")  # fmt: skip
+                   "ips", "contacts")  # fmt: skip
 REQUIRED = {"gap": ["--vs", "b.com"], "disavow": ["--min-score", "5"], "report": ["--html", "r"]}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from schema.cluster_ddl import upgrade_steps
 
-ALL = set(range(1, 10))
+ALL = set(range(1, 11))
 
 
 def test_a_newer_server_gets_the_skip_index_on_the_local_tables() -> None:
@@ -32,6 +32,21 @@ def test_a_column_is_added_to_the_local_tables_and_the_distributed_one_made_agai
                                  step.cluster[4]]  # fmt: skip
     assert step.cluster[4].startswith("CREATE VIEW IF NOT EXISTS db.pages ON CLUSTER 'lg' AS")
     assert step.record.endswith("SELECT 7, '007_page_ip', now()")
+
+
+def test_the_emails_column_is_added_as_the_ip_one() -> None:
+    (step,) = upgrade_steps("db", "lg", (18, 16, 1), ALL - {10})
+    assert step.migration.name == "010_page_emails"
+    assert step.cluster[:3] == [
+        "ALTER TABLE db.page_fetches_local ON CLUSTER 'lg' "
+        "ADD COLUMN emails Array(String) DEFAULT emptyArrayString()",
+        "DROP TABLE IF EXISTS db.page_fetches ON CLUSTER 'lg'",
+        "CREATE TABLE IF NOT EXISTS db.page_fetches ON CLUSTER 'lg'\nAS db.page_fetches_local\n"
+        "ENGINE = Distributed('lg', db, page_fetches_local, cityHash64(url))",
+    ]
+    assert step.cluster[3] == "DROP TABLE IF EXISTS db.pages ON CLUSTER 'lg'"
+    assert step.cluster[4].startswith("CREATE VIEW IF NOT EXISTS db.pages ON CLUSTER 'lg' AS")
+    assert step.record.endswith("SELECT 10, '010_page_emails', now()")
 
 
 def test_a_backfill_runs_on_each_shard_from_its_local_tables() -> None:

@@ -56,7 +56,7 @@ def test_page_columns() -> None:
     pages = [
         Page(url="http://a.com/", host="a.com", domain="a.com", status=404, title="x" * 3,
              noindex=True, outlink_count=7, depth=2, size=2**40, fetched_at=1_700_000_001.5,
-             ip="::1", meta_robots="noindex"),
+             ip="::1", meta_robots="noindex", emails=["a@b.com", "c@d.com"]),
     ]  # fmt: skip
     assert _encoded(pages, PAGE_COLUMNS) == {
         "url": ["http://a.com/"],
@@ -80,4 +80,5 @@ def test_page_columns() -> None:
         "crawl_id": [""],
         "error": [""],
         "ip": ["::1"],
+        "emails": [["a@b.com", "c@d.com"]],
     }

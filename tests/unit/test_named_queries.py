@@ -59,6 +59,7 @@ def test_current_link_set_is_included_by_the_queries_of_current_links() -> None:
         "anchors", "backlinks", "backlinks_report", "broken", "gap", "gap_report", "refdomains",
         "refdomains_report", "report_anchors", "report_links", "report_pages", "report_totals",
         "toxicity_backlinks", "toxicity_templates", "top_pages", "linked_domains", "referring_ips",
+        "contacts",
     }  # fmt: skip
 
 

@@ -1,5 +1,5 @@
 """The query commands: backlinks, refdomains, local, anchors, gap, broken, changes, velocity,
-top-pages, linked-domains, ips.
+top-pages, linked-domains, ips, contacts.
 
 Each runs one named query of schema/queries/ (the file name is in its help) with the
 parameters `crawler.analysis.queries` builds, and writes the rows (--format, --out). Domains
@@ -418,12 +418,13 @@ def _velocity(args: argparse.Namespace) -> int:
     return 0
 
 
-# -- top-pages, linked-domains, ips -------------------------------------------------------------
+# -- top-pages, linked-domains, ips, contacts ------------------------------------------------------
 
 _PROFILE = (
     ("top-pages", "the most linked pages of DOMAIN", "top_pages.sql"),
     ("linked-domains", "the domains DOMAIN links to (outgoing)", "linked_domains.sql"),
     ("ips", "referring IPs and /24 subnets of DOMAIN", "referring_ips.sql"),
+    ("contacts", "e-mail addresses, contact pages of DOMAIN's referring domains", "contacts.sql"),
 )
 
 
