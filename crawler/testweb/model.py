@@ -18,7 +18,7 @@ import random
 from collections.abc import Iterator
 from functools import lru_cache
 
-from crawler.testweb.fates import apply_fates
+from crawler.testweb.fates import apply_fates, disallowed
 from crawler.testweb.generator import build_site
 from crawler.testweb.names import Site, make_sites
 from crawler.testweb.pages import Page, domain_of, host_of
@@ -42,6 +42,7 @@ class Web:
         self.domains = frozenset(site.domain for site in self.sites)
         self._cum_weights = _zipf_weights(len(self.sites), seed)
         self.site_pages = lru_cache(maxsize=256)(self._build_site)
+        self._disallow: dict[int, tuple[str, ...]] = {}
 
     def _build_site(self, index: int) -> dict[str, Page]:
         pages = build_site(self, self.sites[index])
@@ -66,13 +67,21 @@ class Web:
         for site in self.sites:
             yield from self.site_pages(site.index).values()
 
+    def disallow(self, site: Site) -> tuple[str, ...]:
+        """Path prefixes the site's robots.txt forbids to every crawler in this revision: its
+        own (`Site.disallow`), then its pages' "robots" fates (fates.disallowed)."""
+        if site.index not in self._disallow:
+            fated = disallowed(self, site.index) if self.fates else ()
+            self._disallow[site.index] = site.disallow + fated
+        return self._disallow[site.index]
+
     def allowed(self, url: str) -> bool:
         """Whether the robots.txt of the URL's site lets a crawler fetch it."""
         site = self.site_of(url)
         if site is None:
             return True
         path = "/" + url.split("/", 3)[3] if url.count("/") >= 3 else "/"
-        return not any(path.startswith(prefix) for prefix in site.disallow)
+        return not any(path.startswith(prefix) for prefix in self.disallow(site))
 
     def in_scope(self, url: str) -> bool:
         return domain_of(url) in self.domains
