@@ -16,6 +16,9 @@ from typing import Any
 
 SECTIONS = ("header", "nav", "main", "aside", "footer", "comment", "unknown")
 KINDS = ("a", "area", "frame", "canonical", "alternate", "redirect", "refresh")
+# The `error` of a Page robots.txt kept the crawler from fetching (status 0): stored, so a
+# recrawl that finds a page newly disallowed tells why its links are gone.
+ROBOTS_BLOCKED = "robots.txt: disallowed"
 
 
 @dataclass(slots=True)
@@ -65,7 +68,8 @@ class OutLink:
 
 @dataclass(slots=True)
 class Page:
-    """One fetch of one URL (status 0 with `error` set when nothing was received)."""
+    """One fetch of one URL (status 0 with `error` set when nothing was received; the error
+    ROBOTS_BLOCKED when robots.txt forbade the fetch)."""
 
     url: str
     host: str = ""

@@ -2,6 +2,9 @@
 
 For every request carrying a frontier lease (``request.meta["lease"]``):
 
+- a request the scheduler marked ``meta["robots_blocked"]`` (robots.txt forbids its URL) is
+  refused first (IgnoreRequest, by `HostSlotMiddleware`, which every frontier crawl has): no
+  DNS, no gate, no download; the spider's errback stores it as a Page with error ROBOTS_BLOCKED;
 - before download, when the host has a delay, the gate (crawler.frontier.politeness) holds
   the request until the host's delay since the last request START has passed, across all
   workers, and records this start (robots.txt requests always pass the gate);
@@ -26,7 +29,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import reactor
@@ -36,6 +39,7 @@ from crawler import settings as defaults
 from crawler.errors import FrontierError
 from crawler.frontier.queue import Frontier, Lease
 from crawler.frontier.scheduler import FrontierScheduler, retrying
+from crawler.records import ROBOTS_BLOCKED
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +112,8 @@ async def gate(frontier: Frontier | None, request: Request) -> None:
 
 
 class HostSlotMiddleware(_FrontierMiddleware):
-    """Frees the lease's host slot when its download ends; pauses a host on Retry-After."""
+    """Frees the lease's host slot when its download ends; pauses a host on Retry-After;
+    refuses a request robots.txt forbids (here: the one middleware every frontier crawl needs)."""
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
@@ -116,6 +121,8 @@ class HostSlotMiddleware(_FrontierMiddleware):
         self.gates = GATE_PATH not in chain  # alone, it gates too (a bare Scrapy project)
 
     async def process_request(self, request: Request) -> None:
+        if request.meta.get("robots_blocked"):  # its process_exception frees the slot
+            raise IgnoreRequest(ROBOTS_BLOCKED)
         if self.gates:
             await gate(self.frontier, request)
 

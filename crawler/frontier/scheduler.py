@@ -42,6 +42,7 @@ from crawler.frontier.connection import connect
 from crawler.frontier.outage import retrying
 from crawler.frontier.queue import Frontier, Lease
 from crawler.frontier.sitefiles import SiteFiles
+from crawler.records import ROBOTS_BLOCKED
 from crawler.signals import records_durable
 from crawler.urls.canonical import canonicalize
 
@@ -257,8 +258,10 @@ class FrontierScheduler(SiteFiles):
         decision = robots.check(lease.url)
         if decision == rb.ALLOW:
             self._buffer.append(self._page_request(lease))
-        elif decision == rb.DISALLOW:
-            self._finish(lease, [], "robots_blocked")
+        elif decision == rb.DISALLOW:  # refused before download; the spider records why
+            request = self._page_request(lease)
+            request.meta["robots_blocked"] = True
+            self._buffer.append(request)
         elif decision == rb.FETCH:
             self._buffer.append(self._robots_request(lease, rb.robots_url(lease.url), 0))
         elif decision == rb.WAIT:
@@ -279,9 +282,6 @@ class FrontierScheduler(SiteFiles):
             self.frontier.release([lease])
         except FrontierError as exc:
             retrying("release (the lease will expire)", exc)
-
-    def _finish(self, lease: Lease, children: list[dict[str, Any]], outcome: str) -> None:
-        self._finish_many([(lease, children, outcome)], {})
 
     def _finish_many(self, acks: list[Ack], counters: dict[str, int]) -> None:
         """Acknowledge leases with their children and bump counters: one atomic Redis call."""
@@ -318,7 +318,10 @@ class FrontierScheduler(SiteFiles):
                 held[1].extend(getattr(item, "follow", None) or [])
                 counts = held[2]
             page = getattr(item, "page", None)
-            if page is not None:
+            if page is not None and page.error == ROBOTS_BLOCKED:  # stored, never fetched
+                counts.pop("done", None)
+                counts["robots_blocked"] = counts.get("robots_blocked", 0) + 1
+            elif page is not None:
                 counts["pages"] = counts.get("pages", 0) + 1
                 counts["errors"] = counts.get("errors", 0) + bool(page.error)
             counts["links"] = counts.get("links", 0) + len(getattr(item, "links", None) or [])

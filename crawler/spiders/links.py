@@ -20,7 +20,7 @@ from crawler.config import CrawlConfig
 from crawler.extract import extractor
 from crawler.extract.extractor import extract
 from crawler.guard.mime import is_html
-from crawler.records import Fetched, OutLink, Page
+from crawler.records import ROBOTS_BLOCKED, Fetched, OutLink, Page
 from crawler.scope.limits import MAX_PAGE_EMAILS, MAX_TEXT_CHARS, link_refusal
 from crawler.scope.rules import Scope
 from crawler.scope.traps import check as check_trap
@@ -93,9 +93,13 @@ class LinksSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         lease = request.meta["lease"]
         page = self._blank_page(request.url, lease)
-        page.error = f"{type(failure.value).__name__}: {failure.getErrorMessage()}"[:500]
-        self.crawler.stats.inc_value("linkgraph/errors")
-        log.debug("fetch failed %s: %s", request.url, page.error)
+        if request.meta.get("robots_blocked"):  # refused by the frontier's middleware
+            page.error = ROBOTS_BLOCKED
+            self.crawler.stats.inc_value("linkgraph/robots_blocked")
+        else:
+            page.error = f"{type(failure.value).__name__}: {failure.getErrorMessage()}"[:500]
+            self.crawler.stats.inc_value("linkgraph/errors")
+            log.debug("fetch failed %s: %s", request.url, page.error)
         yield Fetched(page=page, lease=lease)
 
     def _blank_page(self, url: str, lease: Any) -> Page:

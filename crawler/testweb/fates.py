@@ -11,6 +11,8 @@ content page of one site. Page fates last (a page gone in revision 1 stays gone)
     canonical  its canonical names another page   moved      its first backlink points to
     nofollow, ugc, sponsored   its first backlink   another URL of the same target domain
                gains the rel token                anchor     its first backlink's text changes
+    robots     its site's robots.txt disallows it (the page itself is unchanged; the crawl
+               stores it unfetched, status 0, as `changes` reads "blocked by robots.txt")
 
 "First backlink": the page's first `<a>` to another registrable domain of the web (never one
 a revision added: those lead outside the web). Pages stay
@@ -35,7 +37,7 @@ from crawler.testweb.pages import Block, Link, Page, domain_of
 if TYPE_CHECKING:
     from crawler.testweb.model import Web
 
-PAGE_FATES = ("gone404", "gone410", "error", "blip", "redirect", "noindex", "canonical")
+PAGE_FATES = ("gone404", "gone410", "error", "blip", "redirect", "noindex", "canonical", "robots")
 LINK_RELS = ("nofollow", "ugc", "sponsored")
 LINK_FATES = ("moved", *LINK_RELS, "anchor")
 FATES = PAGE_FATES + LINK_FATES
@@ -72,7 +74,7 @@ def apply_fates(
     for fate, url in fated(web, number):
         if url.split("/")[2] != host or url not in pages:
             continue
-        if fate == "blip" and number != latest:
+        if (fate == "blip" and number != latest) or fate == "robots":  # robots: see disallowed
             continue
         if fate in PAGE_FATES:
             _befall(web, pages, url, fate)
@@ -80,6 +82,18 @@ def apply_fates(
         # A page may have no backlink the fate can change: the next unfated page takes it.
         spares = (u for u in _siblings(web, url) if u not in taken and u in pages)
         any(_edit_backlink(web, pages[u], fate, number) for u in (url, *spares))
+
+
+def disallowed(web: Web, site_index: int) -> tuple[str, ...]:
+    """The paths of `site_index`'s pages the "robots" fates of revisions 1..web.revision put in
+    its robots.txt, as Disallow lines (prefixes, as Web.allowed reads them)."""
+    host = web.sites[site_index].host
+    return tuple(
+        "/" + url.split("/", 3)[3]
+        for number in range(1, web.revision + 1)
+        for fate, url in fated(web, number)
+        if fate == "robots" and url.split("/")[2] == host
+    )
 
 
 def _befall(web: Web, pages: dict[str, Page], url: str, fate: str) -> None:

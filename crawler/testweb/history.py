@@ -13,7 +13,7 @@ whether and why it is lost. One dict per row, `crawl` the index of the crawl tha
     >>> webs = [build_web(4, 30, 1, revision=r, fates=True) for r in (0, 1)]
     >>> rows = change_rows(webs, lost_after_errors=2)
     >>> sorted({r["reason"] for r in rows if r["change"] == "lost"})[:3]
-    ['canonical elsewhere', 'link removed', 'moved']
+    ['blocked by robots.txt', 'canonical elsewhere', 'link removed']
 """
 
 from __future__ import annotations
@@ -74,6 +74,8 @@ def _fetches(web: Web, crawl: int) -> dict[str, Fetch]:
     for record in truth(web):
         if record["type"] == "page":
             fetches[record["url"]] = _facts(web.page(record["url"]), record["status"], crawl)
+        elif record["type"] == "blocked":  # stored unfetched: status 0, robots.txt's error
+            fetches[record["url"]] = Fetch(crawl, 0)
         elif record["type"] == "link" and record["src_domain"] != record["dst_domain"]:
             pair = (record["dst_url"], record["dst_domain"])
             fetches[record["src_url"]].links.append((pair, record["anchor"], tuple(record["rel"])))
@@ -131,6 +133,8 @@ def _lost(
     if run == len(later):
         return None
     fetch = later[run]
+    if fetch.status == 0:  # not failed, so robots.txt's (truth.py's "blocked" records)
+        return fetch, "blocked by robots.txt", ""
     if 300 <= fetch.status < 400:
         return fetch, "redirected", fetch.redirect_to
     if fetch.status >= 400:

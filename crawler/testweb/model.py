@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from crawler.testweb.contacts import add_contacts
-from crawler.testweb.fates import apply_fates
+from crawler.testweb.fates import apply_fates, disallowed
 from crawler.testweb.generator import build_site
 from crawler.testweb.names import Site, make_sites
 from crawler.testweb.pages import Page, domain_of, host_of
@@ -61,6 +61,7 @@ class Web:
         self.by_host = {site.host: site for site in self.sites}
         self.domains = frozenset(site.domain for site in self.sites)
         self.site_pages = lru_cache(maxsize=256)(self._build_site)
+        self._disallow: dict[int, tuple[str, ...]] = {}
 
     def _build_site(self, index: int) -> dict[str, Page]:
         site = self.sites[index]
@@ -94,13 +95,21 @@ class Web:
         for site in self.sites:
             yield from self.site_pages(site.index).values()
 
+    def disallow(self, site: Site) -> tuple[str, ...]:
+        """Path prefixes the site's robots.txt forbids to every crawler in this revision: its
+        own (`Site.disallow`), then its pages' "robots" fates (fates.disallowed)."""
+        if site.index not in self._disallow:
+            fated = disallowed(self, site.index) if self.fates else ()
+            self._disallow[site.index] = site.disallow + fated
+        return self._disallow[site.index]
+
     def allowed(self, url: str) -> bool:
         """Whether the robots.txt of the URL's site lets a crawler fetch it."""
         site = self.site_of(url)
         if site is None:
             return True
         path = "/" + url.split("/", 3)[3] if url.count("/") >= 3 else "/"
-        return not any(path.startswith(prefix) for prefix in site.disallow)
+        return not any(path.startswith(prefix) for prefix in self.disallow(site))
 
     def in_scope(self, url: str) -> bool:
         return domain_of(url) in self.domains

@@ -61,7 +61,7 @@ def respond(web: Web, url: str) -> Response:
     if site is None:
         return Response(502, (("Content-Type", "text/plain"),), b"unknown host\n")
     path = urlsplit(url).path
-    if path == "/robots.txt" and site.has_robots:
+    if path == "/robots.txt" and (site.has_robots or web.disallow(site)):
         return Response(200, (("Content-Type", "text/plain"),), robots_txt(web, url).encode())
     if path == "/sitemap.xml" and "sitemap" in site.features:
         return Response(200, (("Content-Type", "application/xml"),), sitemap_xml(web, url))
@@ -88,14 +88,15 @@ def robots_txt(web: Web, url: str) -> str:
     site = web.site_of(url)
     assert site is not None
     lines = ["User-agent: *"]
-    lines += [f"Disallow: {prefix}" for prefix in site.disallow] or ["Disallow:"]
+    disallow = web.disallow(site)
+    lines += [f"Disallow: {prefix}" for prefix in disallow] or ["Disallow:"]
     lines += ["", "User-agent: BadBot", "Disallow: /"]
     if "sitemap" in site.features:
         lines += ["", f"Sitemap: http://{site.host}/sitemap.xml"]
     # A byte order mark opens every file that disallows something, as editors on Windows
     # write it, before the group that concerns us: read as Google does, it changes nothing
-    # (the truth is `site.disallow`); read as text, the "*" group would be lost.
-    bom = "\ufeff" if site.disallow else ""
+    # (the truth is `web.disallow(site)`); read as text, the "*" group would be lost.
+    bom = "\ufeff" if disallow else ""
     return bom + "\n".join(lines) + "\n"
 
 

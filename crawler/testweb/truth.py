@@ -5,7 +5,7 @@ robots.txt and follows links by the rules of docs/LINKS.md "What the crawler fol
 yields one dict per fetched page, per robots-blocked URL and per link occurrence:
 
     {"type": "page", "url", "status", "content_type"}   (content_type "": no header sent)
-    {"type": "blocked", "url"}
+    {"type": "blocked", "url", "status": 0}   (stored unfetched, error "robots.txt: disallowed")
     {"type": "link", "src_url", "dst_url", "src_domain", "dst_domain", "anchor", "rel",
      "section", "kind", "is_image", "hreflang", "ordinal"}
 
@@ -46,7 +46,7 @@ def truth(web: Web) -> Iterator[dict[str, Any]]:
                         continue
                     seen.add(dst)
                     if not web.allowed(dst):
-                        yield {"type": "blocked", "url": dst}
+                        yield _blocked(dst)
                         continue
                     site = web.site_of(dst)
                     assert site is not None, dst  # in-scope hosts are always sites
@@ -55,9 +55,14 @@ def truth(web: Web) -> Iterator[dict[str, Any]]:
 
 def recrawl(web: Web, urls: Iterable[str]) -> Iterator[dict[str, Any]]:
     """The records of fetching `urls` again on `web` (a later revision), as a recrawl of every
-    stored page does: pages the walk no longer reaches included."""
+    stored page does: pages the walk no longer reaches included, and robots.txt asked again."""
     for url in urls:
-        yield from _fetch(url, web.page(url))
+        yield from _fetch(url, web.page(url)) if web.allowed(url) else [_blocked(url)]
+
+
+def _blocked(url: str) -> dict[str, Any]:
+    """A URL robots.txt forbids: the crawl stores it (status 0) without fetching it."""
+    return {"type": "blocked", "url": url, "status": 0}
 
 
 def _fetch(url: str, page: Page | None) -> Iterator[dict[str, Any]]:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from crawler.records import ROBOTS_BLOCKED
 from crawler.run.embedded import EmbeddedRedis
 from crawler.testweb import Web, WebServer, build_web, truth
 from pipelines.store import open_store
@@ -36,12 +37,24 @@ def _assert_matches_truth(target: str, records: list[dict[str, Any]]) -> None:
     ok = {u for u, s in expected_pages.items() if s == 200}
     assert {u for u, s in pages.items() if s == 200} == ok
     assert pages == expected_pages, diff(Counter(expected_pages.items()), Counter(pages.items()))
+    # robots.txt-disallowed pages are stored unfetched: status 0, no address, why in `error`.
     blocked = {r["url"] for r in records if r["type"] == "blocked"}
-    assert blocked and not blocked & set(pages), "robots.txt-disallowed pages were fetched"
+    assert blocked and all(pages[url] == 0 for url in blocked)
+    assert _blocked_errors(target) == dict.fromkeys(blocked, ROBOTS_BLOCKED)
     expected_links = truth_links(records)
     assert links == expected_links, diff(expected_links, links)
-    # Every page came through the simulated web's proxy on loopback: that is its address.
-    assert _page_addresses(target) == dict.fromkeys(expected_pages, "127.0.0.1")
+    # Every fetched page came through the simulated web's proxy on loopback: its address.
+    assert _page_addresses(target) == {
+        url: "" if url in blocked else "127.0.0.1" for url in expected_pages
+    }
+
+
+def _blocked_errors(target: str) -> dict[str, str]:
+    store = open_store(target)
+    try:
+        return dict(store.query("SELECT url, error FROM pages WHERE error LIKE 'robots%'").rows)
+    finally:
+        store.close()
 
 
 def _page_addresses(target: str) -> dict[str, str]:

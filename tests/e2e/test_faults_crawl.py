@@ -261,11 +261,14 @@ def test_sitemaps_from_robots_txt_seed_the_crawl(tmp_path: Path) -> None:
             own = web.site_pages(site.index).values()
             listed |= {p.url for p in own if p.status == 200 and p.is_html and "?" not in p.url}
     assert listed
-    seeds = {site.home for site in web.sites} | {url for url in listed if web.allowed(url)}
+    # Listed URLs robots.txt forbids are seeded too, and stored unfetched (status 0).
+    seeds = {site.home for site in web.sites} | listed
     depth0 = {url for (url,) in _query(tmp_path, "SELECT url FROM pages WHERE depth = 0")}
     assert depth0 == seeds
     pages, _ = stored(_store(tmp_path))
     assert set(truth_pages(records).items()) <= set(pages.items())
+    forbidden = {url for url in listed if not web.allowed(url)}
+    assert forbidden and {url: pages[url] for url in forbidden} == dict.fromkeys(forbidden, 0)
 
 
 def test_recrawl_after_refetches_only_stale_pages_and_keeps_history(tmp_path: Path) -> None:

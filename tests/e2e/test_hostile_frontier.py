@@ -20,7 +20,7 @@ from crawler.run import embedded
 from crawler.run.embedded import EmbeddedRedis
 from crawler.testweb import WebServer, build_web, truth
 from pipelines.store import open_store
-from tests.helpers.e2e import linkgraph, seeds_file
+from tests.helpers.e2e import linkgraph, seeds_file, truth_pages
 from tests.helpers.hostile import SilentServer
 from tests.helpers.servers import ClickHouseServer
 
@@ -119,7 +119,7 @@ def test_child_workers_read_the_password_from_the_data_directory(
         linkgraph(["crawl", "--seeds-file", str(seeds_file(web, tmp_path)), "--workers", "2",
                    "--clickhouse", url, "--data", str(tmp_path / "data"),
                    "--proxy", server.proxy])  # fmt: skip
-    pages = {r["url"] for r in truth(web) if r["type"] == "page"}
+    pages = set(truth_pages(truth(web)))  # robots-blocked URLs too (status 0)
     with open_store(url) as store:
         stored = {row[0] for row in store.query("SELECT DISTINCT url FROM page_fetches").rows}
     assert stored == pages

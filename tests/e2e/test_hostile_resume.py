@@ -14,14 +14,21 @@ from crawler.frontier.queue import Frontier
 from crawler.run.embedded import EmbeddedRedis
 from crawler.testweb import WebServer, build_web, truth
 from pipelines.store import open_store
-from tests.helpers.e2e import linkgraph, one_clear_error, seeds_file, start_linkgraph, wait_for
+from tests.helpers.e2e import (
+    linkgraph,
+    one_clear_error,
+    seeds_file,
+    start_linkgraph,
+    truth_pages,
+    wait_for,
+)
 
 
 def test_the_stopped_command_resumes_its_crawl(tmp_path: Path) -> None:
     """Ctrl-C mid-crawl, then the very same command (same seeds): it resumes the stopped crawl
     instead of starting a new one, and the store ends with each page of the web fetched once."""
     web = build_web(3, 25, 11)
-    pages = {r["url"] for r in truth(web) if r["type"] == "page"}
+    pages = set(truth_pages(truth(web)))  # robots-blocked URLs too (status 0)
     data = tmp_path / "data"
     log = tmp_path / "first.log"
     with WebServer(web) as server:

@@ -8,6 +8,7 @@ import gzip
 import time
 from pathlib import Path
 
+from crawler.records import ROBOTS_BLOCKED
 from pipelines.store import open_store
 from tests.helpers.e2e import linkgraph
 from tests.helpers.hostile import Answer, FixedSite
@@ -39,7 +40,10 @@ def test_hostile_robots_files(tmp_path: Path) -> None:
                   timeout=240)  # fmt: skip
         took = time.monotonic() - started
     with open_store(str(data / "store")) as store:
-        fetched = sorted(row[0] for row in store.query("SELECT url FROM page_fetches").rows)
+        rows = store.query("SELECT url, error FROM page_fetches").rows
+    # The URL the big file's first lines forbid is stored unfetched (status 0, the error says why).
+    assert [url for url, error in rows if error == ROBOTS_BLOCKED] == ["http://big.example/blocked"]
+    fetched = sorted(url for url, error in rows if error != ROBOTS_BLOCKED)
     assert fetched == sorted(
         [f"http://{host}/{path}" for host in ("bomb.example", "away.example")
          for path in ("", "blocked", "open")] + ["http://big.example/", "http://big.example/open"]

@@ -1,10 +1,9 @@
 """Why backlinks are lost, on a recrawled simulated web: three crawls of revisions 0, 1, 2 with
 fates (crawler/testweb/fates.py: pages gone 404/410, failing, redirected, noindex, canonical
-elsewhere; backlinks moved, turned nofollow/ugc/sponsored, re-anchored), then every `changes`
-row per crawl window and every `backlinks --lost-since` row equal the history truth
-(crawler/testweb/history.py) exactly, reasons and details included, on chDB and on
-clickhouse-server 18.16. Not yet here: "blocked by robots.txt", since the frontier stores no
-fetch row for a URL robots.txt forbids (tests/integration/test_lost_reasons.py covers the query).
+elsewhere, disallowed by robots.txt; backlinks moved, turned nofollow/ugc/sponsored,
+re-anchored), then every `changes` row per crawl window and every `backlinks --lost-since` row
+equal the history truth (crawler/testweb/history.py) exactly, reasons and details included, on
+chDB and on clickhouse-server 18.16.
 """
 
 from __future__ import annotations
@@ -31,7 +30,7 @@ from tests.helpers.servers import ClickHouseServer
 WEB = (8, 30, 7)  # sites, pages per site, seed
 REVISIONS = (0, 1, 2)
 LOST = {"link removed", "moved", "page gone", "page error", "redirected", "noindex",
-        "canonical elsewhere"}  # fmt: skip
+        "canonical elsewhere", "blocked by robots.txt"}  # fmt: skip
 CHANGED = {"now nofollow", "now ugc", "now sponsored", "anchor changed"}
 
 

@@ -43,8 +43,11 @@ def test_status_of_a_stopped_crawl_matches_frontier_and_truth(tmp_path: Path) ->
         workers = frontier.workers()
     for name in ("queued", "leased", "done", "errors", "pages", "links", "seen", "robots_blocked"):
         assert figures[name] == counts.get(name, 0), (name, out)
-    pages = truth_pages(truth(web))
-    assert figures["pages"] == len(pages)
+    # robots.txt-disallowed URLs are stored (status 0) but not fetched: not pages, not errors.
+    records = list(truth(web))
+    blocked = [r["url"] for r in records if r["type"] == "blocked"]
+    assert figures["pages"] == len(truth_pages(records)) - len(blocked)
+    assert figures["robots_blocked"] == len(blocked) > 0
     assert figures["queued"] == figures["leased"] == 0
     assert figures["done"] + figures["robots_blocked"] == figures["seen"]
     assert "busiest host" not in out  # nothing queued

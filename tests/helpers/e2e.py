@@ -110,7 +110,8 @@ def truth_links(records: Iterable[dict[str, Any]]) -> Counter[LinkKey]:
 
 
 def truth_pages(records: Iterable[dict[str, Any]]) -> dict[str, int]:
-    return {r["url"]: r["status"] for r in records if r["type"] == "page"}
+    """url -> status of every page the store holds: fetched, or robots-blocked (status 0)."""
+    return {r["url"]: r["status"] for r in records if r["type"] in ("page", "blocked")}
 
 
 def stored(target: str) -> tuple[dict[str, int], Counter[LinkKey]]:

@@ -6,12 +6,15 @@ revisions against this truth is tests/e2e/test_lost_reasons_crawl.py."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 
+from crawler.frontier.robots import parse_robots
 from crawler.testweb import build_web, truth
 from crawler.testweb.fates import FATES, fated
 from crawler.testweb.history import change_rows
+from crawler.testweb.render import respond
 
 ARGS = (8, 30, 7)
 
@@ -48,6 +51,19 @@ def test_page_fates_show_in_their_revision_and_after() -> None:
     noindex, canonical = webs[1].page(pages["noindex"]), webs[1].page(pages["canonical"])
     assert noindex is not None and noindex.meta_robots == "noindex"
     assert canonical is not None and [h.target for h in canonical.head] != [canonical.url]
+    # robots: the page still answers; its site's robots.txt disallows it from then on.
+    url = pages["robots"]
+    assert [w.allowed(url) for w in webs] == [True, False, False]
+    assert [getattr(w.page(url), "status", None) for w in webs] == [200, 200, 200]
+    path = "/" + url.split("/", 3)[3]
+    files = [respond(w, urljoin(url, "/robots.txt")) for w in webs]
+    assert [f"Disallow: {path}\n" in f.body.decode("utf-8-sig") for f in files] == [
+        False,
+        True,
+        True,
+    ]
+    assert all(parse_robots(f.body).can_fetch(url, "linkgraph") == w.allowed(url)
+               for f, w in zip(files, webs, strict=True) if f.status == 200)  # fmt: skip
 
 
 def test_each_page_fate_loses_its_backlinks_for_its_reason(rows: list[dict[str, Any]]) -> None:
@@ -57,7 +73,8 @@ def test_each_page_fate_loses_its_backlinks_for_its_reason(rows: list[dict[str, 
         fate: {(r["crawl"], r["reason"], r["detail"]) for r in rows
                if r["change"] == "lost" and r["src_url"] == url}
         for fate, url in pages.items()
-        if fate in ("gone404", "gone410", "error", "blip", "redirect", "noindex", "canonical")
+        if fate in ("gone404", "gone410", "error", "blip", "redirect", "noindex", "canonical",
+                    "robots")
     }  # fmt: skip
     redirect = web.page(pages["redirect"])
     canonical = web.page(pages["canonical"])
@@ -70,6 +87,7 @@ def test_each_page_fate_loses_its_backlinks_for_its_reason(rows: list[dict[str, 
         "redirect": {(1, "redirected", redirect.redirect.target)},
         "noindex": {(1, "noindex", "")},
         "canonical": {(1, "canonical elsewhere", canonical.head[0].target)},
+        "robots": {(1, "blocked by robots.txt", "")},
     }
 
 
