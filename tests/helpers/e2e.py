@@ -75,14 +75,18 @@ ANALYSIS_WEB = (12, 40, 7)  # sites, pages per site, seed
 
 
 def crawled_web(
-    factory: pytest.TempPathFactory, clickhouse: ClickHouseServer | None = None
+    factory: pytest.TempPathFactory,
+    clickhouse: ClickHouseServer | None = None,
+    web: Web | None = None,
+    name: str = "analysis_web",
 ) -> CrawledWeb:
-    """The simulated web crawled with the CLI, then `linkgraph authority` run, once per test
-    session and engine: into chDB under a --data directory, or into clickhouse-server."""
-    web = build_web(*ANALYSIS_WEB)
-    base = factory.getbasetemp() / f"analysis-web-{'server' if clickhouse else 'chdb'}"
+    """A simulated web (the analysis web by default) crawled with the CLI, then `linkgraph
+    authority` run, once per test session, engine and `name`: into chDB under a --data
+    directory, or into clickhouse-server's database `name`."""
+    web = web or build_web(*ANALYSIS_WEB)
+    base = factory.getbasetemp() / f"{name.replace('_', '-')}-{'server' if clickhouse else 'chdb'}"
     data = base / "data"
-    target = clickhouse.url_for("analysis_web") if clickhouse else str(data / "store")
+    target = clickhouse.url_for(name) if clickhouse else str(data / "store")
     args = ["--clickhouse", target] if clickhouse else []
     args += ["--data", str(data)]  # the frontier's directory too, with --clickhouse
     if not (base / "crawled").exists():

@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from crawler.analysis.queries import open_link_graph
+
 ROOT = Path(__file__).resolve().parents[2]
 _READY = re.compile(r"linkgraph: serving on (http://\S+)")
 
@@ -101,3 +103,13 @@ class ServeProcess:
         self.proc.wait(30)
         if self.proc.stdout is not None:
             self.proc.stdout.close()
+
+
+def empty_data(base: Path) -> Path:
+    """`base` as an embedded data directory with a migrated, empty store."""
+    store = open_link_graph(base, create=True)
+    try:
+        store.migrate()
+    finally:
+        store.close()
+    return base

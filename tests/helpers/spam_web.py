@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from crawler.testweb import WebServer, build_web, truth
-from tests.helpers.e2e import CrawledWeb, linkgraph, seeds_file
+from crawler.testweb import build_web
+from tests.helpers.e2e import CrawledWeb, crawled_web
 from tests.helpers.servers import ClickHouseServer
 
 SPAM_WEB = (12, 40, 7)  # sites, pages per site, seed: the analysis web, plus the network
@@ -19,20 +19,7 @@ def crawled_spam_web(
 ) -> CrawledWeb:
     """The web with its spam network crawled with the CLI, then `linkgraph authority` run:
     into chDB under a --data directory, or into clickhouse-server."""
-    web = build_web(*SPAM_WEB, spam=True)
-    base = factory.getbasetemp() / f"spam-web-{'server' if clickhouse else 'chdb'}"
-    data = base / "data"
-    target = clickhouse.url_for("spam_web") if clickhouse else str(data / "store")
-    args = ["--clickhouse", target] if clickhouse else []
-    args += ["--data", str(data)]
-    if not (base / "crawled").exists():
-        base.mkdir(exist_ok=True)
-        seeds = seeds_file(web, base)
-        with WebServer(web) as server:
-            linkgraph(["crawl", "--seeds-file", str(seeds), *args, "--proxy", server.proxy])
-        linkgraph(["authority", *args])
-        (base / "crawled").touch()
-    return CrawledWeb(web, list(truth(web)), args, target)
+    return crawled_web(factory, clickhouse, build_web(*SPAM_WEB, spam=True), "spam_web")
 
 
 def auc(positive: Sequence[float], negative: Sequence[float]) -> float:

@@ -12,22 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from crawler.analysis.queries import open_link_graph
 from tests.helpers.e2e import linkgraph, one_clear_error
-from tests.helpers.serve import ServeProcess
+from tests.helpers.serve import ServeProcess, empty_data
 from tests.helpers.servers import ClickHouseServer, have_clickhouse_server
 
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An embedded data directory with a migrated, empty store."""
-    base = tmp_path_factory.mktemp("serve")
-    store = open_link_graph(base, create=True)
-    try:
-        store.migrate()
-    finally:
-        store.close()
-    return base
+    return empty_data(tmp_path_factory.mktemp("serve"))
 
 
 def test_healthz_access_log_and_graceful_stop(data: Path) -> None:

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.analysis.queries import open_link_graph
 from tests.helpers.e2e import linkgraph
-from tests.helpers.serve import ServeProcess
+from tests.helpers.serve import ServeProcess, empty_data
 from tests.helpers.serve_crawls import call, routes
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
@@ -31,13 +30,7 @@ READ_ONLY = (
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An embedded data directory with a migrated, empty store."""
-    base = tmp_path_factory.mktemp("serve-crawls")
-    store = open_link_graph(base, create=True)
-    try:
-        store.migrate()
-    finally:
-        store.close()
-    return base
+    return empty_data(tmp_path_factory.mktemp("serve-crawls"))
 
 
 def test_the_only_routes_beyond_get_are_the_crawls_and_the_login() -> None:
