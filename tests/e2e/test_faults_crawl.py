@@ -124,6 +124,7 @@ def test_sigkill_one_of_three_workers_loses_nothing(
 # -- politeness --------------------------------------------------------------------------------
 
 
+@pytest.mark.serial
 @pytest.mark.server
 def test_politeness_holds_across_three_workers(
     tmp_path: Path, own_redis: EmbeddedRedis, ch_url: str

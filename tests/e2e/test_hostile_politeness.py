@@ -7,6 +7,8 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+import pytest
+
 from tests.helpers.e2e import linkgraph
 from tests.helpers.hostile import TimedSite
 
@@ -20,6 +22,7 @@ def _page(n: int) -> bytes:
     return f"<html><body>{links}</body></html>".encode()
 
 
+@pytest.mark.serial
 def test_starts_and_ends_at_the_server(tmp_path: Path) -> None:
     pages = {"/": _page(0), **{f"/p{n}": _page(n) for n in range(PAGES)}}
     with TimedSite(pages, latency=0.15) as site:  # slower than DELAY / 2: requests overlap
