@@ -163,7 +163,8 @@ def test_openapi_lists_every_endpoint_with_the_cli_options(data: Path) -> None:
         server.stop()
     assert status == 200
     commands = ["backlinks", "refdomains", "local", "anchors", "gap", "broken", "changes"]
-    commands += ["velocity", "top-pages", "linked-domains", "ips", "toxicity", "disavow"]
+    commands += ["velocity", "top-pages", "linked-domains", "ips", "contacts"]
+    commands += ["toxicity", "disavow"]
     paths = schema["paths"]
     crawls = ["/api/v1/crawls", "/api/v1/crawls/{crawl_id}", "/api/v1/crawls/{crawl_id}/stop"]
     queries = ["/healthz", *(f"/api/v1/{c}" for c in [*commands, "status"])]
