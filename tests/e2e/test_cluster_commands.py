@@ -100,8 +100,9 @@ def test_every_command_gives_the_same_rows_on_the_cluster(
     single_args = ["--clickhouse", single_url]
     with open_store(f"{url}?cluster=lg") as source, open_store(single_url) as target:
         target.migrate()
+        # Every page and link fetch, and a status-0 fetch for each URL robots.txt forbids.
         assert copy_fetches(source, target) == sum(1 for r in records if r["type"] in
-                                                   ("page", "link"))  # fmt: skip
+                                                   ("page", "link", "blocked"))  # fmt: skip
     # Imported links, the same file into both stores.
     imported = tmp_path / "links.csv"
     domain = Counter(r["dst_domain"] for r in records if r["type"] == "link"

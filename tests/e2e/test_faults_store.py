@@ -124,7 +124,6 @@ def test_clickhouse_sigkilled_mid_crawl_and_restarted_loses_nothing(
 # -- a worker dies with records in its buffer ----------------------------------------------------
 
 
-@pytest.mark.serial
 @pytest.mark.server
 @pytest.mark.timeout(600)  # 2,500 fetches behind a 20 s batch age: ~130 s alone, more loaded
 def test_worker_sigkilled_before_its_flush_is_recrawled_and_counted_once(
