@@ -34,7 +34,7 @@ demo: setup
 # time is spent waiting on politeness delays, lease expiry, failovers and server start-up, so more
 # processes than cores pay); then the tests marked `serial` (they assert elapsed time) alone, so
 # no neighbour's load skews them. `pytest` alone still runs everything in one process.
-TEST_WORKERS ?= 5
+TEST_WORKERS ?= 4
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 test: setup servers
 	@rc=0; \
