@@ -230,13 +230,17 @@ class CrawlConfig:
         return " ".join(["linkgraph", "crawl", *where, *self.safety_options()])
 
     def safety_options(self) -> list[str]:
-        """The command-line options that give this config's safety policy."""
+        """The command-line options that give this config's safety policy, shell-quoted."""
+        return [shlex.quote(word) for word in self.safety_args()]
+
+    def safety_args(self) -> list[str]:
+        """The same options as argv words (unquoted), for a child process's command."""
         words = ["--allow-private"] if self.allow_private else []
         words += [] if self.obey_robots else ["--ignore-robots"]
         for pattern in self.include:
-            words += ["--include", shlex.quote(pattern)]
+            words += ["--include", pattern]
         for pattern in self.exclude:
-            words += ["--exclude", shlex.quote(pattern)]
+            words += ["--exclude", pattern]
         return words
 
     def environment(self) -> dict[str, str]:

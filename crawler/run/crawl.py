@@ -324,14 +324,7 @@ class Crawl:
         ]
         if c.proxy:
             command += ["--proxy", c.proxy]
-        # Unquoted: these are argv words, not a shell line.
-        command += ["--allow-private"] if c.allow_private else []
-        command += [] if c.obey_robots else ["--ignore-robots"]
-        for pattern in c.include:
-            command += ["--include", pattern]
-        for pattern in c.exclude:
-            command += ["--exclude", pattern]
-        return command
+        return command + c.safety_args()
 
     def _finish(self, frontier: Frontier, progress: Progress) -> int:
         try:

@@ -158,10 +158,12 @@ def _crawl_options(args: argparse.Namespace) -> list[str]:
     words += ["--redis", args.redis] if args.redis else []
     words += ["--clickhouse", args.clickhouse] if args.clickhouse else []
     words += ["--proxy", args.proxy] if args.proxy else []
-    words += ["--allow-private"] if args.allow_private else []
-    words += [] if args.obey_robots else ["--ignore-robots"]
-    for pattern in args.include:
-        words += ["--include", pattern]
-    for pattern in args.exclude:
-        words += ["--exclude", pattern]
-    return words
+    from crawler.config import CrawlConfig
+
+    policy = CrawlConfig(
+        allow_private=args.allow_private,
+        obey_robots=args.obey_robots,
+        include=list(args.include),
+        exclude=list(args.exclude),
+    )
+    return words + policy.safety_args()
