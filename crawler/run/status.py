@@ -28,7 +28,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from crawler.config import CrawlConfig
-from crawler.errors import ConfigError, CrawlNotFound, FrontierError, FrontierLost
+from crawler.errors import (
+    ConfigError,
+    CrawlNotFound,
+    FrontierError,
+    FrontierLost,
+    FrontierUnavailable,
+)
 from crawler.frontier.connection import FrontierClient
 from crawler.frontier.queue import Frontier, current_crawl
 from crawler.run.crawl import (
@@ -146,35 +152,55 @@ def show_status(data: Path, redis_url: str, crawl_id: str, out: TextIO | None = 
 
 
 def crawl_status(
-    data: Path, redis_url: str, crawl_id: str = "", crawling: threading.Event | None = None
+    data: Path,
+    redis_url: str,
+    crawl_id: str = "",
+    crawling: threading.Event | None = None,
+    wait: float = CRAWL_SERVER_WAIT,
 ) -> dict[str, Any]:
     """`status()` of the crawl `crawl_id` (default: the frontier's current one); CrawlNotFound
     when there is none, as `linkgraph serve` answers 404 rather than start a frontier.
 
     `crawling` set: this process runs the crawl on `data`; its embedded server is read, once it
-    has written its URL (or, once it has stopped, a server of our own), never beside it.
+    has written its URL (or, once it has stopped, a server of our own), never beside it. While
+    a crawl's server starts or stops (its lock held, its URL not written or just removed, or
+    gone in the middle of the read), the read is tried again for up to `wait` seconds, then
+    FrontierUnavailable (the API's 503: try again).
     """
-    deadline = time.monotonic() + CRAWL_SERVER_WAIT
-    while (
-        not redis_url
-        and crawling is not None
-        and crawling.is_set()
-        and not running_frontier_url(data)
-        and time.monotonic() < deadline
-    ):
-        time.sleep(0.05)
-    if not redis_url and not frontier_url_file(data).exists() and not (data / "frontier").is_dir():
-        raise CrawlNotFound(f"no crawl at {data}")
-    if not redis_url and not running_frontier_url(data) and server_running(data / "frontier"):
-        # A crawl's server is starting (its URL not written yet): a second one on the directory
-        # would have to wait on its lock for as long as the crawl runs.
-        raise CrawlNotFound(f"the crawl at {data} is starting")
-    try:
+    if redis_url:
         with frontier_client(data, redis_url) as client:
             return _status_of(client, crawl_id)
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return _embedded_status(data, crawl_id, crawling)
+        except _ServerChanging as exc:
+            if time.monotonic() >= deadline:
+                raise FrontierUnavailable(
+                    f"the crawl at {data} is starting or stopping its frontier server: try again"
+                ) from exc
+            time.sleep(0.05)
+
+
+class _ServerChanging(Exception):
+    """The embedded frontier server of `data` is starting or stopping: read again soon."""
+
+
+def _embedded_status(data: Path, crawl_id: str, crawling: threading.Event | None) -> dict[str, Any]:
+    if crawling is not None and crawling.is_set() and not running_frontier_url(data):
+        raise _ServerChanging  # our crawl has not written its server's URL yet
+    if not frontier_url_file(data).exists() and not (data / "frontier").is_dir():
+        raise CrawlNotFound(f"no crawl at {data}")
+    if not running_frontier_url(data) and server_running(data / "frontier"):
+        # A second server on the directory would have to wait on its lock for as long as the
+        # crawl runs.
+        raise _ServerChanging
+    try:
+        with frontier_client(data, "") as client:
+            return _status_of(client, crawl_id)
     except FrontierError as exc:
-        if not redis_url and server_running(data / "frontier"):  # it started after the check
-            raise CrawlNotFound(f"the crawl at {data} is starting") from exc
+        if server_running(data / "frontier"):  # it started, or is stopping, under the read
+            raise _ServerChanging from exc
         raise
 
 

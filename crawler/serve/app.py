@@ -18,7 +18,14 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from crawler.errors import CrawlBusy, CrawlNotFound, LinkgraphError, StoreUnavailable, UsageError
+from crawler.errors import (
+    CrawlBusy,
+    CrawlNotFound,
+    FrontierUnavailable,
+    LinkgraphError,
+    StoreUnavailable,
+    UsageError,
+)
 from crawler.serve.api import add_routes
 from crawler.serve.crawls import RUNNER_KEY, STATUS_PATH, add_crawl_routes, status_handler
 from crawler.serve.openapi import OPENAPI_PATH, schema
@@ -40,6 +47,7 @@ access_log = logging.getLogger("crawler.serve.access")
 # Paths answered without the token: a load balancer's probe carries no secret and learns nothing;
 # the login form is how a browser, which sends no Authorization header, gives the token.
 OPEN_PATHS = frozenset({"/healthz", LOGIN_PATH})
+RETRY_AFTER_SECONDS = 1
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -77,14 +85,14 @@ async def _openapi(request: web.Request) -> web.Response:
 
 def status_of(exc: LinkgraphError) -> int:
     """The HTTP status of a LinkgraphError: no such crawl 404, the user's mistake 400, the
-    store away 503."""
+    store or the frontier away (or a crawl's server starting) 503."""
     if isinstance(exc, CrawlNotFound):
         return 404
     if isinstance(exc, CrawlBusy):
         return 409
     if isinstance(exc, UsageError):
         return 400
-    if isinstance(exc, StoreUnavailable):
+    if isinstance(exc, (StoreUnavailable, FrontierUnavailable)):
         return 503
     return 500
 
@@ -116,7 +124,10 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return web.json_response({"error": exc.reason}, status=exc.status)
     except LinkgraphError as exc:
         log.debug("%s on %s", type(exc).__name__, request.path, exc_info=True)
-        return web.json_response({"error": str(exc)}, status=status_of(exc))
+        code = status_of(exc)
+        # 503 is for a while (a crawl's server starting, the store restarting): say when to ask.
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if code == 503 else None
+        return web.json_response({"error": str(exc)}, status=code, headers=headers)
 
 
 @web.middleware

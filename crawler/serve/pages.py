@@ -34,7 +34,7 @@ from multidict import MultiDict
 from crawler import params
 from crawler.analysis.report import collect, render_html
 from crawler.analysis.rows import csv_cell
-from crawler.errors import CrawlNotFound, LinkgraphError
+from crawler.errors import CrawlNotFound, FrontierUnavailable, LinkgraphError
 from crawler.run.status import crawl_status
 from crawler.serve.api import (
     DISAVOW_PATH,
@@ -342,7 +342,7 @@ async def _status(request: web.Request) -> web.Response:
             report = await asyncio.to_thread(
                 crawl_status, source.data, source.redis, "", source.crawling
             )
-    except CrawlNotFound as exc:
+    except (CrawlNotFound, FrontierUnavailable) as exc:
         return page("crawl status", [f'<p class="error">{html.escape(str(exc))}</p>'], head=head)
     errors = await in_store(
         request, lambda store: store.named("crawl_errors", {"crawl_id": report["crawl_id"]})
