@@ -30,16 +30,17 @@ demo: setup
 	$(BIN)/python -m crawler.cli.demo --out $(DEMO_DATA)
 
 # The suite in three runs, each reported, all run even when one fails: tests/unit on both cores;
-# tests/integration and tests/e2e on TEST_WORKERS processes, a file per process (most of their
-# time is spent waiting on politeness delays, lease expiry, failovers and server start-up, so more
-# processes than cores pay); then the tests marked `serial` (they assert elapsed time) alone, so
-# no neighbour's load skews them. `pytest` alone still runs everything in one process.
+# tests/integration and tests/e2e on TEST_WORKERS processes, a file per process but the units of
+# tests/helpers/schedule.py, longest first (most of their time is spent waiting on politeness
+# delays, lease expiry, failovers and server start-up, so more processes than cores pay); then the
+# tests marked `serial` (they assert elapsed time) alone, so no neighbour's load skews them. `pytest` alone still runs everything in one process.
 TEST_WORKERS ?= 4
 PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 test: setup servers
 	@rc=0; \
 	$(PYTEST) -n 2 -m "not serial" tests/unit || rc=1; \
-	$(PYTEST) -n $(TEST_WORKERS) --dist loadfile -m "not serial" tests/integration tests/e2e || rc=1; \
+	$(PYTEST) -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder -m "not serial" \
+		tests/integration tests/e2e || rc=1; \
 	$(PYTEST) -m serial tests || rc=1; \
 	exit $$rc
 

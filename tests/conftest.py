@@ -10,6 +10,7 @@ import pytest
 
 from crawler.run.embedded import EmbeddedRedis
 from tests.helpers.e2e import CrawledWeb, Engine, crawled_web
+from tests.helpers.schedule import schedule
 from tests.helpers.servers import (
     ClickHouseCluster,
     ClickHouseServer,
@@ -91,8 +92,11 @@ def analysis_web(
     return crawled_web(tmp_path_factory, server)
 
 
+# tryfirst: the units must be marked before pytest-xdist's own hook reads the xdist_group marks.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """`-m "not server"` must start no Debian server: a test using one carries the marker."""
+    """`-m "not server"` must start no Debian server: a test using one carries the marker.
+    Then `make test`'s units of work, longest first (tests/helpers/schedule.py)."""
     unmarked = unmarked_server_tests(items)
     if unmarked:
         raise pytest.UsageError(
@@ -105,3 +109,4 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             "these tests start the ClickHouse cluster without @pytest.mark.cluster: "
             + ", ".join(unmarked)
         )
+    schedule(items)

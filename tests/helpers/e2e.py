@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
+from filelock import FileLock
 
 from crawler.records import OutLink
 from crawler.testweb import Web, WebServer, build_web, truth
@@ -82,7 +84,12 @@ def crawled_web(
 ) -> CrawledWeb:
     """A simulated web (the analysis web by default) crawled with the CLI, then `linkgraph
     authority` run, once per test session, engine and `name`: into chDB under a --data
-    directory, or into clickhouse-server's database `name`."""
+    directory, or into clickhouse-server's database `name`.
+
+    Under pytest-xdist the chDB crawl is made once for all the processes (the first to need it
+    crawls, under a file lock, the others wait) and each process gets a copy of its --data
+    directory (chDB serves a directory to one process at a time); clickhouse-server crawls are
+    per process, as each process has its own server."""
     web = web or build_web(*ANALYSIS_WEB)
     base = factory.getbasetemp() / f"{name.replace('_', '-')}-{'server' if clickhouse else 'chdb'}"
     data = base / "data"
@@ -91,12 +98,34 @@ def crawled_web(
     args += ["--data", str(data)]  # the frontier's directory too, with --clickhouse
     if not (base / "crawled").exists():
         base.mkdir(exist_ok=True)
-        seeds = seeds_file(web, base)
-        with WebServer(web) as server:
-            linkgraph(["crawl", "--seeds-file", str(seeds), *args, "--proxy", server.proxy])
-        linkgraph(["authority", *args])
+        if clickhouse:
+            _crawl(web, base, args)
+        else:
+            shutil.copytree(_shared_chdb_crawl(factory, web, name), data, symlinks=True)
         (base / "crawled").touch()
     return CrawledWeb(web, list(truth(web)), args, target)
+
+
+def _crawl(web: Web, base: Path, args: list[str]) -> None:
+    seeds = seeds_file(web, base)
+    with WebServer(web) as server:
+        linkgraph(["crawl", "--seeds-file", str(seeds), *args, "--proxy", server.proxy])
+    linkgraph(["authority", *args])
+
+
+def _shared_chdb_crawl(factory: pytest.TempPathFactory, web: Web, name: str) -> Path:
+    """The --data directory of `web` crawled into chDB once for every xdist process (their
+    base temp directories share a parent), or for this session alone without xdist."""
+    root = factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    shared = root / f"shared-{name.replace('_', '-')}-chdb"
+    with FileLock(f"{shared}.lock"):
+        if not (shared / "crawled").exists():
+            shared.mkdir(exist_ok=True)
+            _crawl(web, shared, ["--data", str(shared / "data")])
+            (shared / "crawled").touch()
+    return shared / "data"
 
 
 def sql_rows(args: Sequence[str], query: str) -> list[dict[str, Any]]:
