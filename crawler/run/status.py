@@ -171,36 +171,34 @@ def crawl_status(
         with frontier_client(data, redis_url) as client:
             return _status_of(client, crawl_id)
     deadline = time.monotonic() + wait
-    while True:
-        try:
-            return _embedded_status(data, crawl_id, crawling)
-        except _ServerChanging as exc:
-            if time.monotonic() >= deadline:
-                raise FrontierUnavailable(
-                    f"the crawl at {data} is starting or stopping its frontier server: try again"
-                ) from exc
-            time.sleep(0.05)
+    while (report := _embedded_status(data, crawl_id, crawling)) is None:
+        if time.monotonic() >= deadline:
+            raise FrontierUnavailable(
+                f"the crawl at {data} is starting or stopping its frontier server: try again"
+            )
+        time.sleep(0.05)
+    return report
 
 
-class _ServerChanging(Exception):
-    """The embedded frontier server of `data` is starting or stopping: read again soon."""
-
-
-def _embedded_status(data: Path, crawl_id: str, crawling: threading.Event | None) -> dict[str, Any]:
+def _embedded_status(
+    data: Path, crawl_id: str, crawling: threading.Event | None
+) -> dict[str, Any] | None:
+    """The status read from `data`'s embedded frontier, or None while its crawl's server is
+    starting or stopping (read again soon)."""
     if crawling is not None and crawling.is_set() and not running_frontier_url(data):
-        raise _ServerChanging  # our crawl has not written its server's URL yet
+        return None  # our crawl has not written its server's URL yet
     if not frontier_url_file(data).exists() and not (data / "frontier").is_dir():
         raise CrawlNotFound(f"no crawl at {data}")
     if not running_frontier_url(data) and server_running(data / "frontier"):
         # A second server on the directory would have to wait on its lock for as long as the
         # crawl runs.
-        raise _ServerChanging
+        return None
     try:
         with frontier_client(data, "") as client:
             return _status_of(client, crawl_id)
-    except FrontierError as exc:
+    except FrontierError:
         if server_running(data / "frontier"):  # it started, or is stopping, under the read
-            raise _ServerChanging from exc
+            return None
         raise
 
 
