@@ -82,12 +82,13 @@ def test_a_query_command_parses_without_heavy_modules(argv: list[str]) -> None:
     assert _heavy_after([argv]) == []
 
 
-def test_every_command_help_without_heavy_modules() -> None:
-    """`linkgraph COMMAND --help` of every registered command, in one process."""
+def test_every_command_help_and_version_without_heavy_modules() -> None:
+    """`linkgraph COMMAND --help` of every registered command, and `linkgraph --version` (which
+    loads the C modules, pipelines._fastcolumns without its numpy and pyarrow), in one process."""
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     names = list(sub.choices)  # type: ignore[union-attr]
     assert len(names) >= len(COMMANDS)
-    assert _heavy_after([[name, "--help"] for name in names]) == []
+    assert _heavy_after([[name, "--help"] for name in names] + [["--version"]]) == []
 
 
 def test_version_prints_the_version_and_the_paths() -> None:
