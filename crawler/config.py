@@ -21,7 +21,6 @@ from crawler import settings as defaults
 from crawler.errors import ConfigError
 from crawler.frontier.shards import MAX_SHARDS
 from crawler.guard.addresses import is_public, literal_address
-from crawler.scope.rules import SCOPE_MODES
 from crawler.terminal import redacted
 
 # Crawl-wide policy: decided by `crawl`, read by every worker from the frontier.
@@ -127,6 +126,9 @@ class CrawlConfig:
         The LINKGRAPH_* environment is read here, once, before anything starts; the values
         reach the workers as settings (`settings()`), never read again inside a worker.
         """
+        # imported here: the CLI's start-up (scope.rules brings the URL code and its suffix list)
+        from crawler.scope.rules import SCOPE_MODES
+
         environment = defaults.from_environment()
         self.batch_rows = environment.get("LINKGRAPH_BATCH_ROWS", self.batch_rows)
         self.batch_seconds = environment.get("LINKGRAPH_BATCH_SECONDS", self.batch_seconds)

@@ -20,8 +20,11 @@ from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy
 
-import numpy as np
-import pyarrow as pa
+# numpy and pyarrow, imported by the first `arrow_arrays` call, not with this module:
+# `linkgraph --version` loads it to tell which path the insert columns run, and a query
+# command that never inserts should not pay ~0.2 s for them.
+np = None
+pa = None
 
 # Arrow's string offsets are int32: a column of one block must stay under 2 GiB.
 cdef Py_ssize_t _MAX_BYTES = 2147483647
@@ -152,8 +155,18 @@ cdef object _has(list records, str attr, object token):
     return pa.array(out)
 
 
+def _import_arrow():
+    global np, pa
+    if pa is None:
+        import numpy
+        import pyarrow
+
+        np, pa = numpy, pyarrow
+
+
 def arrow_arrays(list records, list specs):
     """One Arrow array per ``(attr, kind, arg)`` spec, over `records`; see the module doc."""
+    _import_arrow()
     arrays = []
     for attr, kind, arg in specs:
         if kind == "str":

@@ -53,12 +53,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from crawler.analysis.import_formats import FORMATS
 from crawler.errors import ConfigError, InputFileError
 from crawler.urls.canonical import _simple_canonical, canonicalize, host_of, registrable_domain
 from pipelines.columns import LINK_COLUMNS, PAGE_COLUMNS
 from pipelines.store import Store
 
-FORMATS = ("csv", "gsc", "ahrefs")
 BATCH_ROWS = 100_000
 SHOWN_ERRORS = 5
 

@@ -26,7 +26,6 @@ from crawler import params, settings
 from crawler.cli.output import FORMATS
 from crawler.config import CrawlConfig
 from crawler.errors import ConfigError, StoreError
-from pipelines.server_store import cluster_url
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -98,6 +97,9 @@ def settle_connection(args: argparse.Namespace) -> None:
         return
     if not args.clickhouse:
         raise ConfigError(f"--clickhouse-cluster {cluster} needs --clickhouse URL (a node of it)")
+    # imported here: the CLI's start-up (clickhouse_driver, numpy, pyarrow come with it)
+    from pipelines.server_store import cluster_url
+
     try:
         args.clickhouse = cluster_url(args.clickhouse, cluster)
     except StoreError as exc:

@@ -12,6 +12,20 @@ on durable records), sitefiles (robots.txt and sitemaps fetched under a page's l
 middleware (the download gate, the slot freed when a download ends, Retry-After pauses).
 """
 
-from crawler.frontier.queue import Frontier, Lease, current_crawl
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from crawler.frontier.queue import Frontier, Lease, current_crawl
 
 __all__ = ["Frontier", "Lease", "current_crawl"]
+
+
+def __getattr__(name: str) -> Any:
+    # Loaded on first use (PEP 562), not with the package: `crawler.frontier.shards` and the
+    # other light submodules are imported by every `linkgraph` command, and queue brings redis.
+    if name in __all__:
+        return getattr(importlib.import_module("crawler.frontier.queue"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

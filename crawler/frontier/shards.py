@@ -27,8 +27,6 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from redis.crc import REDIS_CLUSTER_HASH_SLOTS, key_slot
-
 from crawler import settings as defaults
 from crawler.errors import FrontierError
 
@@ -70,6 +68,9 @@ class ShardMap:
     def tag(self, shard: int) -> str:
         if self.count == 1:
             return self.crawl_id
+        # imported here: the CLI's start-up (crawler.config reads MAX_SHARDS; redis is heavy)
+        from redis.crc import REDIS_CLUSTER_HASH_SLOTS, key_slot
+
         for salt in range(1 << 20):
             tag = f"{self.crawl_id}:{shard}.{salt}"
             if key_slot(tag.encode()) * self.count // REDIS_CLUSTER_HASH_SLOTS == shard:

@@ -8,15 +8,14 @@ linkgraph testweb seeds > seeds.txt
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.errors import ConfigError, LinkgraphError
-from crawler.testweb.model import Web, build_web
-from crawler.testweb.server import serve_until_signal
-from crawler.testweb.truth import write_truth
+
+if TYPE_CHECKING:
+    from crawler.testweb.model import Web
 
 
 def add_subcommand(subparsers: Any) -> argparse.ArgumentParser:
@@ -80,6 +79,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    # imported here: the CLI's start-up (every `linkgraph` command builds this parser)
+    import asyncio
+
+    from crawler.testweb.server import serve_until_signal
+    from crawler.testweb.truth import write_truth
+
     web = _web(args)
     if args.testweb_action == "seeds":
         sys.stdout.writelines(site.home + "\n" for site in web.sites)
@@ -105,6 +110,8 @@ def _web(args: argparse.Namespace) -> Web:
         raise ConfigError(f"--sites must be at least 1, not {args.sites}")
     if args.pages_per_site < 1:
         raise ConfigError(f"--pages-per-site must be at least 1, not {args.pages_per_site}")
+    from crawler.testweb.model import build_web  # imported here: the CLI's start-up
+
     return build_web(
         args.sites,
         args.pages_per_site,

@@ -21,10 +21,12 @@ from __future__ import annotations
 import json
 from collections import deque
 from collections.abc import Iterable, Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from crawler.testweb.model import Web
 from crawler.testweb.pages import NOT_FOUND_TYPE, Link, Page, domain_of
+
+if TYPE_CHECKING:  # the model only walked, never imported: crawler.testweb's start-up
+    from crawler.testweb.model import Web
 
 
 def truth(web: Web) -> Iterator[dict[str, Any]]:

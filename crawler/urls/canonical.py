@@ -17,24 +17,23 @@ each rule with an example). Plain URLs take a fast path (in C when built) with e
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import re
 from collections import Counter
 from collections.abc import Callable
 from functools import lru_cache
+from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 import ada_url
-import tldextract
 
 from crawler import speedups
 
-# Offline: the bundled public suffix list only (a fetch would hang without internet), its
-# private section included (github.io, blogspot.com, uk.com: each site its own domain, as
-# browsers scope cookies); the snapshot's version is in docs/LINKS.md.
-_EXTRACT = tldextract.TLDExtract(
-    suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
-)
+if TYPE_CHECKING:
+    import tldextract
+
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Schemes of hrefs that are never links (lower case: compared with the lowered href).
 NOT_LINK_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "vbscript:")
@@ -292,13 +291,13 @@ def host_of(url: str) -> str:
 def registrable_domain(host: str) -> str:
     """The registrable domain (eTLD+1) of a host; an IP address or bare name stays as it is."""
     if _C_REGISTRABLE is not None:
-        found = _C_REGISTRABLE(host, _SUFFIXES)
+        found = _C_REGISTRABLE(host, _suffixes())
         if found is not None:
             return found
     if _PLAIN_HOST.fullmatch(host) is None or "xn--" in host:
         if not host or ".." in host or host[0] == ".":  # an empty label: no domain name
             return host
-        ext = _EXTRACT(host)
+        ext = _extractor()(host)
         if ext.suffix and ext.domain:
             return f"{ext.domain}.{ext.suffix}"
         return host if ext.suffix else _default_rule(host)
@@ -324,13 +323,59 @@ def _default_rule(host: str) -> str:
 # A plain lower-case host name: tldextract's parsing leaves it as it is and its labels need no
 # IDNA decoding, so its public suffix trie can be walked directly (~4x faster than a call).
 _PLAIN_HOST = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*")
-_SUFFIXES = _EXTRACT._get_tld_extractor().tlds_incl_private_trie
+
+
+@lru_cache(maxsize=1)
+def _extractor() -> tldextract.TLDExtract:
+    """Offline: the bundled public suffix list only (a fetch would hang without internet), its
+    private section included (github.io, blogspot.com, uk.com: each site its own domain, as
+    browsers scope cookies); the snapshot's version is in docs/LINKS.md. Made on first use
+    (an IDNA or odd host), not at import: tldextract brings requests, ~0.2 s of start-up."""
+    import tldextract  # imported here: the CLI's start-up
+
+    return tldextract.TLDExtract(
+        suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
+    )
+
+
+class SuffixNode:
+    """One label of the public suffix trie, shaped as tldextract's `Trie` (`.matches` by
+    label, `.end` where a rule ends), which `_public_suffix_start` and the C walk read."""
+
+    __slots__ = ("end", "matches")
+
+    def __init__(self) -> None:
+        self.matches: dict[str, SuffixNode] = {}
+        self.end = False
+
+
+# tldextract's rule pattern (suffix_list.PUBLIC_SUFFIX_RE): a line's first word, comments
+# ("//") and blank lines skipped.
+_SUFFIX_RULE = re.compile(r"^(?P<suffix>[.*!]*\w[\S]*)", re.UNICODE | re.MULTILINE)
+
+
+@lru_cache(maxsize=1)
+def _suffixes() -> SuffixNode:
+    """The trie of tldextract's bundled list (ICANN and private rules, as `_extractor` reads
+    it), built from the same file without importing tldextract: a query command resolves its
+    DOMAIN with it at every start (tests/unit/test_startup.py checks the tries are equal)."""
+    spec = importlib.util.find_spec("tldextract")  # finds the package without running it
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("tldextract is not installed: no public suffix list")
+    path = Path(next(iter(spec.submodule_search_locations))) / ".tld_set_snapshot"
+    root = SuffixNode()
+    for rule in _SUFFIX_RULE.finditer(path.read_text(encoding="utf-8")):
+        node = root
+        for label in reversed(rule["suffix"].split(".")):
+            node = node.matches.get(label) or node.matches.setdefault(label, SuffixNode())
+        node.end = True
+    return root
 
 
 def _public_suffix_start(labels: list[str]) -> int | None:
     """Index of the first label of the public suffix (tldextract's suffix_index, ICANN and
     private rules), or None when no rule matches."""
-    node = _SUFFIXES
+    node = _suffixes()
     found = position = len(labels)
     for label in reversed(labels):
         child = node.matches.get(label)

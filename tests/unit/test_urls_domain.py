@@ -30,7 +30,7 @@ def _tldextract(host: str) -> str:
     host with an empty label (not a domain name; a trailing dot is gone before) kept."""
     if not host or ".." in host or host[0] == ".":
         return host
-    found = urls._EXTRACT(host)
+    found = urls._extractor()(host)
     if found.suffix:
         return f"{found.domain}.{found.suffix}" if found.domain else host
     labels = host.split(".")
@@ -40,7 +40,7 @@ def _tldextract(host: str) -> str:
 
 
 def _rules(node: object = None, path: tuple[str, ...] = ()) -> Iterator[str]:
-    node = urls._SUFFIXES if node is None else node
+    node = urls._suffixes() if node is None else node
     for label, child in node.matches.items():  # type: ignore[attr-defined]
         yield ".".join((label, *path))
         yield from _rules(child, (label, *path))
@@ -77,7 +77,7 @@ def test_generated_hosts(host: str) -> None:
 def test_c_walk_equals_python(labels: list[str]) -> None:
     """The C walk answers what the Python walk answers, or leaves the host to it (None)."""
     host = ".".join(labels)
-    found = FAST.registrable(host, urls._SUFFIXES)
+    found = FAST.registrable(host, urls._suffixes())
     with speedups.python_only():
         python = _ask(host)
     assert found is None or found == python

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from crawler.analysis.importer import FORMATS, import_file
+from crawler.analysis.import_formats import FORMATS
 from crawler.cli import options
 from crawler.errors import ConfigError
 
@@ -41,6 +41,8 @@ def add_subcommand(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    # imported here: the CLI's start-up (the importer brings the URL code and the store)
+    from crawler.analysis.importer import import_file
     from crawler.analysis.queries import open_link_graph
     from crawler.urls.canonical import canonicalize
 
