@@ -39,7 +39,7 @@ PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 test: setup servers
 	@rc=0; \
 	$(PYTEST) -n 2 -m "not serial" tests/unit || rc=1; \
-	$(PYTEST) -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder -m "not serial" \
+	$(PYTEST) -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not serial" \
 		tests/integration tests/e2e || rc=1; \
 	$(PYTEST) -m serial tests || rc=1; \
 	exit $$rc

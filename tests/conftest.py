@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from crawler.run.embedded import EmbeddedRedis
 from tests.helpers.e2e import CrawledWeb, Engine, crawled_web
-from tests.helpers.schedule import schedule
+from tests.helpers.schedule import UnitScheduling, check_units, order
 from tests.helpers.servers import (
     ClickHouseCluster,
     ClickHouseServer,
@@ -92,8 +93,6 @@ def analysis_web(
     return crawled_web(tmp_path_factory, server)
 
 
-# tryfirst: the units must be marked before pytest-xdist's own hook reads the xdist_group marks.
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """`-m "not server"` must start no Debian server: a test using one carries the marker.
     Then `make test`'s units of work, longest first (tests/helpers/schedule.py)."""
@@ -109,4 +108,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             "these tests start the ClickHouse cluster without @pytest.mark.cluster: "
             + ", ".join(unmarked)
         )
-    schedule(items)
+    misplaced = check_units(items)
+    if misplaced:
+        raise pytest.UsageError(
+            "these tests use the ClickHouse cluster or the analysis web from a file that "
+            "tests/helpers/schedule.py UNIT_FILES does not list: " + ", ".join(misplaced)
+        )
+    order(items)
+
+
+# tryfirst: before pytest-xdist's own implementation, which would return its LoadFileScheduling.
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> UnitScheduling | None:
+    """`--dist loadfile` (make test) over the units of tests/helpers/schedule.py."""
+    if config.getoption("dist") == "loadfile":
+        return UnitScheduling(config, log)
+    return None

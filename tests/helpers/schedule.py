@@ -1,11 +1,16 @@
 """How `make test` spreads tests/integration and tests/e2e over its processes (pytest-xdist
-`--dist loadgroup --no-loadscope-reorder`).
+`--dist loadfile`, with the scheduler of tests/conftest.py's `pytest_xdist_make_scheduler`).
 
 A unit of work is a file (its module fixtures are set up once), except:
-- every test on the ClickHouse cluster (`ch_cluster`: ZooKeeper and three clickhouse-servers)
-  is one unit, so one process starts the cluster, not each;
-- every test on the analysis web (`analysis_web`) is one unit, so one process crawls it (per
-  engine), not each.
+- the files with tests on the ClickHouse cluster (`ch_cluster`: ZooKeeper and three
+  clickhouse-servers) are one unit, so one process starts the cluster, not each;
+- the files with tests on the analysis web (`analysis_web`) are one unit, so one process crawls
+  it on clickhouse-server, not each (the chDB crawl is shared anyway: tests/helpers/e2e.py).
+
+The units are named from node ids alone, as the scheduler (in the controlling process, which
+collects nothing) sees only those: `check_units` fails the collection when a test uses one of
+those fixtures from a file not listed here. (pytest-xdist's own `--dist loadgroup` marks cannot
+do it: it renames items through `_nodeid`, which pytest 9 no longer reads.)
 
 Units are sent longest first, so the last minutes are not one long file running alone while
 the other processes idle (xdist's default order is by test count). The weights are seconds
@@ -16,13 +21,39 @@ goes after them, in collection order.
 from __future__ import annotations
 
 import pytest
+from xdist.scheduler import LoadScopeScheduling
 
 CLUSTER_UNIT = "ch-cluster"
 ANALYSIS_UNIT = "analysis-web"
 
+UNIT_FILES = {
+    CLUSTER_UNIT: frozenset(
+        {
+            "tests/e2e/test_cluster_commands.py",
+            "tests/e2e/test_cluster_faults.py",
+            "tests/e2e/test_cluster_replica_kill.py",
+            "tests/integration/test_cluster_schema.py",
+            "tests/integration/test_cluster_store.py",
+            "tests/integration/test_servers.py",
+            "tests/integration/test_store.py",
+        }
+    ),
+    ANALYSIS_UNIT: frozenset(
+        {
+            "tests/e2e/test_authority_cmd.py",
+            "tests/e2e/test_authority_scale.py",
+            "tests/e2e/test_paging.py",
+            "tests/e2e/test_profile_lists.py",
+            "tests/e2e/test_target_modes.py",
+            "tests/e2e/test_toxicity.py",
+        }
+    ),
+}
+UNIT_FIXTURES = {CLUSTER_UNIT: "ch_cluster", ANALYSIS_UNIT: "analysis_web"}
+
 WEIGHTS = {
     ANALYSIS_UNIT: 580,
-    CLUSTER_UNIT: 380,
+    CLUSTER_UNIT: 300,
     "tests/e2e/test_faults_store.py": 283,
     "tests/integration/test_authority_converged.py": 261,
     "tests/e2e/test_serve_api.py": 250,
@@ -38,28 +69,36 @@ WEIGHTS = {
     "tests/e2e/test_runbook.py": 70,
     "tests/e2e/test_e2e_crawl.py": 70,
     "tests/integration/test_frontier_failover.py": 67,
-    "tests/integration/test_hostile_store.py": 65,
-    "tests/integration/test_import.py": 62,
-    "tests/e2e/test_hostile_host.py": 54,
-    "tests/integration/test_bench_store.py": 53,
-    "tests/e2e/test_serve_api_crawl.py": 52,
-    "tests/e2e/test_contacts.py": 50,
-    "tests/e2e/test_hostile_resume.py": 44,
+    "tests/e2e/test_cluster_failover_crawl.py": 57,
 }
 
 
-def unit_of(item: pytest.Item) -> str:
-    """The unit of work `item` belongs to: a file, or one of the shared-fixture units."""
-    names = getattr(item, "fixturenames", ())
-    if "ch_cluster" in names:
-        return CLUSTER_UNIT
-    if "analysis_web" in names:
-        return ANALYSIS_UNIT
-    return item.nodeid.split("::", 1)[0]
+def unit_of(nodeid: str) -> str:
+    """The unit of work of the test `nodeid`: its file, or the unit its file belongs to."""
+    path = nodeid.split("::", 1)[0]
+    for unit, files in UNIT_FILES.items():
+        if path in files:
+            return unit
+    return path
 
 
-def schedule(items: list[pytest.Item]) -> None:
-    """Mark each item with its unit (`xdist_group`) and put the longest units first."""
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(unit_of(item)))
-    items.sort(key=lambda item: -WEIGHTS.get(unit_of(item), 0))  # stable: the rest in order
+def check_units(items: list[pytest.Item]) -> list[str]:
+    """The tests that use a unit's fixture from a file the unit does not list."""
+    return [
+        item.nodeid
+        for item in items
+        for unit, fixture in UNIT_FIXTURES.items()
+        if fixture in getattr(item, "fixturenames", ()) and unit_of(item.nodeid) != unit
+    ]
+
+
+def order(items: list[pytest.Item]) -> None:
+    """The longest units first; the rest keep their order (the sort is stable)."""
+    items.sort(key=lambda item: -WEIGHTS.get(unit_of(item.nodeid), 0))
+
+
+class UnitScheduling(LoadScopeScheduling):
+    """xdist's per-file scheduling (`--dist loadfile`) over the units of `unit_of`."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        return unit_of(nodeid)
