@@ -135,11 +135,15 @@ def _blocks(lines: list[bytes], block_rows: int) -> Iterator[list[tuple[Any, ...
     if len(lines) < 3:
         return
     converters = [_converter(t) for t in json.loads(lines[1])]
+    as_read = all(f is _same for f in converters)
     for lo in range(2, len(lines), block_rows):
-        yield [
-            tuple(f(v) for f, v in zip(converters, json.loads(line), strict=True))
-            for line in lines[lo : lo + block_rows]
-        ]
+        # One json.loads per block, not per row: the per-call overhead was most of the time
+        # `linkgraph authority` spent reading cnr-2000's 3.2 million links.
+        rows = json.loads(b"[" + b",".join(lines[lo : lo + block_rows]) + b"]")
+        if as_read:  # strings and floats: JSON's values are the row's
+            yield list(map(tuple, rows))
+        else:
+            yield [tuple(f(v) for f, v in zip(converters, row, strict=True)) for row in rows]
 
 
 def _lock_directory(path: Path) -> int:
@@ -173,7 +177,7 @@ def _converter(type_: str) -> Any:
     inner = re.sub(r"^(LowCardinality|Nullable)\((.*)\)$", r"\2", type_)
     if inner != type_:
         convert = _converter(inner)
-        return lambda v: None if v is None else convert(v)
+        return _same if convert is _same else lambda v: None if v is None else convert(v)
     if type_.startswith("Array("):
         convert = _converter(type_[6:-1])
         return lambda v: [convert(x) for x in v]
@@ -187,7 +191,12 @@ def _converter(type_: str) -> Any:
         return int
     if type_.startswith("Tuple("):
         return tuple
-    return lambda v: v
+    return _same
+
+
+def _same(value: Any) -> Any:
+    """A JSONCompact value that is already its Python value (a string, a float)."""
+    return value
 
 
 # -- opening ------------------------------------------------------------------------------------

@@ -125,7 +125,7 @@ def test_clickhouse_sigkilled_mid_crawl_and_restarted_loses_nothing(
 
 
 @pytest.mark.server
-@pytest.mark.timeout(600)  # 2,500 fetches behind a 20 s batch age: ~130 s alone, more loaded
+@pytest.mark.timeout(600)  # 2,500 fetches behind an 8 s batch age: ~60 s alone, more loaded
 def test_worker_sigkilled_before_its_flush_is_recrawled_and_counted_once(
     tmp_path: Path, own_clickhouse: ClickHouseServer
 ) -> None:
@@ -133,9 +133,12 @@ def test_worker_sigkilled_before_its_flush_is_recrawled_and_counted_once(
     records = list(truth(web))
     url = own_clickhouse.url_for("unflushed")
     requests, log = tmp_path / "requests.jsonl", tmp_path / "crawl.log"
-    # Batches flush by age only, 20 s after their first record: a worker killed before that
-    # dies with fetched, unacknowledged records that nothing else holds.
-    env = {"LINKGRAPH_BATCH_SECONDS": "20", "LINKGRAPH_BATCH_ROWS": "1000000"}
+    # Batches flush by age only, 8 s after their first record: a worker killed before that
+    # dies with fetched, unacknowledged records that nothing else holds. The kill follows the
+    # last seed's fetch, which came 0.05 s after the first page's (measured at load 15 on 2
+    # cores): 8 s leaves a wide margin, and the crawl, one level per flush, ends in half the
+    # time 20 s took. "flushed too early" below would say if the margin ever ran out.
+    env = {"LINKGRAPH_BATCH_SECONDS": "8", "LINKGRAPH_BATCH_ROWS": "1000000"}
     with WebServer(web, latency_ms=20, log_path=str(requests)) as server:
         args = ["crawl", "--seeds-file", str(seeds_file(web, tmp_path)), "--clickhouse", url,
                 "--workers", "3", "--lease-timeout", "3", "--data", str(tmp_path / "data"),

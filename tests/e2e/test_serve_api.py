@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import subprocess
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests.helpers.cli_batch import linkgraph_batch
 from tests.helpers.e2e import CrawledWeb, crawled_web, linkgraph
 from tests.helpers.serve import ServeProcess
 from tests.helpers.servers import ClickHouseServer
@@ -75,23 +77,21 @@ def _cases(ranked: list[str], host: str) -> list[Case]:
     return [(command, top, options) for command, options in cases] + hosted + gaps
 
 
-def _cli_rows(crawled: CrawledWeb, command: str, domain: str, options: list[tuple[str, str]]):
-    out = linkgraph([*_argv(crawled, (command, domain, options)), "--format", "jsonl"]).stdout
-    return [json.loads(line) for line in out.splitlines()]
+def _jsonl(proc: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in proc.stdout.splitlines()]
 
 
-def _cli_error(crawled: CrawledWeb, domain: str, *options: str, command: str = "velocity") -> str:
-    """The message of the CLI's one error line for `command domain options`."""
-    proc = linkgraph([command, domain, *crawled.args, *options], check=False)
+def _error_argv(
+    crawled: CrawledWeb, domain: str, *options: str, command: str = "velocity"
+) -> list[str]:
+    return [command, domain, *crawled.args, *options]
+
+
+def _cli_error(proc: subprocess.CompletedProcess[str]) -> str:
+    """The message of the CLI's one error line (exit code 2) of a finished command."""
     assert proc.returncode == 2, proc.stderr
     line = proc.stderr.strip().splitlines()[-1]
     return line.split("error: ", 1)[1] if "error: " in line else line.split(": ", 1)[1]
-
-
-def _cli_csv(crawled: CrawledWeb, out: Path, case: Case) -> str:
-    """The file `--out F.csv` writes, read as written (its \\r\\n line ends kept)."""
-    linkgraph([*_argv(crawled, case), "--out", str(out)])
-    return out.read_bytes().decode("utf-8")
 
 
 def _argv(crawled: CrawledWeb, case: Case) -> list[str]:
@@ -125,30 +125,42 @@ def _compare(crawled: CrawledWeb, out: Path) -> None:
     ranked = _ranked(crawled)
     cases = _cases(ranked, _top_host(crawled, ranked[0]))
     domain = cases[0][1]
-    expected = [_cli_rows(crawled, *case) for case in cases]
+    csv_cases = [cases[0], cases[6], cases[-1]]  # lists, floats and quotes; a gap
+    xlsx_cases = [cases[0], cases[-2]]  # backlinks (dates, lists, floats); a gap
+    csv_files = [out / f"{i}.csv" for i in range(len(csv_cases))]
+    xlsx_files = [out / f"{i}.xlsx" for i in range(len(xlsx_cases))]
+    files = zip([*csv_cases, *xlsx_cases], [*csv_files, *xlsx_files], strict=True)
+    # Every CLI answer from one child process (tests/helpers/cli_batch.py), in the CLI's words.
+    procs = linkgraph_batch(
+        [[*_argv(crawled, case), "--format", "jsonl"] for case in cases]
+        + [[*_argv(crawled, case), "--out", str(file)] for case, file in files]
+        + [
+            ["backlinks", domain, *crawled.args, "--limit", "0"],
+            _error_argv(crawled, domain, "--by", "year"),
+            _error_argv(crawled, domain, "--mode", "host", command="linked-domains"),
+        ],
+        check=False,
+    )
+    *answered, bad, by_year, host_mode = procs
+    for proc in answered:
+        assert proc.returncode == 0, (proc.args, proc.stderr)
+    expected = [_jsonl(proc) for proc in answered[: len(cases)]]
     assert all(expected[:7]) and all(expected[10:]), [len(rows) for rows in expected]
     assert sum(map(len, expected)) > 50, "the cases must return rows to compare"
-    csv_cases = [cases[0], cases[6], cases[-1]]  # lists, floats and quotes; a gap
-    csv_expected = [_cli_csv(crawled, out / f"{i}.csv", c) for i, c in enumerate(csv_cases)]
-    xlsx_cases = [cases[0], cases[-2]]  # backlinks (dates, lists, floats); a gap
-    xlsx_expected = []
-    for i, case in enumerate(xlsx_cases):
-        linkgraph([*_argv(crawled, case), "--out", str(out / f"{i}.xlsx")])
-        xlsx_expected.append(_sheet(out / f"{i}.xlsx"))
+    # The files `--out F.csv` writes, read as written (their \r\n line ends kept).
+    csv_expected = [f.read_bytes().decode("utf-8") for f in csv_files]
+    xlsx_expected = [_sheet(f) for f in xlsx_files]
     # The second highest toxicity score: some domains above it, some below.
     min_score = sorted({r["score"] for r in expected[10] if r["score"] > 0})[-2]
     disavow = ["disavow", domain, "--min-score", str(min_score), *crawled.args]
     disavow_expected = linkgraph(disavow).stdout
     assert disavow_expected.count("\ndomain:") >= 1, disavow_expected
-    bad = linkgraph(["backlinks", domain, *crawled.args, "--limit", "0"], check=False)
+    assert bad.returncode == 2, bad.stderr
     assert "argument --limit: must be at least 1, not 0" in bad.stderr
     # The CLI's own words for a bad choice and a mode a command refuses, then the API's.
     bad_cases = [
-        (f"/api/v1/velocity?domain={domain}&by=year", _cli_error(crawled, domain, "--by", "year")),
-        (
-            f"/api/v1/linked-domains?domain={domain}&mode=host",
-            _cli_error(crawled, domain, "--mode", "host", command="linked-domains"),
-        ),
+        (f"/api/v1/velocity?domain={domain}&by=year", _cli_error(by_year)),
+        (f"/api/v1/linked-domains?domain={domain}&mode=host", _cli_error(host_mode)),
     ]
     with ServeProcess(crawled.args) as server:
         got = [server.get(_api_path(*case)) for case in cases]

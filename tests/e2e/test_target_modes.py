@@ -13,14 +13,16 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from tests.helpers.e2e import CrawledWeb, linkgraph, one_clear_error
+from tests.helpers.cli_batch import linkgraph_batch
+from tests.helpers.e2e import CrawledWeb, one_clear_error
 
 Match = Callable[[dict[str, Any]], bool]
 
 
-def _rows(web: CrawledWeb, *args: str) -> tuple[list[dict[str, Any]], str]:
-    proc = linkgraph([*args, *web.args, "--format", "jsonl"])
-    return [json.loads(line) for line in proc.stdout.splitlines()], proc.stderr
+def _rows(web: CrawledWeb, *commands: list[str]) -> list[tuple[list[dict[str, Any]], str]]:
+    """(rows, stderr) of each command's `--format jsonl`, all run in one child process."""
+    procs = linkgraph_batch([[*args, *web.args, "--format", "jsonl"] for args in commands])
+    return [([json.loads(line) for line in p.stdout.splitlines()], p.stderr) for p in procs]
 
 
 def _external(web: CrawledWeb, match: Match) -> list[dict[str, Any]]:
@@ -77,37 +79,31 @@ def r_domain(url: str) -> str:
 
 
 def test_backlinks_refdomains_anchors_in_every_mode(analysis_web: CrawledWeb) -> None:
-    for target, said, match in _cases(analysis_web):
+    cases = _cases(analysis_web)
+    commands = [[command, *target] for target, _, _ in cases
+                for command in ("backlinks", "refdomains", "anchors")]  # fmt: skip
+    answers = iter(_rows(analysis_web, *commands))
+    for target, said, match in cases:
         truth = _external(analysis_web, match)
         assert truth, target
-        got, stderr = _rows(analysis_web, "backlinks", *target)
+        got, stderr = next(answers)
         assert said in stderr.splitlines(), (target, stderr)
         assert Counter(map(_key, got)) == Counter(map(_key, truth)), target
-        got, _ = _rows(analysis_web, "refdomains", *target)
+        got, _ = next(answers)
         links = Counter(r["src_domain"] for r in truth)
         assert {r["ref_domain"]: r["links"] for r in got} == dict(links), target
         pages = {d: len({r["dst_url"] for r in truth if r["src_domain"] == d}) for d in links}
         assert {r["ref_domain"]: r["pages_linked"] for r in got} == pages, target
-        got, _ = _rows(analysis_web, "anchors", *target)
+        got, _ = next(answers)
         assert {r["anchor"]: r["links"] for r in got} == dict(Counter(r["anchor"] for r in truth))
 
 
 def test_changes_broken_and_gap_take_the_mode(analysis_web: CrawledWeb) -> None:
     status = {r["url"]: r["status"] for r in analysis_web.records if r["type"] == "page"}
-    for target, _, match in _cases(analysis_web):
-        truth = _external(analysis_web, match)
-        # One crawl: every pair is new since 2000, none lost.
-        got, _ = _rows(analysis_web, "changes", *target, "--since", "2000-01-01")
-        pairs = {(r["src_url"], r["dst_url"]) for r in truth}
-        assert sorted((r["change"], r["src_url"], r["dst_url"]) for r in got) == sorted(
-            ("new", *p) for p in pairs
-        ), target
-        got, _ = _rows(analysis_web, "broken", *target)
-        dead = [r for r in truth if 400 <= status.get(r["dst_url"], 0) < 600]
-        assert Counter(map(_key, got)) == Counter(map(_key, dead)), target
+    cases = _cases(analysis_web)
     # gap: domains linking to the rival and never to the target. In exact mode a domain that
     # links elsewhere on the target's domain is a prospect; in domain mode it is not.
-    prefix, _, in_prefix = _cases(analysis_web)[4]
+    prefix, _, in_prefix = cases[4]
     domain = r_domain(prefix[0])
     links = _external(analysis_web, lambda r: True)
     mine = {r["src_domain"] for r in links if r["dst_domain"] == domain}
@@ -121,18 +117,37 @@ def test_changes_broken_and_gap_take_the_mode(analysis_web: CrawledWeb) -> None:
         key=lambda d: (-len((linkers(d) & mine) - mine_prefix), d),
     )
     assert linkers(rival) - mine < linkers(rival) - mine_prefix
-    for target, own in (([domain], mine), (prefix, mine_prefix)):
-        got, _ = _rows(analysis_web, "gap", *target, "--vs", rival)
+    gaps = (([domain], mine), (prefix, mine_prefix))
+    commands = [[*words, *target] for target, _, _ in cases
+                for words in (["changes", "--since", "2000-01-01"], ["broken"])]  # fmt: skip
+    commands += [["gap", *target, "--vs", rival] for target, _ in gaps]
+    answers = iter(_rows(analysis_web, *commands))
+    for target, _, match in cases:
+        truth = _external(analysis_web, match)
+        # One crawl: every pair is new since 2000, none lost.
+        got, _ = next(answers)
+        pairs = {(r["src_url"], r["dst_url"]) for r in truth}
+        assert sorted((r["change"], r["src_url"], r["dst_url"]) for r in got) == sorted(
+            ("new", *p) for p in pairs
+        ), target
+        got, _ = next(answers)
+        dead = [r for r in truth if 400 <= status.get(r["dst_url"], 0) < 600]
+        assert Counter(map(_key, got)) == Counter(map(_key, dead)), target
+    for target, own in gaps:
+        got, _ = next(answers)
         assert {r["ref_domain"] for r in got} == linkers(rival) - own, target
 
 
 def test_a_path_without_mode_is_refused_not_widened(analysis_web: CrawledWeb) -> None:
     url = next(r["dst_url"] for r in _external(analysis_web, lambda r: r["dst_url"].count("/") > 3))
-    for command in ("backlinks", "refdomains", "anchors", "broken"):
-        proc = linkgraph([command, url, *analysis_web.args], check=False)
+    commands = [[command, url, *analysis_web.args]
+                for command in ("backlinks", "refdomains", "anchors", "broken")]  # fmt: skip
+    *refused, widest = linkgraph_batch(
+        [*commands, ["backlinks", url, "--mode", "widest", *analysis_web.args]], check=False
+    )
+    for proc in refused:
         assert proc.returncode == 2, proc.stderr
         assert proc.stdout == ""
         one_clear_error(proc.stderr, "has a path", "--mode prefix", "--mode exact")
-    proc = linkgraph(["backlinks", url, "--mode", "widest", *analysis_web.args], check=False)
-    assert proc.returncode == 2
-    assert "argument --mode: one of domain, host, prefix, exact, not 'widest'" in proc.stderr
+    assert widest.returncode == 2
+    assert "argument --mode: one of domain, host, prefix, exact, not 'widest'" in widest.stderr
