@@ -8,7 +8,6 @@ they take tens of seconds, too long for the under-a-minute unit run.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import networkx as nx
@@ -117,20 +116,21 @@ def test_cnr2000_graph_has_laws_counts(cnr: LinkGraph) -> None:
 
 
 @pytest.mark.realweb
-def test_cnr2000_pagerank_matches_networkx_and_is_faster(cnr: LinkGraph) -> None:
-    start = time.perf_counter()
-    ours = pagerank(LinkGraph.from_arrays(cnr.src, cnr.dst, cnr.n))
-    ours_s = time.perf_counter() - start
-    start = time.perf_counter()
+def test_cnr2000_pagerank_matches_networkx_on_its_first_100k_pages(cnr: LinkGraph) -> None:
+    # The first 100,000 ids (LAW orders by URL: whole hosts) and their links, a third of the
+    # graph: networkx on the whole of it is ~30 s of the suite. Speed beside networkx on the
+    # whole graph is bench/bench_authority.py's; the whole graph's convergence is
+    # tests/integration/test_authority_converged.py's.
+    inside = (cnr.src < 100_000) & (cnr.dst < 100_000)
+    graph = LinkGraph.from_arrays(cnr.src[inside], cnr.dst[inside], 100_000)
+    ours = pagerank(graph)
     # networkx stopping by our rule: its L1 test is change < n * tol, ours change < tol.
     cap = iteration_cap(0.85, PAGERANK_TOL)
-    theirs = nx.pagerank(to_networkx(cnr), tol=PAGERANK_TOL / cnr.n, max_iter=cap)
-    theirs = as_array(theirs, cnr.n)
-    theirs_s = time.perf_counter() - start
+    theirs = nx.pagerank(to_networkx(graph), tol=PAGERANK_TOL / graph.n, max_iter=cap)
+    theirs = as_array(theirs, graph.n)
     top = np.argsort(-theirs, kind="stable")[:1000]
     assert np.max(np.abs(ours[top] - theirs[top]) / theirs[top]) < 1e-9
     assert ours.sum() == pytest.approx(1.0, abs=1e-9)
-    assert ours_s < theirs_s, f"ours {ours_s:.1f} s, networkx {theirs_s:.1f} s"
 
 
 @pytest.mark.realweb
