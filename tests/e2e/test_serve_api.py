@@ -94,6 +94,13 @@ def _cli_error(proc: subprocess.CompletedProcess[str]) -> str:
     return line.split("error: ", 1)[1] if "error: " in line else line.split(": ", 1)[1]
 
 
+def _cli_csv(crawled: CrawledWeb, out: Path, case: Case) -> str:
+    """The file `--out F.csv` writes, read as written (its \\r\\n line ends kept); the web
+    app's test (test_serve_web.py) compares its download with it."""
+    linkgraph([*_argv(crawled, case), "--out", str(out)])
+    return out.read_bytes().decode("utf-8")
+
+
 def _argv(crawled: CrawledWeb, case: Case) -> list[str]:
     """The CLI's words for a case: "" is a flag's value."""
     command, domain, options = case

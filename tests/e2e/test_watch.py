@@ -37,6 +37,9 @@ def test_watch_run_sends_the_truths_changes_once_even_with_the_receiver_down(
     receiver.stop()  # down for the first run; its port is kept for the second
     linkgraph(["watch", "add", TARGET, "--every", "1s", "--webhook", receiver.url,
                "--out", str(out), *args])  # fmt: skip
+    # Due a second after it was added (--every 1s): a `watch run` started sooner, as a fast
+    # CLI start makes it, would rightly find nothing due.
+    time.sleep(1.0)
 
     with WebServer(after) as server:
         run = ["watch", "run", *args, "--proxy", server.proxy]
