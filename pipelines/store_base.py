@@ -100,6 +100,9 @@ class Store(ABC):
 
     target: str
     version: str
+    # How many statements the store runs at once: a server store's pool of connections; chDB's
+    # one handle runs one (a caller with many threads queues on it rather than on the store).
+    connections: int = 1
 
     @property
     def version_info(self) -> tuple[int, ...]:
