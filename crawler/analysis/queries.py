@@ -72,7 +72,7 @@ def run_named(store: Store, name: str, params: dict[str, Any]) -> Result:
     if name in _AUTHORITY_QUERIES:
         # A store that never ran `linkgraph authority` may predate migration 005, the tables'
         # one definition: the migration creates them (empty) the way every other table comes.
-        store.migrate()
+        store.ensure_migrated()
     if name == "changes_crawls":
         _check_crawls(store, [params["from_crawl"], params["to_crawl"]])
     return _live_not_lost(store.named(name, params))
