@@ -3,6 +3,7 @@
     python -m bench.bench_serve --links 10000000 --data /tmp/lg-serve-10m     # load once, time
     python -m bench.bench_serve --links 100000000 --data /big/lg-serve-100m   # the 100M run
     python -m bench.bench_serve --data /tmp/lg-serve-10m                      # time again
+    python -m bench.bench_serve --links 10000000 --clickhouse clickhouse://127.0.0.1:9000/bench
 
 The store holds bench_store's synthetic graph (target0.com is the most linked domain, ~1/8 of
 all links); it is loaded when DATA/store does not exist yet. Then, with `linkgraph serve` on
@@ -40,13 +41,20 @@ ROOT = Path(__file__).resolve().parents[1]
 _READY = re.compile(r"linkgraph: serving on (http://\S+)")
 
 
-def load(data: Path, links: int) -> None:
-    """bench_store's graph into DATA/store, unless it is there already."""
-    if (data / "store").exists():
+def store_target(data: Path, clickhouse: str) -> str:
+    """The store benchmarked: the --clickhouse URL, else DATA/store (chDB)."""
+    return clickhouse or str((data / "store").resolve())
+
+
+def load(data: Path, links: int, clickhouse: str = "") -> None:
+    """bench_store's graph into the store, unless it is there already."""
+    if not clickhouse and (data / "store").exists():
         return
-    store = open_store(str((data / "store").resolve()))
+    store = open_store(store_target(data, clickhouse))
     try:
         store.migrate()
+        if clickhouse and store.query("SELECT count() FROM link_fetches").rows[0][0]:
+            return
         start = time.perf_counter()
         rows, _ = ingest(store, links)
         print(f"loaded {rows:,} links in {time.perf_counter() - start:.0f} s", file=sys.stderr)
@@ -54,8 +62,8 @@ def load(data: Path, links: int) -> None:
         store.close()
 
 
-def domains(data: Path, seed: int = 11) -> list[str]:
-    store = open_store(str((data / "store").resolve()))
+def domains(target: str, seed: int = 11) -> list[str]:
+    store = open_store(target)
     try:
         rows = int(store.query("SELECT count() FROM link_fetches").rows[0][0])
     finally:
@@ -65,15 +73,19 @@ def domains(data: Path, seed: int = 11) -> list[str]:
     return [f"target{d}.com" for d in rng.choice(targets, QUERY_SAMPLES, replace=False)]
 
 
+def _store_args(data: Path, clickhouse: str) -> list[str]:
+    return ["--data", str(data), *(["--clickhouse", clickhouse] if clickhouse else [])]
+
+
 def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
 class Server:
-    """`linkgraph serve --data DATA --port 0` in a child process."""
+    """`linkgraph serve --data DATA [--clickhouse URL] --port 0` in a child process."""
 
-    def __init__(self, data: Path) -> None:
-        command = [sys.executable, "-m", "crawler.cli.app", "serve", "--data", str(data)]
+    def __init__(self, data: Path, clickhouse: str = "") -> None:
+        command = [sys.executable, "-m", "crawler.cli.app", "serve", *_store_args(data, clickhouse)]
         self.proc = subprocess.Popen(
             [*command, "--port", "0"], stderr=subprocess.PIPE, text=True, env=_env()
         )
@@ -137,10 +149,10 @@ async def api_figures(base: str, sample: list[str]) -> dict[str, Any]:
     }
 
 
-def _cli_ms(data: Path, *args: str) -> float:
+def _cli_ms(store: list[str], *args: str) -> float:
     start = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "crawler.cli.app", *args, "--data", str(data), "--format", "jsonl"],
+        [sys.executable, "-m", "crawler.cli.app", *args, *store, "--format", "jsonl"],
         check=True,
         stdout=subprocess.DEVNULL,
         env=_env(),
@@ -148,7 +160,7 @@ def _cli_ms(data: Path, *args: str) -> float:
     return (time.perf_counter() - start) * 1000
 
 
-def cli_figures(data: Path, sample: list[str]) -> dict[str, Any]:
+def cli_figures(data: list[str], sample: list[str]) -> dict[str, Any]:
     some = sample[:5]  # each run pays the start-up: a few say enough
     return {
         "backlinks_p50_ms": statistics.median(
@@ -163,17 +175,17 @@ def cli_figures(data: Path, sample: list[str]) -> dict[str, Any]:
     }
 
 
-def run(data: Path, links: int) -> dict[str, Any]:
-    load(data, links)
-    sample = domains(data)
+def run(data: Path, links: int, clickhouse: str = "") -> dict[str, Any]:
+    load(data, links, clickhouse)
+    sample = domains(store_target(data, clickhouse))
     load_start = os.getloadavg()[0]
-    server = Server(data)
+    server = Server(data, clickhouse)
     try:
         api = asyncio.run(api_figures(server.url, sample))
         rss, peak = server.rss_mb()
     finally:
         server.stop()
-    cli = cli_figures(data, sample)
+    cli = cli_figures(_store_args(data, clickhouse), sample)
     return {
         "api": api,
         "cli": cli,
@@ -186,12 +198,13 @@ def run(data: Path, links: int) -> dict[str, Any]:
 def main(quick: bool = False) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, help="the store's data directory (default: temporary)")
+    parser.add_argument("--clickhouse", default="", help="a clickhouse:// store instead of chDB")
     parser.add_argument("--links", type=int, help="links to load if new (default 10M; quick 200k)")
     parser.add_argument("--json", action="store_true", help="print one JSON line")
     args = parser.parse_args()
     links = args.links or (200_000 if quick else 10_000_000)
     with tempfile.TemporaryDirectory(prefix="lg-bench-serve-") as tmp:
-        result = run(args.data or Path(tmp), links)
+        result = run(args.data or Path(tmp), links, args.clickhouse)
     if args.json:
         print(json.dumps(result))
         return

@@ -172,6 +172,10 @@ LINKGRAPH_REPLICA_WAIT: float = 1.0
 # asks: a crawler must not take a server error for "everything allowed".
 LINKGRAPH_ROBOTS_RETRY: float = 300.0
 
+# `linkgraph serve --clickhouse`'s connections to the server: at most this many API requests
+# query at once (the rest wait for one); chDB's one handle answers one at a time whatever this.
+LINKGRAPH_SERVE_CONNECTIONS: int = 4
+
 # `linkgraph serve` listens here; any other address needs --token-file.
 LINKGRAPH_SERVE_HOST: str = "127.0.0.1"
 

@@ -1,7 +1,9 @@
 """The server backend of the link store: a ClickHouse server through clickhouse-driver.
 
-The native protocol, one client per store behind one lock; the database named in the URL is
-created when missing. `pipelines.store.open_store` builds it for a ``clickhouse://`` target:
+The native protocol through a pool of `connections` clients (1 by default: a crawl's sink
+inserts in order; `linkgraph serve` opens LINKGRAPH_SERVE_CONNECTIONS so requests run side by
+side); the database named in the URL is created when missing. `pipelines.store.open_store`
+builds it for a ``clickhouse://`` target:
 
     >>> store = ServerStore("clickhouse://127.0.0.1:9000/linkgraph")      # doctest: +SKIP
     >>> store.version                                                      # doctest: +SKIP
@@ -21,6 +23,7 @@ import logging
 import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
@@ -45,7 +48,8 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class ServerStore(Store):
-    """A ClickHouse server through clickhouse-driver (native protocol); one client, one lock."""
+    """A ClickHouse server through clickhouse-driver (native protocol); a pool of at most
+    `connections` clients, each running one statement at a time (a client is one socket)."""
 
     def __init__(
         self,
@@ -53,6 +57,7 @@ class ServerStore(Store):
         *,
         connect_timeout: float = defaults.LINKGRAPH_CLICKHOUSE_CONNECT_TIMEOUT,
         receive_timeout: float = defaults.LINKGRAPH_CLICKHOUSE_RECEIVE_TIMEOUT,
+        connections: int = 1,
     ) -> None:
         from clickhouse_driver import Client
 
@@ -72,7 +77,14 @@ class ServerStore(Store):
             "connect_timeout": connect_timeout,
         }
         self._options = options
-        self._lock = threading.Lock()
+        self.connections = max(1, connections)
+        self._slots = threading.BoundedSemaphore(self.connections)
+        self._lock = threading.Lock()  # guards the idle list and the counters below
+        self._idle: list[Any] = []
+        self._clients: list[Any] = []
+        # Statements running now and the most ever at once: what shows the pool works.
+        self.in_flight = 0
+        self.peak_in_flight = 0
         # The first exchange waits no longer than the connection: a silent port fails in seconds.
         bootstrap = Client(send_receive_timeout=connect_timeout, **options)
         try:
@@ -86,13 +98,36 @@ class ServerStore(Store):
                 self._run(bootstrap, create, None)
         finally:
             bootstrap.disconnect()
-        settings = CLUSTER_SETTINGS if self.cluster else {}
-        self._client = Client(
+        self._receive_timeout = receive_timeout
+        self._settings: dict[str, Any] = dict(CLUSTER_SETTINGS) if self.cluster else {}
+
+    def _new_client(self) -> Any:
+        from clickhouse_driver import Client
+
+        client = Client(
             database=self.database,
-            settings=settings,
-            send_receive_timeout=receive_timeout,
-            **options,
+            settings=dict(self._settings),
+            send_receive_timeout=self._receive_timeout,
+            **self._options,
         )
+        self._clients.append(client)
+        return client
+
+    @contextmanager
+    def _leased(self) -> Iterator[Any]:
+        """An idle client of the pool (a new one while fewer than `connections` exist), given
+        back afterwards; waits while every one is busy."""
+        with self._slots:
+            with self._lock:
+                client = self._idle.pop() if self._idle else self._new_client()
+                self.in_flight += 1
+                self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+            try:
+                yield client
+            finally:
+                with self._lock:
+                    self.in_flight -= 1
+                    self._idle.append(client)
 
     def migrate(self) -> list[str]:
         """On a cluster: the whole cluster schema at once on first use (schema/README.md)."""
@@ -190,8 +225,8 @@ class ServerStore(Store):
         return Client(database=self.database, settings=settings, **options)
 
     def execute(self, sql: str, settings: Mapping[str, Any] | None = None) -> Result:
-        with self._lock:
-            return self._run(self._client, sql, settings)
+        with self._leased() as client:
+            return self._run(client, sql, settings)
 
     def stream(
         self, sql: str, block_rows: int = STREAM_BLOCK_ROWS
@@ -209,9 +244,9 @@ class ServerStore(Store):
 
     def insert_columns(self, table: str, columns: Sequence[Column], data: list[list[Any]]) -> None:
         names = ", ".join(name for name, _, _ in columns)
-        with self._lock:
+        with self._leased() as client:
             self._call(
-                self._client.execute,
+                client.execute,
                 f"INSERT INTO {table} ({names}) VALUES",
                 data,
                 columnar=True,
@@ -219,11 +254,16 @@ class ServerStore(Store):
             )
 
     def read_only(self) -> None:
-        # Sent with every query of this client; the server refuses to lower it again.
-        self._client.settings = {**self._client.settings, "readonly": 1}
+        # Sent with every query of each client; the server refuses to lower it again.
+        with self._lock:
+            self._settings["readonly"] = 1
+            for client in self._clients:
+                client.settings = {**client.settings, "readonly": 1}
 
     def close(self) -> None:
-        self._client.disconnect()
+        with self._lock:
+            for client in self._clients:
+                client.disconnect()
 
     def _run(self, client: Any, sql: str, settings: Mapping[str, Any] | None) -> Result:
         rows, types = self._call(client.execute, sql, settings=settings, with_column_types=True)

@@ -31,10 +31,11 @@ from pipelines.store_base import Migration, Result, Store, migrations
 __all__ = ["Migration", "Result", "Store", "migrations", "open_store"]
 
 
-def open_store(target: str) -> Store:
-    """A store for `target`: a clickhouse:// URL or a chDB data directory (see module docstring)."""
+def open_store(target: str, *, connections: int = 1) -> Store:
+    """A store for `target`: a clickhouse:// URL or a chDB data directory (see module docstring);
+    a server store keeps up to `connections` connections (chDB has one handle, whatever asked)."""
     if not target:
         raise StoreError("no store given: set LINKGRAPH_STORE to clickhouse://... or a directory")
     if target.startswith("clickhouse://"):
-        return ServerStore(target)
+        return ServerStore(target, connections=connections)
     return open_embedded(Path(target).expanduser().resolve())

@@ -100,6 +100,10 @@ class Store(ABC):
 
     target: str
     version: str
+    # How many statements the store runs at once: a server store's pool of connections; chDB's
+    # one handle runs one (a caller with many threads queues on it rather than on the store).
+    connections: int = 1
+    _migrated: bool = False  # set by ensure_migrated
 
     @property
     def version_info(self) -> tuple[int, ...]:
@@ -157,6 +161,14 @@ class Store(ABC):
     def named(self, name: str, params: Mapping[str, Any] | None = None) -> Result:
         """Run ``schema/queries/<name>.sql`` (includes resolved) with `params`."""
         return self.execute(render(load_query(name), params, query=f"query {name!r}"))
+
+    def ensure_migrated(self) -> None:
+        """`migrate`, once per open store: a reader that asks before every query (a server
+        answering many) pays its two statements once, not per request. Migrations only add,
+        so what this process migrated stays migrated."""
+        if not self._migrated:
+            self.migrate()
+            self._migrated = True
 
     def migrate(self) -> list[str]:
         """Apply the migrations not applied yet (and allowed by the server version)."""

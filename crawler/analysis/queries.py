@@ -46,11 +46,14 @@ _TARGET_QUERIES = (
 _LOST_QUERIES = ("backlinks_report", "changes", "velocity")
 
 
-def open_link_graph(data: Path, clickhouse: str = "", *, create: bool = False) -> Store:
-    """The store a report reads: `clickhouse` (a URL) if given, else the embedded one under
-    `data`; a missing embedded store is an error unless `create` (importing into a new one)."""
+def open_link_graph(
+    data: Path, clickhouse: str = "", *, create: bool = False, connections: int = 1
+) -> Store:
+    """The store a report reads: `clickhouse` (a URL) if given, with up to `connections`
+    connections, else the embedded one under `data`; a missing embedded store is an error
+    unless `create` (importing into a new one)."""
     if clickhouse:
-        return open_store(clickhouse)
+        return open_store(clickhouse, connections=connections)
     path = datadir.check(data) / "store"
     if create:
         path.mkdir(parents=True, exist_ok=True)
@@ -69,7 +72,7 @@ def run_named(store: Store, name: str, params: dict[str, Any]) -> Result:
     if name in _AUTHORITY_QUERIES:
         # A store that never ran `linkgraph authority` may predate migration 005, the tables'
         # one definition: the migration creates them (empty) the way every other table comes.
-        store.migrate()
+        store.ensure_migrated()
     if name == "changes_crawls":
         _check_crawls(store, [params["from_crawl"], params["to_crawl"]])
     return _live_not_lost(store.named(name, params))

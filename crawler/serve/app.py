@@ -34,7 +34,7 @@ from crawler.serve.runner import CrawlRunner
 from crawler.serve.state import (
     FRONTIER_KEY,
     FRONTIER_LOCK_KEY,
-    LOCK_KEY,
+    SLOTS_KEY,
     STORE_KEY,
     TOKEN_KEY,
     FrontierSource,
@@ -61,7 +61,7 @@ def build_app(
     app = web.Application(middlewares=[_access, _errors, _auth])
     app[STORE_KEY] = store
     app[TOKEN_KEY] = token
-    app[LOCK_KEY] = asyncio.Lock()
+    app[SLOTS_KEY] = asyncio.Semaphore(store.connections)
     app[FRONTIER_KEY] = frontier
     app[FRONTIER_LOCK_KEY] = asyncio.Lock()
     if runner is not None:

@@ -95,7 +95,12 @@ def run_server(
     run it here while serving; its exit code. With `make_crawl` (`--allow-crawl`): the API
     starts and stops crawls too, each made by it from `linkgraph crawl`'s words."""
     writes = crawl is not None or make_crawl is not None
-    store = open_link_graph(config.data, config.clickhouse, create=writes)
+    store = open_link_graph(
+        config.data,
+        config.clickhouse,
+        create=writes,
+        connections=settings.LINKGRAPH_SERVE_CONNECTIONS,
+    )
     try:
         if writes:
             store.migrate()  # a new directory answers (empty lists) before the crawl's first page

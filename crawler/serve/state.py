@@ -1,4 +1,4 @@
-"""What the application holds for its handlers: the open store, its lock, the token and where
+"""What the application holds for its handlers: the open store, its slots, the token and where
 the crawls' frontier is.
 
 >>> rows = await in_store(request, lambda store: store.named("anchors", p))  # doctest: +SKIP
@@ -33,7 +33,8 @@ class FrontierSource:
 
 STORE_KEY = web.AppKey("store", Store)
 TOKEN_KEY = web.AppKey("token", str)
-LOCK_KEY = web.AppKey("store_lock", asyncio.Lock)
+# As many queries at once as the store runs (Store.connections): chDB one, a server its pool.
+SLOTS_KEY = web.AppKey("store_slots", asyncio.Semaphore)
 FRONTIER_KEY = web.AppKey("frontier", FrontierSource)
 # One status read at a time: with no crawl running, a read starts the embedded frontier's Valkey
 # on its directory for a moment, and two of those on one directory would share its files.
@@ -41,8 +42,8 @@ FRONTIER_LOCK_KEY = web.AppKey("frontier_lock", asyncio.Lock)
 
 
 async def in_store(request: web.Request, call: Callable[[Store], Any]) -> Any:
-    """Run `call(store)` off the event loop, one at a time: a store handle (chDB's above all)
-    is one connection, not a pool."""
+    """Run `call(store)` off the event loop, at most `store.connections` at once: the others
+    wait here, not in a worker thread each (chDB's one handle: one at a time)."""
     app = request.app
-    async with app[LOCK_KEY]:
+    async with app[SLOTS_KEY]:
         return await asyncio.to_thread(call, app[STORE_KEY])
