@@ -79,12 +79,9 @@ class ServerStore(Store):
         self._options = options
         self.connections = max(1, connections)
         self._slots = threading.BoundedSemaphore(self.connections)
-        self._lock = threading.Lock()  # guards the idle list and the counters below
+        self._lock = threading.Lock()  # guards the idle list
         self._idle: list[Any] = []
         self._clients: list[Any] = []
-        # Statements running now and the most ever at once: what shows the pool works.
-        self.in_flight = 0
-        self.peak_in_flight = 0
         # The first exchange waits no longer than the connection: a silent port fails in seconds.
         bootstrap = Client(send_receive_timeout=connect_timeout, **options)
         try:
@@ -120,13 +117,10 @@ class ServerStore(Store):
         with self._slots:
             with self._lock:
                 client = self._idle.pop() if self._idle else self._new_client()
-                self.in_flight += 1
-                self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
             try:
                 yield client
             finally:
                 with self._lock:
-                    self.in_flight -= 1
                     self._idle.append(client)
 
     def migrate(self) -> list[str]:
