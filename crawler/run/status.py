@@ -185,11 +185,12 @@ def _embedded_status(
 ) -> dict[str, Any] | None:
     """The status read from `data`'s embedded frontier, or None while its crawl's server is
     starting or stopping (read again soon)."""
-    if crawling is not None and crawling.is_set() and not running_frontier_url(data):
+    running = running_frontier_url(data)
+    if crawling is not None and crawling.is_set() and not running:
         return None  # our crawl has not written its server's URL yet
     if not frontier_url_file(data).exists() and not (data / "frontier").is_dir():
         raise CrawlNotFound(f"no crawl at {data}")
-    if not running_frontier_url(data) and server_running(data / "frontier"):
+    if not running and server_running(data / "frontier"):
         # A second server on the directory would have to wait on its lock for as long as the
         # crawl runs.
         return None
