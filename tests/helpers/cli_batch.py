@@ -24,6 +24,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from tests.helpers.e2e import check_exit
+
 # The child: reads a JSON list of argv lists on stdin, writes one JSON list of
 # [exit code, stdout, stderr] on the real stdout once every command has run.
 _CHILD = """
@@ -69,9 +71,6 @@ def linkgraph_batch(
         for argv, (code, out, err) in zip(commands, json.loads(proc.stdout), strict=True)
     ]
     for result in done:
-        if check and result.returncode != 0:
-            raise AssertionError(
-                f"linkgraph {' '.join(result.args)} exited {result.returncode}\n"
-                f"--- stdout\n{result.stdout[-4000:]}\n--- stderr\n{result.stderr[-8000:]}"
-            )
+        if check:
+            check_exit(result.args, result)
     return done

@@ -38,12 +38,19 @@ def linkgraph(
         env=env,
         cwd=cwd,
     )
-    if check and proc.returncode != 0:
+    if check:
+        check_exit(args, proc)
+    return proc
+
+
+def check_exit(args: Sequence[str], proc: subprocess.CompletedProcess[str]) -> None:
+    """AssertionError naming `linkgraph ARGS` unless it exited 0, with the ends of its stdout
+    and stderr."""
+    if proc.returncode != 0:
         raise AssertionError(
             f"linkgraph {' '.join(args)} exited {proc.returncode}\n"
             f"--- stdout\n{proc.stdout[-4000:]}\n--- stderr\n{proc.stderr[-8000:]}"
         )
-    return proc
 
 
 def one_clear_error(stderr: str, *needles: str) -> None:
