@@ -30,13 +30,15 @@ from typing import Any
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy.spiders import Spider
-from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet import task
+from twisted.internet.defer import Deferred
+from twisted.internet.task import deferLater
 
 from crawler import settings as defaults
-from crawler.errors import ConfigError, FrontierError, FrontierLost
+from crawler.errors import ConfigError, FrontierError, FrontierLost, FrontierUnavailable
 from crawler.frontier import robots as rb
 from crawler.frontier.connection import connect
 from crawler.frontier.outage import retrying
@@ -53,6 +55,7 @@ Ack = tuple[Lease, list[dict[str, Any]], str | dict[str, int]]  # as crawler.fro
 BATCH = 16  # leases per Redis call, at most
 TICK = 0.05  # seconds between nudges of the engine
 MAINTENANCE = 5.0  # seconds between heartbeats / expired-lease sweeps
+JOIN_RETRY = 0.5  # seconds between tries to join a crawl whose Redis is unreachable
 AGENT = "linkgraph"  # the robots.txt product token
 
 
@@ -97,6 +100,7 @@ class FrontierScheduler(SiteFiles):
         self._next_renewal = time.monotonic() + self._renew_every
         self._rate_mark = (0, time.monotonic())
         self._loop: task.LoopingCall | None = None
+        self._refusal: Any = None
         self._stats = crawler.stats
         self._slots = crawler.settings.getint("CONCURRENT_REQUESTS", defaults.CONCURRENT_REQUESTS)
         self._lease_at = max(1, min(BATCH // 2, self._slots // 4))
@@ -137,11 +141,36 @@ class FrontierScheduler(SiteFiles):
 
     # -- BaseScheduler --------------------------------------------------------------------------
 
-    def open(self, spider: Spider) -> None:
-        self.frontier.ping()
-        # FrontierLost: fail now, not mid-crawl. The meta names the budgets and the shards.
-        self.frontier.adopt(self.frontier.meta())
+    def open(self, spider: Spider) -> Deferred[None]:
         self.spider = spider
+        return deferred_from_coro(self._join())
+
+    async def _join(self) -> None:
+        """Read the crawl's meta (its budgets, its shards), then start the loop.
+
+        A worker that starts while the frontier's Redis is unreachable (a slow start under load,
+        Redis restarting) waits as a running worker does, and joins when Redis answers; one
+        whose crawl is gone (FrontierLost) ends at once with reason "frontier_lost", not
+        mid-crawl. It ends by CloseSpider from spider_opened, which Scrapy honours once the
+        spider is open: raised here, an error (CloseSpider too) skips the scraper's start and
+        the close that follows fails with tracebacks.
+        """
+        while True:
+            try:
+                self.frontier.adopt(self.frontier.meta())
+                break
+            except FrontierLost as exc:
+                self._record_lost(exc)
+                self._refuse(CloseSpider("frontier_lost"))
+                return
+            except FrontierUnavailable as exc:
+                retrying("joining the crawl", exc)
+            if not self.crawler.crawling:  # stopped (SIGTERM) while waiting
+                self._refuse(CloseSpider("shutdown"))
+                return
+            from twisted.internet import reactor  # Scrapy's, installed by now
+
+            await maybe_deferred_to_future(deferLater(reactor, JOIN_RETRY, lambda: None))
         self.crawler.signals.connect(self._on_durable, signal=records_durable)
         self.crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
         self._loop = task.LoopingCall(self._tick)
@@ -152,6 +181,15 @@ class FrontierScheduler(SiteFiles):
             self.frontier.crawl_id,
             self.frontier.url,
         )
+
+    def _refuse(self, why: CloseSpider) -> None:
+        """Close the spider as soon as it is open, for `why`."""
+
+        def opened(**_: Any) -> None:
+            raise why
+
+        self._refusal = opened  # the signal holds its receivers weakly
+        self.crawler.signals.connect(opened, signal=signals.spider_opened)
 
     def close(self, reason: str) -> None:
         if self._loop is not None and self._loop.running:
@@ -356,14 +394,18 @@ class FrontierScheduler(SiteFiles):
         )
         return True
 
-    def _lose(self, exc: FrontierLost) -> None:
-        """The crawl's frontier vanished: stop with reason "frontier_lost", never "finished"."""
+    def _record_lost(self, exc: FrontierLost) -> bool:
+        """Note that the crawl's frontier vanished (once: False if it was noted already)."""
         if self.lost is not None:
-            return
+            return False
         self.lost = exc
         log.error("%s", exc)
         self._stats.set_value("linkgraph/frontier_lost", 1)
-        if self.crawler.engine is not None:
+        return True
+
+    def _lose(self, exc: FrontierLost) -> None:
+        """The crawl's frontier vanished: stop with reason "frontier_lost", never "finished"."""
+        if self._record_lost(exc) and self.crawler.engine is not None:
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="frontier_lost"))
 
     def _nudge(self) -> None:

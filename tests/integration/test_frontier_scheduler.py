@@ -188,6 +188,91 @@ def test_downloader_stays_fed(valkey: EmbeddedRedis, sites: list[Site]) -> None:
     assert rate > 50  # polling-bound (5 s heartbeat) would be ~2 pages/s
 
 
+# -- a worker that starts while Redis is down -----------------------------------------------------
+
+
+class Outage:
+    """A crawl of a 15-page site made on a Redis of its own, that Redis stopped, and a worker
+    started: made once the worker has found Redis unreachable while joining (its log says so)."""
+
+    def __init__(self, tmp_path: Path, sites: list[Site]) -> None:
+        self.site = Site("127.0.0.1", 15, [(404, "")])
+        sites.append(self.site)
+        self.server, self.frontier, self.proc, self.log = _start_during_outage(tmp_path, self.site)
+
+    def ended(self) -> tuple[dict[str, Any], str]:
+        """The worker's result and its log, once it ended (successfully)."""
+        out, _ = self.proc.communicate(timeout=120)
+        errors = self.log.read_text()
+        assert self.proc.returncode == 0, errors[-3000:]
+        result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+        assert "Traceback" not in errors, errors[-3000:]
+        return result, errors
+
+
+def _start_during_outage(
+    tmp_path: Path, site: Site
+) -> tuple[EmbeddedRedis, Frontier, subprocess.Popen[str], Path]:
+    server = EmbeddedRedis(tmp_path / "redis").start()
+    crawl_id = f"s{uuid.uuid4().hex[:10]}"
+    frontier = Frontier(redis.Redis.from_url(server.url), crawl_id)
+    frontier.create({})
+    frontier.seed([site.url + "/p/0"])
+    server.stop()
+    config = {
+        "LINKGRAPH_REDIS_URL": server.url,
+        "LINKGRAPH_CRAWL_ID": crawl_id,
+        "LINKGRAPH_WORKER_ID": "w1",
+    }
+    log = tmp_path / "worker.log"
+    with log.open("w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.integration.test_frontier_scheduler", json.dumps(config)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+        )
+    deadline = time.monotonic() + 60
+    while "unreachable" not in log.read_text():
+        assert proc.poll() is None, log.read_text()[-3000:]
+        assert time.monotonic() < deadline, "the worker never tried to join"
+        time.sleep(0.05)
+    time.sleep(1.0)  # and keeps trying: it must not give up on the first failures
+    assert proc.poll() is None, log.read_text()[-3000:]
+    return server, frontier, proc, log
+
+
+def test_worker_started_during_an_outage_joins_when_redis_returns(
+    tmp_path: Path, sites: list[Site]
+) -> None:
+    outage = Outage(tmp_path, sites)
+    try:
+        outage.server.start()  # same directory and port: the AOF brings the crawl back
+        result, errors = outage.ended()
+        assert result["reason"] == "finished", errors[-3000:]
+        assert outage.frontier.counts()["done"] == 15
+        assert "reachable again" in errors
+    finally:
+        outage.proc.kill()
+        outage.server.kill()
+
+
+def test_worker_started_during_an_outage_of_a_redis_that_lost_the_crawl(
+    tmp_path: Path, sites: list[Site]
+) -> None:
+    outage = Outage(tmp_path, sites)
+    empty = EmbeddedRedis(tmp_path / "empty", port=outage.server.port).start()
+    try:
+        result, errors = outage.ended()
+        assert result == {"reason": "frontier_lost", "requests": None}, errors[-3000:]
+        assert "has no frontier" in errors
+        assert outage.site.paths() == []
+    finally:
+        outage.proc.kill()
+        empty.kill()
+
+
 # -- the crawl subprocess --------------------------------------------------------------------------
 
 
