@@ -62,7 +62,7 @@ WEIGHTS = {
     "tests/e2e/test_backlinks_shortlist.py": 168,
     "tests/e2e/test_faults_crawl.py": 123,
     "tests/e2e/test_cli_runs.py": 106,
-    "tests/e2e/test_serve_concurrency.py": 87,
+    "tests/e2e/test_serve_concurrency.py": 45,
     "tests/e2e/test_toxicity_spam.py": 104,
     "tests/e2e/test_queries.py": 100,
     "tests/e2e/test_serve_crawl.py": 79,
