@@ -21,6 +21,9 @@
 -- Order: authority desc, src_domain, live before lost, dofollow first, src_url, dst_url, ordinal.
 -- mode String, target String: the target in its mode (fragments/target_match.sql).
 -- lost_after_errors UInt32: LINKGRAPH_LOST_AFTER_ERRORS.
+-- The lost links' part (`-- when: lost_since`) is rendered only when lost_since is set
+-- (pipelines/sqlparams.py): planned, its joins and IN subqueries cost a plain page most of its
+-- time (bench/RESULTS.md, issue 17) for no row.
 SELECT
     src_url, src_domain, dst_url, ordinal, anchor, rel, section, kind, dofollow, authority,
     page_authority, country, first_seen, last_seen, status, lost_at, reason, reason_detail
@@ -68,6 +71,7 @@ FROM
                       -- include: current_fetches(targets: dst_domain = {domain:String} AND (empty({src_domains:Array(String)}) OR src_domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String))))))
                   )
                 LIMIT 1 BY src_url, dst_url, ordinal
+                -- when: lost_since
                 UNION ALL
                 SELECT
                     src_url, src_domain, dst_url, ordinal, anchor, rel, section, kind, dofollow,
@@ -99,6 +103,7 @@ FROM
                       AND
                       -- include: target_match()
                 ) AS lost USING (src_url, dst_url, last_us)
+                -- end: lost_since
             ) AS occurrences
             ANY LEFT JOIN
             (
