@@ -6,6 +6,15 @@ against its type, and strings are quoted and escaped, so a parameter can never b
 
     >>> render("SELECT {d:String}, {k:UInt32}", {"d": "it's.com", "k": 2})
     "SELECT 'it\\\\'s.com', 2"
+
+A part of a query that only some calls need is chosen here too, by a parameter: the lines
+between ``-- when: name`` and ``-- end: name`` (each on a line of its own) are kept when
+parameter `name` is set (not 0, '', an empty list or None) and left out otherwise, so the server
+never plans what a call does not ask for. The parameters are checked against the whole text
+(`name` is one of them): a query takes the same parameters whichever parts it keeps.
+
+    >>> render("SELECT 1\\n-- when: k\\nUNION ALL SELECT {k:UInt32}\\n-- end: k\\n", {"k": 0})
+    'SELECT 1\\n'
 """
 
 from __future__ import annotations
@@ -19,6 +28,12 @@ from typing import Any
 from crawler.errors import QueryError
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*):([A-Za-z0-9_(), ]+)\}")
+_PART = re.compile(
+    r"^[ \t]*--[ \t]*when:[ \t]*(\w+)[ \t]*\n(.*?)^[ \t]*--[ \t]*end:[ \t]*\1[ \t]*(?:\n|\Z)",
+    re.MULTILINE | re.DOTALL,
+)
+_PART_NAME = re.compile(r"^[ \t]*--[ \t]*when:[ \t]*(\w+)[ \t]*$", re.MULTILINE)
+_PART_LINE = re.compile(r"^[ \t]*--[ \t]*(?:when|end):.*$", re.MULTILINE)
 _INT_RANGES = {
     "UInt8": (0, 2**8 - 1),
     "UInt16": (0, 2**16 - 1),
@@ -44,14 +59,36 @@ def render(sql: str, params: Mapping[str, Any] | None, *, query: str = "query") 
     """`sql` with every placeholder replaced by its checked literal."""
     params = params or {}
     wanted = placeholders(sql)
-    missing = sorted(set(wanted) - set(params))
-    unknown = sorted(set(params) - set(wanted))
+    choosing = set(_PART_NAME.findall(sql))
+    missing = sorted((set(wanted) | choosing) - set(params))
+    unknown = sorted(set(params) - set(wanted) - choosing)
     if missing or unknown:
         parts = [f"missing parameter(s): {', '.join(missing)}"] if missing else []
         parts += [f"unknown parameter(s): {', '.join(unknown)}"] if unknown else []
         raise QueryError(f"{query}: {'; '.join(parts)}")
     literals = {name: literal(params[name], type_, name=name) for name, type_ in wanted.items()}
-    return PLACEHOLDER.sub(lambda m: literals[m.group(1)], sql)
+    return PLACEHOLDER.sub(lambda m: literals[m.group(1)], _chosen_parts(sql, params, query))
+
+
+def _chosen_parts(sql: str, params: Mapping[str, Any], query: str) -> str:
+    """`sql` with each ``-- when: name`` part kept (its marker lines dropped) or left out."""
+
+    def choose(part: re.Match[str]) -> str:
+        return part.group(2) if _is_set(params[part.group(1)]) else ""
+
+    chosen = _PART.sub(choose, sql)
+    stray = _PART_LINE.search(chosen)
+    if stray:
+        raise QueryError(f"{query}: {stray.group(0).strip()!r} without its pair")
+    return chosen
+
+
+def _is_set(value: Any) -> bool:
+    if isinstance(value, bool) or value is None:
+        return bool(value)
+    if isinstance(value, int | float):
+        return value != 0
+    return bool(value)  # a string, a list, a datetime (always set)
 
 
 def literal(value: Any, type_: str, *, name: str = "value") -> str:

@@ -21,6 +21,13 @@
 -- Order: authority desc, src_domain, live before lost, dofollow first, src_url, dst_url, ordinal.
 -- mode String, target String: the target in its mode (fragments/target_match.sql).
 -- lost_after_errors UInt32: LINKGRAPH_LOST_AFTER_ERRORS.
+-- The lost links' part (`-- when: lost_since`) is rendered only when lost_since is set
+-- (pipelines/sqlparams.py): planned, its joins and IN subqueries cost a plain page most of its
+-- time (bench/RESULTS.md, issue 17) for no row.
+-- The per-source-domain lookups (langs, domain authority) take src_domains as they are when it
+-- is given: a lookup row of a domain with no link here joins nothing, and the other IN
+-- subquery, `AND empty(src_domains)`, reads no mark of link_fetches (the target's whole link
+-- range for the most linked domains).
 SELECT
     src_url, src_domain, dst_url, ordinal, anchor, rel, section, kind, dofollow, authority,
     page_authority, country, first_seen, last_seen, status, lost_at, reason, reason_detail
@@ -68,6 +75,7 @@ FROM
                       -- include: current_fetches(targets: dst_domain = {domain:String} AND (empty({src_domains:Array(String)}) OR src_domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String))))))
                   )
                 LIMIT 1 BY src_url, dst_url, ordinal
+                -- when: lost_since
                 UNION ALL
                 SELECT
                     src_url, src_domain, dst_url, ordinal, anchor, rel, section, kind, dofollow,
@@ -99,6 +107,7 @@ FROM
                       AND
                       -- include: target_match()
                 ) AS lost USING (src_url, dst_url, last_us)
+                -- end: lost_since
             ) AS occurrences
             ANY LEFT JOIN
             (
@@ -116,9 +125,9 @@ FROM
             (
                 SELECT domain AS src_domain, lower(lang) AS page_lang, uniqExact(url) AS n
                 FROM page_fetches
-                WHERE domain IN
-                      (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String}
-                       AND (empty({src_domains:Array(String)}) OR src_domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String))))))
+                WHERE (domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String))))
+                       OR domain IN (SELECT src_domain FROM link_fetches
+                                     WHERE dst_domain = {domain:String} AND empty({src_domains:Array(String)})))
                   AND status = 200 AND lang != ''
                 GROUP BY src_domain, page_lang
             )
@@ -130,7 +139,7 @@ FROM
         SELECT domain AS src_domain, authority
         FROM
         (
-            -- include: authority_scores(table: domain_authority; key: domain; names: domain IN (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String} AND (empty({src_domains:Array(String)}) OR src_domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String)))))))
+            -- include: authority_scores(table: domain_authority; key: domain; names: (domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String)))) OR domain IN (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String} AND empty({src_domains:Array(String)}))))
         )
     ) AS scores USING (src_domain)
 ) AS scored

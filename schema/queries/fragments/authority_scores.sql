@@ -7,30 +7,33 @@
 -- is the same step in authority (100 when every row has one PageRank).
 -- trustrank: TrustRank from the run's --trust-seeds, 0 when the run had none; trust_seed: 1 on
 -- the run's seeds (migration 009).
--- ifNull: chDB's scalar subquery over no rows (no run yet) is NULL, and a NULL authority fails
--- every `authority >= x` filter; it keeps the column a plain Float64 (0 where a join finds none).
--- The scale is taken in an outer SELECT over a subquery, never in the select list of the query
--- reading $table: on a cluster that table is Distributed, and clickhouse-server 18.16
--- sends a scalar subquery there to the shards as its value while the initiator expects the
--- column under the subquery's name: "Not found column toFloat64(ifNull(round(divide(multiply(
--- 100, pagerank), _subquery..." (code 10), once `authority` has stored scores.
+-- The latest run is found by one join with its computed_at, lowest and highest PageRank (one
+-- pass over $table), not by scalar subqueries: `max(computed_at)` in each of them ran 4 times
+-- per level, a fixed cost of every report (issue 17), and clickhouse-server 18.16 sends a
+-- scalar subquery to a cluster's shards as its value while the initiator expects the column
+-- under the subquery's name ("Not found column ... _subquery...", code 10). Without a run the
+-- join finds none: no rows, and a reader's ANY LEFT JOIN shows 0.
 -- A named query includes it in parentheses, on a line of its own:
 --       (
 --           -- include: authority_scores(table: domain_authority; key: domain; names: domain IN (SELECT ...))
 --       ) AS scores
 SELECT $key,
-       (SELECT min(pagerank) FROM $table
-           WHERE computed_at = (SELECT max(computed_at) FROM $table)) AS lowest,
-       (SELECT max(pagerank) FROM $table
-           WHERE computed_at = (SELECT max(computed_at) FROM $table)) AS highest,
-       toFloat64(ifNull(round(if(highest > lowest,
-                                 100 * log(pagerank / lowest) / log(highest / lowest), 100), 2), 0))
+       toFloat64(round(if(highest > lowest,
+                          100 * log(pagerank / lowest) / log(highest / lowest), 100), 2))
        AS authority,
        trustrank,
        trust_seed
 FROM
 (
-    SELECT $key, pagerank, trustrank, trust_seed
+    SELECT $key, pagerank, trustrank, trust_seed, computed_at
     FROM $table
-    WHERE computed_at = (SELECT max(computed_at) FROM $table) AND $names
-)
+    WHERE $names
+) AS named
+ALL INNER JOIN
+(
+    SELECT computed_at, min(pagerank) AS lowest, max(pagerank) AS highest
+    FROM $table
+    GROUP BY computed_at
+    ORDER BY computed_at DESC
+    LIMIT 1
+) AS run USING (computed_at)

@@ -1,0 +1,72 @@
+"""Parts of a query chosen by a parameter at render time (pipelines/sqlparams.py; no server).
+
+The rows each choice gives, on chDB and clickhouse-server 18.16, are checked by the query tests
+(tests/integration/test_queries_history.py, tests/integration/test_lost_reasons.py).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from crawler.analysis.queries import backlinks_params
+from crawler.errors import QueryError
+from pipelines.named_queries import load_query
+from pipelines.sqlparams import render
+
+SQL = (
+    "SELECT {a:UInt32}\n"
+    "    -- when: lost\n"
+    "    UNION ALL SELECT {b:String}\n"
+    "    -- end: lost\n"
+    "LIMIT 1\n"
+)
+
+
+@pytest.mark.parametrize("unset", [0, "", [], None, False, 0.0])
+def test_an_unset_parameter_leaves_its_part_out(unset: object) -> None:
+    assert render(SQL, {"a": 1, "b": "x", "lost": unset}) == "SELECT 1\nLIMIT 1\n"
+
+
+@pytest.mark.parametrize("value", [1, "x", [1], datetime(2024, 1, 1, tzinfo=UTC), True])
+def test_a_set_parameter_keeps_its_part_without_the_markers(value: object) -> None:
+    assert render(SQL, {"a": 1, "b": "x", "lost": value}) == (
+        "SELECT 1\n    UNION ALL SELECT 'x'\nLIMIT 1\n"
+    )
+
+
+def test_a_left_out_part_still_takes_its_parameters() -> None:
+    # One contract whichever part is kept: a caller never adds or drops a parameter by value.
+    with pytest.raises(QueryError, match=r"missing parameter\(s\): b"):
+        render(SQL, {"a": 1, "lost": 0})
+
+
+@pytest.mark.parametrize(
+    ("sql", "params", "message"),
+    [
+        ("SELECT 1\n-- when: nope\nx\n-- end: nope\n", {}, "missing parameter(s): nope"),
+        ("SELECT 1\n", {"lost": 1}, "unknown parameter(s): lost"),
+        ("SELECT 1\n-- when: lost\nx\n", {"lost": 1}, "'-- when: lost' without its pair"),
+        ("SELECT 1\n-- when: lost\nx\n-- end: other\n", {"lost": 1}, "'-- when: lost' without"),
+        ("SELECT 1\n-- when: lost\n-- end: lost\n-- end: lost\n", {"lost": 1}, "'-- end: lost'"),
+    ],
+)
+def test_a_bad_part_is_an_error(sql: str, params: dict[str, int], message: str) -> None:
+    with pytest.raises(QueryError, match=re.escape(message)) as caught:
+        render(sql, params, query="query 'q'")
+    assert "query 'q'" in str(caught.value)
+
+
+def test_a_plain_backlinks_page_never_sends_the_lost_links_part() -> None:
+    params = {**backlinks_params("example.com", limit=100), "mode": "domain", "target": ""}
+    params["lost_after_errors"] = 3
+    plain = render(load_query("backlinks_report"), params)
+    lost = render(
+        load_query("backlinks_report"), {**params, "lost_since": datetime(2024, 1, 1, tzinfo=UTC)}
+    )
+    # lost_links.sql's own text (fragments/lost_links.sql): in the query only with lost_since.
+    assert "'page error'" not in plain and "UNION ALL" not in plain
+    assert "'page error'" in lost and "UNION ALL" in lost
+    assert not re.search(r"^\s*-- (when|end):", plain + lost, re.MULTILINE)
