@@ -25,21 +25,12 @@ from crawler.testweb import build_web
 from crawler.urls.canonical import host_of
 from pipelines.store import Store, open_store
 from tests.helpers.e2e import CrawledWeb, crawled_web
+from tests.helpers.ranking import most_linked
 from tests.helpers.servers import ClickHouseServer
 
 WEB = (24, 10, 5)  # sites, pages per site, seed: up to 23 referring domains per domain
 NEEDS = (1, 2, 3, 5, 8, 13, 1000)
 COPIES = 6  # older fetches carrying each link of an inflated domain again
-
-
-def _ranked(crawled: CrawledWeb) -> list[str]:
-    """The linked domains, most linked first (the truth's links from other domains)."""
-    counts = Counter(
-        r["dst_domain"]
-        for r in crawled.records
-        if r["type"] == "link" and r["src_domain"] != r["dst_domain"]
-    )
-    return sorted(counts, key=lambda d: (-counts[d], d))
 
 
 def _add_history(store: Store, domain: str, sources: list[str]) -> None:
@@ -74,7 +65,7 @@ def _targets(crawled: CrawledWeb, domain: str) -> list[dict[str, Any]]:
 
 
 def _compare(crawled: CrawledWeb) -> None:
-    ranked = _ranked(crawled)
+    ranked = most_linked(crawled.records)
     top = ranked[0]
     store = open_store(crawled.target)
     try:
