@@ -33,6 +33,7 @@ _AUTHORITY_QUERIES = ("backlinks_report", "refdomains_report", "gap_report")
 # no mode means the whole domain.
 _TARGET_QUERIES = (
     *_AUTHORITY_QUERIES,
+    "refdomains_bounds",
     "anchors",
     "broken",
     "changes",
@@ -64,9 +65,12 @@ def open_link_graph(
 
 def run_named(store: Store, name: str, params: dict[str, Any]) -> Result:
     """Run a named query, migrating the store first if it reads the authority tables; a
-    target query without `mode` covers the whole domain."""
+    target query without `mode` covers the whole domain, refdomains_report without
+    `src_domains` every referring domain."""
     if name in _TARGET_QUERIES and "mode" not in params:
         params = {**params, "mode": "domain", "target": ""}
+    if name == "refdomains_report" and "src_domains" not in params:
+        params = {**params, "src_domains": []}  # every referring domain (refdomains.py narrows)
     if name in _LOST_QUERIES and "lost_after_errors" not in params:
         params = {**params, "lost_after_errors": settings.LINKGRAPH_LOST_AFTER_ERRORS}
     if name in _AUTHORITY_QUERIES:

@@ -28,6 +28,7 @@ from crawler import params
 from crawler.analysis import queries
 from crawler.analysis.disavow import Disavow, apply_keep, disavow_text, parse_disavow, parse_entry
 from crawler.analysis.paging import page_rows, sql_limit
+from crawler.analysis.refdomains import refdomains_need, refdomains_page
 from crawler.analysis.rows import json_records, write_csv
 from crawler.analysis.shortlist import backlinks_page
 from crawler.analysis.targets import Target, resolve_target
@@ -70,6 +71,9 @@ class Endpoint:
     # run takes `limit`: the rows the query must return for the page (paging.sql_limit), as
     # the CLI's backlinks asks its query, so a first page does not read the whole link set.
     limited: bool = False
+    # How many rows of its query's order a limited endpoint needs: (sort, offset, limit) ->
+    # offset + limit, or None (all rows) under a --sort that order does not give.
+    need: Callable[[str, int, int | None], int | None] = sql_limit
 
 
 DOMAIN = Param("domain", params.domain, required=True)
@@ -154,7 +158,7 @@ def run_paged(endpoint: Endpoint, store: Store, values: dict[str, Any]) -> Rows:
     them as the CLI applies them (the paging options are taken out of `values`)."""
     paging = {k: values.pop(k) for k in ("sort", "offset", "limit") if k in values}
     if endpoint.limited:
-        values["limit"] = sql_limit(paging["sort"], paging["offset"], paging["limit"])
+        values["limit"] = endpoint.need(paging["sort"], paging["offset"], paging["limit"])
     columns, rows = endpoint.run(store, values)
     return columns, page_rows(columns, rows, **paging) if paging else rows
 
@@ -237,7 +241,9 @@ def _backlinks(store: Store, v: dict[str, Any]) -> Rows:
 
 
 def _refdomains(store: Store, v: dict[str, Any]) -> Rows:
-    return _named(store, "refdomains_report", queries.with_target(v, _target(v)))
+    need = v.pop("limit", None)  # the overview (pages.py) asks for every row
+    result = refdomains_page(store, queries.with_target(v, _target(v)), need)
+    return result.columns, result.rows
 
 
 def _local(store: Store, v: dict[str, Any]) -> Rows:
@@ -315,7 +321,13 @@ ENDPOINTS = (
         _backlinks,
         limited=True,
     ),
-    Endpoint("refdomains", (DOMAIN, MODE, _COUNTRY, *PAGING), _refdomains),
+    Endpoint(
+        "refdomains",
+        (DOMAIN, MODE, _COUNTRY, *PAGING),
+        _refdomains,
+        limited=True,
+        need=refdomains_need,
+    ),
     Endpoint("local", (DOMAIN, MODE, _COUNTRY, *PAGING), _local),
     Endpoint("anchors", (DOMAIN, MODE, Param("keywords", many=True), *PAGING), _anchors),
     Endpoint(

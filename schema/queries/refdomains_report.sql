@@ -14,6 +14,8 @@
 -- ja -> JP, ...: the list below; en, ar and the rest give ''); country_source says which.
 -- Params: domain String, country String ('': all; else only that country).
 -- mode String, target String: the target in its mode (fragments/target_match.sql).
+-- src_domains Array(String) (empty: all; else only these referring domains: a first page's
+-- candidates, crawler/analysis/refdomains.py).
 SELECT
     src_domain AS ref_domain, links, dofollow_links, dofollow_share, pages_linked, first_seen,
     last_seen, authority, trustrank, trust_seed, lang, country, country_source
@@ -62,10 +64,11 @@ FROM
                        page_nofollow, fetched_at,
                        (src_url, fetch_us) IN
                        (
-                           -- include: current_fetches(targets: dst_domain = {domain:String})
+                           -- include: current_fetches(targets: dst_domain = {domain:String} AND (empty({src_domains:Array(String)}) OR src_domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String))))))
                        ) AS current
                 FROM link_fetches
                 WHERE dst_domain = {domain:String} AND src_domain != dst_domain
+                  AND (empty({src_domains:Array(String)}) OR src_domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String)))))
                   AND
                   -- include: target_match()
             )
@@ -80,7 +83,7 @@ FROM
                 SELECT domain AS src_domain, lower(lang) AS page_lang, uniqExact(url) AS n
                 FROM page_fetches
                 WHERE domain IN
-                      (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String})
+                      (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String} AND (empty({src_domains:Array(String)}) OR src_domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String))))))
                   AND status = 200 AND lang != ''
                 GROUP BY src_domain, page_lang
             )
@@ -92,7 +95,7 @@ FROM
         SELECT domain AS src_domain, authority, trustrank, trust_seed
         FROM
         (
-            -- include: authority_scores(table: domain_authority; key: domain; names: domain IN (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String}))
+            -- include: authority_scores(table: domain_authority; key: domain; names: domain IN (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String} AND (empty({src_domains:Array(String)}) OR src_domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String)))))))
         )
     ) AS scores USING (src_domain)
 )

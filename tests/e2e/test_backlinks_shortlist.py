@@ -7,7 +7,6 @@ that leave a short shortlist too few rows (it grows) and pages past every row (t
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 import pytest
@@ -16,6 +15,7 @@ from crawler.analysis.queries import backlinks_params, run_named
 from crawler.analysis.shortlist import backlinks_page, shortlist
 from pipelines.store import open_store
 from tests.helpers.e2e import CrawledWeb, crawled_web
+from tests.helpers.ranking import most_linked
 from tests.helpers.servers import ClickHouseServer
 
 FILTERS: list[dict[str, Any]] = [
@@ -28,18 +28,8 @@ FILTERS: list[dict[str, Any]] = [
 LIMITS = (1, 3, 40, 10_000)
 
 
-def _ranked(crawled: CrawledWeb) -> list[str]:
-    """The linked domains, most linked first (the truth's count of links from other domains)."""
-    counts = Counter(
-        r["dst_domain"]
-        for r in crawled.records
-        if r["type"] == "link" and r["src_domain"] != r["dst_domain"]
-    )
-    return sorted(counts, key=lambda d: (-counts[d], d))
-
-
 def _compare(crawled: CrawledWeb) -> None:
-    ranked = _ranked(crawled)
+    ranked = most_linked(crawled.records)
     domains = [*ranked[:2], ranked[len(ranked) // 2]]
     store = open_store(crawled.target)
     try:

@@ -35,6 +35,8 @@ def rows_of_every_command(
             ["backlinks", domain, "--min-authority", "1", *jsonl], store_args
         ),
         "refdomains": output(["refdomains", domain, *jsonl], store_args),
+        # A first page: candidates by refdomains_bounds, then the report on those alone.
+        "refdomains --limit": output(["refdomains", domain, "--limit", "3", *jsonl], store_args),
         "anchors": output(["anchors", domain, *jsonl], store_args),
         "gap": output(["gap", domain, "--vs", rivals[0], "--vs", rivals[1], *jsonl], store_args),
         "broken": output(["broken", domain, *jsonl], store_args),
@@ -122,5 +124,6 @@ def test_every_command_gives_the_same_rows_on_the_cluster(
     on_one = rows_of_every_command(single_args, domain, rivals, tmp_path)
     assert on_cluster["backlinks"], "the domain has backlinks: the comparison can fail"
     assert on_cluster["authority"] and on_cluster["backlinks --min-authority"]
+    assert on_cluster["refdomains --limit"] == on_cluster["refdomains"][:3]
     for command, rows in on_one.items():
         assert on_cluster[command] == rows, command

@@ -216,10 +216,15 @@ def _add_refdomains(sub: argparse._SubParsersAction) -> None:
 
 
 def _refdomains(args: argparse.Namespace) -> int:
-    from crawler.analysis.queries import with_target
+    from crawler.analysis.queries import open_link_graph, with_target
+    from crawler.analysis.refdomains import refdomains_need, refdomains_page
 
     params = with_target({"domain": args.domain, "country": args.country}, _target(args))
-    result = _run(args, "refdomains_report", params)
+    store = open_link_graph(args.data, args.clickhouse)
+    try:
+        result = refdomains_page(store, params, refdomains_need(args.sort, args.offset, args.limit))
+    finally:
+        store.close()
     _write(args, result.columns, result.rows)
     return 0
 
