@@ -32,7 +32,7 @@ from typing import Any
 import aiohttp
 import numpy as np
 
-from bench.bench_store import QUERY_SAMPLES, ingest
+from bench.bench_store import QUERY_SAMPLES, load_graph
 from pipelines.store import open_store
 
 CONCURRENT = 20
@@ -56,7 +56,7 @@ def load(data: Path, links: int, clickhouse: str = "") -> None:
         if clickhouse and store.query("SELECT count() FROM link_fetches").rows[0][0]:
             return
         start = time.perf_counter()
-        rows, _ = ingest(store, links)
+        rows, _ = load_graph(store, links)
         print(f"loaded {rows:,} links in {time.perf_counter() - start:.0f} s", file=sys.stderr)
     finally:
         store.close()
