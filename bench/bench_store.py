@@ -37,6 +37,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -48,6 +49,10 @@ from pipelines.store import Store, open_store
 LINKS_PER_PAGE = 50
 PAGES_PER_SITE = 20
 BATCH_LINKS = 50_000
+# Batches per INSERT where only the loaded store matters (bench_serve, bench_queries): 1M links,
+# about one ClickHouse insert block, make 20 times fewer parts to merge than the sink's 50,000
+# (1.5-3.6 times the links/s on chDB at 2M links, load 13-17).
+LOAD_BATCHES_PER_INSERT = 20
 QUERY_SAMPLES = 30
 EPOCH = 1_700_000_000.0
 
@@ -245,18 +250,36 @@ def _derived(get: Derived, values: Any) -> Any:
     raise ValueError(f"blocks cannot compute a {get.kind!r} column: add it to _derived")
 
 
-def load_graph(store: Store, links: int) -> tuple[int, float]:
-    """`ingest`'s graph, from `blocks` through `Store.insert_arrow` (links, then pages, per
-    batch, as `Store.insert` orders them): the same rows and materialized views. Returns the
-    link rows and the seconds spent inside `insert_arrow`."""
+def load_graph(store: Store, links: int, batches_per_insert: int = 1) -> tuple[int, float]:
+    """`ingest`'s graph, from `blocks` through `Store.insert_arrow` (links, then pages, as
+    `Store.insert` orders them), `batches_per_insert` batches concatenated per INSERT: the same
+    rows and materialized views. Returns the link rows and the seconds spent inside
+    `insert_arrow`."""
     rows, spent = 0, 0.0
-    for pages, out in blocks(links):
+    for pages, out in _grouped(blocks(links), batches_per_insert):
         start = time.perf_counter()
         store.insert_arrow("link_fetches", LINK_COLUMNS, out)
         store.insert_arrow("page_fetches", PAGE_COLUMNS, pages)
         spent += time.perf_counter() - start
         rows += len(out[0])
     return rows, spent
+
+
+def _grouped(
+    items: Iterator[tuple[list[Any], list[Any]]], size: int
+) -> Iterator[tuple[list[Any], list[Any]]]:
+    """(pages, links) blocks, `size` consecutive ones concatenated column by column."""
+    import pyarrow as pa
+
+    while chunk := list(islice(items, size)):
+        if len(chunk) == 1:  # nothing to join: no copy
+            yield chunk[0]
+            continue
+        pages, out = zip(*chunk, strict=True)
+        yield (
+            [pa.concat_arrays(list(column)) for column in zip(*pages, strict=True)],
+            [pa.concat_arrays(list(column)) for column in zip(*out, strict=True)],
+        )
 
 
 # The materialized domain graph (migration 008): the `referring_domains` view's own aggregation,

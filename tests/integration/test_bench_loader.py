@@ -1,7 +1,8 @@
 """bench_store's column loader (`load_graph`: Arrow blocks through `Store.insert_arrow`) leaves
 the store the record loader (`ingest`: Page and OutLink records through `Store.insert`) leaves:
 the same rows in link_fetches and page_fetches and the same materialized domain graph, on chDB
-and on clickhouse-server 18.16 (whose insert path differs: Python lists, not Arrow)."""
+and on clickhouse-server 18.16 (whose insert path differs: Python lists, not Arrow), with one
+batch per INSERT (bench_store's timing) and with several joined (bench_serve's loading)."""
 
 from __future__ import annotations
 
@@ -53,17 +54,20 @@ def test_the_column_loader_stores_what_the_record_loader_stores(
     engine: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(bench_store, "BATCH_LINKS", SMALL_BATCH)
-    if engine == "chdb":  # one chDB directory per process at a time: one, then the other
-        records, columns = str(tmp_path / "records"), str(tmp_path / "columns")
+    if engine == "chdb":  # one chDB directory per process at a time: one, then the next
+        targets = [str(tmp_path / name) for name in ("records", "columns", "joined")]
     else:
         server: ClickHouseServer = request.getfixturevalue("clickhouse")
         name = f"t_{uuid.uuid4().hex[:12]}"
-        records, columns = server.url_for(f"{name}_records"), server.url_for(f"{name}_columns")
-    want = _loaded(records, ingest)
-    got = _loaded(columns, load_graph)
+        targets = [server.url_for(f"{name}_{kind}") for kind in ("records", "columns", "joined")]
+    want = _loaded(targets[0], ingest)
+    got = _loaded(targets[1], load_graph)
+    # 3 batches per INSERT: 5 batches make one insert of 3 and one of 2
+    joined = _loaded(targets[2], lambda store, links: load_graph(store, links, 3))
     assert len(want["link_fetches"]) == LINKS and len(want["page_fetches"]) == LINKS // 50
     # the domain graph holds pairs with one link and pairs with several, some nofollow ones
     assert {row[2] > 1 for row in want["domain_edges"]} == {True, False}
     assert any(row[3] < row[2] for row in want["domain_edges"])
     for table in want:
         assert got[table] == want[table], table
+        assert joined[table] == want[table], table
