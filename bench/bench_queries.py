@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.bench_store import QUERY_SAMPLES, ingest
+from bench.bench_store import LOAD_BATCHES_PER_INSERT, QUERY_SAMPLES, load_graph
 from crawler.analysis.authority import LEVELS, compute_authority
 from crawler.analysis.authority_job import read_graph, write_level
 from pipelines.store import Store, open_store
@@ -77,7 +77,7 @@ def fresh_store(links: int, directory: str) -> Store:
     """bench_store's synthetic graph of `links` rows, with one authority run."""
     store = open_store(directory)
     store.migrate()
-    ingest(store, links)
+    load_graph(store, links, LOAD_BATCHES_PER_INSERT)
     scores = compute_authority(read_graph(store))
     for level in LEVELS:
         write_level(store, level, scores[level], None, int(time.time()))

@@ -6,12 +6,13 @@
     python -m bench.bench_serve --links 10000000 --clickhouse clickhouse://127.0.0.1:9000/bench
 
 The store holds bench_store's synthetic graph (target0.com is the most linked domain, ~1/8 of
-all links); it is loaded when DATA/store does not exist yet. Then, with `linkgraph serve` on
-it: p50 of a random domain's first page of backlinks (`limit=100`, QUERY_SAMPLES domains after
-one warm-up each), the most linked domain's first page of backlinks and its referring domains
-(median of 3), p50/p95 with CONCURRENT clients asking random domains' first pages at once, and
-the server's RSS (now and its peak). The server stopped (chDB is one process at a time), the
-CLI answers the same questions: its wall time includes its 0.6-0.8 s start-up.
+all links); it is loaded when DATA/store does not exist yet (bench_store.load_graph: Arrow
+columns, 1M links per INSERT). Then, with `linkgraph serve` on it: p50 of a random domain's
+first page of backlinks (`limit=100`, QUERY_SAMPLES domains after one warm-up each), the most
+linked domain's first page of backlinks and its referring domains (median of 3), p50/p95 with
+CONCURRENT clients asking random domains' first pages at once, and the server's RSS (now and
+its peak). The server stopped (chDB is one process at a time), the CLI answers the same
+questions: its wall time includes its 0.6-0.8 s start-up.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from typing import Any
 import aiohttp
 import numpy as np
 
-from bench.bench_store import QUERY_SAMPLES, ingest
+from bench.bench_store import LOAD_BATCHES_PER_INSERT, QUERY_SAMPLES, load_graph
 from pipelines.store import open_store
 
 CONCURRENT = 20
@@ -56,7 +57,7 @@ def load(data: Path, links: int, clickhouse: str = "") -> None:
         if clickhouse and store.query("SELECT count() FROM link_fetches").rows[0][0]:
             return
         start = time.perf_counter()
-        rows, _ = ingest(store, links)
+        rows, _ = load_graph(store, links, LOAD_BATCHES_PER_INSERT)
         print(f"loaded {rows:,} links in {time.perf_counter() - start:.0f} s", file=sys.stderr)
     finally:
         store.close()

@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 MAKE_STORE = (
-    "import sys; from bench.bench_store import ingest; from pipelines.store import open_store; "
-    "s = open_store(sys.argv[1]); s.migrate(); ingest(s, int(sys.argv[2])); s.close()"
+    "import sys; from bench.bench_store import load_graph; from pipelines.store import open_store; "
+    "s = open_store(sys.argv[1]); s.migrate(); load_graph(s, int(sys.argv[2])); s.close()"
 )
 
 

@@ -87,13 +87,13 @@ class EmbeddedStore(Store):
 
     def insert_columns(self, table: str, columns: Sequence[Column], data: list[list[Any]]) -> None:
         arrays = [arrow_array(values, t) for (_, t, _), values in zip(columns, data, strict=True)]
-        self._insert_arrow(table, columns, arrays)
+        self.insert_arrow(table, columns, arrays)
 
     def insert_records(self, table: str, columns: Sequence[Column], records: Sequence[Any]) -> None:
         # Records go straight to Arrow (pipelines._fastcolumns), with no Python list per column.
-        self._insert_arrow(table, columns, arrow_arrays(records, columns))
+        self.insert_arrow(table, columns, arrow_arrays(records, columns))
 
-    def _insert_arrow(self, table: str, columns: Sequence[Column], arrays: list[Any]) -> None:
+    def insert_arrow(self, table: str, columns: Sequence[Column], arrays: Sequence[Any]) -> None:
         import pyarrow as pa
 
         block = pa.table(dict(zip((name for name, _, _ in columns), arrays, strict=True)))

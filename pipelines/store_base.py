@@ -154,6 +154,14 @@ class Store(ABC):
         """Insert `records` (their attributes named by `columns`) as one block."""
         self.insert_columns(table, columns, columnar(records, list(columns)))
 
+    def insert_arrow(self, table: str, columns: Sequence[Column], arrays: Sequence[Any]) -> None:
+        """Insert one block of Arrow arrays, one per column of `columns` and of the type
+        `pipelines.columns.arrow_array` gives it: for a writer that builds whole columns
+        without records (bench/bench_store.py's synthetic graph). The same INSERT as
+        `insert_records`, so the materialized views see the rows alike; chDB reads the arrays
+        as they are, a server is sent them as Python lists."""
+        self.insert_columns(table, columns, [array.to_pylist() for array in arrays])
+
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> Result:
         """Run `sql`, its ``{name:Type}`` placeholders filled from `params`."""
         return self.execute(render(sql, params))
