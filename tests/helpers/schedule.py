@@ -67,6 +67,7 @@ WEIGHTS = {
     "tests/e2e/test_queries.py": 100,
     "tests/e2e/test_serve_crawl.py": 79,
     "tests/e2e/test_frontier_shards_crawl.py": 78,
+    "tests/e2e/test_refdomains_page.py": 57,
     "tests/e2e/test_runbook.py": 70,
     "tests/e2e/test_e2e_crawl.py": 70,
     "tests/integration/test_frontier_failover.py": 67,
