@@ -98,3 +98,14 @@ def test_an_else_of_another_part_is_an_error() -> None:
     sql = "SELECT 1\n-- when: a\nx\n-- else: b\ny\n-- end: a\n"
     with pytest.raises(QueryError, match=re.escape("'-- else: b' without its pair")):
         render(sql, {"a": 1})
+
+
+def test_a_shortlisted_backlinks_page_reads_no_link_fetches_in_its_lookups() -> None:
+    params = {**backlinks_params("example.com", limit=100), "mode": "domain", "target": ""}
+    params["lost_after_errors"] = 3
+    whole = render(load_query("backlinks_report"), params)
+    page = render(load_query("backlinks_report"), {**params, "src_domains": ["a.org"]})
+    # The live rows' one read and the history's; the whole query adds its lookups' reads.
+    assert page.count("FROM link_fetches") == 2
+    assert whole.count("FROM link_fetches") == 6
+    assert "OR domain IN" not in page + whole and "empty(['a.org'])" in page
