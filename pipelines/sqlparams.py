@@ -10,8 +10,10 @@ against its type, and strings are quoted and escaped, so a parameter can never b
 A part of a query that only some calls need is chosen here too, by a parameter: the lines
 between ``-- when: name`` and ``-- end: name`` (each on a line of its own) are kept when
 parameter `name` is set (not 0, '', an empty list or None) and left out otherwise, so the server
-never plans what a call does not ask for. The parameters are checked against the whole text
-(`name` is one of them): a query takes the same parameters whichever parts it keeps.
+never plans what a call does not ask for; with ``-- else: name`` between them, the lines after it
+are kept instead when `name` is not set (one of two ways to read, chosen per call). The
+parameters are checked against the whole text (`name` is one of them): a query takes the same
+parameters whichever parts it keeps.
 
     >>> render("SELECT 1\\n-- when: k\\nUNION ALL SELECT {k:UInt32}\\n-- end: k\\n", {"k": 0})
     'SELECT 1\\n'
@@ -29,11 +31,13 @@ from crawler.errors import QueryError
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*):([A-Za-z0-9_(), ]+)\}")
 _PART = re.compile(
-    r"^[ \t]*--[ \t]*when:[ \t]*(\w+)[ \t]*\n(.*?)^[ \t]*--[ \t]*end:[ \t]*\1[ \t]*(?:\n|\Z)",
+    r"^[ \t]*--[ \t]*when:[ \t]*(\w+)[ \t]*\n(.*?)"
+    r"(?:^[ \t]*--[ \t]*else:[ \t]*\1[ \t]*\n(.*?))?"
+    r"^[ \t]*--[ \t]*end:[ \t]*\1[ \t]*(?:\n|\Z)",
     re.MULTILINE | re.DOTALL,
 )
 _PART_NAME = re.compile(r"^[ \t]*--[ \t]*when:[ \t]*(\w+)[ \t]*$", re.MULTILINE)
-_PART_LINE = re.compile(r"^[ \t]*--[ \t]*(?:when|end):.*$", re.MULTILINE)
+_PART_LINE = re.compile(r"^[ \t]*--[ \t]*(?:when|else|end):.*$", re.MULTILINE)
 _INT_RANGES = {
     "UInt8": (0, 2**8 - 1),
     "UInt16": (0, 2**16 - 1),
@@ -71,10 +75,11 @@ def render(sql: str, params: Mapping[str, Any] | None, *, query: str = "query") 
 
 
 def _chosen_parts(sql: str, params: Mapping[str, Any], query: str) -> str:
-    """`sql` with each ``-- when: name`` part kept (its marker lines dropped) or left out."""
+    """`sql` with each ``-- when: name`` part kept (its marker lines dropped), or its
+    ``-- else: name`` lines, or nothing."""
 
     def choose(part: re.Match[str]) -> str:
-        return part.group(2) if _is_set(params[part.group(1)]) else ""
+        return part.group(2) if _is_set(params[part.group(1)]) else (part.group(3) or "")
 
     chosen = _PART.sub(choose, sql)
     stray = _PART_LINE.search(chosen)

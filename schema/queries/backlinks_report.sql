@@ -24,10 +24,13 @@
 -- The lost links' part (`-- when: lost_since`) is rendered only when lost_since is set
 -- (pipelines/sqlparams.py): planned, its joins and IN subqueries cost a plain page most of its
 -- time (bench/RESULTS.md, issue 17) for no row.
--- The per-source-domain lookups (langs, domain authority) take src_domains as they are when it
--- is given: a lookup row of a domain with no link here joins nothing, and the other IN
--- subquery, `AND empty(src_domains)`, reads no mark of link_fetches (the target's whole link
--- range for the most linked domains).
+-- With src_domains given (`-- when: src_domains`, else the whole query's lookups), every
+-- lookup reads the shortlist's domains, never link_fetches: langs and the domain authority take
+-- src_domains as they are, and the current fetches and the page authority take every page of
+-- those domains (page_fetches.domain is its links' src_domain): a lookup row of a domain or page
+-- with no link here joins nothing. Each link_fetches read of the target's range (1.25M rows for
+-- the most linked domain at 10M) had a fixed cost, and clickhouse-server 18.16 read no key
+-- through s7-a's `OR ... AND empty(src_domains)` (bench/RESULTS.md, issue 17).
 SELECT
     src_url, src_domain, dst_url, ordinal, anchor, rel, section, kind, dofollow, authority,
     page_authority, country, first_seen, last_seen, status, lost_at, reason, reason_detail
@@ -72,7 +75,14 @@ FROM
                   AND (toUInt32({lost_since:DateTime}) = 0 OR toUInt32({new_since:DateTime}) > 0)
                   AND (src_url, fetch_us) IN
                   (
-                      -- include: current_fetches(targets: dst_domain = {domain:String} AND (empty({src_domains:Array(String)}) OR src_domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String))))))
+                      -- when: src_domains
+                      SELECT url, max(fetch_us)
+                      FROM page_fetches
+                      WHERE domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String))))
+                      GROUP BY url
+                      -- else: src_domains
+                      -- include: current_fetches(targets: dst_domain = {domain:String})
+                      -- end: src_domains
                   )
                 LIMIT 1 BY src_url, dst_url, ordinal
                 -- when: lost_since
@@ -125,9 +135,11 @@ FROM
             (
                 SELECT domain AS src_domain, lower(lang) AS page_lang, uniqExact(url) AS n
                 FROM page_fetches
-                WHERE (domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String))))
-                       OR domain IN (SELECT src_domain FROM link_fetches
-                                     WHERE dst_domain = {domain:String} AND empty({src_domains:Array(String)})))
+                -- when: src_domains
+                WHERE domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String))))
+                -- else: src_domains
+                WHERE domain IN (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String})
+                -- end: src_domains
                   AND status = 200 AND lang != ''
                 GROUP BY src_domain, page_lang
             )
@@ -139,7 +151,11 @@ FROM
         SELECT domain AS src_domain, authority
         FROM
         (
-            -- include: authority_scores(table: domain_authority; key: domain; names: (domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String)))) OR domain IN (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String} AND empty({src_domains:Array(String)}))))
+            -- when: src_domains
+            -- include: authority_scores(table: domain_authority; key: domain; names: domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String)))))
+            -- else: src_domains
+            -- include: authority_scores(table: domain_authority; key: domain; names: domain IN (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String}))
+            -- end: src_domains
         )
     ) AS scores USING (src_domain)
 ) AS scored
@@ -148,7 +164,11 @@ ANY LEFT JOIN
     SELECT url AS src_url, authority AS page_authority
     FROM
     (
-        -- include: authority_scores(table: page_authority; key: url; names: url IN (SELECT src_url FROM link_fetches WHERE dst_domain = {domain:String} AND (empty({src_domains:Array(String)}) OR src_domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String)))))))
+        -- when: src_domains
+        -- include: authority_scores(table: page_authority; key: url; names: url IN (SELECT url FROM page_fetches WHERE domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String))))))
+        -- else: src_domains
+        -- include: authority_scores(table: page_authority; key: url; names: url IN (SELECT src_url FROM link_fetches WHERE dst_domain = {domain:String}))
+        -- end: src_domains
     )
 ) AS page_scores USING (src_url)
 WHERE (toUInt32({new_since:DateTime}) = 0 OR status = 'lost' OR first_seen >= {new_since:DateTime})

@@ -70,3 +70,42 @@ def test_a_plain_backlinks_page_never_sends_the_lost_links_part() -> None:
     assert "'page error'" not in plain and "UNION ALL" not in plain
     assert "'page error'" in lost and "UNION ALL" in lost
     assert not re.search(r"^\s*-- (when|end):", plain + lost, re.MULTILINE)
+
+
+ELSE_SQL = (
+    "SELECT {a:UInt32}\n"
+    "FROM t\n"
+    "-- when: names\n"
+    "WHERE name IN {names:Array(String)}\n"
+    "-- else: names\n"
+    "WHERE name IN (SELECT name FROM u)\n"
+    "-- end: names\n"
+    "LIMIT 1\n"
+)
+
+
+def test_an_else_part_is_kept_when_its_parameter_is_unset() -> None:
+    got = render(ELSE_SQL, {"a": 1, "names": []})
+    assert got == "SELECT 1\nFROM t\nWHERE name IN (SELECT name FROM u)\nLIMIT 1\n"
+
+
+def test_an_else_part_is_left_out_when_its_parameter_is_set() -> None:
+    got = render(ELSE_SQL, {"a": 1, "names": ["x"]})
+    assert got == "SELECT 1\nFROM t\nWHERE name IN ['x']\nLIMIT 1\n"
+
+
+def test_an_else_of_another_part_is_an_error() -> None:
+    sql = "SELECT 1\n-- when: a\nx\n-- else: b\ny\n-- end: a\n"
+    with pytest.raises(QueryError, match=re.escape("'-- else: b' without its pair")):
+        render(sql, {"a": 1})
+
+
+def test_a_shortlisted_backlinks_page_reads_no_link_fetches_in_its_lookups() -> None:
+    params = {**backlinks_params("example.com", limit=100), "mode": "domain", "target": ""}
+    params["lost_after_errors"] = 3
+    whole = render(load_query("backlinks_report"), params)
+    page = render(load_query("backlinks_report"), {**params, "src_domains": ["a.org"]})
+    # The live rows' one read and the history's; the whole query adds its lookups' reads.
+    assert page.count("FROM link_fetches") == 2
+    assert whole.count("FROM link_fetches") == 6
+    assert "OR domain IN" not in page + whole and "empty(['a.org'])" in page
