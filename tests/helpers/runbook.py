@@ -213,8 +213,10 @@ class LoopbackDeploy:
             _end(pid)
 
     def _track(self, pid_file: Path) -> int:
-        _wait(f"{pid_file}", pid_file.exists, 30)
-        pid = int(pid_file.read_text().strip())
+        # A server makes its PID file, then writes it: an empty file is not a PID yet.
+        _wait(f"a PID in {pid_file}", lambda: _pid_in(pid_file) is not None, 30)
+        pid = _pid_in(pid_file)
+        assert pid is not None
         self.pids.append(pid)
         return pid
 
@@ -274,6 +276,15 @@ def _text(info: Any) -> str:
     if isinstance(info, dict):
         return f"cluster_state:{info.get('cluster_state')}"
     return info.decode() if isinstance(info, bytes) else str(info)
+
+
+def _pid_in(pid_file: Path) -> int | None:
+    """The PID `pid_file` holds, or None while it is missing or not written yet."""
+    try:
+        text = pid_file.read_text().strip()
+    except FileNotFoundError:
+        return None
+    return int(text) if text.isdigit() else None
 
 
 def _wait(what: str, check: Callable[[], bool], timeout: float) -> None:
