@@ -25,6 +25,7 @@ import os
 import socket
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import scrapy
@@ -100,7 +101,7 @@ class FrontierScheduler(SiteFiles):
         self._next_renewal = time.monotonic() + self._renew_every
         self._rate_mark = (0, time.monotonic())
         self._loop: task.LoopingCall | None = None
-        self._refusal: Any = None
+        self._refusal: Callable[..., None] | None = None
         self._stats = crawler.stats
         self._slots = crawler.settings.getint("CONCURRENT_REQUESTS", defaults.CONCURRENT_REQUESTS)
         self._lease_at = max(1, min(BATCH // 2, self._slots // 4))

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from crawler import params
 from crawler.cli import options
@@ -25,6 +25,9 @@ from crawler.records import KINDS, SECTIONS
 
 if TYPE_CHECKING:
     from crawler.analysis.targets import Target
+    from pipelines.store import Store
+
+T = TypeVar("T")
 
 
 def add_subcommand(sub: argparse._SubParsersAction) -> None:
@@ -70,15 +73,22 @@ def _target(args: argparse.Namespace) -> Target:
     return target
 
 
-def _run(args: argparse.Namespace, name: str, params: dict[str, Any]) -> Any:
-    """The named query's rows, from the store the options name (closed after)."""
-    from crawler.analysis.queries import open_link_graph, run_named
+def _reading(args: argparse.Namespace, read: Callable[[Store], T]) -> T:
+    """`read(store)` on the store the options name (closed after)."""
+    from crawler.analysis.queries import open_link_graph
 
     store = open_link_graph(args.data, args.clickhouse)
     try:
-        return run_named(store, name, params)
+        return read(store)
     finally:
         store.close()
+
+
+def _run(args: argparse.Namespace, name: str, params: dict[str, Any]) -> Any:
+    """The named query's rows, from the store the options name (closed after)."""
+    from crawler.analysis.queries import run_named
+
+    return _reading(args, lambda store: run_named(store, name, params))
 
 
 def _competitors(p: argparse.ArgumentParser, help_text: str, *, required: bool) -> None:
@@ -158,12 +168,7 @@ def _add_backlinks(sub: argparse._SubParsersAction) -> None:
 
 def _backlinks(args: argparse.Namespace) -> int:
     from crawler.analysis.paging import sql_limit
-    from crawler.analysis.queries import (
-        backlinks_params,
-        has_authority,
-        open_link_graph,
-        with_target,
-    )
+    from crawler.analysis.queries import backlinks_params, has_authority, with_target
     from crawler.analysis.shortlist import backlinks_page
 
     target = _target(args)
@@ -182,12 +187,13 @@ def _backlinks(args: argparse.Namespace) -> int:
         limit=sql_limit(args.sort, args.offset, args.limit),
     )
     params = with_target(params, target)
-    store = open_link_graph(args.data, args.clickhouse)
-    try:
-        result = backlinks_page(store, params)
-        scored = args.min_authority <= 0 or has_authority(store)
-    finally:
-        store.close()
+    result, scored = _reading(
+        args,
+        lambda store: (
+            backlinks_page(store, params),
+            args.min_authority <= 0 or has_authority(store),
+        ),
+    )
     if not scored:
         print(
             "linkgraph: warning: no authority scores yet (run `linkgraph authority`): "
@@ -216,15 +222,12 @@ def _add_refdomains(sub: argparse._SubParsersAction) -> None:
 
 
 def _refdomains(args: argparse.Namespace) -> int:
-    from crawler.analysis.queries import open_link_graph, with_target
+    from crawler.analysis.queries import with_target
     from crawler.analysis.refdomains import refdomains_need, refdomains_page
 
     params = with_target({"domain": args.domain, "country": args.country}, _target(args))
-    store = open_link_graph(args.data, args.clickhouse)
-    try:
-        result = refdomains_page(store, params, refdomains_need(args.sort, args.offset, args.limit))
-    finally:
-        store.close()
+    need = refdomains_need(args.sort, args.offset, args.limit)
+    result = _reading(args, lambda store: refdomains_page(store, params, need))
     _write(args, result.columns, result.rows)
     return 0
 
@@ -439,14 +442,12 @@ def _add_profile(sub: argparse._SubParsersAction) -> None:
 
 
 def _profile(args: argparse.Namespace) -> int:
-    from crawler.analysis.queries import check_profile_target, open_link_graph, profile_rows
+    from crawler.analysis.queries import check_profile_target, profile_rows
 
     target = _target(args)
     check_profile_target(args.command, target)
-    store = open_link_graph(args.data, args.clickhouse)
-    try:
-        columns, rows = profile_rows(store, args.command, args.domain, target)
-    finally:
-        store.close()
+    columns, rows = _reading(
+        args, lambda store: profile_rows(store, args.command, args.domain, target)
+    )
     _write(args, columns, rows)
     return 0
