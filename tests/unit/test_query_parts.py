@@ -108,4 +108,49 @@ def test_a_shortlisted_backlinks_page_reads_no_link_fetches_in_its_lookups() -> 
     # The live rows' one read and the history's; the whole query adds its lookups' reads.
     assert page.count("FROM link_fetches") == 2
     assert whole.count("FROM link_fetches") == 6
-    assert "OR domain IN" not in page + whole and "empty(['a.org'])" in page
+    assert "OR domain IN" not in page + whole and "empty([" not in page + whole
+    # The links' own filter only on a page: the whole query builds no empty set for it.
+    assert "src_domain IN tuple('a.org')" in page
+    assert "tuple('a.org')" not in whole and "arrayJoin" not in whole
+
+
+def test_lost_links_of_a_shortlist_read_its_domains_inside_the_lost_part() -> None:
+    params = {**backlinks_params("example.com", limit=100), "mode": "domain", "target": ""}
+    params.update(lost_after_errors=3, lost_since=datetime(2024, 1, 1, tzinfo=UTC))
+    page = render(load_query("backlinks_report"), {**params, "src_domains": ["a.org"]})
+    whole = render(load_query("backlinks_report"), params)
+    # src_domains parts nested in the lost_since part: chosen once it is kept.
+    assert page.count("src_domain IN tuple('a.org')") == 7
+    assert "arrayJoin" not in whole and "'page error'" in page and "'page error'" in whole
+    assert not re.search(r"^\s*-- (when|else|end):", page + whole, re.MULTILINE)
+
+
+def test_parts_of_other_names_nest() -> None:
+    sql = "A\n-- when: x\nB\n-- when: y\nC\n-- else: y\nD\n-- end: y\n-- end: x\nE\n"
+    assert render(sql, {"x": 1, "y": 1}) == "A\nB\nC\nE\n"
+    assert render(sql, {"x": 1, "y": 0}) == "A\nB\nD\nE\n"
+    assert render(sql, {"x": 0, "y": 1}) == "A\nE\n"
+
+
+def test_a_page_of_referring_domains_reads_the_target_range_once() -> None:
+    params = {"domain": "example.com", "country": "", "mode": "domain", "target": ""}
+    whole = render(load_query("refdomains_report"), {**params, "src_domains": []})
+    page = render(load_query("refdomains_report"), {**params, "src_domains": ["a.org"]})
+    assert page.count("FROM link_fetches") == 1
+    assert whole.count("FROM link_fetches") == 4
+    assert "arrayJoin" not in whole
+
+
+def test_a_set_is_a_tuple_of_checked_literals() -> None:
+    sql = "SELECT 1 WHERE x IN {names:Set(String)}"
+    assert render(sql, {"names": ["b.org", "it's.com"]}) == (
+        "SELECT 1 WHERE x IN tuple('b.org', 'it\\'s.com')"
+    )
+    # tuple() takes no empty list: an empty subquery, still a set.
+    assert render(sql, {"names": []}) == (
+        "SELECT 1 WHERE x IN (SELECT arrayJoin(CAST([] AS Array(String))))"
+    )
+    with pytest.raises(QueryError, match="must be a list for Set"):
+        render(sql, {"names": "a.org"})
+    with pytest.raises(QueryError, match="must be a string"):
+        render(sql, {"names": [1]})
