@@ -4,10 +4,10 @@ backlinks_report orders by the source domain's authority, then the source domain
 N rows come from the first source domains in that order. Phase 1 (backlinks_sources.sql) lists
 those from domain_link_rows, each with the link rows it ever sent, until they add up to N; phase 2
 runs backlinks_report on their links alone. If the filters (or links since lost) leave fewer
-than N rows, the shortlist was too short: it grows fourfold and phase 2 runs again. Once it
-holds every source domain its rows are all there is (phase 2 on them, up to NAMED_MAX
-domains; the whole query beyond). Either way the rows are the whole query's first N: every
-row of a listed domain sorts before every row of a domain after it.
+than N rows, the shortlist was too short: it grows fourfold and phase 2 runs again, and once it
+would hold every source domain the whole query runs (for a domain with few sources, naming
+them saves nothing: bench/RESULTS.md, issue 17). Either way the rows are the whole query's
+first N: every row of a listed domain sorts before every row of a domain after it.
 
     >>> backlinks_page(store, backlinks_params("example.com", limit=100))  # doctest: +SKIP
 """
@@ -23,10 +23,6 @@ from pipelines.store import Result, Store
 log = logging.getLogger(__name__)
 
 GROWTH = 4  # a too-short shortlist asks this many times the links again
-# A shortlist holding every source domain still answers when it names at most this many: the
-# report's lookups then read those domains instead of link_fetches (a random domain's page at
-# 100M links: bench/RESULTS.md, issue 17); beyond it the names cost more than they save.
-NAMED_MAX = 1000
 
 
 def backlinks_page(store: Store, params: dict[str, Any]) -> Result:
@@ -36,10 +32,10 @@ def backlinks_page(store: Store, params: dict[str, Any]) -> Result:
     want = need
     while need < ALL_ROWS:
         domains, complete = shortlist(store, params["domain"], want)
-        if complete and len(domains) > NAMED_MAX:
-            break  # every source domain, too many to name: the whole query
+        if complete:
+            break  # the shortlist is every source domain: no saving left
         result = run_named(store, "backlinks_report", {**params, "src_domains": domains})
-        if complete or len(result.rows) >= need:
+        if len(result.rows) >= need:
             return result
         log.debug(
             "shortlist of %d domains gave %d of %d rows", len(domains), len(result.rows), need
