@@ -24,7 +24,7 @@ import numpy as np
 
 from bench.bench_store import LOAD_BATCHES_PER_INSERT, QUERY_SAMPLES, load_graph
 from crawler.analysis.authority import LEVELS, compute_authority
-from crawler.analysis.authority_job import read_graph, write_level
+from crawler.analysis.authority_job import publish_run, read_graph, write_level
 from pipelines.store import Store, open_store
 
 NO_FILTERS = {"dofollow": 0, "rel": "", "section": "", "kind": "", "anchor_contains": "",
@@ -79,8 +79,10 @@ def fresh_store(links: int, directory: str) -> Store:
     store.migrate()
     load_graph(store, links, LOAD_BATCHES_PER_INSERT)
     scores = compute_authority(read_graph(store))
+    computed_at = int(time.time())
     for level in LEVELS:
-        write_level(store, level, scores[level], None, int(time.time()))
+        write_level(store, level, scores[level], None, computed_at)
+    publish_run(store, scores, computed_at)
     return store
 
 

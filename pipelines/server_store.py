@@ -151,7 +151,7 @@ class ServerStore(Store):
         steps = upgrade_steps(self.database, self.cluster, self.version_info, applied)
         for step in steps:
             for statement in step.cluster:
-                self.execute(statement)
+                self.execute_migration(statement, MIGRATION_SETTINGS)
             for statement in step.per_shard:
                 for client in self._shard_clients(timeout=MIGRATION_TIMEOUT):
                     try:

@@ -36,6 +36,8 @@ INSERT INTO linkgraph.schema_migrations (version, name, applied_at) SELECT 10, '
 
 INSERT INTO linkgraph.schema_migrations (version, name, applied_at) SELECT 11, '011_domain_link_rows', now();
 
+INSERT INTO linkgraph.schema_migrations (version, name, applied_at) SELECT 12, '012_authority_runs', now();
+
 CREATE TABLE IF NOT EXISTS linkgraph.page_fetches_local ON CLUSTER '{cluster}'
 (
     url String,
@@ -279,3 +281,18 @@ SELECT dst_domain, src_domain, count() AS link_rows
 FROM linkgraph.link_fetches_local
 WHERE src_domain != dst_domain
 GROUP BY dst_domain, src_domain;
+
+CREATE TABLE IF NOT EXISTS linkgraph.authority_runs_local ON CLUSTER '{cluster}'
+(
+    level LowCardinality(String),
+    computed_at DateTime('UTC'),
+    lowest Float64,
+    highest Float64,
+    scored UInt64
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/linkgraph/authority_runs', '{replica}')
+ORDER BY (level, computed_at);
+
+CREATE TABLE IF NOT EXISTS linkgraph.authority_runs ON CLUSTER '{cluster}'
+AS linkgraph.authority_runs_local
+ENGINE = Distributed('{cluster}', linkgraph, authority_runs_local, cityHash64(level));

@@ -73,6 +73,17 @@ def test_link_rows_are_counted_on_each_shard_then_kept_by_its_view() -> None:
     assert any(s.startswith(f"{view}TO db.domain_link_rows_local") for s in step.cluster)
 
 
+def test_published_runs_are_filled_once_through_the_distributed_tables() -> None:
+    # A run's lowest and highest PageRank over every shard: a shard's own rows would give
+    # its own bounds, and each shard a row of its own for the run.
+    (step,) = upgrade_steps("db", "lg", (18, 16, 1), ALL - {4, 12})
+    assert step.migration.name == "012_authority_runs"
+    assert step.per_shard == []
+    fills = [s for s in step.cluster if s.startswith("INSERT")]
+    assert [f.split("\n")[0] for f in fills] == ["INSERT INTO db.authority_runs"] * 3
+    assert "FROM db.page_authority\n" in fills[0] and "_local" not in "".join(fills)
+
+
 def test_trust_seed_is_added_to_each_authority_table() -> None:
     (step,) = upgrade_steps("db", "lg", (18, 16, 1), ALL - {4, 9})
     assert step.migration.name == "009_trust_seeds"
