@@ -13,8 +13,9 @@ A part of a query that only some calls need is chosen here too, by a parameter: 
 between ``-- when: name`` and ``-- end: name`` (each on a line of its own) are kept when
 parameter `name` is set (not 0, '', an empty list or None) and left out otherwise, so the server
 never plans what a call does not ask for; with ``-- else: name`` between them, the lines after it
-are kept instead when `name` is not set (one of two ways to read, chosen per call). Parts of
-other names may nest: the outer one is chosen first, then the parts of what it kept. The
+are kept instead when `name` is not set (one of two ways to read, chosen per call). Parts may
+nest (a fragment's part inside a query's: pipelines/named_queries.py keeps their markers): the
+innermost are chosen first. The
 parameters are checked against the whole text (`name` is one of them): a query takes the same
 parameters whichever parts it keeps.
 
@@ -33,9 +34,11 @@ from typing import Any
 from crawler.errors import QueryError
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*):([A-Za-z0-9_(), ]+)\}")
+# A part with no part inside it (the innermost first: a part may hold one of its own name).
+_NO_PART = r"(?:(?!^[ \t]*--[ \t]*when:).)*?"
 _PART = re.compile(
-    r"^[ \t]*--[ \t]*when:[ \t]*(\w+)[ \t]*\n(.*?)"
-    r"(?:^[ \t]*--[ \t]*else:[ \t]*\1[ \t]*\n(.*?))?"
+    rf"^[ \t]*--[ \t]*when:[ \t]*(\w+)[ \t]*\n({_NO_PART})"
+    rf"(?:^[ \t]*--[ \t]*else:[ \t]*\1[ \t]*\n({_NO_PART}))?"
     r"^[ \t]*--[ \t]*end:[ \t]*\1[ \t]*(?:\n|\Z)",
     re.MULTILINE | re.DOTALL,
 )
@@ -85,7 +88,7 @@ def _chosen_parts(sql: str, params: Mapping[str, Any], query: str) -> str:
         return part.group(2) if _is_set(params[part.group(1)]) else (part.group(3) or "")
 
     chosen, previous = sql, ""
-    while chosen != previous:  # a kept part's own parts are chosen on the next pass
+    while chosen != previous:  # innermost parts first, then the parts that held them
         previous, chosen = chosen, _PART.sub(choose, chosen)
     stray = _PART_LINE.search(chosen)
     if stray:

@@ -33,7 +33,7 @@ _AUTHORITY_QUERIES = ("backlinks_report", "refdomains_report", "gap_report")
 # tables (migrations 005, 012), domain_link_rows (011).
 _MIGRATED_QUERIES = (*_AUTHORITY_QUERIES, "refdomains_bounds", "backlinks_sources")
 # The queries reading a target in its mode (fragments/target_match.sql); a caller that names
-# no mode means the whole domain.
+# no mode means the whole domain. `narrowed` (a mode other than domain) is set here.
 _TARGET_QUERIES = (
     *_AUTHORITY_QUERIES,
     "refdomains_bounds",
@@ -70,9 +70,9 @@ def run_named(store: Store, name: str, params: dict[str, Any]) -> Result:
     """Run a named query, migrating the store first if it reads the authority tables; a
     target query without `mode` covers the whole domain, refdomains_report without
     `src_domains` every referring domain."""
-    if name in _TARGET_QUERIES and "mode" not in params:
-        params = {**params, "mode": "domain", "target": ""}
-    if name == "refdomains_bounds":
+    if name in _TARGET_QUERIES:
+        if "mode" not in params:
+            params = {**params, "mode": "domain", "target": ""}
         params = {**params, "narrowed": int(params["mode"] != "domain")}
     if name == "refdomains_report" and "src_domains" not in params:
         params = {**params, "src_domains": []}  # every referring domain (refdomains.py narrows)

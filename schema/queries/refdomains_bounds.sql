@@ -8,8 +8,8 @@
 -- of link_fetches (one column of the target's range), as the domain's would bound it loosely.
 -- Not domain_edges: it counts distinct (src_url, dst_url) pairs, and a page linking one URL
 -- twice (nav and footer) is two `links`, so a pair count can fall below the exact count.
--- Params: domain String, limit UInt64; mode String, target String (fragments/target_match.sql);
--- narrowed UInt8: mode is not 'domain' (crawler/analysis/queries.py sets it from mode).
+-- Params: domain String, limit UInt64; mode String, target String, narrowed UInt8
+-- (fragments/target_match.sql).
 -- when: narrowed
 SELECT src_domain, count() AS bound
 FROM link_fetches
