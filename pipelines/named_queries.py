@@ -33,6 +33,7 @@ _NAME = re.compile(r"[a-z0-9_]+")
 _INCLUDE_LINE = re.compile(r"^([ \t]*)--[ \t]*include:(.*)$", re.MULTILINE)
 _INCLUDE = re.compile(r"[ \t]*([a-z0-9_]+)[ \t]*\((.*)\)[ \t]*")
 _SLOT = re.compile(r"\$([a-z_][a-z0-9_]*)")
+_PART_MARKER = re.compile(r"^[ \t]*--[ \t]*(?:when|else|end):")
 
 
 def query_names(directory: Path = QUERIES_DIR) -> list[str]:
@@ -77,7 +78,12 @@ def _fragment(name: str, fragments: Path, where: str) -> str:
     text = path.read_text()
     if _INCLUDE_LINE.search(text):
         raise QueryError(f"fragment {name!r} includes another: fragments do not nest")
-    lines = [line for line in text.splitlines() if not line.lstrip().startswith("--")]
+    # Its comments go; its parts' markers (`-- when: name`, pipelines/sqlparams.py) stay.
+    lines = [
+        line
+        for line in text.splitlines()
+        if not line.lstrip().startswith("--") or _PART_MARKER.match(line)
+    ]
     return "\n".join(lines).strip("\n")
 
 

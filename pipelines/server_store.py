@@ -31,7 +31,13 @@ from crawler import settings as defaults
 from crawler.errors import StoreError, StoreUnavailable
 from crawler.terminal import redacted
 from pipelines.columns import Column
-from pipelines.store_base import STREAM_BLOCK_ROWS, Result, Store
+from pipelines.store_base import (
+    MIGRATION_SETTINGS,
+    MIGRATION_TIMEOUT,
+    STREAM_BLOCK_ROWS,
+    Result,
+    Store,
+)
 from schema.cluster_ddl import cluster_statements, upgrade_steps
 
 # A cluster's session: inserts wait for every shard (a crawl's ack then means stored, as on one
@@ -145,11 +151,11 @@ class ServerStore(Store):
         steps = upgrade_steps(self.database, self.cluster, self.version_info, applied)
         for step in steps:
             for statement in step.cluster:
-                self.execute(statement)
+                self.execute_migration(statement, MIGRATION_SETTINGS)
             for statement in step.per_shard:
-                for client in self._shard_clients():
+                for client in self._shard_clients(timeout=MIGRATION_TIMEOUT):
                     try:
-                        self._run(client, statement, None)
+                        self._run(client, statement, MIGRATION_SETTINGS)
                     finally:
                         client.disconnect()
             self.execute(step.record)
@@ -192,15 +198,16 @@ class ServerStore(Store):
             finally:
                 client.disconnect()
 
-    def _shard_clients(self) -> list[Any]:
-        """A client on the first answering replica of each shard."""
+    def _shard_clients(self, timeout: float | None = None) -> list[Any]:
+        """A client on the first answering replica of each shard (waiting `timeout` seconds
+        for a packet, else clickhouse-driver's default)."""
         shards: dict[int, list[tuple[str, int]]] = {}
         for shard, host, port in self.nodes():
             shards.setdefault(shard, []).append((host, port))
         clients = []
         for shard, replicas in shards.items():
             for host, port in replicas:
-                client = self._node_client(host, port)
+                client = self._node_client(host, port, timeout)
                 try:
                     self._run(client, "SELECT 1", None)
                 except StoreUnavailable:
@@ -211,12 +218,21 @@ class ServerStore(Store):
                 raise StoreUnavailable(f"no replica of shard {shard} of {self.cluster} answers")
         return clients
 
-    def _node_client(self, host: str, port: int) -> Any:
+    def _node_client(self, host: str, port: int, timeout: float | None = None) -> Any:
         from clickhouse_driver import Client
 
         options = {**self._options, "host": host, "port": port}
+        if timeout is not None:
+            options["send_receive_timeout"] = timeout
         settings = CLUSTER_SETTINGS if self.cluster else {}
         return Client(database=self.database, settings=settings, **options)
+
+    def execute_migration(self, sql: str, settings: Mapping[str, Any] | None = None) -> Result:
+        client = self._node_client(self._options["host"], self._options["port"], MIGRATION_TIMEOUT)
+        try:
+            return self._run(client, sql, settings)
+        finally:
+            client.disconnect()
 
     def execute(self, sql: str, settings: Mapping[str, Any] | None = None) -> Result:
         with self._leased() as client:

@@ -3,6 +3,8 @@
 ClickHouse 18.16 has no server-side query parameters, so linkgraph renders them itself, in the
 same placeholder syntax newer servers use. Only a few types are accepted, each value is checked
 against its type, and strings are quoted and escaped, so a parameter can never become SQL.
+One type is linkgraph's own: ``Set(T)``, a list for the right side of IN (``x IN
+{names:Set(String)}``), rendered as ``tuple(...)``.
 
     >>> render("SELECT {d:String}, {k:UInt32}", {"d": "it's.com", "k": 2})
     "SELECT 'it\\\\'s.com', 2"
@@ -11,7 +13,9 @@ A part of a query that only some calls need is chosen here too, by a parameter: 
 between ``-- when: name`` and ``-- end: name`` (each on a line of its own) are kept when
 parameter `name` is set (not 0, '', an empty list or None) and left out otherwise, so the server
 never plans what a call does not ask for; with ``-- else: name`` between them, the lines after it
-are kept instead when `name` is not set (one of two ways to read, chosen per call). The
+are kept instead when `name` is not set (one of two ways to read, chosen per call). Parts may
+nest (a fragment's part inside a query's: pipelines/named_queries.py keeps their markers): the
+innermost are chosen first. The
 parameters are checked against the whole text (`name` is one of them): a query takes the same
 parameters whichever parts it keeps.
 
@@ -30,9 +34,11 @@ from typing import Any
 from crawler.errors import QueryError
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*):([A-Za-z0-9_(), ]+)\}")
+# A part with no part inside it (the innermost first: a part may hold one of its own name).
+_NO_PART = r"(?:(?!^[ \t]*--[ \t]*when:).)*?"
 _PART = re.compile(
-    r"^[ \t]*--[ \t]*when:[ \t]*(\w+)[ \t]*\n(.*?)"
-    r"(?:^[ \t]*--[ \t]*else:[ \t]*\1[ \t]*\n(.*?))?"
+    rf"^[ \t]*--[ \t]*when:[ \t]*(\w+)[ \t]*\n({_NO_PART})"
+    rf"(?:^[ \t]*--[ \t]*else:[ \t]*\1[ \t]*\n({_NO_PART}))?"
     r"^[ \t]*--[ \t]*end:[ \t]*\1[ \t]*(?:\n|\Z)",
     re.MULTILINE | re.DOTALL,
 )
@@ -81,7 +87,9 @@ def _chosen_parts(sql: str, params: Mapping[str, Any], query: str) -> str:
     def choose(part: re.Match[str]) -> str:
         return part.group(2) if _is_set(params[part.group(1)]) else (part.group(3) or "")
 
-    chosen = _PART.sub(choose, sql)
+    chosen, previous = sql, ""
+    while chosen != previous:  # innermost parts first, then the parts that held them
+        previous, chosen = chosen, _PART.sub(choose, chosen)
     stray = _PART_LINE.search(chosen)
     if stray:
         raise QueryError(f"{query}: {stray.group(0).strip()!r} without its pair")
@@ -99,11 +107,18 @@ def _is_set(value: Any) -> bool:
 def literal(value: Any, type_: str, *, name: str = "value") -> str:
     """`value` as a SQL literal of ClickHouse type `type_`; QueryError when it does not fit."""
     type_ = type_.strip()
-    if type_.startswith("Array(") and type_.endswith(")"):
-        if isinstance(value, str | bytes) or not isinstance(value, list | tuple | set | frozenset):
-            raise QueryError(f"parameter {name!r} must be a list for {type_}, got {value!r}")
-        items = sorted(value) if isinstance(value, set | frozenset) else value
-        return "[" + ", ".join(literal(v, type_[6:-1], name=name) for v in items) + "]"
+    for outer in ("Array(", "Set("):
+        if type_.startswith(outer) and type_.endswith(")"):
+            inner = type_[len(outer) : -1]
+            items = [literal(v, inner, name=name) for v in _items(value, type_, name)]
+            if outer == "Array(":
+                return "[" + ", ".join(items) + "]"
+            # `x IN {name:Set(T)}`: a tuple literal is one set the server builds while it
+            # plans; an IN over SELECT arrayJoin([...]) is a subquery at every use, and
+            # 18.16 takes no array there (bench/RESULTS.md, issue 17). tuple() needs an item.
+            if items:
+                return "tuple(" + ", ".join(items) + ")"
+            return f"(SELECT arrayJoin(CAST([] AS Array({inner}))))"
     if type_ == "String":
         if not isinstance(value, str):
             raise QueryError(f"parameter {name!r} must be a string, got {value!r}")
@@ -121,6 +136,12 @@ def literal(value: Any, type_: str, *, name: str = "value") -> str:
     if type_ == "DateTime":
         return f"toDateTime({_epoch(value, name)}, 'UTC')"
     raise QueryError(f"parameter {name!r} has unsupported type {type_}")
+
+
+def _items(value: Any, type_: str, name: str) -> list[Any]:
+    if isinstance(value, str | bytes) or not isinstance(value, list | tuple | set | frozenset):
+        raise QueryError(f"parameter {name!r} must be a list for {type_}, got {value!r}")
+    return sorted(value) if isinstance(value, set | frozenset) else list(value)
 
 
 def quote(text: str) -> str:

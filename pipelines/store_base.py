@@ -37,6 +37,13 @@ _VIEW = re.compile(r"CREATE\s+(?:MATERIALIZED\s+)?VIEW\b", re.I)
 # Rows per block of `Store.stream`: a few MB of URLs, about one ClickHouse block.
 STREAM_BLOCK_ROWS = 65_536
 _LOW_CARDINALITY_SETTING = {"allow_experimental_low_cardinality_type": 1}
+# A migration's backfill (INSERT ... SELECT ... GROUP BY over link_fetches) spills its groups
+# to disk past this many bytes instead of failing on a server's memory limit: migration 011 on
+# 100M links is 48M groups, over the 3.7 GiB a query may take on the test server.
+MIGRATION_SETTINGS = {"max_bytes_before_external_group_by": 1 << 30}
+# Seconds a migration statement may run without a packet from the server: 18.16 sends none
+# while an INSERT ... SELECT runs (011's backfill: minutes at 100M links).
+MIGRATION_TIMEOUT = 3600.0
 
 
 @dataclass
@@ -178,6 +185,11 @@ class Store(ABC):
             self.migrate()
             self._migrated = True
 
+    def execute_migration(self, sql: str, settings: Mapping[str, Any] | None = None) -> Result:
+        """Run one statement of a migration: a backfill over every link may take minutes
+        (a server store waits MIGRATION_TIMEOUT for it, not its query timeout)."""
+        return self.execute(sql, settings)
+
     def migrate(self) -> list[str]:
         """Apply the migrations not applied yet (and allowed by the server version)."""
         self.execute(
@@ -186,7 +198,9 @@ class Store(ABC):
             "ENGINE = ReplacingMergeTree ORDER BY version"
         )
         applied = {row[0] for row in self.execute("SELECT version FROM schema_migrations").rows}
-        settings = _LOW_CARDINALITY_SETTING if self.version_info < (20,) else None
+        settings = {**MIGRATION_SETTINGS}
+        if self.version_info < (20,):
+            settings.update(_LOW_CARDINALITY_SETTING)
         done = []
         for migration in migrations():
             if migration.version in applied:
@@ -196,7 +210,7 @@ class Store(ABC):
                          ".".join(map(str, migration.requires)))  # fmt: skip
                 continue
             for statement in migration.statements:
-                self.execute(statement, settings)
+                self.execute_migration(statement, settings)
             self.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) "
                 f"SELECT {migration.version}, '{migration.name}', now()"

@@ -37,6 +37,7 @@ SHARDING_KEYS = {
     "page_authority": "cityHash64(url)",
     "host_authority": "cityHash64(host)",
     "domain_authority": "cityHash64(domain)",
+    "authority_runs": "cityHash64(level)",
 }
 # Tables sharded by the same source page: a shard holds every row of the pages it owns.
 CO_SHARDED = frozenset({"link_fetches", "page_fetches"})
@@ -259,7 +260,8 @@ def upgrade_steps(database: str, cluster: str, version: tuple[int, ...],
     """The migrations a cluster made at `applied` lacks, each statement written for the cluster:
     a table as its local and Distributed pair, a view and a materialized view as `statements`
     writes them, a DROP or an ALTER on both tables of a pair, and a backfill INSERT on each
-    shard's local tables (each shard fills its part from the rows it holds)."""
+    shard's local tables (each shard fills its view's table from the rows it holds), or once
+    through the Distributed tables into a table with a sharding key."""
     target = Target(database, cluster, version)
     runnable = applicable(migrations(), version)
     objects = final_schema([m for m in runnable if m.version in applied])
@@ -278,6 +280,15 @@ def _upgrade(objects: dict[str, Table | View], statement: str, target: Target, s
     db, on = target.database, target.on_cluster
     if statement.startswith("INSERT INTO"):
         tables = {name for name, obj in objects.items() if isinstance(obj, Table)}
+        into = _INSERT_TARGET.match(statement)
+        if into and into[2] in SHARDING_KEYS:
+            # A table written through its Distributed table (012's authority_runs): filled
+            # once from the Distributed tables, as the application writes it; a shard's
+            # own rows would give its own min/max of a run.
+            step.cluster.append(_INSERT_TARGET.sub(
+                lambda m: f"{m[1]} {db}.{m[2]}" if m[2] in tables else m[0], statement
+            ))  # fmt: skip
+            return
         step.per_shard.append(_INSERT_TARGET.sub(
             lambda m: f"{m[1]} {db}.{m[2]}_local" if m[2] in tables else m[0], statement
         ))  # fmt: skip

@@ -6,9 +6,10 @@ Reads every current link (the `links` view: the latest fetch of each source page
 kind) and every fetched page, scores pages, hosts and registrable domains with
 `crawler.analysis.authority.compute_authority`, and appends one snapshot to page_authority,
 host_authority and domain_authority (migration 005), all rows sharing `computed_at`, the
-TrustRank seeds marked `trust_seed` (migration 009). A trust-seeds file holds one URL or
-host/domain name per line (`#` comments): a URL seeds its page, host and domain; a name seeds
-every page and host in it, and itself.
+TrustRank seeds marked `trust_seed` (migration 009), then publishes it: a row per level in
+authority_runs (migration 012), which readers take the latest run from. A trust-seeds file
+holds one URL or host/domain name per line (`#` comments): a URL seeds its page, host and
+domain; a name seeds every page and host in it, and itself.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ def run_authority(
     computed_at = _snapshot_time(store)
     for level in LEVELS:
         write_level(store, level, scores[level], trust.get(level), computed_at, seed_ids.get(level))
+    publish_run(store, scores, computed_at)
     return AuthorityRun(
         pages=len(scores["page"].names),
         hosts=len(scores["host"].names),
@@ -144,9 +146,32 @@ def _dom(host: str) -> str:
 
 def _snapshot_time(store: Store) -> int:
     """Now in whole seconds, or one past the latest snapshot: readers pick the latest snapshot by
-    `computed_at`, so two runs within one second must not share it (their rows would mix)."""
+    `computed_at`, so two runs within one second must not share it (their rows would mix). From
+    page_authority, not authority_runs: a run killed before it was published left its rows."""
     latest = store.execute("SELECT toUInt32(max(computed_at)) FROM page_authority").rows[0][0]
     return max(int(time.time()), int(latest or 0) + 1)
+
+
+def publish_run(store: Store, scores: dict[str, Authority], computed_at: int) -> None:
+    """The run's rows of authority_runs (migration 012): each level's lowest and highest
+    PageRank, the bounds of its 0-100 scale. Written after every score: readers take the
+    latest run from there, so a run is not read before it is whole."""
+    columns = [
+        ("level", "String", None),
+        ("computed_at", "DateTime('UTC')", None),
+        ("lowest", "Float64", None),
+        ("highest", "Float64", None),
+        ("scored", "UInt64", None),
+    ]
+    levels = [level for level in LEVELS if len(scores[level].names)]
+    data = [
+        [f"{level}_authority" for level in levels],
+        [computed_at] * len(levels),
+        [float(scores[level].pagerank.min()) for level in levels],
+        [float(scores[level].pagerank.max()) for level in levels],
+        [len(scores[level].names) for level in levels],
+    ]
+    store.insert_columns("authority_runs", columns, data)  # type: ignore[arg-type]
 
 
 def write_level(

@@ -29,8 +29,11 @@ LOCAL_COLUMNS = ("ref_domain", "country", "country_source", "lang", "links", "do
 ALL_ROWS = 2**63 - 1
 _NEVER = datetime(2106, 1, 1, tzinfo=UTC)  # past any fetch; DateTime ends in 2106
 _AUTHORITY_QUERIES = ("backlinks_report", "refdomains_report", "gap_report")
+# The queries reading a table a store made by an older linkgraph may lack: the authority
+# tables (migrations 005, 012), domain_link_rows (011).
+_MIGRATED_QUERIES = (*_AUTHORITY_QUERIES, "refdomains_bounds", "backlinks_sources")
 # The queries reading a target in its mode (fragments/target_match.sql); a caller that names
-# no mode means the whole domain.
+# no mode means the whole domain. `narrowed` (a mode other than domain) is set here.
 _TARGET_QUERIES = (
     *_AUTHORITY_QUERIES,
     "refdomains_bounds",
@@ -67,15 +70,18 @@ def run_named(store: Store, name: str, params: dict[str, Any]) -> Result:
     """Run a named query, migrating the store first if it reads the authority tables; a
     target query without `mode` covers the whole domain, refdomains_report without
     `src_domains` every referring domain."""
-    if name in _TARGET_QUERIES and "mode" not in params:
-        params = {**params, "mode": "domain", "target": ""}
+    if name in _TARGET_QUERIES:
+        if "mode" not in params:
+            params = {**params, "mode": "domain", "target": ""}
+        params = {**params, "narrowed": int(params["mode"] != "domain")}
     if name == "refdomains_report" and "src_domains" not in params:
         params = {**params, "src_domains": []}  # every referring domain (refdomains.py narrows)
     if name in _LOST_QUERIES and "lost_after_errors" not in params:
         params = {**params, "lost_after_errors": settings.LINKGRAPH_LOST_AFTER_ERRORS}
-    if name in _AUTHORITY_QUERIES:
+    if name in _MIGRATED_QUERIES:
         # A store that never ran `linkgraph authority` may predate migration 005, the tables'
-        # one definition: the migration creates them (empty) the way every other table comes.
+        # one definition: the migration creates them (empty) the way every other table comes;
+        # one made before 011 gets domain_link_rows, backfilled once from link_fetches.
         store.ensure_migrated()
     if name == "changes_crawls":
         _check_crawls(store, [params["from_crawl"], params["to_crawl"]])

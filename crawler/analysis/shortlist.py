@@ -2,10 +2,11 @@
 
 backlinks_report orders by the source domain's authority, then the source domain, so the first
 N rows come from the first source domains in that order. Phase 1 (backlinks_sources.sql) lists
-those from the domain graph, each with the links it ever sent, until they add up to N; phase 2
+those from domain_link_rows, each with the link rows it ever sent, until they add up to N; phase 2
 runs backlinks_report on their links alone. If the filters (or links since lost) leave fewer
 than N rows, the shortlist was too short: it grows fourfold and phase 2 runs again, and once it
-would hold every source domain the whole query runs. Either way the rows are the whole query's
+would hold every source domain the whole query runs (for a domain with few sources, naming
+them saves nothing: bench/RESULTS.md, issue 17). Either way the rows are the whole query's
 first N: every row of a listed domain sorts before every row of a domain after it.
 
     >>> backlinks_page(store, backlinks_params("example.com", limit=100))  # doctest: +SKIP
@@ -47,7 +48,7 @@ def shortlist(store: Store, domain: str, want: int) -> tuple[list[str], bool]:
     """The first source domains of `domain` in backlinks_report's order whose links add up to
     `want`, and whether they are all of its source domains."""
     # Each listed domain sent at least one link: `want` domains always add up to `want`.
-    rows = store.named("backlinks_sources", {"domain": domain, "limit": want}).rows
+    rows = run_named(store, "backlinks_sources", {"domain": domain, "limit": want}).rows
     picked, links = [], 0
     for src_domain, count, _ in rows:
         picked.append(str(src_domain))

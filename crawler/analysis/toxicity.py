@@ -139,7 +139,7 @@ class Inputs(NamedTuple):
 
 def read_inputs(store: Store, domain: str) -> Inputs:
     """The signals' inputs for `domain`, read from the store."""
-    store.ensure_migrated()  # the authority tables (005) and page addresses (007) of an older store
+    store.ensure_migrated()  # authority (005, 012) and page addresses (007) of an older store
     params = {"domain": domain}
     links = [
         Backlink(r["src_url"], r["src_domain"], r["dst_url"], r["anchor"], r["section"],

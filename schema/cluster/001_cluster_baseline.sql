@@ -34,6 +34,10 @@ INSERT INTO linkgraph.schema_migrations (version, name, applied_at) SELECT 9, '0
 
 INSERT INTO linkgraph.schema_migrations (version, name, applied_at) SELECT 10, '010_page_emails', now();
 
+INSERT INTO linkgraph.schema_migrations (version, name, applied_at) SELECT 11, '011_domain_link_rows', now();
+
+INSERT INTO linkgraph.schema_migrations (version, name, applied_at) SELECT 12, '012_authority_runs', now();
+
 CREATE TABLE IF NOT EXISTS linkgraph.page_fetches_local ON CLUSTER '{cluster}'
 (
     url String,
@@ -257,3 +261,38 @@ CREATE VIEW IF NOT EXISTS linkgraph.pages ON CLUSTER '{cluster}' AS
 SELECT *
 FROM linkgraph.page_fetches FINAL
 WHERE (url, fetch_us) IN (SELECT url, max(fetch_us) FROM linkgraph.page_fetches_local GROUP BY url);
+
+CREATE TABLE IF NOT EXISTS linkgraph.domain_link_rows_local ON CLUSTER '{cluster}'
+(
+    dst_domain LowCardinality(String),
+    src_domain LowCardinality(String),
+    link_rows UInt64
+)
+ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/linkgraph/domain_link_rows', '{replica}')
+ORDER BY (dst_domain, src_domain);
+
+CREATE TABLE IF NOT EXISTS linkgraph.domain_link_rows ON CLUSTER '{cluster}'
+AS linkgraph.domain_link_rows_local
+ENGINE = Distributed('{cluster}', linkgraph, domain_link_rows_local);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS linkgraph.domain_link_rows_mv ON CLUSTER '{cluster}'
+TO linkgraph.domain_link_rows_local AS
+SELECT dst_domain, src_domain, count() AS link_rows
+FROM linkgraph.link_fetches_local
+WHERE src_domain != dst_domain
+GROUP BY dst_domain, src_domain;
+
+CREATE TABLE IF NOT EXISTS linkgraph.authority_runs_local ON CLUSTER '{cluster}'
+(
+    level LowCardinality(String),
+    computed_at DateTime('UTC'),
+    lowest Float64,
+    highest Float64,
+    scored UInt64
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/linkgraph/authority_runs', '{replica}')
+ORDER BY (level, computed_at);
+
+CREATE TABLE IF NOT EXISTS linkgraph.authority_runs ON CLUSTER '{cluster}'
+AS linkgraph.authority_runs_local
+ENGINE = Distributed('{cluster}', linkgraph, authority_runs_local, cityHash64(level));

@@ -16,7 +16,7 @@
 --   new_since DateTime (live links first seen at or after); lost_since DateTime (lost links
 --   lost at or after, instead of live ones unless new_since is set too);
 --   one_per_domain UInt8 (the first row of each source domain); limit UInt64 (0: all);
---   src_domains Array(String) (empty: all; else only links from these source domains: the
+--   src_domains Set(String) (empty: all; else only links from these source domains: the
 --   first page's shortlist, crawler/analysis/shortlist.py).
 -- Order: authority desc, src_domain, live before lost, dofollow first, src_url, dst_url, ordinal.
 -- mode String, target String: the target in its mode (fragments/target_match.sql).
@@ -30,7 +30,8 @@
 -- those domains (page_fetches.domain is its links' src_domain): a lookup row of a domain or page
 -- with no link here joins nothing. Each link_fetches read of the target's range (1.25M rows for
 -- the most linked domain at 10M) had a fixed cost, and clickhouse-server 18.16 read no key
--- through s7-a's `OR ... AND empty(src_domains)` (bench/RESULTS.md, issue 17).
+-- through s7-a's `OR ... AND empty(src_domains)` (bench/RESULTS.md, issue 17). Without them the
+-- links' filter on src_domain is left out too (no empty set to build and test each row with).
 SELECT
     src_url, src_domain, dst_url, ordinal, anchor, rel, section, kind, dofollow, authority,
     page_authority, country, first_seen, last_seen, status, lost_at, reason, reason_detail
@@ -71,14 +72,16 @@ FROM
                   AND
                   -- include: target_match()
                   AND src_domain != dst_domain
-                  AND (empty({src_domains:Array(String)}) OR src_domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String)))))
+                  -- when: src_domains
+                  AND src_domain IN {src_domains:Set(String)}
+                  -- end: src_domains
                   AND (toUInt32({lost_since:DateTime}) = 0 OR toUInt32({new_since:DateTime}) > 0)
                   AND (src_url, fetch_us) IN
                   (
                       -- when: src_domains
                       SELECT url, max(fetch_us)
                       FROM page_fetches
-                      WHERE domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String))))
+                      WHERE domain IN {src_domains:Set(String)}
                       GROUP BY url
                       -- else: src_domains
                       -- include: current_fetches(targets: dst_domain = {domain:String})
@@ -102,7 +105,9 @@ FROM
                       AND
                       -- include: target_match()
                       AND src_domain != dst_domain
-                      AND (empty({src_domains:Array(String)}) OR src_domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String)))))
+                      -- when: src_domains
+                      AND src_domain IN {src_domains:Set(String)}
+                      -- end: src_domains
                       AND toUInt32({lost_since:DateTime}) > 0
                     LIMIT 1 BY src_url, dst_url, fetch_us, ordinal
                 ) AS carried
@@ -111,7 +116,11 @@ FROM
                     SELECT src_url, dst_url, last_us, lost_at, lost_reason, lost_detail
                     FROM
                     (
-                        -- include: lost_links(targets: dst_domain = {domain:String} AND toUInt32({lost_since:DateTime}) > 0 AND (empty({src_domains:Array(String)}) OR src_domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String))))); errors: {lost_after_errors:UInt32})
+                        -- when: src_domains
+                        -- include: lost_links(targets: dst_domain = {domain:String} AND toUInt32({lost_since:DateTime}) > 0 AND src_domain IN {src_domains:Set(String)}; errors: {lost_after_errors:UInt32})
+                        -- else: src_domains
+                        -- include: lost_links(targets: dst_domain = {domain:String} AND toUInt32({lost_since:DateTime}) > 0; errors: {lost_after_errors:UInt32})
+                        -- end: src_domains
                     )
                     WHERE lost_at >= {lost_since:DateTime}
                       AND
@@ -124,7 +133,9 @@ FROM
                 SELECT src_url, dst_url, min(fetched_at) AS first_seen, max(fetched_at) AS last_seen
                 FROM link_fetches
                 WHERE dst_domain = {domain:String} AND src_domain != dst_domain
-                  AND (empty({src_domains:Array(String)}) OR src_domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String)))))
+                  -- when: src_domains
+                  AND src_domain IN {src_domains:Set(String)}
+                  -- end: src_domains
                 GROUP BY src_url, dst_url
             ) AS history USING (src_url, dst_url)
         ) AS dated
@@ -136,7 +147,7 @@ FROM
                 SELECT domain AS src_domain, lower(lang) AS page_lang, uniqExact(url) AS n
                 FROM page_fetches
                 -- when: src_domains
-                WHERE domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String))))
+                WHERE domain IN {src_domains:Set(String)}
                 -- else: src_domains
                 WHERE domain IN (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String})
                 -- end: src_domains
@@ -152,7 +163,7 @@ FROM
         FROM
         (
             -- when: src_domains
-            -- include: authority_scores(table: domain_authority; key: domain; names: domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String)))))
+            -- include: authority_scores(table: domain_authority; key: domain; names: domain IN {src_domains:Set(String)})
             -- else: src_domains
             -- include: authority_scores(table: domain_authority; key: domain; names: domain IN (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String}))
             -- end: src_domains
@@ -165,7 +176,7 @@ ANY LEFT JOIN
     FROM
     (
         -- when: src_domains
-        -- include: authority_scores(table: page_authority; key: url; names: url IN (SELECT url FROM page_fetches WHERE domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String))))))
+        -- include: authority_scores(table: page_authority; key: url; names: url IN (SELECT url FROM page_fetches WHERE domain IN {src_domains:Set(String)}))
         -- else: src_domains
         -- include: authority_scores(table: page_authority; key: url; names: url IN (SELECT src_url FROM link_fetches WHERE dst_domain = {domain:String}))
         -- end: src_domains

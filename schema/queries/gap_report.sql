@@ -67,7 +67,7 @@ FROM
     (
         SELECT url AS src_url, toFloat64(pagerank) AS page_score
         FROM page_authority
-        WHERE computed_at = (SELECT max(computed_at) FROM page_authority)
+        WHERE computed_at = (SELECT max(computed_at) FROM authority_runs WHERE level = 'page_authority')
           AND url IN
           (
               SELECT src_url FROM link_fetches

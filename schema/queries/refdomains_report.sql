@@ -14,8 +14,12 @@
 -- ja -> JP, ...: the list below; en, ar and the rest give ''); country_source says which.
 -- Params: domain String, country String ('': all; else only that country).
 -- mode String, target String: the target in its mode (fragments/target_match.sql).
--- src_domains Array(String) (empty: all; else only these referring domains: a first page's
--- candidates, crawler/analysis/refdomains.py).
+-- src_domains Set(String) (empty: all; else only these referring domains: a first page's
+-- candidates, crawler/analysis/refdomains.py). With candidates (`-- when: src_domains`) the
+-- lookups read the candidates' domains, not link_fetches: lang and authority take the names as
+-- they are, the current fetches every page of those domains (page_fetches.domain is its
+-- links' src_domain), so the target's range is read once, not four times (bench/RESULTS.md,
+-- issue 17).
 SELECT
     src_domain AS ref_domain, links, dofollow_links, dofollow_share, pages_linked, first_seen,
     last_seen, authority, trustrank, trust_seed, lang, country, country_source
@@ -64,11 +68,20 @@ FROM
                        page_nofollow, fetched_at,
                        (src_url, fetch_us) IN
                        (
-                           -- include: current_fetches(targets: dst_domain = {domain:String} AND (empty({src_domains:Array(String)}) OR src_domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String))))))
+                           -- when: src_domains
+                           SELECT url, max(fetch_us)
+                           FROM page_fetches
+                           WHERE domain IN {src_domains:Set(String)}
+                           GROUP BY url
+                           -- else: src_domains
+                           -- include: current_fetches(targets: dst_domain = {domain:String})
+                           -- end: src_domains
                        ) AS current
                 FROM link_fetches
                 WHERE dst_domain = {domain:String} AND src_domain != dst_domain
-                  AND (empty({src_domains:Array(String)}) OR src_domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String)))))
+                  -- when: src_domains
+                  AND src_domain IN {src_domains:Set(String)}
+                  -- end: src_domains
                   AND
                   -- include: target_match()
             )
@@ -82,8 +95,11 @@ FROM
             (
                 SELECT domain AS src_domain, lower(lang) AS page_lang, uniqExact(url) AS n
                 FROM page_fetches
-                WHERE domain IN
-                      (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String} AND (empty({src_domains:Array(String)}) OR src_domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String))))))
+                -- when: src_domains
+                WHERE domain IN {src_domains:Set(String)}
+                -- else: src_domains
+                WHERE domain IN (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String})
+                -- end: src_domains
                   AND status = 200 AND lang != ''
                 GROUP BY src_domain, page_lang
             )
@@ -95,7 +111,11 @@ FROM
         SELECT domain AS src_domain, authority, trustrank, trust_seed
         FROM
         (
-            -- include: authority_scores(table: domain_authority; key: domain; names: domain IN (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String} AND (empty({src_domains:Array(String)}) OR src_domain IN (SELECT arrayJoin(CAST({src_domains:Array(String)} AS Array(String)))))))
+            -- when: src_domains
+            -- include: authority_scores(table: domain_authority; key: domain; names: domain IN {src_domains:Set(String)})
+            -- else: src_domains
+            -- include: authority_scores(table: domain_authority; key: domain; names: domain IN (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String}))
+            -- end: src_domains
         )
     ) AS scores USING (src_domain)
 )

@@ -22,16 +22,26 @@ from crawler.analysis.authority import (
     iteration_cap,
     pagerank,
 )
-from crawler.analysis.authority_job import write_level
+from crawler.analysis.authority_job import publish_run, write_level
 from crawler.analysis.graph import LinkGraph, read_edge_list
 from crawler.records import OutLink, Page
-from pipelines.store import open_store
+from pipelines.store import Store, open_store
 from tests.helpers.e2e import Engine, backlinks_report
 from tests.helpers.graphs import as_array, to_networkx
 from tests.helpers.realweb import REALWEB
 from tests.helpers.samples import LINKS
 
 T = 1_735_776_000.0  # 2025-01-02 00:00:00 UTC
+
+
+def _one_link_store(store: Store) -> None:
+    store.migrate()
+    store.insert(
+        [Page(url="http://a.com/", host="a.com", domain="a.com", status=200, fetched_at=T)],
+        [OutLink(src_url="http://a.com/", dst_url="http://b.org/", src_host="a.com",
+                 src_domain="a.com", dst_host="b.org", dst_domain="b.org",
+                 is_external=True, fetched_at=T)],
+    )  # fmt: skip
 
 
 def test_migration_005_holds_a_snapshot(engine: Engine) -> None:
@@ -55,17 +65,11 @@ def test_report_query_migrates_a_store_older_than_005(
     import pipelines.store_base as store_module
 
     every = store_module.migrations()
-    # 009 alters the 005 tables: a store that predates 005 predates it too.
-    older = [m for m in every if m.version not in (5, 9)]
+    # 009 alters the 005 tables and 012 reads them: a store that predates 005 predates both.
+    older = [m for m in every if m.version not in (5, 9, 12)]
     monkeypatch.setattr(store_module, "migrations", lambda: older)
     with open_store(engine.target) as store:
-        store.migrate()
-        store.insert(
-            [Page(url="http://a.com/", host="a.com", domain="a.com", status=200, fetched_at=T)],
-            [OutLink(src_url="http://a.com/", dst_url="http://b.org/", src_host="a.com",
-                     src_domain="a.com", dst_host="b.org", dst_domain="b.org",
-                     is_external=True, fetched_at=T)],
-        )  # fmt: skip
+        _one_link_store(store)
         monkeypatch.setattr(store_module, "migrations", lambda: every)
         rows = backlinks_report(store, "b.org")
         assert [(r["src_url"], r["dst_url"]) for r in rows] == [("http://a.com/", "http://b.org/")]
@@ -74,6 +78,59 @@ def test_report_query_migrates_a_store_older_than_005(
         write_level(store, "domain", compute_authority(LINKS)["domain"], np.ones(2), 1, [1])
         sql = "SELECT domain, trustrank, trust_seed FROM domain_authority ORDER BY domain"
         assert store.query(sql).rows == [("a.com", 1.0, 0), ("b.org", 1.0, 1)]
+
+
+def test_a_run_is_read_once_published(engine: Engine) -> None:
+    """Readers take the latest run from authority_runs (migration 012): scores written and not
+    yet published (a job killed midway) are never read, the previous run's are."""
+    scores = compute_authority(LINKS)
+    with open_store(engine.target) as store:
+        _one_link_store(store)
+        for level in ("page", "host", "domain"):
+            write_level(store, level, scores[level], None, int(T))
+        assert [r["authority"] for r in backlinks_report(store, "b.org")] == [0.0]
+        publish_run(store, scores, int(T))
+        assert [r["authority"] for r in backlinks_report(store, "b.org")] == [100.0]
+        runs = store.query(
+            "SELECT level, lowest, highest, scored FROM authority_runs ORDER BY level"
+        ).rows
+        table = store.query(
+            "SELECT 'domain_authority', min(pagerank), max(pagerank), count() FROM domain_authority"
+        ).rows
+        assert [r[0] for r in runs] == ["domain_authority", "host_authority", "page_authority"]
+        assert runs[0] == table[0]
+        # A later run written but not published: the published one is still what is read.
+        flat = scores["domain"]._replace(pagerank=np.array([0.1, 0.9]))  # a.com lowest
+        write_level(store, "domain", flat, None, int(T) + 60)
+        assert [r["authority"] for r in backlinks_report(store, "b.org")] == [100.0]
+        publish_run(store, {**scores, "domain": flat}, int(T) + 60)
+        assert [r["authority"] for r in backlinks_report(store, "b.org")] == [0.0]
+
+
+def test_migration_012_publishes_the_runs_before_it(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipelines.store_base as store_module
+
+    every = store_module.migrations()
+    monkeypatch.setattr(store_module, "migrations", lambda: [m for m in every if m.version != 12])
+    scores = compute_authority(LINKS)
+    with open_store(engine.target) as store:
+        _one_link_store(store)
+        for when in (int(T), int(T) + 60):
+            for level in ("page", "host", "domain"):
+                write_level(store, level, scores[level], None, when)
+        monkeypatch.setattr(store_module, "migrations", lambda: every)
+        assert store.migrate() == ["012_authority_runs"]
+        runs = store.query(
+            "SELECT level, toUInt32(computed_at), scored FROM authority_runs ORDER BY level, 2"
+        ).rows
+        assert runs == [
+            (f"{level}_authority", when, len(scores[level].names))
+            for level in ("domain", "host", "page")
+            for when in (int(T), int(T) + 60)
+        ]
+        assert [r["authority"] for r in backlinks_report(store, "b.org")] == [100.0]
 
 
 def test_two_runs_in_one_second_get_their_own_snapshots(tmp_path: Path) -> None:

@@ -42,7 +42,8 @@ def test_an_older_cluster_store_gets_the_later_migrations_on_cluster(
 ) -> None:
     """A cluster made at migration 005 (with links in it) is brought to the newest schema by
     `migrate`: every node ends with exactly the objects and columns of a cluster made new, and
-    008's backfill fills each shard's `domain_edges` from the links it holds."""
+    008's and 011's backfills fill each shard's `domain_edges` and `domain_link_rows` from the
+    links it holds."""
     old, new = f"t_{uuid.uuid4().hex[:12]}", f"t_{uuid.uuid4().hex[:12]}"
     clients = [Client("127.0.0.1", port=node.port) for node in ch_cluster.nodes]
     first = applicable([m for m in migrations() if m.version <= 5], V18)
@@ -65,7 +66,7 @@ def test_an_older_cluster_store_gets_the_later_migrations_on_cluster(
     try:
         assert store.migrate() == [
             "006_history_views", "007_page_ip", "008_domain_edges", "009_trust_seeds",
-            "010_page_emails",
+            "010_page_emails", "011_domain_link_rows", "012_authority_runs",
         ]  # fmt: skip
         assert store.migrate() == []
         store.settle()  # what a crawl does when it ends
@@ -74,6 +75,12 @@ def test_an_older_cluster_store_gets_the_later_migrations_on_cluster(
             "WHERE dst_domain = 't.test' ORDER BY src_domain"
         ).rows
         assert got == [("a.test", 2, 1), ("b.test", 1, 1)]
+        # 011's backfill on each shard: every row, b.test's repeated link twice.
+        rows = store.query(
+            "SELECT src_domain, sum(link_rows) FROM domain_link_rows "
+            "WHERE dst_domain = 't.test' GROUP BY src_domain ORDER BY src_domain"
+        ).rows
+        assert rows == [("a.test", 2), ("b.test", 2)]
         versions = store.query("SELECT version FROM schema_migrations ORDER BY version").rows
         assert [v for (v,) in versions] == [m.version for m in applicable(migrations(), V18)]
     finally:

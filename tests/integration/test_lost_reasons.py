@@ -173,3 +173,24 @@ def test_backlinks_lost_since_and_the_report_give_the_reasons(store: Store) -> N
     page = render_html(data)
     assert "<h2>Lost links and why</h2>" in page
     assert "<tr><td>page error</td><td>2</td></tr>" in page
+
+
+def test_lost_links_of_named_source_domains_equal_the_whole_query(store: Store) -> None:
+    # A shortlist names source domains (crawler/analysis/shortlist.py): the lost part's own
+    # src_domains parts, nested in it (pipelines/sqlparams.py), give the same rows.
+    from crawler.analysis.queries import backlinks_params
+    from crawler.analysis.shortlist import backlinks_page
+
+    for extra in ({"lost_since": _at(1)}, {"lost_since": _at(1), "new_since": _at(1)}):
+        whole = run_named(store, "backlinks_report", backlinks_params(ME, **extra)).rows
+        assert len(whole) >= 9, extra
+        domains = sorted({row[1] for row in whole})
+        named = {**backlinks_params(ME, **extra), "src_domains": domains}
+        assert run_named(store, "backlinks_report", named).rows == whole
+        first = {**named, "src_domains": domains[:2]}
+        assert run_named(store, "backlinks_report", first).rows == [
+            row for row in whole if row[1] in domains[:2]
+        ]
+        for limit in (1, 3, 100):
+            got = backlinks_page(store, backlinks_params(ME, **extra, limit=limit)).rows
+            assert got == whole[:limit], (extra, limit)

@@ -3,9 +3,10 @@ cluster (the server runs are in tests/integration/test_cluster_store.py)."""
 
 from __future__ import annotations
 
+from pipelines.store import migrations
 from schema.cluster_ddl import upgrade_steps
 
-ALL = set(range(1, 11))
+ALL = {migration.version for migration in migrations()}
 
 
 def test_a_newer_server_gets_the_skip_index_on_the_local_tables() -> None:
@@ -58,6 +59,29 @@ def test_a_backfill_runs_on_each_shard_from_its_local_tables() -> None:
     assert "DROP TABLE IF EXISTS db.domain_edges_mv ON CLUSTER 'lg'" not in step.cluster
     view = "CREATE MATERIALIZED VIEW IF NOT EXISTS db.domain_edges_mv ON CLUSTER 'lg'\n"
     assert any(s.startswith(f"{view}TO db.domain_edges_local") for s in step.cluster)
+
+
+def test_link_rows_are_counted_on_each_shard_then_kept_by_its_view() -> None:
+    (step,) = upgrade_steps("db", "lg", (18, 16, 1), ALL - {4, 11})
+    assert step.migration.name == "011_domain_link_rows"
+    (backfill,) = step.per_shard
+    assert backfill.startswith("INSERT INTO db.domain_link_rows_local")
+    assert "FROM db.link_fetches_local" in backfill
+    engine = "ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/db/domain_link_rows'"
+    assert any(engine in s for s in step.cluster)
+    view = "CREATE MATERIALIZED VIEW IF NOT EXISTS db.domain_link_rows_mv ON CLUSTER 'lg'\n"
+    assert any(s.startswith(f"{view}TO db.domain_link_rows_local") for s in step.cluster)
+
+
+def test_published_runs_are_filled_once_through_the_distributed_tables() -> None:
+    # A run's lowest and highest PageRank over every shard: a shard's own rows would give
+    # its own bounds, and each shard a row of its own for the run.
+    (step,) = upgrade_steps("db", "lg", (18, 16, 1), ALL - {4, 12})
+    assert step.migration.name == "012_authority_runs"
+    assert step.per_shard == []
+    fills = [s for s in step.cluster if s.startswith("INSERT")]
+    assert [f.split("\n")[0] for f in fills] == ["INSERT INTO db.authority_runs"] * 3
+    assert "FROM db.page_authority\n" in fills[0] and "_local" not in "".join(fills)
 
 
 def test_trust_seed_is_added_to_each_authority_table() -> None:

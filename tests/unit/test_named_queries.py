@@ -18,7 +18,12 @@ FRAGMENTS = sorted((QUERIES_DIR / "fragments").glob("*.sql"))
 
 
 def _body(path: Path) -> str:
-    return "\n".join(line for line in path.read_text().splitlines() if not line.startswith("--"))
+    """The fragment as a query includes it: its comments out, its parts' markers in."""
+    lines = path.read_text().splitlines()
+    return "\n".join(line for line in lines if not line.startswith("--") or _MARKER.match(line))
+
+
+_MARKER = re.compile(r"--\s*(when|else|end):")
 
 
 def _pasted(fragment: Path) -> re.Pattern[str]:

@@ -7,12 +7,12 @@
 -- is the same step in authority (100 when every row has one PageRank).
 -- trustrank: TrustRank from the run's --trust-seeds, 0 when the run had none; trust_seed: 1 on
 -- the run's seeds (migration 009).
--- The latest run is found by one join with its computed_at, lowest and highest PageRank (one
--- pass over $table), not by scalar subqueries: `max(computed_at)` in each of them ran 4 times
--- per level, a fixed cost of every report (issue 17), and clickhouse-server 18.16 sends a
--- scalar subquery to a cluster's shards as its value while the initiator expects the column
--- under the subquery's name ("Not found column ... _subquery...", code 10). Without a run the
--- join finds none: no rows, and a reader's ANY LEFT JOIN shows 0.
+-- The latest run is found by one join with its row of authority_runs (migration 012: its
+-- computed_at, lowest and highest PageRank, written by the job once the run's scores are all
+-- in), not by a pass over $table per query nor by scalar subqueries: clickhouse-server 18.16
+-- sends a scalar subquery to a cluster's shards as its value while the initiator expects the
+-- column under the subquery's name ("Not found column ... _subquery...", code 10). Without a
+-- run the join finds none: no rows, and a reader's ANY LEFT JOIN shows 0.
 -- A named query includes it in parentheses, on a line of its own:
 --       (
 --           -- include: authority_scores(table: domain_authority; key: domain; names: domain IN (SELECT ...))
@@ -31,9 +31,9 @@ FROM
 ) AS named
 ALL INNER JOIN
 (
-    SELECT computed_at, min(pagerank) AS lowest, max(pagerank) AS highest
-    FROM $table
-    GROUP BY computed_at
+    SELECT computed_at, lowest, highest
+    FROM authority_runs
+    WHERE level = '$table'
     ORDER BY computed_at DESC
     LIMIT 1
 ) AS run USING (computed_at)

@@ -11,6 +11,11 @@
 -- A named query includes it on a line of its own after an AND:
 --       AND
 --       -- include: target_match()
+-- narrowed UInt8 (mode is not 'domain'; crawler/analysis/queries.py sets it from mode): the
+-- whole domain is `1`, no condition. clickhouse-server 18.16 evaluates every branch of the
+-- multiIf on every row, reading dst_url and dst_host for nothing: a third of the most linked
+-- domain's first page at 100M links (bench/RESULTS.md, issue 17).
+-- when: narrowed
 multiIf(
     {mode:String} = 'host', dst_host = {target:String},
     {mode:String} = 'prefix',
@@ -21,3 +26,6 @@ multiIf(
         if(position({target:String}, '://') > 0, dst_url,
            substring(dst_url, position(dst_url, '://') + 3)) = {target:String},
     1)
+-- else: narrowed
+1
+-- end: narrowed
