@@ -34,14 +34,7 @@ from typing import Any
 from crawler.errors import QueryError
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*):([A-Za-z0-9_(), ]+)\}")
-# A part with no part inside it (the innermost first: a part may hold one of its own name).
-_NO_PART = r"(?:(?!^[ \t]*--[ \t]*when:).)*?"
-_PART = re.compile(
-    rf"^[ \t]*--[ \t]*when:[ \t]*(\w+)[ \t]*\n({_NO_PART})"
-    rf"(?:^[ \t]*--[ \t]*else:[ \t]*\1[ \t]*\n({_NO_PART}))?"
-    r"^[ \t]*--[ \t]*end:[ \t]*\1[ \t]*(?:\n|\Z)",
-    re.MULTILINE | re.DOTALL,
-)
+_MARKER = re.compile(r"[ \t]*--[ \t]*(when|else|end):[ \t]*(\w+)[ \t]*\n?")
 _PART_NAME = re.compile(r"^[ \t]*--[ \t]*when:[ \t]*(\w+)[ \t]*$", re.MULTILINE)
 _PART_LINE = re.compile(r"^[ \t]*--[ \t]*(?:when|else|end):.*$", re.MULTILINE)
 _INT_RANGES = {
@@ -80,20 +73,53 @@ def render(sql: str, params: Mapping[str, Any] | None, *, query: str = "query") 
     return PLACEHOLDER.sub(lambda m: literals[m.group(1)], _chosen_parts(sql, params, query))
 
 
+class _Part:
+    """An open ``-- when: name`` part while its lines are read."""
+
+    def __init__(self, name: str, line: str) -> None:
+        self.name, self.line = name, line
+        self.branches: tuple[list[str], list[str]] = ([], [])  # its when and else lines
+        self.in_else = False
+
+    @property
+    def lines(self) -> list[str]:
+        return self.branches[self.in_else]
+
+
 def _chosen_parts(sql: str, params: Mapping[str, Any], query: str) -> str:
     """`sql` with each ``-- when: name`` part kept (its marker lines dropped), or its
-    ``-- else: name`` lines, or nothing."""
+    ``-- else: name`` lines, or nothing; a part inside a part is chosen with it. One pass over
+    the lines: a render is on every request's path."""
+    out: list[str] = []
+    parts: list[_Part] = []
 
-    def choose(part: re.Match[str]) -> str:
-        return part.group(2) if _is_set(params[part.group(1)]) else (part.group(3) or "")
+    def stray(line: str) -> QueryError:
+        return QueryError(f"{query}: {line.strip()!r} without its pair")
 
-    chosen, previous = sql, ""
-    while chosen != previous:  # innermost parts first, then the parts that held them
-        previous, chosen = chosen, _PART.sub(choose, chosen)
-    stray = _PART_LINE.search(chosen)
-    if stray:
-        raise QueryError(f"{query}: {stray.group(0).strip()!r} without its pair")
-    return chosen
+    for line in sql.splitlines(keepends=True):
+        marker = _MARKER.fullmatch(line)
+        if marker is None:
+            if _PART_LINE.match(line):
+                raise stray(line)
+            (parts[-1].lines if parts else out).append(line)
+            continue
+        kind, name = marker.groups()
+        if kind == "when":
+            parts.append(_Part(name, line))
+            continue
+        if not parts or parts[-1].name != name:
+            raise stray(parts[-1].line if parts and kind == "end" else line)
+        if kind == "else":
+            if parts[-1].in_else:
+                raise stray(line)
+            parts[-1].in_else = True
+            continue
+        part = parts.pop()
+        chosen = part.branches[0] if _is_set(params[name]) else part.branches[1]
+        (parts[-1].lines if parts else out).extend(chosen)
+    if parts:
+        raise stray(parts[-1].line)
+    return "".join(out)
 
 
 def _is_set(value: Any) -> bool:
