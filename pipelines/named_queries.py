@@ -25,6 +25,7 @@ import re
 from pathlib import Path
 
 from crawler.errors import QueryError
+from pipelines.sqlparams import PART_LINE
 
 QUERIES_DIR = Path(__file__).resolve().parents[1] / "schema" / "queries"
 FRAGMENTS = "fragments"
@@ -33,7 +34,6 @@ _NAME = re.compile(r"[a-z0-9_]+")
 _INCLUDE_LINE = re.compile(r"^([ \t]*)--[ \t]*include:(.*)$", re.MULTILINE)
 _INCLUDE = re.compile(r"[ \t]*([a-z0-9_]+)[ \t]*\((.*)\)[ \t]*")
 _SLOT = re.compile(r"\$([a-z_][a-z0-9_]*)")
-_PART_MARKER = re.compile(r"^[ \t]*--[ \t]*(?:when|else|end):")
 
 
 def query_names(directory: Path = QUERIES_DIR) -> list[str]:
@@ -82,7 +82,7 @@ def _fragment(name: str, fragments: Path, where: str) -> str:
     lines = [
         line
         for line in text.splitlines()
-        if not line.lstrip().startswith("--") or _PART_MARKER.match(line)
+        if not line.lstrip().startswith("--") or PART_LINE.match(line)
     ]
     return "\n".join(lines).strip("\n")
 

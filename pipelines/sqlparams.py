@@ -36,7 +36,7 @@ from crawler.errors import QueryError
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*):([A-Za-z0-9_(), ]+)\}")
 _MARKER = re.compile(r"[ \t]*--[ \t]*(when|else|end):[ \t]*(\w+)[ \t]*\n?")
 _PART_NAME = re.compile(r"^[ \t]*--[ \t]*when:[ \t]*(\w+)[ \t]*$", re.MULTILINE)
-_PART_LINE = re.compile(r"^[ \t]*--[ \t]*(?:when|else|end):.*$", re.MULTILINE)
+PART_LINE = re.compile(r"^[ \t]*--[ \t]*(?:when|else|end):.*$", re.MULTILINE)
 _INT_RANGES = {
     "UInt8": (0, 2**8 - 1),
     "UInt16": (0, 2**16 - 1),
@@ -99,7 +99,7 @@ def _chosen_parts(sql: str, params: Mapping[str, Any], query: str) -> str:
     for line in sql.splitlines(keepends=True):
         marker = _MARKER.fullmatch(line)
         if marker is None:
-            if _PART_LINE.match(line):
+            if PART_LINE.match(line):
                 raise stray(line)
             (parts[-1].lines if parts else out).append(line)
             continue
