@@ -80,7 +80,7 @@ FROM
                   (
                       -- when: src_domains
                       SELECT url, max(fetch_us)
-                      FROM page_fetches
+                      FROM domain_pages
                       WHERE domain IN {src_domains:Set(String)}
                       GROUP BY url
                       -- else: src_domains
@@ -145,7 +145,7 @@ FROM
             FROM
             (
                 SELECT domain AS src_domain, lower(lang) AS page_lang, uniqExact(url) AS n
-                FROM page_fetches
+                FROM domain_pages
                 -- when: src_domains
                 WHERE domain IN {src_domains:Set(String)}
                 -- else: src_domains
@@ -176,7 +176,7 @@ ANY LEFT JOIN
     FROM
     (
         -- when: src_domains
-        -- include: authority_scores(table: page_authority; key: url; names: url IN (SELECT url FROM page_fetches WHERE domain IN {src_domains:Set(String)}))
+        -- include: authority_scores(table: page_authority; key: url; names: url IN (SELECT url FROM domain_pages WHERE domain IN {src_domains:Set(String)}))
         -- else: src_domains
         -- include: authority_scores(table: page_authority; key: url; names: url IN (SELECT src_url FROM link_fetches WHERE dst_domain = {domain:String}))
         -- end: src_domains
