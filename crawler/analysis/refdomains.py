@@ -8,7 +8,8 @@ first N once the Nth sorts before anything a domain left out could reach: a boun
 Nth's links, or equal to it with a greater name (candidates come in bound desc, name order, so
 every domain left out has a bound at most the next candidate's, and an equal bound only with
 a name after it). Otherwise, or when the filter (--country) keeps fewer than N rows, the
-candidates grow fourfold; once they would be every referring domain the whole query runs.
+candidates grow fourfold, until they are every referring domain: named still, so their pages
+are read by domain (domain_pages, migration 013), not looked up through the target's links.
 
 Sorts: the query's own order, and --sort -links (the same order: page_rows' sort is stable).
 Any other --sort has no bound here (ascending counts, dates, authority, lang...) and reads
@@ -51,17 +52,19 @@ def refdomains_page(store: Store, params: dict[str, Any], need: int | None) -> R
 
 
 def first_rows(store: Store, params: dict[str, Any], need: int) -> Result | None:
-    """The first `need` rows of refdomains_report for `params`, from candidates alone; None
-    once the candidates would be every referring domain (the whole query costs no more)."""
+    """The first `need` rows of refdomains_report for `params`, from candidates alone (all
+    of them once they are few); None when the target has no referring domain."""
     target = {k: v for k, v in params.items() if k in ("domain", "mode", "target")}
     want = need
     while True:
         bounds = run_named(store, "refdomains_bounds", {**target, "limit": want + 1}).rows
-        if len(bounds) <= want:
-            return None
+        if not bounds:
+            return None  # no referring domain: nothing to name
         names = [str(name) for name, _ in bounds[:want]]
         result = run_named(store, "refdomains_report", {**params, "src_domains": names})
-        if _settled(result, need, bounds[want]):
+        if len(bounds) <= want or _settled(result, need, bounds[want]):
+            # Every referring domain named (their pages read by domain, migration 013), or
+            # the first `need` settled.
             return Result(result.columns, result.rows[:need])
         log.debug("%d candidates gave %d rows, not yet the first %d", want, len(result.rows), need)
         want *= GROWTH

@@ -38,6 +38,8 @@ INSERT INTO linkgraph.schema_migrations (version, name, applied_at) SELECT 11, '
 
 INSERT INTO linkgraph.schema_migrations (version, name, applied_at) SELECT 12, '012_authority_runs', now();
 
+INSERT INTO linkgraph.schema_migrations (version, name, applied_at) SELECT 13, '013_domain_pages', now();
+
 CREATE TABLE IF NOT EXISTS linkgraph.page_fetches_local ON CLUSTER '{cluster}'
 (
     url String,
@@ -296,3 +298,24 @@ ORDER BY (level, computed_at);
 CREATE TABLE IF NOT EXISTS linkgraph.authority_runs ON CLUSTER '{cluster}'
 AS linkgraph.authority_runs_local
 ENGINE = Distributed('{cluster}', linkgraph, authority_runs_local, cityHash64(level));
+
+CREATE TABLE IF NOT EXISTS linkgraph.domain_pages_local ON CLUSTER '{cluster}'
+(
+    domain LowCardinality(String),
+    url String,
+    fetch_us UInt64,
+    status UInt16,
+    lang LowCardinality(String)
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/linkgraph/domain_pages', '{replica}')
+ORDER BY (domain, url, fetch_us)
+SETTINGS index_granularity = 256;
+
+CREATE TABLE IF NOT EXISTS linkgraph.domain_pages ON CLUSTER '{cluster}'
+AS linkgraph.domain_pages_local
+ENGINE = Distributed('{cluster}', linkgraph, domain_pages_local);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS linkgraph.domain_pages_mv ON CLUSTER '{cluster}'
+TO linkgraph.domain_pages_local AS
+SELECT domain, url, fetch_us, status, lang
+FROM linkgraph.page_fetches_local;

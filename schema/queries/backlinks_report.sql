@@ -6,7 +6,12 @@
 -- its PageRank mapped to 0-100 over the run's domains; page_authority: the source page's, the
 -- same scale over the run's pages (fragments/authority_scores.sql, docs/AUTHORITY.md; 0 when no
 -- run or not scored). country: see refdomains_report.sql.
--- first_seen/last_seen: the (src_url, dst_url) pair over every fetch.
+-- first_seen/last_seen: the (src_url, dst_url) pair over every fetch. Live rows take them from
+-- the scan that finds the current occurrences (grouped by pair, the current fetch's occurrences
+-- gathered by groupArrayIf, then ARRAY JOIN): a second scan of the target's links cost the most
+-- linked domain's first page ~375 ms at 100M on clickhouse-server 18.16 (bench/RESULTS.md,
+-- issue 17). Lost rows join the pair's history. section and kind are cast to String: 18.16
+-- drops LowCardinality inside the tuple, and UNION ALL takes one type.
 -- reason, reason_detail: why a lost link was lost (fragments/lost_links.sql: a page failing
 -- fewer than {lost_after_errors} fetches in a row has lost nothing yet); '' for live links.
 -- Params (a 0 / '' value turns a filter off):
@@ -58,15 +63,33 @@ FROM
         SELECT *
         FROM
         (
-            SELECT *
+            SELECT
+                src_url, src_domain, dst_url, tupleElement(occurrence, 1) AS ordinal,
+                tupleElement(occurrence, 2) AS anchor, tupleElement(occurrence, 3) AS rel,
+                CAST(tupleElement(occurrence, 4) AS String) AS section,
+                CAST(tupleElement(occurrence, 5) AS String) AS kind,
+                tupleElement(occurrence, 6) AS dofollow,
+                'live' AS status, toDateTime(0, 'UTC') AS lost_at, '' AS reason,
+                '' AS reason_detail, first_seen, last_seen
             FROM
             (
                 SELECT
-                    src_url, src_domain, dst_url, ordinal, anchor, rel, section, kind,
-                    toUInt8(nofollow = 0 AND ugc = 0 AND sponsored = 0 AND page_nofollow = 0)
-                        AS dofollow,
-                    'live' AS status, toDateTime(0, 'UTC') AS lost_at, '' AS reason,
-                    '' AS reason_detail
+                    src_url, dst_url, src_domain,
+                    min(fetched_at) AS first_seen, max(fetched_at) AS last_seen,
+                    groupArrayIf(
+                        (ordinal, anchor, rel, section, kind,
+                         toUInt8(nofollow = 0 AND ugc = 0 AND sponsored = 0 AND page_nofollow = 0)),
+                        (src_url, fetch_us) IN
+                        (
+                            -- when: src_domains
+                            SELECT url, max(fetch_us)
+                            FROM domain_pages
+                            WHERE domain IN {src_domains:Set(String)}
+                            GROUP BY url
+                            -- else: src_domains
+                            -- include: current_fetches(targets: dst_domain = {domain:String})
+                            -- end: src_domains
+                        )) AS occurrences
                 FROM link_fetches
                 WHERE dst_domain = {domain:String}
                   AND
@@ -76,20 +99,18 @@ FROM
                   AND src_domain IN {src_domains:Set(String)}
                   -- end: src_domains
                   AND (toUInt32({lost_since:DateTime}) = 0 OR toUInt32({new_since:DateTime}) > 0)
-                  AND (src_url, fetch_us) IN
-                  (
-                      -- when: src_domains
-                      SELECT url, max(fetch_us)
-                      FROM page_fetches
-                      WHERE domain IN {src_domains:Set(String)}
-                      GROUP BY url
-                      -- else: src_domains
-                      -- include: current_fetches(targets: dst_domain = {domain:String})
-                      -- end: src_domains
-                  )
-                LIMIT 1 BY src_url, dst_url, ordinal
-                -- when: lost_since
-                UNION ALL
+                GROUP BY src_url, dst_url, src_domain
+            )
+            ARRAY JOIN occurrences AS occurrence
+            LIMIT 1 BY src_url, dst_url, ordinal
+            -- when: lost_since
+            UNION ALL
+            SELECT
+                src_url, src_domain, dst_url, ordinal, anchor, rel, CAST(section AS String),
+                CAST(kind AS String), dofollow, status, lost_at, reason, reason_detail, first_seen,
+                last_seen
+            FROM
+            (
                 SELECT
                     src_url, src_domain, dst_url, ordinal, anchor, rel, section, kind, dofollow,
                     'lost' AS status, lost_at, lost_reason AS reason, lost_detail AS reason_detail
@@ -126,8 +147,7 @@ FROM
                       AND
                       -- include: target_match()
                 ) AS lost USING (src_url, dst_url, last_us)
-                -- end: lost_since
-            ) AS occurrences
+            ) AS lost_occurrences
             ANY LEFT JOIN
             (
                 SELECT src_url, dst_url, min(fetched_at) AS first_seen, max(fetched_at) AS last_seen
@@ -138,6 +158,7 @@ FROM
                   -- end: src_domains
                 GROUP BY src_url, dst_url
             ) AS history USING (src_url, dst_url)
+            -- end: lost_since
         ) AS dated
         ANY LEFT JOIN
         (
@@ -145,7 +166,7 @@ FROM
             FROM
             (
                 SELECT domain AS src_domain, lower(lang) AS page_lang, uniqExact(url) AS n
-                FROM page_fetches
+                FROM domain_pages
                 -- when: src_domains
                 WHERE domain IN {src_domains:Set(String)}
                 -- else: src_domains
@@ -176,7 +197,7 @@ ANY LEFT JOIN
     FROM
     (
         -- when: src_domains
-        -- include: authority_scores(table: page_authority; key: url; names: url IN (SELECT url FROM page_fetches WHERE domain IN {src_domains:Set(String)}))
+        -- include: authority_scores(table: page_authority; key: url; names: url IN (SELECT url FROM domain_pages WHERE domain IN {src_domains:Set(String)}))
         -- else: src_domains
         -- include: authority_scores(table: page_authority; key: url; names: url IN (SELECT src_url FROM link_fetches WHERE dst_domain = {domain:String}))
         -- end: src_domains

@@ -70,7 +70,7 @@ FROM
                        (
                            -- when: src_domains
                            SELECT url, max(fetch_us)
-                           FROM page_fetches
+                           FROM domain_pages
                            WHERE domain IN {src_domains:Set(String)}
                            GROUP BY url
                            -- else: src_domains
@@ -94,7 +94,7 @@ FROM
             FROM
             (
                 SELECT domain AS src_domain, lower(lang) AS page_lang, uniqExact(url) AS n
-                FROM page_fetches
+                FROM domain_pages
                 -- when: src_domains
                 WHERE domain IN {src_domains:Set(String)}
                 -- else: src_domains

@@ -42,8 +42,8 @@ def test_an_older_cluster_store_gets_the_later_migrations_on_cluster(
 ) -> None:
     """A cluster made at migration 005 (with links in it) is brought to the newest schema by
     `migrate`: every node ends with exactly the objects and columns of a cluster made new, and
-    008's and 011's backfills fill each shard's `domain_edges` and `domain_link_rows` from the
-    links it holds."""
+    008's, 011's and 013's backfills fill each shard's `domain_edges`, `domain_link_rows` and
+    `domain_pages` from the links and pages it holds."""
     old, new = f"t_{uuid.uuid4().hex[:12]}", f"t_{uuid.uuid4().hex[:12]}"
     clients = [Client("127.0.0.1", port=node.port) for node in ch_cluster.nodes]
     first = applicable([m for m in migrations() if m.version <= 5], V18)
@@ -62,11 +62,19 @@ def test_an_older_cluster_store_gets_the_later_migrations_on_cluster(
         rows,
         settings={"insert_distributed_sync": 1},
     )
+    pages = sorted({(src, src.split("/")[2]) for src, _, _ in LINKS})
+    clients[0].execute(
+        f"INSERT INTO {old}.page_fetches (url, fetch_us, domain, status, lang) VALUES",
+        [{"url": url, "fetch_us": 1, "domain": domain, "status": 200, "lang": "en"}
+         for url, domain in pages],
+        settings={"insert_distributed_sync": 1},
+    )  # fmt: skip
     store = ServerStore(ch_cluster.url_for(old) + "?cluster=lg")
     try:
         assert store.migrate() == [
             "006_history_views", "007_page_ip", "008_domain_edges", "009_trust_seeds",
             "010_page_emails", "011_domain_link_rows", "012_authority_runs",
+            "013_domain_pages",
         ]  # fmt: skip
         assert store.migrate() == []
         store.settle()  # what a crawl does when it ends
@@ -81,6 +89,9 @@ def test_an_older_cluster_store_gets_the_later_migrations_on_cluster(
             "WHERE dst_domain = 't.test' GROUP BY src_domain ORDER BY src_domain"
         ).rows
         assert rows == [("a.test", 2), ("b.test", 2)]
+        # 013's backfill on each shard: every page fetch, by domain.
+        got = store.query("SELECT domain, url FROM domain_pages ORDER BY domain, url").rows
+        assert got == [(domain, url) for url, domain in pages]
         versions = store.query("SELECT version FROM schema_migrations ORDER BY version").rows
         assert [v for (v,) in versions] == [m.version for m in applicable(migrations(), V18)]
     finally:

@@ -457,3 +457,39 @@ def test_domain_link_rows_backfill(
         assert link_rows(opened) == inserted_rows(GRAPH) != {}
         load(opened, GRAPH[0])  # the view counts from now on
         assert link_rows(opened) == inserted_rows([*GRAPH, GRAPH[0]])
+
+
+def page_rows(store: Store, table: str) -> set[tuple[str, str, int, int, str]]:
+    rows = store.execute(f"SELECT DISTINCT domain, url, fetch_us, status, lang FROM {table}").rows
+    return {(str(d), str(u), int(f), int(s), str(lang)) for d, u, f, s, lang in rows}
+
+
+def test_domain_pages_hold_every_fetch_under_redelivery(store: Store) -> None:
+    """domain_pages (migration 013) has each fetch of page_fetches, by domain; a re-delivered
+    fetch adds no fetch a reader could see (max(fetch_us) per url, uniqExact(url))."""
+    load(store, *GRAPH)
+    fetched = page_rows(store, "page_fetches")
+    assert page_rows(store, "domain_pages") == fetched != set()
+    load(store, *GRAPH[:3])
+    assert page_rows(store, "domain_pages") == fetched
+
+
+@pytest.mark.parametrize("engine", ["chdb", pytest.param("server", marks=pytest.mark.server)])
+def test_domain_pages_backfill(
+    engine: str, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 013 on a store already holding pages fills domain_pages from page_fetches;
+    the view keeps it from then on."""
+    import pipelines.store_base as store_module
+
+    every = migrations()
+    monkeypatch.setattr(store_module, "migrations", lambda: [m for m in every if m.version != 13])
+    target = str(tmp_path / "graph") if engine == "chdb" else request.getfixturevalue("ch_url")
+    with open_store(target) as opened:
+        opened.migrate()
+        load(opened, *GRAPH[:-1])
+        monkeypatch.setattr(store_module, "migrations", lambda: every)
+        assert opened.migrate() == ["013_domain_pages"]
+        assert page_rows(opened, "domain_pages") == page_rows(opened, "page_fetches") != set()
+        load(opened, GRAPH[-1])  # the view from now on
+        assert page_rows(opened, "domain_pages") == page_rows(opened, "page_fetches")
