@@ -11,7 +11,7 @@
 -- gathered by groupArrayIf, then ARRAY JOIN): a second scan of the target's links cost the most
 -- linked domain's first page ~375 ms at 100M on clickhouse-server 18.16 (bench/RESULTS.md,
 -- issue 17). Lost rows join the pair's history. section and kind are cast to String: 18.16
--- drops LowCardinality inside the tuple, and UNION ALL takes one type.
+-- drops LowCardinality inside the tuple, and the union with lost rows takes one type.
 -- reason, reason_detail: why a lost link was lost (fragments/lost_links.sql: a page failing
 -- fewer than {lost_after_errors} fetches in a row has lost nothing yet); '' for live links.
 -- Params (a 0 / '' value turns a filter off):
