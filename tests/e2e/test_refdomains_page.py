@@ -18,8 +18,9 @@ from typing import Any
 
 import pytest
 
+import crawler.analysis.refdomains as refdomains_module
 from crawler.analysis.queries import run_named
-from crawler.analysis.refdomains import first_rows, refdomains_need, refdomains_page
+from crawler.analysis.refdomains import refdomains_need, refdomains_page
 from crawler.analysis.targets import domain_target, resolve_target
 from crawler.testweb import build_web
 from crawler.urls.canonical import host_of
@@ -83,15 +84,31 @@ def _compare(crawled: CrawledWeb) -> None:
         assert len(counts) > 12 and len(set(counts)) < len(counts), counts  # ties to break
         countries = Counter(str(r[after.columns.index("country")]) for r in after.rows)
         narrowed = 0
-        for domain in (top, ranked[1], ranked[len(ranked) // 2]):
-            for target in _targets(crawled, domain):
-                for country in ("", countries.most_common(1)[0][0]):
-                    params = {**target, "country": country}
-                    whole = run_named(store, "refdomains_report", params).rows
-                    for need in NEEDS:
-                        got = refdomains_page(store, params, need).rows
-                        assert got == whole[:need], (params, need)
-                        narrowed += first_rows(store, params, need) is not None
+        named: list[int] = []  # the candidates each refdomains_report call names
+
+        def spy(store: Store, name: str, params: dict[str, Any]) -> Any:
+            if name == "refdomains_report":
+                named.append(len(params["src_domains"]))
+            return run_named(store, name, params)
+
+        refdomains_module.run_named = spy
+        try:
+            for domain in (top, ranked[1], ranked[len(ranked) // 2]):
+                for target in _targets(crawled, domain):
+                    every = len(
+                        run_named(store, "refdomains_bounds", {**target, "limit": 10**6}).rows
+                    )
+                    for country in ("", countries.most_common(1)[0][0]):
+                        params = {**target, "country": country}
+                        whole = run_named(store, "refdomains_report", params).rows
+                        for need in NEEDS:
+                            named.clear()
+                            got = refdomains_page(store, params, need).rows
+                            assert got == whole[:need], (params, need)
+                            # Answered by fewer candidates than every referring domain.
+                            narrowed += 0 < named[-1] < every
+        finally:
+            refdomains_module.run_named = run_named
         assert narrowed > 20, narrowed  # most pages here came from candidates alone
         # A --sort with no bound reads every row; -links is the query's own order.
         assert refdomains_need("authority", 0, 5) is None
