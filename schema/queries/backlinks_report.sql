@@ -32,7 +32,8 @@
 -- With src_domains given (`-- when: src_domains`, else the whole query's lookups), every
 -- lookup reads the shortlist's domains, never link_fetches: langs and the domain authority take
 -- src_domains as they are, and the current fetches and the page authority take every page of
--- those domains (page_fetches.domain is its links' src_domain): a lookup row of a domain or page
+-- those domains (domain_pages, migration 013: a page's domain is its links' src_domain; the
+-- fragments source_fetches and source_langs): a lookup row of a domain or page
 -- with no link here joins nothing. Each link_fetches read of the target's range (1.25M rows for
 -- the most linked domain at 10M) had a fixed cost, and clickhouse-server 18.16 read no key
 -- through s7-a's `OR ... AND empty(src_domains)` (bench/RESULTS.md, issue 17). Without them the
@@ -82,10 +83,7 @@ FROM
                         (src_url, fetch_us) IN
                         (
                             -- when: src_domains
-                            SELECT url, max(fetch_us)
-                            FROM domain_pages
-                            WHERE domain IN {src_domains:Set(String)}
-                            GROUP BY url
+                            -- include: source_fetches()
                             -- else: src_domains
                             -- include: current_fetches(targets: dst_domain = {domain:String})
                             -- end: src_domains
@@ -162,20 +160,7 @@ FROM
         ) AS dated
         ANY LEFT JOIN
         (
-            SELECT src_domain, argMax(page_lang, (n, page_lang)) AS lang
-            FROM
-            (
-                SELECT domain AS src_domain, lower(lang) AS page_lang, uniqExact(url) AS n
-                FROM domain_pages
-                -- when: src_domains
-                WHERE domain IN {src_domains:Set(String)}
-                -- else: src_domains
-                WHERE domain IN (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String})
-                -- end: src_domains
-                  AND status = 200 AND lang != ''
-                GROUP BY src_domain, page_lang
-            )
-            GROUP BY src_domain
+            -- include: source_langs()
         ) AS langs USING (src_domain)
     ) AS described
     ANY LEFT JOIN

@@ -17,8 +17,8 @@
 -- src_domains Set(String) (empty: all; else only these referring domains: a first page's
 -- candidates, crawler/analysis/refdomains.py). With candidates (`-- when: src_domains`) the
 -- lookups read the candidates' domains, not link_fetches: lang and authority take the names as
--- they are, the current fetches every page of those domains (page_fetches.domain is its
--- links' src_domain), so the target's range is read once, not four times (bench/RESULTS.md,
+-- they are, the current fetches every page of those domains (domain_pages, migration 013: a
+-- page's domain is its links' src_domain), so the target's range is read once, not four times (bench/RESULTS.md,
 -- issue 17).
 SELECT
     src_domain AS ref_domain, links, dofollow_links, dofollow_share, pages_linked, first_seen,
@@ -69,10 +69,7 @@ FROM
                        (src_url, fetch_us) IN
                        (
                            -- when: src_domains
-                           SELECT url, max(fetch_us)
-                           FROM domain_pages
-                           WHERE domain IN {src_domains:Set(String)}
-                           GROUP BY url
+                           -- include: source_fetches()
                            -- else: src_domains
                            -- include: current_fetches(targets: dst_domain = {domain:String})
                            -- end: src_domains
@@ -90,20 +87,7 @@ FROM
         ) AS dated
         ANY LEFT JOIN
         (
-            SELECT src_domain, argMax(page_lang, (n, page_lang)) AS lang
-            FROM
-            (
-                SELECT domain AS src_domain, lower(lang) AS page_lang, uniqExact(url) AS n
-                FROM domain_pages
-                -- when: src_domains
-                WHERE domain IN {src_domains:Set(String)}
-                -- else: src_domains
-                WHERE domain IN (SELECT src_domain FROM link_fetches WHERE dst_domain = {domain:String})
-                -- end: src_domains
-                  AND status = 200 AND lang != ''
-                GROUP BY src_domain, page_lang
-            )
-            GROUP BY src_domain
+            -- include: source_langs()
         ) AS langs USING (src_domain)
     ) AS described
     ANY LEFT JOIN
