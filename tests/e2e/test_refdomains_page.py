@@ -65,7 +65,7 @@ def _targets(crawled: CrawledWeb, domain: str) -> list[dict[str, Any]]:
     ]
 
 
-def _compare(crawled: CrawledWeb) -> None:
+def _compare(crawled: CrawledWeb, monkeypatch: pytest.MonkeyPatch) -> None:
     ranked = most_linked(crawled.records)
     top = ranked[0]
     store = open_store(crawled.target)
@@ -91,24 +91,19 @@ def _compare(crawled: CrawledWeb) -> None:
                 named.append(len(params["src_domains"]))
             return run_named(store, name, params)
 
-        refdomains_module.run_named = spy
-        try:
-            for domain in (top, ranked[1], ranked[len(ranked) // 2]):
-                for target in _targets(crawled, domain):
-                    every = len(
-                        run_named(store, "refdomains_bounds", {**target, "limit": 10**6}).rows
-                    )
-                    for country in ("", countries.most_common(1)[0][0]):
-                        params = {**target, "country": country}
-                        whole = run_named(store, "refdomains_report", params).rows
-                        for need in NEEDS:
-                            named.clear()
-                            got = refdomains_page(store, params, need).rows
-                            assert got == whole[:need], (params, need)
-                            # Answered by fewer candidates than every referring domain.
-                            narrowed += 0 < named[-1] < every
-        finally:
-            refdomains_module.run_named = run_named
+        monkeypatch.setattr(refdomains_module, "run_named", spy)
+        for domain in (top, ranked[1], ranked[len(ranked) // 2]):
+            for target in _targets(crawled, domain):
+                every = len(run_named(store, "refdomains_bounds", {**target, "limit": 10**6}).rows)
+                for country in ("", countries.most_common(1)[0][0]):
+                    params = {**target, "country": country}
+                    whole = run_named(store, "refdomains_report", params).rows
+                    for need in NEEDS:
+                        named.clear()
+                        got = refdomains_page(store, params, need).rows
+                        assert got == whole[:need], (params, need)
+                        # Answered by fewer candidates than every referring domain.
+                        narrowed += 0 < named[-1] < every
         assert narrowed > 20, narrowed  # most pages here came from candidates alone
         # A --sort with no bound reads every row; -links is the query's own order.
         assert refdomains_need("authority", 0, 5) is None
@@ -119,15 +114,17 @@ def _compare(crawled: CrawledWeb) -> None:
 
 @pytest.mark.timeout(900)  # a crawl, then ~200 queries on a shared machine
 def test_first_pages_equal_the_whole_query_on_chdb(
-    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _compare(crawled_web(tmp_path_factory, web=build_web(*WEB), name="refdomains_web"))
+    _compare(crawled_web(tmp_path_factory, web=build_web(*WEB), name="refdomains_web"), monkeypatch)
 
 
 @pytest.mark.server
 @pytest.mark.timeout(900)
 def test_first_pages_equal_the_whole_query_on_clickhouse_18(
-    tmp_path_factory: pytest.TempPathFactory, clickhouse: ClickHouseServer
+    tmp_path_factory: pytest.TempPathFactory,
+    clickhouse: ClickHouseServer,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     web = build_web(*WEB)
-    _compare(crawled_web(tmp_path_factory, clickhouse, web=web, name="refdomains_web"))
+    _compare(crawled_web(tmp_path_factory, clickhouse, web=web, name="refdomains_web"), monkeypatch)
