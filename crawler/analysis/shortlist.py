@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from crawler.analysis.lookup import lookup_page
 from crawler.analysis.queries import ALL_ROWS, run_named
 from pipelines.store import Result, Store
 
@@ -30,6 +31,9 @@ GROWTH = 4  # a too-short shortlist asks this many times the links again
 def backlinks_page(store: Store, params: dict[str, Any]) -> Result:
     """backlinks_report's rows for `params` (backlinks_params), read through a shortlist of
     source domains when `params` asks for a first page (a limit below every row)."""
+    small = lookup_page(store, params)  # a target of few links: flat reads joined here
+    if small is not None:
+        return small
     need = int(params["limit"])
     want = need
     while need < ALL_ROWS:
