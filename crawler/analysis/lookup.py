@@ -4,9 +4,9 @@ backlinks_report answers any target, but each of its subqueries costs chDB ~10 m
 however few rows it reads (a random domain's first page: 107 of 167 ms planning at 100M links,
 bench/RESULTS.md), and clickhouse-server 18.16 builds a hash table per join. A target whose
 link rows (every fetch) number at most LOOKUP_ROWS is answered from three flat reads instead:
-its link rows (backlinks_links.sql, by the table key), every fetch of its source domains' pages
-(backlinks_pages.sql: each page's latest fetch and each domain's language), and, when an
-authority run exists, the scores of those domains and pages (backlinks_scores.sql). The rows
+its link rows (backlinks_links.sql, by the table key), its linking pages' latest fetches and its
+source domains' languages (backlinks_pages.sql, from domain_pages), and, when an authority run
+exists, the scores of those domains and pages (backlinks_scores.sql). The rows
 are backlinks_report's, column for column and in its order: tests compare the two on every
 filter, target mode and page size (tests/integration/test_backlinks_lookup.py); the SQL stays
 the definition. Lost links (lost_since) and bigger targets are left to it.
@@ -16,14 +16,18 @@ the definition. Lost links (lost_since) and bigger targets are left to it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from crawler.analysis.queries import run_named
 from pipelines.store import Result, Store
 
-LOOKUP_ROWS = 5_000  # link rows (every fetch) of a target read whole and joined here
+# Link rows (every fetch) of a target read whole and joined here: past ~750 the rows and the
+# literal sets of names cost more than backlinks_report's planning (bench/RESULTS.md).
+LOOKUP_ROWS = 750
+# The names (source pages and domains) a lookup sends as literal sets: well inside the servers'
+# max_query_size (256 KiB), whatever the length of the URLs.
+LOOKUP_NAME_BYTES = 100_000
 COLUMNS = (
     "src_url", "src_domain", "dst_url", "ordinal", "anchor", "rel", "section", "kind", "dofollow",
     "authority", "page_authority", "country", "first_seen", "last_seen", "status", "lost_at",
@@ -44,7 +48,8 @@ LANG_COUNTRIES = {
 
 def lookup_page(store: Store, params: dict[str, Any]) -> Result | None:
     """backlinks_report's rows for `params` (backlinks_params, with_target) when the target has
-    at most LOOKUP_ROWS link rows and no lost links are asked for; None otherwise."""
+    at most LOOKUP_ROWS link rows (their names within LOOKUP_NAME_BYTES) and no lost links are
+    asked for; None otherwise."""
     if params["lost_since"]:
         return None
     target: dict[str, Any] = {k: params[k] for k in ("mode", "target") if k in params}
@@ -62,8 +67,19 @@ def lookup_page(store: Store, params: dict[str, Any]) -> Result | None:
         return None
     rows = [dict(zip(links.columns, row, strict=True)) for row in links.rows]
     domains = sorted({row["src_domain"] for row in rows})
-    pages = run_named(store, "backlinks_pages", {"src_domains": domains}) if rows else None
-    latest, langs = _latest_fetches_and_langs(pages.rows if pages else [])
+    urls = sorted({row["src_url"] for row in rows})
+    if sum(len(name.encode()) + 4 for name in (*domains, *urls)) > LOOKUP_NAME_BYTES:
+        return None
+    latest: dict[str, int] = {}
+    langs: dict[str, str] = {}
+    if rows:
+        names = {"domain": params["domain"], "src_domains": domains, "src_urls": urls}
+        pages = run_named(store, "backlinks_pages", names)
+        for kind, name, lang, fetch_us in pages.rows:
+            if kind == "fetch":
+                latest[name] = fetch_us
+            else:
+                langs[name] = lang
     occurrences, seen = _current(rows, latest)
     scores = _scores(store, domains, sorted({row["src_url"] for row in occurrences}))
     out = []
@@ -138,24 +154,6 @@ def country(src_domain: str, lang: str) -> str:
 
 def _ascii_upper(text: str) -> str:
     return "".join(chr(ord(c) - 32) if "a" <= c <= "z" else c for c in text)
-
-
-def _latest_fetches_and_langs(
-    pages: Iterable[Sequence[Any]],
-) -> tuple[dict[str, int], dict[str, str]]:
-    """Each page's latest fetch (fragments/source_fetches.sql) and each domain's language
-    (fragments/source_langs.sql: the lang of most of its 200 pages, ties by the greater)."""
-    latest: dict[str, int] = {}
-    lang_pages: dict[tuple[str, str], set[str]] = {}
-    for domain, url, fetch_us, status, lang in pages:
-        if fetch_us > latest.get(url, -1):
-            latest[url] = fetch_us
-        if status == 200 and lang != "":
-            lang_pages.setdefault((domain, lang), set()).add(url)
-    best: dict[str, tuple[int, str]] = {}
-    for (domain, lang), urls in lang_pages.items():
-        best[domain] = max(best.get(domain, (0, "")), (len(urls), lang))
-    return latest, {domain: lang for domain, (_, lang) in best.items()}
 
 
 def _current(
