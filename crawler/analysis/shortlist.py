@@ -10,6 +10,8 @@ names them: the query then reads their pages by domain (domain_pages, migration 
 of looking them up through the target's links, 458 -> 186 ms for a random domain at 100M on
 clickhouse-server 18.16 (bench/RESULTS.md, issue 17). Either way the rows are the whole
 query's first N: every row of a listed domain sorts before every row of a domain after it.
+A target of few link rows (at most lookup.LOOKUP_ROWS, no lost links asked) skips all this: its
+rows are joined from three flat reads (crawler/analysis/lookup.py).
 
     >>> backlinks_page(store, backlinks_params("example.com", limit=100))  # doctest: +SKIP
 """
