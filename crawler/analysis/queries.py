@@ -31,12 +31,19 @@ _NEVER = datetime(2106, 1, 1, tzinfo=UTC)  # past any fetch; DateTime ends in 21
 _AUTHORITY_QUERIES = ("backlinks_report", "refdomains_report", "gap_report")
 # The queries reading a table a store made by an older linkgraph may lack: the authority
 # tables (migrations 005, 012), domain_link_rows (011), domain_pages (013: the reports).
-_MIGRATED_QUERIES = (*_AUTHORITY_QUERIES, "refdomains_bounds", "backlinks_sources")
+_MIGRATED_QUERIES = (
+    *_AUTHORITY_QUERIES,
+    "refdomains_bounds",
+    "backlinks_sources",
+    "backlinks_pages",
+    "backlinks_scores",
+)
 # The queries reading a target in its mode (fragments/target_match.sql); a caller that names
 # no mode means the whole domain. `narrowed` (a mode other than domain) is set here.
 _TARGET_QUERIES = (
     *_AUTHORITY_QUERIES,
     "refdomains_bounds",
+    "backlinks_links",
     "anchors",
     "broken",
     "changes",

@@ -10,6 +10,8 @@ names them: the query then reads their pages by domain (domain_pages, migration 
 of looking them up through the target's links, 458 -> 186 ms for a random domain at 100M on
 clickhouse-server 18.16 (bench/RESULTS.md, issue 17). Either way the rows are the whole
 query's first N: every row of a listed domain sorts before every row of a domain after it.
+A target of few link rows (at most lookup.LOOKUP_ROWS, no lost links asked) skips all this: its
+rows are joined from three flat reads (crawler/analysis/lookup.py).
 
     >>> backlinks_page(store, backlinks_params("example.com", limit=100))  # doctest: +SKIP
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from crawler.analysis.lookup import lookup_page
 from crawler.analysis.queries import ALL_ROWS, run_named
 from pipelines.store import Result, Store
 
@@ -30,6 +33,9 @@ GROWTH = 4  # a too-short shortlist asks this many times the links again
 def backlinks_page(store: Store, params: dict[str, Any]) -> Result:
     """backlinks_report's rows for `params` (backlinks_params), read through a shortlist of
     source domains when `params` asks for a first page (a limit below every row)."""
+    small = lookup_page(store, params)  # a target of few links: flat reads joined here
+    if small is not None:
+        return small
     need = int(params["limit"])
     want = need
     while need < ALL_ROWS:

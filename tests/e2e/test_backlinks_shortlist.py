@@ -3,6 +3,7 @@ equals the whole query's first rows, on the crawled simulated web (authority com
 order is by scores, not names), in chDB and in clickhouse-server 18.16: for the most linked
 domains and a few others, every filter the CLI has, and page sizes from 1 up, including filters
 that leave a short shortlist too few rows (it grows) and pages past every row (the whole query).
+A small target's lookup (crawler/analysis/lookup.py) gives each page the same rows.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from crawler.analysis import lookup
 from crawler.analysis.queries import backlinks_params, run_named
 from crawler.analysis.shortlist import backlinks_page, shortlist
 from pipelines.store import open_store
@@ -28,7 +30,10 @@ FILTERS: list[dict[str, Any]] = [
 LIMITS = (1, 3, 40, 10_000)
 
 
-def _compare(crawled: CrawledWeb) -> None:
+def _compare(crawled: CrawledWeb, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The targets here have few links: lookup.py would answer them all. The shortlist is what
+    # this compares; lookup_page is compared beside it on the same pages.
+    monkeypatch.setattr(lookup, "LOOKUP_ROWS", 0)
     ranked = most_linked(crawled.records)
     domains = [*ranked[:2], ranked[len(ranked) // 2]]
     store = open_store(crawled.target)
@@ -46,6 +51,10 @@ def _compare(crawled: CrawledWeb) -> None:
                     params = backlinks_params(domain, **filters, limit=limit)
                     got = backlinks_page(store, params).rows
                     assert got == whole.rows[:limit], (domain, filters, limit)
+                    with monkeypatch.context() as patch:
+                        patch.setattr(lookup, "LOOKUP_ROWS", 10**6)
+                        looked_up = lookup.lookup_page(store, params)
+                    assert looked_up is not None and looked_up.rows == got, (domain, filters)
                     shortened += len(got) == limit and not shortlist(store, domain, limit)[1]
     finally:
         store.close()
@@ -54,14 +63,16 @@ def _compare(crawled: CrawledWeb) -> None:
 
 @pytest.mark.timeout(900)  # a crawl, then ~200 queries on a shared machine
 def test_first_pages_equal_the_whole_query_on_chdb(
-    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _compare(crawled_web(tmp_path_factory))
+    _compare(crawled_web(tmp_path_factory), monkeypatch)
 
 
 @pytest.mark.server
 @pytest.mark.timeout(900)
 def test_first_pages_equal_the_whole_query_on_clickhouse_18(
-    tmp_path_factory: pytest.TempPathFactory, clickhouse: ClickHouseServer
+    tmp_path_factory: pytest.TempPathFactory,
+    clickhouse: ClickHouseServer,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    _compare(crawled_web(tmp_path_factory, clickhouse))
+    _compare(crawled_web(tmp_path_factory, clickhouse), monkeypatch)
