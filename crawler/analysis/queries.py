@@ -30,11 +30,14 @@ ALL_ROWS = 2**63 - 1
 _NEVER = datetime(2106, 1, 1, tzinfo=UTC)  # past any fetch; DateTime ends in 2106
 _AUTHORITY_QUERIES = ("backlinks_report", "refdomains_report", "gap_report")
 # The queries reading a table a store made by an older linkgraph may lack: the authority
-# tables (migrations 005, 012), domain_link_rows (011), domain_pages (013: the reports).
+# tables (migrations 005, 012), domain_link_rows (011), domain_pages (013: the reports), or that
+# come first for a store with nothing in it yet (backlinks_links: a first `backlinks` on a new
+# database finds the tables made, as the shortlist's query did before it).
 _MIGRATED_QUERIES = (
     *_AUTHORITY_QUERIES,
     "refdomains_bounds",
     "backlinks_sources",
+    "backlinks_links",
     "backlinks_pages",
     "backlinks_scores",
 )
