@@ -105,14 +105,9 @@ class ServerStore(Store):
         self._settings: dict[str, Any] = dict(CLUSTER_SETTINGS) if self.cluster else {}
 
     def _new_client(self) -> Any:
-        from clickhouse_driver import Client
-
-        client = Client(
-            database=self.database,
-            settings=dict(self._settings),
-            send_receive_timeout=self._receive_timeout,
-            **self._options,
-        )
+        """A pooled client on the store's own node, waiting the store's receive timeout."""
+        host, port = self._options["host"], self._options["port"]
+        client = self._node_client(host, port, self._receive_timeout)
         self._clients.append(client)
         return client
 
@@ -219,13 +214,15 @@ class ServerStore(Store):
         return clients
 
     def _node_client(self, host: str, port: int, timeout: float | None = None) -> Any:
+        """A client on node host:port with the store's settings (the cluster's, and readonly
+        once `read_only`: a stream of a read-only store reads only too), waiting `timeout`
+        seconds for a packet (clickhouse-driver's default when None)."""
         from clickhouse_driver import Client
 
         options = {**self._options, "host": host, "port": port}
         if timeout is not None:
             options["send_receive_timeout"] = timeout
-        settings = CLUSTER_SETTINGS if self.cluster else {}
-        return Client(database=self.database, settings=settings, **options)
+        return Client(database=self.database, settings=dict(self._settings), **options)
 
     def execute_migration(self, sql: str, settings: Mapping[str, Any] | None = None) -> Result:
         client = self._node_client(self._options["host"], self._options["port"], MIGRATION_TIMEOUT)

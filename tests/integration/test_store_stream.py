@@ -12,6 +12,7 @@ import pytest
 
 from crawler.analysis.authority import LEVELS, compute_authority
 from crawler.analysis.authority_job import read_graph, run_authority
+from crawler.errors import StoreError
 from pipelines.store import Store, open_store
 from tests.helpers.samples import GRAPH, T1, fetch
 
@@ -68,3 +69,17 @@ def test_authority_read_in_blocks_scores_as_read_whole(store: Store) -> None:
     assert stored == list(
         zip(whole["page"].names.tolist(), whole["page"].rank.tolist(), strict=True)
     )
+
+
+def test_a_read_only_store_streams_reads_only(store: Store) -> None:
+    """A server store's stream runs on a connection of its own: it carries the store's readonly
+    as the store's pooled connections do (`linkgraph sql` without --write). chDB streams a
+    SELECT only, on the session that is read-only."""
+    store.read_only()
+    refused = r"(?i)readonly mode|Streaming query is not supported"
+    with pytest.raises(StoreError, match=refused):
+        list(store.stream("CREATE TABLE made_by_a_stream (a UInt8) ENGINE = Memory"))
+    with pytest.raises(StoreError, match=r"(?i)readonly mode"):
+        store.query("CREATE TABLE made_by_a_query (a UInt8) ENGINE = Memory")
+    tables = "SELECT count() FROM system.tables WHERE name LIKE 'made_by_%'"
+    assert list(store.stream(tables)) == [[(0,)]]
