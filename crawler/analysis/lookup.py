@@ -82,14 +82,15 @@ def lookup_page(store: Store, params: dict[str, Any]) -> Result | None:
                 langs[name] = lang
     occurrences, seen = _current(rows, latest)
     scores = _scores(store, domains, sorted({row["src_url"] for row in occurrences}))
+    unscored = rows[0]["unscored"] if rows else 0.0
     out = []
     for row in occurrences:
         first_seen, last_seen = seen[row["src_url"], row["dst_url"]]
         link = (
             row["src_url"], row["src_domain"], row["dst_url"], row["ordinal"], row["anchor"],
             row["rel"], row["section"], row["kind"], row["dofollow"],
-            scores.get(("domain", row["src_domain"]), 0.0),
-            scores.get(("page", row["src_url"]), 0.0),
+            scores.get(("domain", row["src_domain"]), unscored),
+            scores.get(("page", row["src_url"]), unscored),
             country(row["src_domain"], langs.get(row["src_domain"], "")),
             first_seen, last_seen, "live", None, "", "",
         )  # fmt: skip
@@ -173,9 +174,10 @@ def _current(
     return list(current.values()), seen
 
 
-def _scores(store: Store, domains: list[str], urls: list[str]) -> dict[tuple[str, str], float]:
-    """(level, name) -> authority in the latest run; nothing without a run (every score 0)."""
+def _scores(store: Store, domains: list[str], urls: list[str]) -> dict[tuple[str, str], Any]:
+    """(level, name) -> authority in the latest run, as the engine gives it; nothing without
+    a run (every score 0)."""
     if not domains or not store.execute("SELECT count() FROM authority_runs").rows[0][0]:
         return {}
     result = run_named(store, "backlinks_scores", {"src_domains": domains, "src_urls": urls})
-    return {(level, name): float(score) for level, name, score in result.rows}
+    return {(level, name): score for level, name, score in result.rows}

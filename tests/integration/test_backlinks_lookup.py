@@ -127,8 +127,14 @@ def _compare(store: Store) -> int:
                 assert got is not None, (text, mode, filters)
                 assert got.columns == whole.columns
                 assert got.rows == whole.rows[:limit], (text, mode, filters, limit)
+                # The values' types too: jsonl and CSV print 0 and 0.0 differently.
+                assert _types(got.rows) == _types(whole.rows[:limit]), (text, mode, filters)
                 nonempty += bool(got.rows)
     return nonempty
+
+
+def _types(rows: list[tuple[Any, ...]]) -> list[tuple[type, ...]]:
+    return [tuple(map(type, row)) for row in rows]
 
 
 def test_lookup_rows_equal_the_report_before_and_after_an_authority_run(store: Store) -> None:
