@@ -95,6 +95,16 @@ from crawler.urls.canonical import MAX_URL_LENGTH, canonicalize, host_of
 
 __all__ = ["Frontier", "Lease", "current_crawl", "prefix"]
 
+# Errors Redis recovers from by itself: no connection, no answer in time, and a Redis Cluster
+# failing over (CLUSTERDOWN until a replica is promoted; TRYAGAIN while a slot moves), which
+# the cluster specification tells clients to retry. Each is an outage (backoff, retried).
+TRANSIENT_ERRORS = (
+    redis.ConnectionError,
+    redis.TimeoutError,
+    redis.exceptions.ClusterDownError,
+    redis.exceptions.TryAgainError,
+)
+
 log = logging.getLogger(__name__)
 
 LOST_REPLY = "LG_FRONTIER_LOST"  # a script's error when the crawl's meta key is gone
@@ -221,7 +231,7 @@ class Frontier(Pauses):
         self.outage.check()
         try:
             result = fn(*args, **kwargs)
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
+        except TRANSIENT_ERRORS as exc:
             raise self.outage.failed(exc) from exc
         except redis.RedisError as exc:
             self.outage.ok()

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import redis
 
+from crawler.errors import FrontierError, FrontierUnavailable
 from crawler.frontier import Frontier, Lease, current_crawl
 from crawler.frontier.queue import prefix
 from crawler.run.embedded import EmbeddedRedis
@@ -268,3 +269,31 @@ def test_seen_set_bytes_per_url(make: Make, client: redis.Redis) -> None:
     used = sum(client.memory_usage(key, samples=0) or 0 for key in keys)
     assert frontier.counts()["seen"] == total + 1
     assert used / total <= 16, used / total
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        redis.exceptions.ClusterDownError("The cluster is down"),
+        redis.exceptions.TryAgainError("Multiple keys request during rehashing of slot"),
+        redis.ConnectionError("Error 111 connecting to 127.0.0.1:7001. Connection refused."),
+    ],
+)
+def test_a_cluster_failing_over_is_an_outage_retried_not_an_error(
+    make: Make, error: redis.RedisError
+) -> None:
+    """A Redis Cluster answers CLUSTERDOWN while it promotes a replica, TRYAGAIN while a slot
+    moves: the frontier backs off and retries as for a refused connection, where it used to
+    stop the crawl (tests/e2e/test_cluster_faults.py saw `HGETALL ...:stats of pipeline caused
+    error: The cluster is down`). A reply error that is no outage still stops it."""
+    frontier = make()
+
+    def failing_over() -> None:
+        raise error
+
+    with pytest.raises(FrontierUnavailable, match="unreachable"):
+        frontier.call(failing_over)
+    assert frontier.counts()["queued"] == 0  # the next call goes through
+    with pytest.raises(FrontierError, match="failed: ERR bad") as raised:
+        frontier.call(lambda: (_ for _ in ()).throw(redis.ResponseError("ERR bad")))
+    assert not isinstance(raised.value, FrontierUnavailable)
