@@ -160,7 +160,7 @@ def literal(value: Any, type_: str, *, name: str = "value") -> str:
             raise QueryError(f"parameter {name!r} must be a finite number, got {value!r}")
         return repr(float(value))
     if type_ == "DateTime":
-        return f"toDateTime({_epoch(value, name)}, 'UTC')"
+        return f"toDateTime({epoch_seconds(value, name)}, 'UTC')"
     raise QueryError(f"parameter {name!r} has unsupported type {type_}")
 
 
@@ -176,7 +176,9 @@ def quote(text: str) -> str:
     return f"'{escaped}'"
 
 
-def _epoch(value: Any, name: str) -> int:
+def epoch_seconds(value: Any, name: str) -> int:
+    """A DateTime parameter's whole seconds, as the query is sent them (a naive datetime is
+    UTC); QueryError naming `name` for anything else."""
     if isinstance(value, datetime):
         aware = value if value.tzinfo else value.replace(tzinfo=UTC)
         return int(aware.timestamp())

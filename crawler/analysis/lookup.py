@@ -16,10 +16,11 @@ the definition. Lost links (lost_since) and bigger targets are left to it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from crawler.analysis.queries import run_named
+from crawler.analysis.queries import has_authority, run_named
+from pipelines.sqlparams import epoch_seconds
 from pipelines.store import Result, Store
 
 # Link rows (every fetch) of a target read whole and joined here: past ~750 the rows and the
@@ -83,61 +84,56 @@ def lookup_page(store: Store, params: dict[str, Any]) -> Result | None:
     occurrences, seen = _current(rows, latest)
     scores = _scores(store, domains, sorted({row["src_url"] for row in occurrences}))
     unscored = rows[0]["unscored"] if rows else 0.0
-    out = []
+    kept = []
     for row in occurrences:
         first_seen, last_seen = seen[row["src_url"], row["dst_url"]]
-        link = (
-            row["src_url"], row["src_domain"], row["dst_url"], row["ordinal"], row["anchor"],
-            row["rel"], row["section"], row["kind"], row["dofollow"],
-            scores.get(("domain", row["src_domain"]), unscored),
-            scores.get(("page", row["src_url"]), unscored),
-            country(row["src_domain"], langs.get(row["src_domain"], "")),
-            first_seen, last_seen, "live", None, "", "",
-        )  # fmt: skip
-        if row["anchor_match"] and _wanted(link, params):
-            out.append(link)
-    return Result(list(COLUMNS), _ordered(out, params))
+        link = {
+            **row,
+            "authority": scores.get(("domain", row["src_domain"]), unscored),
+            "page_authority": scores.get(("page", row["src_url"]), unscored),
+            "country": country(row["src_domain"], langs.get(row["src_domain"], "")),
+            "first_seen": first_seen,
+            "last_seen": last_seen,
+            "status": "live",
+            "lost_at": None,
+            "reason": "",
+            "reason_detail": "",
+        }
+        if link["anchor_match"] and _wanted(link, params):
+            kept.append(link)
+    rows_out = [tuple(link[name] for name in COLUMNS) for link in _ordered(kept, params)]
+    return Result(list(COLUMNS), rows_out)
 
 
-def _wanted(link: tuple[Any, ...], params: dict[str, Any]) -> bool:
+def _wanted(link: dict[str, Any], params: dict[str, Any]) -> bool:
     """backlinks_report's filters on a live link (its WHERE; anchor_contains is SQL's)."""
-    row = dict(zip(COLUMNS, link, strict=True))
     new_since = params["new_since"]
     return (
-        (not new_since or row["first_seen"].timestamp() >= _epoch(new_since))
-        and (not params["dofollow"] or row["dofollow"] == 1)
-        and (not params["rel"] or params["rel"] in row["rel"])
-        and (not params["section"] or row["section"] == params["section"])
-        and (not params["kind"] or row["kind"] == params["kind"])
-        and row["authority"] >= params["min_authority"]
-        and (not params["country"] or row["country"] == _ascii_upper(params["country"]))
+        (not new_since or link["first_seen"].timestamp() >= epoch_seconds(new_since, "new_since"))
+        and (not params["dofollow"] or link["dofollow"] == 1)
+        and (not params["rel"] or params["rel"] in link["rel"])
+        and (not params["section"] or link["section"] == params["section"])
+        and (not params["kind"] or link["kind"] == params["kind"])
+        and link["authority"] >= params["min_authority"]
+        and (not params["country"] or link["country"] == _ascii_upper(params["country"]))
     )
 
 
-def _ordered(links: list[tuple[Any, ...]], params: dict[str, Any]) -> list[tuple[Any, ...]]:
+def _ordered(links: list[dict[str, Any]], params: dict[str, Any]) -> list[dict[str, Any]]:
     """backlinks_report's order (authority desc, src_domain, dofollow first, src_url, dst_url,
     ordinal), one row per source domain with one_per_domain, then its limit."""
-    at = {name: COLUMNS.index(name) for name in COLUMNS}
     links.sort(
         key=lambda r: (
-            -r[at["authority"]], r[at["src_domain"]], -r[at["dofollow"]], r[at["src_url"]],
-            r[at["dst_url"]], r[at["ordinal"]],
+            -r["authority"], r["src_domain"], -r["dofollow"], r["src_url"], r["dst_url"],
+            r["ordinal"],
         )
     )  # fmt: skip
     if params["one_per_domain"]:
-        firsts: dict[str, tuple[Any, ...]] = {}
+        firsts: dict[str, dict[str, Any]] = {}
         for link in links:
-            firsts.setdefault(link[at["src_domain"]], link)
+            firsts.setdefault(link["src_domain"], link)
         links = list(firsts.values())
     return links[: int(params["limit"])]
-
-
-def _epoch(value: Any) -> int:
-    """A DateTime parameter's whole seconds, as pipelines/sqlparams.py renders it."""
-    if isinstance(value, datetime):
-        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return int(aware.timestamp())
-    return int(value)
 
 
 def country(src_domain: str, lang: str) -> str:
@@ -177,7 +173,7 @@ def _current(
 def _scores(store: Store, domains: list[str], urls: list[str]) -> dict[tuple[str, str], Any]:
     """(level, name) -> authority in the latest run, as the engine gives it; nothing without
     a run (every score 0)."""
-    if not domains or not store.execute("SELECT count() FROM authority_runs").rows[0][0]:
+    if not domains or not has_authority(store):
         return {}
     result = run_named(store, "backlinks_scores", {"src_domains": domains, "src_urls": urls})
     return {(level, name): score for level, name, score in result.rows}
