@@ -308,7 +308,9 @@ cdef object join_c(str href, str scheme_colon, str origin, str path, str origin_
         if _has_params(s, n):
             return None
         if not _plain_path(s, n):
-            return _dotted(origin, path, s, n)
+            # An empty segment among dot segments ("/..//"): urljoin's merge and the WHATWG
+            # standard differ there ("/" and "//"), so the slow path (ada) answers.
+            return None if _double_slash_before_query(s, n) else _dotted(origin, path, s, n)
         return _joined(origin, s, n)
     if s[0] == 63:  # "?"
         if n == 1 or s[1] == 35:

@@ -244,7 +244,9 @@ class Resolver:
             if not _no_params(href):
                 return None
             if not _plain_path(href):
-                return self._dotted(href)
+                # An empty segment among dot segments ("/..//"): urljoin gives "/", the
+                # WHATWG standard "//": the slow path (ada) answers.
+                return None if "//" in href.partition("?")[0] else self._dotted(href)
             return _simple_canonical(self.origin + href)
         if href[0] == "?":
             if href[1:2] in ("", "#"):

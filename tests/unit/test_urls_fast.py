@@ -82,6 +82,9 @@ def test_join_equals_python(base: str, href: str) -> None:
         ("./a/../../../b/.?q#f", ("http://a.com/b/?q", "a.com")),
         ("/a/./b/..", ("http://a.com/a/", "a.com")),
         (".\t./a", None),  # urlsplit drops the tab: a ".." the C join would not see
+        # an empty segment among dot segments: urljoin "/", WHATWG "//" (ada, the slow path)
+        ("/..//", None),
+        ("/a/.//b", None),
         ("#top", None),
         ("", None),
         # urljoin drops the empty params of a URL with a host: the slow path's to say
@@ -106,6 +109,14 @@ def test_join_examples(href: str, expected: tuple[str, str] | None) -> None:
         join(href, resolver.scheme, resolver.origin, resolver.path, resolver.directory) == expected
     )
     assert resolver._fast(href) == expected
+
+
+def test_an_empty_segment_after_dot_segments_is_joined_as_whatwg_says() -> None:
+    """hypothesis found "/..//" on "http://a.com/": both fast paths merged it as urljoin does
+    ("http://a.com/"), the WHATWG parser keeps the empty segment; they leave it to ada now."""
+    resolver = urls.Resolver("http://a.com/")
+    assert resolver.resolve("/..//") == ("http://a.com//", "a.com")
+    assert urls.resolve("http://a.com/", "/..//") == "http://a.com//"
 
 
 @settings(max_examples=examples(3000), deadline=None)
